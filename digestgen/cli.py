@@ -1,0 +1,21 @@
+"""The ``digestgen`` command line: one group, one module per subcommand."""
+
+from __future__ import annotations
+
+import click
+
+from . import __version__
+from .commands.build import build
+from .commands.deploy import deploy
+from .commands.init import init
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digestgen")
+def main() -> None:
+    """Build bilingual paper-digest sites from one YAML or Markdown file per paper."""
+
+
+main.add_command(build)
+main.add_command(init)
+main.add_command(deploy)

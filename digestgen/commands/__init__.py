@@ -1,0 +1,1 @@
+"""The ``digestgen`` subcommands, one module each; :mod:`digestgen.cli` gathers them."""

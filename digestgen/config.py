@@ -1,0 +1,220 @@
+"""``digestgen.yaml``: finding it, reading it, and checking every key (SPEC 1.1)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import Problem, SiteError
+from .yamlsrc import YamlMap, line_of, parse_yaml
+
+CONFIG_NAME = "digestgen.yaml"
+DEFAULT_ARXIV_API = "https://export.arxiv.org/api/query"
+PERIODS = ("day", "week", "month")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class MarkdownOptions:
+    html: bool = False
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """A validated site configuration; paths are absolute."""
+
+    path: Path
+    title: str
+    base_url: str
+    description: str | None = None
+    languages: tuple[str, ...] = ("zh", "en")
+    source_language: str = "en"
+    issue_period: str = "day"
+    output_dir: Path = Path("site")
+    repo_url: str | None = None
+    markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+    arxiv_api: str = DEFAULT_ARXIV_API
+
+    @property
+    def root(self) -> Path:
+        """The site's root folder: the one holding ``digestgen.yaml``."""
+        return self.path.parent
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def layouts_dir(self) -> Path:
+        return self.root / "layouts"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root / "static"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".digestgen-cache"
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def known_languages(self) -> frozenset[str]:
+        """Codes a text value may use: the UI languages and the source language."""
+        return frozenset(self.languages) | {self.source_language}
+
+    @property
+    def base_path(self) -> str:
+        """The path part of ``base_url``, always ending in ``/`` (``/digest/``)."""
+        return urlsplit(self.base_url).path or "/"
+
+
+_KEYS = {
+    "title", "description", "base_url", "languages", "source_language", "issue_period",
+    "output_dir", "repo_url", "markdown", "arxiv_api",
+}
+_MARKDOWN_KEYS = {"html"}
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """``digestgen.yaml`` in ``start`` or the nearest folder above it, as git finds ``.git``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Read and validate ``path``; raise :class:`SiteError` listing every problem."""
+    path = path.resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SiteError([Problem(path, None, "no such file (run `digestgen init`)")]) from None
+    except UnicodeDecodeError as exc:
+        raise SiteError([Problem(path, None, f"not UTF-8 text: {exc.reason}")]) from None
+    data = parse_yaml(text, path)
+    if not isinstance(data, YamlMap):
+        raise SiteError([Problem(path, 1, "the configuration must be a mapping of keys")])
+    return _ConfigReader(path, data).read()
+
+
+def closest(name: str, choices: set[str]) -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to ``name``, or an empty string."""
+    match = difflib.get_close_matches(str(name), sorted(choices), n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+class _ConfigReader:
+    def __init__(self, path: Path, data: YamlMap):
+        self.path, self.data, self.problems = path, data, []
+
+    def problem(self, key, message: str, container=None) -> None:
+        container = self.data if container is None else container
+        line = line_of(container, key) if key is not None else container.line
+        self.problems.append(Problem(self.path, line, message))
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problems.append(Problem(self.path, None, f"'{key}' is required"))
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(key, f"'{key}' must be a non-empty string")
+            return None
+        return value
+
+    def url(self, key: str, required: bool = False) -> str | None:
+        value = self.text(key, required)
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                self.problem(key, f"'{key}' must be an http(s) URL, not {value!r}")
+                return None
+        return value
+
+    def read(self) -> SiteConfig:
+        for key in self.data:
+            if key not in _KEYS:
+                self.problem(key, f"unknown key '{key}'{closest(key, _KEYS)}")
+        title = self.text("title", required=True)
+        base_url = self.url("base_url", required=True)
+        if base_url and not base_url.endswith("/"):
+            base_url += "/"
+        values = dict(
+            description=self.text("description"),
+            repo_url=self.url("repo_url"),
+            arxiv_api=self.url("arxiv_api") or DEFAULT_ARXIV_API,
+            languages=self.languages(),
+            source_language=self.language_code("source_language", "en"),
+            issue_period=self.choice("issue_period", PERIODS, "day"),
+            output_dir=self.output_dir(),
+            markdown=self.markdown(),
+        )
+        if self.problems:
+            raise SiteError(self.problems)
+        return SiteConfig(path=self.path, title=title, base_url=base_url, **values)
+
+    def languages(self) -> tuple[str, ...]:
+        value = self.data.get("languages")
+        if value is None:
+            return ("zh", "en")
+        if not isinstance(value, list) or not value:
+            self.problem("languages", "'languages' must be a non-empty list of language codes")
+            return ("zh", "en")
+        codes = []
+        for index, code in enumerate(value):
+            if not isinstance(code, str) or not LANGUAGE_CODE.match(code):
+                self.problem(index, f"{code!r} is not a language code such as 'zh' or 'en'",
+                             value)
+            elif code in codes:
+                self.problem(index, f"language '{code}' is listed twice", value)
+            else:
+                codes.append(code)
+        return tuple(codes) or ("zh", "en")
+
+    def language_code(self, key: str, default: str) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or not LANGUAGE_CODE.match(value):
+            self.problem(key, f"'{key}' must be a language code such as 'en'")
+            return default
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.data.get(key, default)
+        if value not in choices:
+            self.problem(key, f"'{key}' must be one of {', '.join(choices)}, not {value!r}")
+            return default
+        return value
+
+    def output_dir(self) -> Path:
+        value = self.data.get("output_dir", "site")
+        if not isinstance(value, str) or not value.strip():
+            self.problem("output_dir", "'output_dir' must be a path")
+            return self.path.parent / "site"
+        return (self.path.parent / value).resolve()
+
+    def markdown(self) -> MarkdownOptions:
+        value = self.data.get("markdown")
+        if value is None:
+            return MarkdownOptions()
+        if not isinstance(value, dict):
+            self.problem("markdown", "'markdown' must be a mapping such as {html: false}")
+            return MarkdownOptions()
+        for key in value:
+            if key not in _MARKDOWN_KEYS:
+                self.problem(key, f"unknown key 'markdown.{key}'{closest(key, _MARKDOWN_KEYS)}",
+                             value)
+        html = value.get("html", False)
+        if not isinstance(html, bool):
+            self.problem("html", "'markdown.html' must be true or false", value)
+            html = False
+        return MarkdownOptions(html=html)

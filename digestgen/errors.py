@@ -1,0 +1,53 @@
+"""Problems found in a site's input, reported as ``PATH:LINE: message``.
+
+Every stage that reads what a person wrote collects :class:`Problem` values instead of raising
+on the first one, so that a run reports all of them together; :class:`SiteError` carries them to
+the command line, which prints them and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, at a file and (where known) a line."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = display_path(self.path)
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class SiteError(Exception):
+    """Raised with every problem of a run; the CLI prints them and exits 1."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems), key=_sort_key)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _sort_key(problem: Problem) -> tuple:
+    return (str(problem.path), problem.line or 0, problem.message)
+
+
+def fail(path: Path, line: int | None, message: str) -> SiteError:
+    """A :class:`SiteError` holding one problem (for callers that stop at the first)."""
+    return SiteError([Problem(path, line, message)])
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it, else as given."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel

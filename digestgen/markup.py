@@ -1,0 +1,107 @@
+"""Markdown and math to HTML, safely (SPEC 1.2).
+
+Text fields are Markdown (markdown-it-py, CommonMark plus tables, strikethrough and footnotes)
+with ``$...$`` and ``$$...$$`` math rendered at build time to MathML by latex2mathml. Raw HTML is
+off unless ``markdown.html`` is set, and even then the output is sanitised. Links with
+``javascript:`` and similar schemes are refused by markdown-it's link validation. A formula that
+cannot be rendered shows its source. Titles are not Markdown: they are escaped text in which only
+math is rendered.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+
+import latex2mathml.converter
+import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+_MATHML_TAGS = {
+    "math", "semantics", "annotation", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace",
+    "msub", "msup", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover",
+    "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "mfenced", "merror",
+}
+_MATHML_ATTRIBUTES = {
+    "xmlns", "display", "mathvariant", "stretchy", "fence", "separator", "separators", "open",
+    "close", "lspace", "rspace", "accent", "accentunder", "columnalign", "rowalign",
+    "columnlines", "rowlines", "rowspacing", "columnspacing", "width", "height", "depth",
+    "notation", "linethickness", "displaystyle", "scriptlevel", "movablelimits", "symmetric",
+    "largeop", "minsize", "maxsize", "form", "mathsize", "encoding",
+}
+#: HTML a person may write when ``markdown.html`` is on: formatting, never scripts or styles.
+_HTML_TAGS = (nh3.ALLOWED_TAGS - {"img"}) | {"img", "sup", "sub", "details", "summary"}
+_TITLE_MATH = re.compile(r"\$(?=\S)([^$\n]+?)(?<=\S)\$")
+_UNKNOWN_COMMAND = re.compile(r"<mi>\\[A-Za-z]+</mi>")
+
+
+@functools.lru_cache(maxsize=65536)
+def render_math(source: str, display: bool = False) -> str:
+    """MathML for a LaTeX formula, or its escaped source in ``<code class="math-error">``."""
+    try:
+        mathml = latex2mathml.converter.convert(source, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many kinds on bad input; none may break a page
+        mathml = ""
+    if not mathml or _UNKNOWN_COMMAND.search(mathml):
+        delimiter = "$$" if display else "$"
+        return f'<code class="math-error">{html.escape(delimiter + source + delimiter)}</code>'
+    return nh3.clean(mathml, tags=_MATHML_TAGS, attributes={"*": _MATHML_ATTRIBUTES})
+
+
+def _math_renderer(content: str, options: dict) -> str:
+    return render_math(content.strip(), bool(options.get("display_mode")))
+
+
+def _render_display_in_line(self, tokens, idx, options, env) -> str:
+    return f'<span class="math display">{render_math(tokens[idx].content.strip(), True)}</span>'
+
+
+class Markdown:
+    """A configured Markdown renderer; one per build, its results cached by text."""
+
+    def __init__(self, allow_html: bool = False):
+        self.allow_html = allow_html
+        self.md = (
+            MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
+            .enable(["table", "strikethrough"])
+            .use(footnote_plugin)
+            .use(dollarmath_plugin, allow_space=False, allow_digits=False,
+                 double_inline=True, renderer=_math_renderer)
+        )
+        # `$$...$$` inside a paragraph stays a span: a <div> there would end the paragraph.
+        self.md.add_render_rule("math_inline_double", _render_display_in_line)
+        self.block = functools.lru_cache(maxsize=200_000)(self._block)
+        self.inline = functools.lru_cache(maxsize=200_000)(self._inline)
+
+    def _block(self, text: str, doc_id: str = "") -> str:
+        """HTML for a Markdown text; ``doc_id`` keeps footnote ids unique within a page."""
+        out = self.md.render(text, {"docId": doc_id} if doc_id else {})
+        return self._clean(out)
+
+    def _inline(self, text: str) -> str:
+        """HTML for one line of Markdown without the paragraph around it (a table cell)."""
+        return self._clean(self.md.renderInline(text.strip()))
+
+    def _clean(self, out: str) -> str:
+        if not self.allow_html:
+            return out  # nothing raw can be in it: markdown-it escaped every tag
+        return nh3.clean(out, tags=_HTML_TAGS | _MATHML_TAGS,
+                         attributes={"*": _MATHML_ATTRIBUTES | {"class", "id", "title"},
+                                     "a": {"href"}, "img": {"src", "alt"},
+                                     "th": {"style"}, "td": {"style"}},
+                         url_schemes={"http", "https", "mailto"}, link_rel=None)
+
+
+@functools.lru_cache(maxsize=200_000)
+def render_title(text: str) -> str:
+    """A title as HTML: escaped text in which ``$...$`` math is rendered."""
+    parts, last = [], 0
+    for match in _TITLE_MATH.finditer(text):
+        parts.append(html.escape(text[last:match.start()], quote=False))
+        parts.append(render_math(match.group(1)))
+        last = match.end()
+    parts.append(html.escape(text[last:], quote=False))
+    return "".join(parts)

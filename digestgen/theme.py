@@ -1,0 +1,102 @@
+"""The theme: Jinja2 templates and per-language UI strings, built-in or overridden by a site.
+
+A site's ``layouts/`` overrides the built-in theme file by file; a site template can extend the
+built-in one it replaces as ``{% extends "builtin:issue.html" %}``. UI strings live in
+``i18n/<lang>.yaml``; a site's file overrides the built-in strings key by key, so adding a
+language is adding one file.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .config import SiteConfig
+from .errors import Problem, SiteError
+from .yamlsrc import parse_yaml
+
+BUILTIN_PREFIX = "builtin"
+
+
+def builtin_layouts() -> Path:
+    """The built-in theme folder: ``layouts/`` in the source tree, shipped in the wheel."""
+    source_tree = Path(__file__).resolve().parent.parent / "layouts"
+    if (source_tree / "base.html").is_file():
+        return source_tree
+    return Path(str(importlib.resources.files("digestgen.layouts")))
+
+
+@dataclass(frozen=True)
+class Theme:
+    env: jinja2.Environment
+    strings: dict[str, dict[str, str]]  # language -> key -> UI string
+    static_dirs: tuple[Path, ...]  # copied to the output root, later ones winning
+
+    def template(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise SiteError([template_problem(exc)]) from None
+        except jinja2.TemplateNotFound as exc:
+            raise SiteError([Problem(Path("layouts") / name, None,
+                                     f"template not found: {exc.name}")]) from None
+
+
+def template_problem(exc: jinja2.TemplateSyntaxError) -> Problem:
+    path = Path(exc.filename) if exc.filename else Path("layouts") / (exc.name or "?")
+    return Problem(path, exc.lineno, f"template error: {exc.message}")
+
+
+def load_theme(config: SiteConfig) -> Theme:
+    """The theme of a site: its own ``layouts/`` over the built-in one."""
+    builtin = builtin_layouts()
+    folders = [d for d in (config.layouts_dir, builtin) if d.is_dir()]
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d) for d in folders]),
+        jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(builtin))},
+                            delimiter=":"),
+    ])
+    env = jinja2.Environment(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
+        cache_size=-1,
+    )
+    strings = _load_strings(config, [builtin, config.layouts_dir])
+    static = tuple(d / "static" for d in (builtin, config.layouts_dir) if (d / "static").is_dir())
+    return Theme(env, strings, static)
+
+
+def _load_strings(config: SiteConfig, folders: list[Path]) -> dict[str, dict[str, str]]:
+    problems: list[Problem] = []
+    strings: dict[str, dict[str, str]] = {}
+    for lang in dict.fromkeys([*config.languages, "en"]):
+        merged: dict[str, str] = {}
+        for folder in folders:
+            path = folder / "i18n" / f"{lang}.yaml"
+            if not path.is_file():
+                continue
+            try:
+                data = parse_yaml(path.read_text(encoding="utf-8"), path)
+            except SiteError as exc:
+                problems.extend(exc.problems)
+                continue
+            if not isinstance(data, dict):
+                problems.append(Problem(path, 1, "UI strings must be a mapping of key to text"))
+                continue
+            for key, value in data.items():
+                if isinstance(value, list):
+                    merged[key] = [str(v) for v in value]
+                elif isinstance(value, (str, int)):
+                    merged[key] = str(value)
+                else:
+                    problems.append(Problem(path, data.line_of(key),
+                                            f"UI string '{key}' must be text"))
+        strings[lang] = merged
+    if problems:
+        raise SiteError(problems)
+    english = strings.get("en", {})
+    # A language without its own file (or key) shows the English string.
+    return {lang: {**english, **values} for lang, values in strings.items()}
