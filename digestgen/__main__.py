@@ -1,0 +1,5 @@
+"""``python -m digestgen``: the same as the ``digestgen`` command."""
+
+from .cli import main
+
+main()
