@@ -16,7 +16,6 @@ import yaml
 from .errors import Problem, SiteError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_constructor = yaml.constructor.SafeConstructor()
 
 #: Values a document may expand to; far beyond any real paper, far below a memory problem.
 MAX_NODES = 200_000
@@ -71,6 +70,8 @@ class _Builder:
 
     def __init__(self, path: Path, first_line: int):
         self.path, self.offset, self.count = path, first_line, 0
+        # One constructor per document: it caches every node it has seen.
+        self.constructor = yaml.constructor.SafeConstructor()
 
     def line(self, node: yaml.Node) -> int:
         return node.start_mark.line + self.offset
@@ -91,7 +92,9 @@ class _Builder:
             out.line, out.item_lines = self.line(node), [self.line(i) for i in node.value]
             return out
         try:
-            return _constructor.construct_object(node, deep=True)
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            return node.value  # such as 2024-02-30: the field's check reports it with context
         except yaml.constructor.ConstructorError as exc:
             raise SiteError([Problem(self.path, self.line(node),
                                      f"invalid value: {exc.problem}")]) from None

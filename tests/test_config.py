@@ -1,0 +1,68 @@
+"""digestgen.yaml: defaults, every key checked, problems reported with lines."""
+
+from pathlib import Path
+
+import pytest
+
+from digestgen.config import find_config, load_config
+from digestgen.errors import SiteError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "digestgen.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(SiteError) as caught:
+        load_config(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_minimal_config_takes_the_spec_defaults(tmp_path):
+    config = load_config(write(tmp_path, "title: T\nbase_url: https://a.github.io/digest\n"))
+    assert config.languages == ("zh", "en")
+    assert config.default_language == "zh"
+    assert config.source_language == "en"
+    assert config.issue_period == "day"
+    assert config.output_dir == (tmp_path / "site").resolve()
+    assert config.markdown.html is False
+    assert config.arxiv_api == "https://export.arxiv.org/api/query"
+    assert config.base_url == "https://a.github.io/digest/"
+    assert config.base_path == "/digest/"
+
+
+def test_unknown_key_names_the_closest_known_key(tmp_path):
+    path = write(tmp_path, "title: T\nbase_url: https://a.b/\nlangauges: [zh, en]\n")
+    assert problems(path) == [f"{path}:3: unknown key 'langauges' (did you mean 'languages'?)"]
+
+
+def test_all_problems_are_reported_together_with_lines(tmp_path):
+    path = write(tmp_path, "issue_period: fortnight\nmarkdown: {html: yes please}\n"
+                           "languages: [zh, zh]\n")
+    found = problems(path)
+    assert f"{path}: 'title' is required" in found
+    assert f"{path}: 'base_url' is required" in found
+    assert f"{path}:1: 'issue_period' must be one of day, week, month, not 'fortnight'" in found
+    assert any(p.startswith(f"{path}:2: 'markdown.html' must be true or false") for p in found)
+    assert f"{path}:3: language 'zh' is listed twice" in found
+
+
+def test_base_url_must_be_a_web_url(tmp_path):
+    path = write(tmp_path, "title: T\nbase_url: ftp://example.org/\n")
+    assert problems(path) == [f"{path}:2: 'base_url' must be an http(s) URL, "
+                              "not 'ftp://example.org/'"]
+
+
+def test_config_is_found_in_a_folder_above(tmp_path):
+    path = write(tmp_path, "title: T\nbase_url: https://a.b/\n")
+    deep = tmp_path / "content" / "papers"
+    deep.mkdir(parents=True)
+    assert find_config(deep) == path.resolve()
+
+
+def test_broken_yaml_is_reported_at_its_line(tmp_path):
+    path = write(tmp_path, "title: T\nbase_url: [https://a.b/\n")
+    found = problems(path)
+    assert len(found) == 1 and found[0].startswith(f"{path}:3: invalid YAML")
