@@ -126,11 +126,12 @@ class ArxivClient:
     """Looks up ids at one arXiv API endpoint (``arxiv_api`` in the site configuration)."""
 
     def __init__(self, api_url: str, policy: Policy = Policy(), batch_size: int = 100,
-                 page_size: int = 100):
+                 page_size: int = 100, session: PoliteSession | None = None):
         self.batch_size = batch_size
         self.api_url = api_url
         self.policy = policy
-        self.session = PoliteSession(policy)
+        # Sharing one session with other arXiv requests (a feed) keeps them all spaced.
+        self.session = session or PoliteSession(policy)
         # The session spaces requests, so the package's own delay and retries are turned off.
         self._client = arxiv.Client(page_size=page_size, delay_seconds=0, num_retries=0)
         joiner = "&" if "?" in api_url else "?"

@@ -18,7 +18,7 @@ from pathlib import Path
 import arxiv
 from lxml import etree
 
-from .arxiv_api import ABS_URL, PDF_URL, Policy, PoliteSession, clean, english_text, retrying
+from .arxiv_api import ABS_URL, PDF_URL, PoliteSession, clean, english_text, retrying
 from .arxiv_ids import ArxivId, ArxivIdError, parse_arxiv_id
 from .errors import Problem, SiteError
 from .tex_accents import decode_name
@@ -57,9 +57,9 @@ def is_url(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
-def download_feed(url: str, policy: Policy) -> bytes:
-    """The body of the feed at ``url``, fetched with the same time-out and retries as the API."""
-    session = PoliteSession(policy)
+def download_feed(url: str, session: PoliteSession) -> bytes:
+    """The body of the feed at ``url``, fetched with the same spacing, time-out and retries as
+    API requests (``session`` is shared with them)."""
 
     def attempt() -> bytes:
         response = session.get(url)
@@ -67,7 +67,7 @@ def download_feed(url: str, policy: Policy) -> bytes:
             raise arxiv.HTTPError(url, 0, response.status_code)
         return response.content
 
-    return retrying(policy, attempt, f"feed {url}", session)
+    return retrying(session.policy, attempt, f"feed {url}", session)
 
 
 def parse_feed(data: bytes, source: Path) -> Feed:

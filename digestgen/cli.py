@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
+from .commands.add import add
 from .commands.build import build
 from .commands.deploy import deploy
 from .commands.init import init
@@ -19,3 +20,4 @@ def main() -> None:
 main.add_command(build)
 main.add_command(init)
 main.add_command(deploy)
+main.add_command(add)

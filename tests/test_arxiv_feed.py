@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from arxiv_server import FIXTURES, ArxivServer, Reply, recorded
-from digestgen.arxiv_api import FetchError, Policy
+from digestgen.arxiv_api import FetchError, Policy, PoliteSession
 from digestgen.arxiv_feed import download_feed, item_record, parse_feed, select, split_authors
 from digestgen.arxiv_ids import ArxivId
 from digestgen.errors import SiteError
@@ -156,7 +156,7 @@ def test_download_with_a_retry():
     policy = Policy(delay=0, timeout=2, retries=2, backoff=1, sleep=sleeps.append)
     with ArxivServer() as server:
         server.queue(Reply(503), recorded(EMPTY.name))
-        data = download_feed(server.root + "/rss/test", policy)
+        data = download_feed(server.root + "/rss/test", PoliteSession(policy))
     assert data == EMPTY.read_bytes()
     assert [r.path for r in server.requests] == ["/rss/test", "/rss/test"]
     assert sleeps == [1]
@@ -166,5 +166,5 @@ def test_download_not_found_is_not_retried():
     policy = Policy(delay=0, timeout=2, retries=2, backoff=1, sleep=[].append)
     with ArxivServer() as server:
         with pytest.raises(FetchError, match="HTTP 404"):
-            download_feed(server.root + "/rss/nope", policy)
+            download_feed(server.root + "/rss/nope", PoliteSession(policy))
     assert len(server.requests) == 1
