@@ -230,3 +230,14 @@ def test_a_broken_template_is_reported_at_its_line(built):
     result = build(built)
     assert result.exit_code == 1
     assert f"{path}:3: template error:" in result.output and "Traceback" not in result.output
+
+
+def test_a_third_language_needs_only_configuration(site):
+    site.write("digestgen.yaml", "title: T\nbase_url: https://a.b/\nlanguages: [zh, en, ja]\n")
+    site.paper("p.yaml", "id: p\ntitle: {en: Paper, ja: 論文}\ndate: 2024-03-22\n")
+    site.write("layouts/i18n/ja.yaml", "summary: 要約\n")
+    assert build(site).exit_code == 0
+    html = site.page("ja/issues/2024-03-22/index.html")
+    assert '<html lang="ja">' in html and ">要約</h2>" in html
+    assert "Back to the table" in html  # keys the Japanese file lacks show in English
+    assert '<span lang="ja">論文</span>' in html
