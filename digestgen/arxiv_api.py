@@ -9,6 +9,7 @@ back-off on HTTP 429, 5xx, time-outs and connection errors, and never on other 4
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,11 @@ from .tex_accents import decode_accents, decode_name
 ATOM = "{http://www.w3.org/2005/Atom}"
 ABS_URL = "https://arxiv.org/abs/{}"
 PDF_URL = "https://arxiv.org/pdf/{}"
+MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After is cut to this
 T = TypeVar("T")
+
+# The package logs entries it skips; this module reports what matters (missing ids) itself.
+logging.getLogger("arxiv").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,22 @@ def retrying(policy: Policy, attempt: Callable[[], T], what: str,
             return attempt()
         except (arxiv.HTTPError, arxiv.UnexpectedEmptyPageError,
                 requests.RequestException) as exc:
-            reason = describe(exc, policy, session)
+            reason = explain_failure(exc, policy, session)
             if not _retryable(exc):
                 raise FetchError(f"{what}: {reason}") from None
             if tries > policy.retries:
                 raise FetchError(f"{what}: {reason}; gave up after {tries} tries") from None
-            policy.sleep(policy.backoff_before(tries))
+            policy.sleep(_wait_before_retry(policy, tries, session))
+
+
+def _wait_before_retry(policy: Policy, retry: int, session: PoliteSession | None) -> float:
+    """The back-off, or longer when the server asked for it (``Retry-After: SECONDS``)."""
+    wait = policy.backoff_before(retry)
+    response = session.last_response if session else None
+    asked = response.headers.get("Retry-After", "").strip() if response is not None else ""
+    if asked.isdigit():
+        wait = max(wait, min(float(asked), MAX_RETRY_AFTER))
+    return wait
 
 
 def _retryable(exc: Exception) -> bool:
@@ -95,7 +110,7 @@ def _retryable(exc: Exception) -> bool:
                             requests.Timeout))
 
 
-def describe(exc: Exception, policy: Policy, session: PoliteSession | None = None) -> str:
+def explain_failure(exc: Exception, policy: Policy, session: PoliteSession | None = None) -> str:
     """A short account of a failed request, with arXiv's own message when it sent one."""
     if isinstance(exc, arxiv.HTTPError):
         response = session.last_response if session else None

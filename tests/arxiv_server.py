@@ -36,6 +36,7 @@ class Reply:
     body: bytes = b""
     hang: bool = False
     content_type: str = "application/atom+xml; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def recorded(name: str, status: int = 200) -> Reply:
@@ -100,6 +101,8 @@ class ArxivServer:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(reply.body)))
+                for name, value in reply.headers:
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(reply.body)
 

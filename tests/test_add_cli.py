@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import select
+import subprocess
+import sys
 import textwrap
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from arxiv_server import FIXTURES, ArxivServer, Reply, fixture, recorded
@@ -85,8 +90,8 @@ def test_add_writes_a_clean_record(arxiv_site, server):
     assert result.exit_code == 0, result.output
     assert server.requests[0].query["id_list"] == "1605.08386"
     assert paper(arxiv_site, "1605.08386.yaml") == EXPECTED_1605
-    assert "create content/papers/1605.08386.yaml" in result.stdout
-    assert result.stdout.endswith("1 new.\n")
+    assert result.stdout == "create content/papers/1605.08386.yaml\n1 new.\n"
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
 
 
 def test_ids_in_every_form_go_in_one_request(arxiv_site, server):
@@ -149,7 +154,6 @@ def test_second_add_updates_only_what_arxiv_owns(arxiv_site, server):
     result = run(arxiv_site, "1111.2011", "--tag", "other")  # no --date: the record exists
     assert result.exit_code == 0, result.output
     text = path.read_text(encoding="utf-8")
-    import yaml
     record = yaml.safe_load(text)
     assert record["title"] == {
         "en": "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large "
@@ -258,7 +262,6 @@ def test_feed_file_makes_records_of_the_selected_papers(arxiv_site, server):
     names = papers(arxiv_site)
     assert len(names) == 147 and "2411.16552.yaml" in names
     assert result.stdout.endswith("147 new.\n")
-    import yaml
     record = yaml.safe_load(paper(arxiv_site, "2411.16552.yaml"))
     assert record["date"].isoformat() == "2024-11-28"
     assert record["arxiv"] == {
@@ -352,3 +355,43 @@ def test_help_lists_the_options():
     assert textwrap.dedent("""\
         arXiv owns title (English), authors, abstract (English), url, pdf and arxiv.*;""") \
         in result.output
+
+
+def run_on_terminal(site, *args: str) -> tuple[int, str]:
+    """``digestgen add`` in a real process whose stderr is a terminal (a pseudo-terminal)."""
+    master, slave = os.openpty()
+    command = [sys.executable, "-c", "from digestgen.cli import main; main()", "add",
+               "--delay", "0", *args]
+    with subprocess.Popen(command, cwd=site.root, stdout=subprocess.PIPE, stderr=slave,
+                          stdin=subprocess.DEVNULL) as process:
+        os.close(slave)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the terminal closed when the process ended
+                    chunk = b""
+                if not chunk and process.poll() is not None:
+                    break
+                seen += chunk
+            elif process.poll() is not None:
+                break
+        process.wait(timeout=30)
+    os.close(master)
+    return process.returncode, seen.decode(errors="replace")
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_bar_only_on_a_terminal_and_not_with_quiet(arxiv_site, server, quiet):
+    ids = re.findall(r"<id>http://arxiv.org/abs/([^<]+)</id>", fixture(PAGE).decode())
+    server.queue(recorded(PAGE))
+    status, terminal = run_on_terminal(arxiv_site, *ids, "--date", "2024-03-22",
+                                       *(["-q"] if quiet else []))
+    assert status == 0, terminal
+    assert len(papers(arxiv_site)) == 10
+    if quiet:
+        assert "arXiv" not in terminal
+    else:
+        assert re.search(r"arXiv\s+\[#+\]\s+100%", terminal), terminal

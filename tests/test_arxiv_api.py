@@ -171,6 +171,17 @@ def test_back_off_grows_and_gives_up_after_the_last_retry():
     assert "HTTP 503; gave up after 4 tries" in str(error.value)
 
 
+def test_retry_after_is_honoured_up_to_a_limit():
+    sleeps: list[float] = []
+    with ArxivServer() as server:
+        server.queue(Reply(429, headers=(("Retry-After", "7"),)),
+                     Reply(503, headers=(("Retry-After", "86400"),)),
+                     recorded("api-id-1605.08386.xml"))
+        result = lookup(server, ids("1605.08386"), sleeps)
+    assert list(result.found) == [ArxivId("1605.08386")]
+    assert sleeps == [7, 120]
+
+
 def test_other_client_errors_are_not_retried():
     sleeps: list[float] = []
     with ArxivServer() as server:
