@@ -162,6 +162,8 @@ jobs:
     timeout-minutes: 20
     steps:
       - uses: actions/checkout@v7
+        with:
+          persist-credentials: false  # the build needs no git credentials
       - uses: actions/setup-python@v7
         with:
           python-version: "3.12"
