@@ -149,8 +149,9 @@ class ArxivClient:
         self.session = session or PoliteSession(policy)
         # The session spaces requests, so the package's own delay and retries are turned off.
         self._client = arxiv.Client(page_size=page_size, delay_seconds=0, num_retries=0)
-        joiner = "&" if "?" in api_url else "?"
-        self._client.query_url_format = api_url.replace("{", "{{").replace("}", "}}") + joiner + "{}"
+        # The package formats this with its query string; braces in the endpoint are escaped.
+        endpoint = api_url.replace("{", "{{").replace("}", "}}")
+        self._client.query_url_format = endpoint + ("&" if "?" in api_url else "?") + "{}"
         # arxiv 4.x has no public way to pass a session; this attribute is pinned by arxiv<5.
         self._client._session = self.session
 

@@ -23,6 +23,15 @@ if not FIXTURES.is_dir():
                 "beside the repository)", allow_module_level=True)
 
 
+@pytest.fixture
+def no_internet(monkeypatch):
+    """Send any request not meant for 127.0.0.1 to a closed local port, never outside."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+
+
 def fixture(name: str) -> bytes:
     """The bytes of one recorded response."""
     return (FIXTURES / name).read_bytes()

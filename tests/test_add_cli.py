@@ -14,9 +14,12 @@ import yaml
 from click.testing import CliRunner
 
 from arxiv_server import FIXTURES, ArxivServer, Reply, fixture, recorded
+from arxiv_server import no_internet  # noqa: F401 (the fixture below)
 from digestgen.cli import main
 
 PAGE = "api-search-testing-start0-max10.xml"
+
+pytestmark = pytest.mark.usefixtures("no_internet")
 
 
 @pytest.fixture

@@ -9,8 +9,11 @@ import socket
 import pytest
 
 from arxiv_server import ArxivServer, Reply, fixture, recorded
+from arxiv_server import no_internet  # noqa: F401 (the fixture below)
 from digestgen.arxiv_api import ArxivClient, FetchError, Policy, match_results, result_record
 from digestgen.arxiv_ids import ArxivId, parse_arxiv_id
+
+pytestmark = pytest.mark.usefixtures("no_internet")
 
 
 def fast_policy(sleeps: list, **changes) -> Policy:
@@ -211,6 +214,12 @@ def test_refused_connection_is_retried_then_reported():
     with pytest.raises(FetchError, match="could not connect; gave up after 3 tries"):
         list(client.fetch(ids("1605.08386")))
     assert sleeps == [1, 2]
+
+
+def test_no_test_request_leaves_the_machine():
+    client = ArxivClient("https://export.arxiv.org/api/query", fast_policy([], retries=0))
+    with pytest.raises(FetchError, match="could not connect"):
+        list(client.fetch(ids("1605.08386")))
 
 
 def search_page(request) -> Reply:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from arxiv_server import FIXTURES, ArxivServer, Reply, recorded
+from arxiv_server import no_internet  # noqa: F401 (the fixture below)
 from digestgen.arxiv_api import FetchError, Policy, PoliteSession
 from digestgen.arxiv_feed import download_feed, item_record, parse_feed, select, split_authors
 from digestgen.arxiv_ids import ArxivId
@@ -18,6 +19,8 @@ ALL = FIXTURES / "rss-all-archives-2024-11-28.xml"
 EMPTY = FIXTURES / "rss-test-archive-empty-2024-11-28.xml"
 ERROR = FIXTURES / "rss-error-bad-archive-astroph.xml"
 DAY = datetime.date(2024, 11, 28)
+
+pytestmark = pytest.mark.usefixtures("no_internet")
 
 
 @pytest.fixture(scope="module")

@@ -82,8 +82,8 @@ def add(config_path: Path | None, ids: tuple[str, ...], feed: str | None,
     math/0211159), or from an announcement feed with --feed."""
     wanted = _check_usage(ids, feed, types, categories, fetch, tags)
     config = site_config(config_path)
-    session = PoliteSession(Policy(delay=delay, timeout=timeout))
     _check_delay(delay, config.arxiv_api, feed)
+    session = PoliteSession(Policy(delay=delay, timeout=timeout))
     papers_dir = config.content_dir / "papers"
     existing, problems = find_papers(papers_dir)
     if problems:
