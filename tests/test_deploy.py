@@ -297,3 +297,16 @@ def test_help_says_when_a_build_is_out_of_date():
     result = run_deploy("--help")
     assert "modified after the newest file or folder in output_dir" in result.output
     assert "--remote NAME" in result.output and "--branch TEXT" in result.output
+
+
+def test_a_machine_without_a_git_identity_still_publishes(repo, tmp_path, monkeypatch):
+    """A CI runner often has no user.name: the commit gets a neutral author instead."""
+    for who in ("AUTHOR", "COMMITTER"):
+        for key in ("NAME", "EMAIL"):
+            monkeypatch.delenv(f"GIT_{who}_{key}")
+    with open(os.environ["GIT_CONFIG_GLOBAL"], "a") as config:
+        config.write("[user]\n\tuseConfigOnly = true\n")
+    result = run_deploy()
+    assert result.exit_code == 0, result.output
+    assert git(tmp_path / "remote.git", "log", "-1", "--format=%an <%ae>", "gh-pages") == (
+        "digestgen deploy <deploy@digestgen.invalid>")

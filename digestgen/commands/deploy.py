@@ -19,7 +19,7 @@ static/ was modified after the newest file or folder in output_dir.
 \b
 The branch gets one new commit on top of its previous tip (none when it
 already holds this very site). A {CNAME} on the branch is kept when the build
-has none, and an empty {NOJEKYLL} is added. The working tree, the index and the
+has none, and an empty {NOJEKYLL} is added when it has none. The working tree, the index and the
 current branch are never touched.""")
 @click.option("--remote", metavar="NAME", default=None,
               help="Remote to push to (a name or URL). Default: origin; with no remote at "
@@ -31,7 +31,9 @@ current branch are never touched.""")
 @reports_problems
 def deploy(remote: str | None, branch: str, message: str | None,
            config_path: Path | None) -> None:
-    """Publish the built site (output_dir) to the gh-pages branch and push it."""
+    """Publish the built site to the gh-pages branch.
+
+    Commits output_dir onto the branch and pushes the branch to the remote."""
     config = site_config(config_path)
     try:
         result = deploy_site(config, branch=branch, remote=remote, message=message)

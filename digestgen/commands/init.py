@@ -23,7 +23,9 @@ holds papers. Kept files are not an error: the exit status is 0 unless a file
 could not be written (then 1).""")
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Write a new digest site into DIRECTORY (default: the current folder)."""
+    """Start a new digest site.
+
+    Writes the site's files into DIRECTORY (default: the current folder)."""
     result = init_site(directory)
     click.echo(f"digestgen site in {directory}{'/' if str(directory) != '.' else ''}:")
     for name in result.written:
