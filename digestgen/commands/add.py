@@ -21,8 +21,8 @@ from ..arxiv_feed import ANNOUNCE_TYPES, download_feed, is_url, item_record, par
 from ..arxiv_ids import ArxivId, ArxivIdError, parse_arxiv_id
 from ..config import SiteConfig
 from ..errors import Problem, SiteError, display_path
-from ..recordfile import SLUG, FilePlan, describe, file_stem, find_papers, plan_record, \
-    write_records
+from ..recordfile import FilePlan, describe, file_stem, find_papers, plan_record, write_records
+from ..records import SLUG
 from .common import config_option, progress, reports_problems, site_config
 
 MIN_ARXIV_DELAY = 3.0  # arXiv's terms: no more than one request every three seconds
