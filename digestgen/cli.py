@@ -8,6 +8,8 @@ from . import __version__
 from .commands.add import add
 from .commands.build import build
 from .commands.deploy import deploy
+from .commands.export import export
+from .commands.import_ import import_
 from .commands.init import init
 
 
@@ -21,3 +23,5 @@ main.add_command(build)
 main.add_command(init)
 main.add_command(deploy)
 main.add_command(add)
+main.add_command(import_)
+main.add_command(export)

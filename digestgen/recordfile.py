@@ -25,6 +25,7 @@ import yaml
 
 from .errors import Problem, SiteError
 from .recordmerge import Conflict, MergeResult, merge_record
+from .records import SLUG, is_arxiv_id
 from .yamlsrc import parse_yaml
 
 __all__ = [
@@ -51,18 +52,10 @@ _LANGUAGE_ORDER = ("en", "zh")
 #: Strings longer than this are written as block scalars, so that they read (and diff) as prose.
 LONG_TEXT = 80
 
-ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
-ARXIV_OLD = re.compile(r"^[a-z][a-z-]*(\.[A-Z]{2})?/\d{7}$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_ID_LENGTH = 120
 
 
 # --- ids -----------------------------------------------------------------------------------
-
-def is_arxiv_id(paper_id: str) -> bool:
-    """True for an arXiv id without version: ``2403.14715`` or ``math/0211159``."""
-    return bool(ARXIV_NEW.match(paper_id) or ARXIV_OLD.match(paper_id))
-
 
 def id_problem(paper_id: Any) -> str | None:
     """Why ``paper_id`` cannot name a record file, or None when it can (SPEC 1.3)."""
