@@ -311,6 +311,24 @@ def test_feed_url_completed_from_the_api(arxiv_site, server):
     assert paper(arxiv_site, "1605.08386.yaml") == expected.replace("tags:\n  - markov\n", "")
 
 
+def test_a_later_announcement_keeps_the_records_date_and_announce_type(arxiv_site):
+    path = arxiv_site.paper("1605.08386.yaml", EXPECTED_1605.replace(
+        "  version: 1\n", "  version: 1\n  announce_type: new\n"))
+    later = FEED.replace("v1 Announce", "v2 Announce").replace("Fri, 22 Mar", "Mon, 25 Mar")
+    feed = arxiv_site.write("math.xml", later)
+    result = run(arxiv_site, "--feed", str(feed))
+    assert result.exit_code == 0, result.output
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert record["date"].isoformat() == "2024-03-22"
+    assert record["arxiv"]["announce_type"] == "new"
+    assert record["arxiv"]["version"] == 2
+    assert record["authors"] == ["Caprice Stanley", "Tobias Windisch"]
+    assert record["abstract"] == "Graphs on lattice points."
+    assert "  arxiv.version: 1 -> 2\n" in result.stdout
+    assert "arxiv.announce_type differs; kept the existing text (incoming: replace-cross)" \
+        in result.stdout
+
+
 def test_error_feed_url_is_reported(arxiv_site, server):
     server.queue(recorded("rss-error-bad-archive-astroph.xml"))
     url = server.root + "/rss/astroph"

@@ -249,8 +249,11 @@ def _plans(config, papers_dir: Path, existing: dict[str, Path], batch: Batch,
 
 
 def _owned(record: dict) -> frozenset[str]:
-    """The fields arXiv owns, as dotted paths for the merge."""
-    arxiv_fields = {f"arxiv.{key}" for key in record.get("arxiv", {})}
+    """The fields arXiv owns, as dotted paths for the merge.
+
+    ``announce_type`` is not among them: it says why the paper is in the issue of its date,
+    so a later announcement (a replacement) fills it in only where it is missing."""
+    arxiv_fields = {f"arxiv.{key}" for key in record.get("arxiv", {}) if key != "announce_type"}
     return frozenset({"title.en", "abstract.en", "authors", "url", "pdf", *arxiv_fields})
 
 
