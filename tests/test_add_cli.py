@@ -357,8 +357,10 @@ def test_a_built_site_shows_added_papers(arxiv_site, server):
     server.queue(recorded("api-id-1605.08386.xml"))
     assert run(arxiv_site, "1605.08386", "--date", "2024-03-22").exit_code == 0
     assert run(arxiv_site, "--feed", ALL_FEED, "--category", "math.GT").exit_code == 0
+    asked = len(server.requests)
     result = CliRunner().invoke(main, ["build", "--config", str(arxiv_site.config_path)])
     assert result.exit_code == 0, result.output
+    assert len(server.requests) == asked  # nothing is fetched during build
     page = arxiv_site.page("papers/1605.08386/index.html")
     assert "Heat-bath random walks with Markov bases" in page
     assert "Caprice Stanley" in page
