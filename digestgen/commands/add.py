@@ -61,16 +61,17 @@ Requests go one at a time, at least 3 s apart, ids batched 100 per request.""")
                    "repeat or comma-separate.")
 @click.option("--fetch", is_flag=True,
               help="With --feed: also ask the arXiv API for dates, comment, journal ref, DOI.")
-@click.option("--date", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Digest date of new records (YYYY-MM-DD); with --feed, default: the "
                    "feed's announce day.")
 @click.option("--tag", "tags", metavar="TAG", multiple=True, help="Tag for new records "
               "(repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--delay", type=click.FloatRange(min=0), default=MIN_ARXIV_DELAY,
+@click.option("--delay", type=click.FloatRange(min=0), default=MIN_ARXIV_DELAY, metavar="SECONDS",
               show_default=True, help="Seconds between requests (below 3 only for a mirror "
                                       "or local server).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, metavar="SECONDS",
+              show_default=True,
               help="Seconds to wait for each answer.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only problems.")
 @reports_problems
