@@ -2,12 +2,18 @@
 
 Content files are parsed into plain Python values, except that mappings become
 :class:`YamlMap` and sequences :class:`YamlList`, which also hold the 1-based line of each key
-or item. Validation can then report ``PATH:LINE`` for any field. Anchors and aliases are expanded
-with a budget, so an alias bomb is an error rather than an out-of-memory kill.
+or item. Validation can then report ``PATH:LINE`` for any field.
+
+Values are built straight from the parser's events rather than from PyYAML's composed node
+tree: the composer recurses once per nesting level (a few thousand ``[`` crash the process)
+and its parser slows down quadratically with flow nesting, so depth must be checked while
+reading, before either can happen. Aliases are counted at their full expanded size against a
+budget, so an alias bomb is an error rather than an out-of-memory kill.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +22,11 @@ import yaml
 from .errors import Problem, SiteError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_resolver = yaml.resolver.Resolver()
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+#: Tags a mapping or a sequence may carry: none, or its own (``!!python/...`` is refused).
+_COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
 #: Values a document may expand to; far beyond any real paper, far below a memory problem.
 MAX_NODES = 200_000
@@ -52,67 +63,151 @@ def line_of(container: Any, key: Any) -> int | None:
 
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     """Parse one YAML document; ``first_line`` is where it starts in the file (front matter)."""
+    events = yaml.parse(text, Loader=_Loader)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        return _Builder(path, first_line, events).document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
         raise SiteError([Problem(path, line, f"invalid YAML: {exc.problem or exc}")]) from None
     except yaml.YAMLError as exc:
         raise SiteError([Problem(path, first_line, f"invalid YAML: {exc}")]) from None
-    if node is None:
-        return None
-    return _Builder(path, first_line).value(node, 0)
+    finally:
+        events.close()  # stops the parser at once when the document was refused midway
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a built value, with its lines (the budget already bounds its size)."""
+    if isinstance(value, YamlMap):
+        out = YamlMap((key, _copy(item)) for key, item in value.items())
+        out.line, out.key_lines = value.line, value.key_lines
+    elif isinstance(value, YamlList):
+        out = YamlList(_copy(item) for item in value)
+        out.line, out.item_lines = value.line, value.item_lines
+    else:
+        return value
+    return out
 
 
 class _Builder:
-    """Turns a composed node tree into values, counting nodes against :data:`MAX_NODES`."""
+    """Builds values from parser events, checking depth and size as it goes."""
 
-    def __init__(self, path: Path, first_line: int):
-        self.path, self.offset, self.count = path, first_line, 0
+    def __init__(self, path: Path, first_line: int, events: Iterator[yaml.Event]):
+        self.path, self.offset, self.events = path, first_line, events
+        self.count = 0
+        self.deepest = 0  # the deepest level reached so far, for the height of anchored values
+        # anchor -> (value, values it expands to, levels it adds); None while being built
+        self.anchors: dict[str, tuple[Any, int, int] | None] = {}
         # One constructor per document: it caches every node it has seen.
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def line(self, node: yaml.Node) -> int:
-        return node.start_mark.line + self.offset
+    def fail(self, event: yaml.Event, message: str) -> SiteError:
+        return SiteError([Problem(self.path, self.line(event), message)])
 
-    def value(self, node: yaml.Node, depth: int) -> Any:
+    def line(self, event: yaml.Event) -> int:
+        return event.start_mark.line + self.offset
+
+    def document(self) -> Any:
+        next(self.events)  # stream start
+        event = next(self.events)
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        value = self.value(next(self.events), 0)
+        next(self.events)  # document end
+        event = next(self.events)
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise self.fail(event, "invalid YAML: expected a single document, found another")
+        return value
+
+    def value(self, event: yaml.Event, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise SiteError([Problem(self.path, self.line(node),
-                                     f"document expands to more than {MAX_NODES} values "
-                                     "(an alias bomb?)")])
+            raise self.too_big(event)
         if depth > MAX_DEPTH:
-            raise SiteError([Problem(self.path, self.line(node),
-                                     f"nested more than {MAX_DEPTH} levels deep")])
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, depth)
-        if isinstance(node, yaml.SequenceNode):
-            out = YamlList(self.value(item, depth + 1) for item in node.value)
-            out.line, out.item_lines = self.line(node), [self.line(i) for i in node.value]
-            return out
+            raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
+        self.deepest = max(self.deepest, depth)
+        if isinstance(event, yaml.AliasEvent):
+            return self.alias(event, depth)
+        anchor = getattr(event, "anchor", None)
+        if anchor is None:
+            return self.build(event, depth)
+        self.anchors[anchor] = None
+        count_before, deepest_before, self.deepest = self.count, self.deepest, depth
+        value = self.build(event, depth)
+        self.anchors[anchor] = (value, self.count - count_before, self.deepest - depth)
+        self.deepest = max(self.deepest, deepest_before)
+        return value
+
+    def build(self, event: yaml.Event, depth: int) -> Any:
+        if isinstance(event, yaml.ScalarEvent):
+            return self.scalar(event)
+        if event.tag not in _COLLECTION_TAGS:
+            raise self.fail(event, f"invalid value: unsupported tag {event.tag!r}")
+        if isinstance(event, yaml.SequenceStartEvent):
+            return self.sequence(event, depth)
+        if isinstance(event, yaml.MappingStartEvent):
+            return self.mapping(event, depth)
+        raise self.fail(event, f"invalid YAML: unexpected {type(event).__name__}")
+
+    def alias(self, event: yaml.AliasEvent, depth: int) -> Any:
+        if event.anchor not in self.anchors:
+            raise self.fail(event, f"invalid YAML: found undefined alias {event.anchor!r}")
+        known = self.anchors[event.anchor]
+        if known is None:
+            raise self.fail(event, f"alias *{event.anchor} refers to itself")
+        value, size, height = known
+        self.count += size - 1  # this event was counted once already
+        if self.count > MAX_NODES:
+            raise self.too_big(event)
+        if depth + height > MAX_DEPTH:
+            raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
+        self.deepest = max(self.deepest, depth + height)
+        return _copy(value)  # a copy, as each use of an alias is a value of its own
+
+    def too_big(self, event: yaml.Event) -> SiteError:
+        return self.fail(event, f"document expands to more than {MAX_NODES} values "
+                                "(an alias bomb?)")
+
+    def scalar_tag(self, event: yaml.ScalarEvent) -> str:
+        if event.tag is None or event.tag == "!":
+            return _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return event.tag
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = self.scalar_tag(event)
+        if tag == _STR:
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return self.constructor.construct_object(node, deep=True)
         except (ValueError, OverflowError):
-            return node.value  # such as 2024-02-30: the field's check reports it with context
+            return event.value  # such as 2024-02-30: the field's check reports it with context
         except yaml.constructor.ConstructorError as exc:
-            raise SiteError([Problem(self.path, self.line(node),
-                                     f"invalid value: {exc.problem}")]) from None
+            raise self.fail(event, f"invalid value: {exc.problem}") from None
 
-    def mapping(self, node: yaml.MappingNode, depth: int) -> YamlMap:
+    def sequence(self, start: yaml.SequenceStartEvent, depth: int) -> YamlList:
+        out, lines = YamlList(), []
+        for event in self.events:
+            if isinstance(event, yaml.SequenceEndEvent):
+                break
+            lines.append(self.line(event))
+            out.append(self.value(event, depth + 1))
+        out.line, out.item_lines = self.line(start), lines
+        return out
+
+    def mapping(self, start: yaml.MappingStartEvent, depth: int) -> YamlMap:
         out, key_lines = YamlMap(), {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise SiteError([Problem(self.path, self.line(key_node),
-                                         "YAML merge keys (<<) are not supported")])
-            key = self.value(key_node, depth + 1)
+        for key_event in self.events:
+            if isinstance(key_event, yaml.MappingEndEvent):
+                break
+            if isinstance(key_event, yaml.ScalarEvent) and self.scalar_tag(key_event) == _MERGE:
+                raise self.fail(key_event, "YAML merge keys (<<) are not supported")
+            key = self.value(key_event, depth + 1)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise SiteError([Problem(self.path, self.line(key_node),
-                                         "a mapping key must be a plain value")])
+                raise self.fail(key_event, "a mapping key must be a plain value")
             if key in out:
-                raise SiteError([Problem(self.path, self.line(key_node),
-                                         f"duplicate key {key!r}")])
-            out[key] = self.value(value_node, depth + 1)
-            key_lines[key] = self.line(key_node)
-        out.line, out.key_lines = self.line(node), key_lines
+                raise self.fail(key_event, f"duplicate key {key!r}")
+            out[key] = self.value(next(self.events), depth + 1)
+            key_lines[key] = self.line(key_event)
+        out.line, out.key_lines = self.line(start), key_lines
         return out

@@ -1,0 +1,167 @@
+"""Bad input of every kind gives ``PATH:LINE: message``, exit 1, no traceback and no hang, and
+leaves the previous build exactly as it was (SPEC 2)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digestgen.cli import main
+
+GOOD_PAPER = "id: good\ntitle: A good paper\ndate: 2024-03-22\n"
+MB = 1024 * 1024
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def built(site, monkeypatch):
+    """A site with one good paper, built once: the previous site that bad input must keep."""
+    monkeypatch.chdir(site.root)
+    site.paper("good.yaml", GOOD_PAPER)
+    result = CliRunner().invoke(main, ["build", "-q"])
+    assert result.exit_code == 0, result.output
+    return site
+
+
+def refused(site, *args: str) -> list[str]:
+    """Build in-process; check exit 1, no traceback, the previous site unchanged; return the
+    reported problems (without the closing count line)."""
+    before = tree(site.output)
+    result = CliRunner().invoke(main, ["build", *args])
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception,
+                                                                     SystemExit), \
+        f"crashed: {result.exception!r}\n{result.output}"
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert tree(site.output) == before
+    lines = result.stderr.splitlines()
+    assert lines[-1].endswith("nothing was written.")
+    return lines[:-1]
+
+
+def refused_process(site, timeout: float = 20) -> tuple[list[str], float, float]:
+    """Build in a child process (a crash there cannot take the tests down); check the same as
+    :func:`refused`; return the problems, the seconds taken and the child's peak memory in MB."""
+    before = tree(site.output)
+    stderr_path = site.root.parent / "stderr.txt"
+    started = time.monotonic()
+    with open(stderr_path, "wb") as stderr:
+        child = subprocess.Popen([sys.executable, "-m", "digestgen", "build", "-q"],
+                                 cwd=site.root, stdout=subprocess.DEVNULL, stderr=stderr)
+    status, usage = waited(child, started + timeout)
+    seconds = time.monotonic() - started
+    text = stderr_path.read_text(encoding="utf-8", errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 1, f"exit status {status}\n{text}"
+    assert "Traceback" not in text
+    assert tree(site.output) == before
+    lines = text.splitlines()
+    assert lines[-1].endswith("nothing was written.")
+    return lines[:-1], seconds, usage.ru_maxrss / 1024  # Linux counts kB
+
+
+def waited(child: subprocess.Popen, deadline: float):
+    """Wait for ``child`` (killing it at ``deadline``) and return its status and own usage."""
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            child.returncode = os.waitstatus_to_exitcode(status)
+            return status, usage
+        if time.monotonic() > deadline:
+            child.kill()
+            child.wait()
+            pytest.fail("the build was still running at the deadline: a hang")
+        time.sleep(0.02)
+
+
+# --- YAML itself ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("content/papers/bad.yaml", "id: bad\ntitle: [unclosed\ndate: 2024-03-22\n",
+     "content/papers/bad.yaml:3: invalid YAML: "),
+    ("content/papers/bad.yaml", "id: bad\ntitle:\n\ten: tab\n",
+     "content/papers/bad.yaml:3: invalid YAML: "),
+    ("content/papers/bad.yaml", "id: bad\ntitle: 'open quote\n",
+     "content/papers/bad.yaml:3: invalid YAML: "),
+    ("content/papers/bad.md", "---\nid: bad\ntitle: T\ndate: [2024\n---\nBody.\n",
+     "content/papers/bad.md:5: invalid YAML: "),
+    ("content/issues/2024-03-22.yaml", "title: x\n  intro: y\n",
+     "content/issues/2024-03-22.yaml:2: invalid YAML: "),
+    ("digestgen.yaml", "title: T\nbase_url: {https://a.b/\n", "digestgen.yaml:3: invalid YAML: "),
+])
+def test_malformed_yaml_is_reported_at_its_line(built, name, text, expected):
+    built.write(name, text)
+    (problem,) = refused(built)
+    assert problem.startswith(expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("id: bad\ntitle: T\ntitle: U\ndate: 2024-03-22\n", "3: duplicate key 'title'"),
+    ("defaults: &d {title: T}\n<<: *d\nid: bad\n", "2: YAML merge keys (<<) are not supported"),
+    ("id: bad\ntitle: T\ndate: 2024-03-22\n---\nid: other\n",
+     "4: invalid YAML: expected a single document, found another"),
+    ("id: bad\ntitle: &t [*t]\ndate: 2024-03-22\n", "2: alias *t refers to itself"),
+    ("id: bad\ntitle: *nowhere\n", "2: invalid YAML: found undefined alias 'nowhere'"),
+    ("? [a, b]\n: 1\n", "1: a mapping key must be a plain value"),
+])
+def test_yaml_that_is_valid_but_unusable_is_reported(built, text, expected):
+    built.paper("bad.yaml", text)
+    assert refused(built) == [f"content/papers/bad.yaml:{expected}"]
+
+
+@pytest.mark.parametrize("value", ['!!python/object/apply:os.system ["touch pwned"]',
+                                   "!!python/object/apply:os.system {args: [touch pwned]}",
+                                   '!!python/name:os.system ""'])
+def test_yaml_tags_never_run_code(built, value):
+    built.paper("bad.yaml", f"id: bad\ntitle: {value}\ndate: 2024-03-22\n")
+    (problem,) = refused(built)
+    assert problem.startswith("content/papers/bad.yaml:2: invalid value: ")
+    assert "python/" in problem
+    assert not (built.root / "pwned").exists()
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for n in range(1, levels + 1):
+        lines.append(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_quickly_and_in_little_memory(built):
+    built.paper("bomb.yaml", billion_laughs())
+    problems, seconds, peak_mb = refused_process(built)
+    assert problems == ["content/papers/bomb.yaml:6: document expands to more than 200000 "
+                        "values (an alias bomb?)"]
+    assert seconds < 10 and peak_mb < 400
+
+
+DEEP = {  # each nested far past the limit; the first crashed PyYAML's composer
+    "flow sequences": ("title: " + "[" * 100_000 + "]" * 100_000 + "\n", 1),
+    "flow mappings": ("title: " + "{a: " * 50_000 + "1" + "}" * 50_000 + "\n", 1),
+    "block sequences": ("title:\n" + "- " * 100_000 + "x\n", 2),
+    "indented mappings": ("".join("  " * n + "a:\n" for n in range(1000)), 65),
+}
+
+
+@pytest.mark.parametrize("kind", DEEP)
+def test_deep_nesting_is_refused_without_crashing_or_hanging(built, kind):
+    text, line = DEEP[kind]
+    built.paper("deep.yaml", text)
+    problems, seconds, _ = refused_process(built)
+    assert problems == [f"content/papers/deep.yaml:{line}: nested more than 64 levels deep"]
+    assert seconds < 10
+
+
+def test_an_alias_cannot_smuggle_depth_past_the_limit(built):
+    built.paper("deep.yaml", "a: &a " + "[" * 60 + "x" + "]" * 60 + "\nb: [[[[[[*a]]]]]]\n")
+    assert refused(built) == ["content/papers/deep.yaml:2: nested more than 64 levels deep"]
