@@ -95,6 +95,10 @@ class _PlainDumper(_Dumper):
     """The fallback when a block scalar would not read back as the same string."""
 
 
+class _QuotedDumper(_Dumper):
+    """The last resort for strings PyYAML's other styles garble (a lone NEL, say)."""
+
+
 def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = None
     if "\n" in value.strip("\n"):
@@ -106,6 +110,8 @@ def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 _Dumper.add_representer(str, _represent_text)
 _PlainDumper.add_representer(str, yaml.SafeDumper.represent_str)
+_QuotedDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"'))
 
 
 def ordered(record: dict, kind: str = "paper") -> dict:
@@ -139,11 +145,11 @@ def _dump(data: dict) -> str:
     data = _plain(data)
     if not data:
         return ""
-    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     default_flow_style=False, width=LONG_TEXT)
-    if yaml.safe_load(text) != data:  # a block scalar that does not round-trip: quote instead
-        text = yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False,
+    for dumper in (_Dumper, _PlainDumper, _QuotedDumper):
+        text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False,
                          default_flow_style=False, width=LONG_TEXT)
+        if yaml.safe_load(text) == data:  # else a style that garbles some string: try the next
+            break
     return text
 
 

@@ -182,14 +182,18 @@ def _plan(run: _Run) -> list[FilePlan]:
         dates[paper_id] = plan.record.get("date", incoming.record["date"])
         plans.append(plan)
     for issue_id, record in sorted(run.issues.items()):
-        key_end = parse_issue_id(issue_id, run.config.issue_period).end
+        period = parse_issue_id(issue_id, run.config.issue_period)
+        key_start, key_end = period.start, period.end
         late = [p for p in record["papers"] if isinstance(dates.get(p), dt.date)
                 and dates[p] > key_end]
         for paper_id in late:
             run.notes.append(f"{paper_id} is dated {dates[paper_id]} in its existing file, after "
                              f"issue {issue_id}; it is left out of that issue's list")
         record = dict(record, papers=[p for p in record["papers"] if p not in late])
-        if not record["papers"]:
+        if not any(isinstance(dates.get(p), dt.date) and dates[p] >= key_start
+                   for p in record["papers"]):
+            run.notes.append(f"every paper of issue {issue_id} is dated in an earlier issue; no "
+                             "issue record written (an issue needs a paper of its own)")
             continue
         path = _issue_path(content / "issues", issue_id)
         try:

@@ -12,7 +12,8 @@ whose indented continuation markdown-it reads as the footnote's own paragraphs:
 
 Which paragraph is which is decided by the link (the paragraphs before it are titles), by
 script (Chinese or not), by the table's summary cell (the page language's summary), and by order
-(summaries before abstracts), never by blank lines or indentation widths.
+(summaries before abstracts), never by blank lines or indentation widths. One layout stays
+ambiguous: a second-language summary with no abstract after it reads as that abstract.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def read_digest(path: Path, text: str) -> Document:
     rows, intro = _read_table(tokens, lines, problems)
     sections = _read_sections(tokens, lines, problems)
     document = Document(path, DIGEST, intro=intro)
-    page = _page_language(sections)
+    page = _page_language(sections, rows, tokens)
     used = set()
     for row in rows:
         if row.label in used:
@@ -245,10 +246,23 @@ def _definition_line(lines: list[str], label: str | None) -> int:
     return 1
 
 
-def _page_language(sections: dict[str, tuple[int, list[_Para]]]) -> str:
-    """The language a section starts in: its first title (Chinese in the seeds)."""
-    firsts = [paras[0].zh for _, paras in sections.values() if paras]
-    return "en" if firsts and sum(firsts) * 2 < len(firsts) else "zh"
+def _page_language(sections: dict[str, tuple[int, list[_Para]]], rows: list[_Row],
+                   tokens: list[Token]) -> str:
+    """The language a document leads with: ``zh`` in the seeds, ``en`` in an English export.
+
+    Votes come from what only the leading language fills: the table's summary cells and the
+    first of two titles; with no votes, the first heading's script decides.
+    """
+    votes = [row.summary.zh for row in rows if row.summary is not None]
+    for _, paras in sections.values():
+        titles = next((paras[:i] for i, p in enumerate(paras) if _only_link(p.inline)), [])
+        if len(titles) == 2 and titles[0].zh != titles[1].zh:
+            votes.append(titles[0].zh)
+    if votes and sum(votes) * 2 != len(votes):
+        return "zh" if sum(votes) * 2 > len(votes) else "en"
+    heading = next((tokens[i + 1] for i, t in enumerate(tokens) if t.type == "heading_open"),
+                   None)
+    return "en" if heading is not None and not is_chinese(heading.content) else "zh"
 
 
 def _read_section(row: _Row, line: int, paras: list[_Para], page: str,
@@ -296,6 +310,7 @@ def _title_languages(titles: list[_Para], page: str) -> list[tuple[str, _Para]]:
 def _read_texts(rest: list[_Para], row: _Row, page: str, record: dict, arxiv: dict) -> bool:
     """Assign the paragraphs after the link to summaries and abstracts; True if cut off."""
     other = "en" if page == "zh" else "zh"
+    last = rest[-1] if rest else None  # the abstracts come last; a summary never does
     rest = list(rest)
     truncated = False
     for para in rest:
@@ -318,7 +333,7 @@ def _read_texts(rest: list[_Para], row: _Row, page: str, record: dict, arxiv: di
             continue
         texts = [p.content for p in paras]
         if lang in record["abstract"] or (lang not in record["tldr"] and len(paras) == 1
-                                          and lang == other and paras[0] is not rest[-1]):
+                                          and lang == other and paras[0] is not last):
             record["tldr"].setdefault(lang, "\n\n".join(texts))
             continue
         if lang in record["tldr"] or len(paras) == 1:

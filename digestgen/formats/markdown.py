@@ -77,7 +77,7 @@ def slugify(title: str, limit: int = 80) -> str:
 
 # Characters that could start Markdown syntax inside running text.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>!|&~$])")
-_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)]|\*)")
+_BLOCK_START = re.compile(r"^(\s*)(\d*)([#>+=*.)-])")
 
 
 def escape_text(text: str, keep_math: bool = True) -> str:
@@ -104,8 +104,9 @@ def _escape_keeping_math(text: str) -> str:
 
 
 def _escape_line_starts(text: str) -> str:
-    return "\n".join(_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line)
-                     if line.strip() else line for line in text.split("\n"))
+    """Escape what would start a heading, quote, list or rule (``1.`` becomes ``1\\.``)."""
+    return "\n".join(_BLOCK_START.sub(lambda m: f"{m[1]}{m[2]}\\{m[3]}", line, count=1)
+                      if line.strip() else line for line in text.split("\n"))
 
 
 def _reads_back(markdown: str, text: str) -> bool:
