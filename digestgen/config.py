@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import Problem, SiteError
-from .yamlsrc import YamlMap, line_of, parse_yaml
+from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
 
 CONFIG_NAME = "digestgen.yaml"
 DEFAULT_ARXIV_API = "https://export.arxiv.org/api/query"
@@ -94,13 +94,9 @@ def find_config(start: Path | None = None) -> Path | None:
 def load_config(path: Path) -> SiteConfig:
     """Read and validate ``path``; raise :class:`SiteError` listing every problem."""
     path = path.resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SiteError([Problem(path, None, "no such file (run `digestgen init`)")]) from None
-    except UnicodeDecodeError as exc:
-        raise SiteError([Problem(path, None, f"not UTF-8 text: {exc.reason}")]) from None
-    data = parse_yaml(text, path)
+    if not path.exists():
+        raise SiteError([Problem(path, None, "no such file (run `digestgen init`)")])
+    data = parse_yaml(read_text(path), path)
     if not isinstance(data, YamlMap):
         raise SiteError([Problem(path, 1, "the configuration must be a mapping of keys")])
     return _ConfigReader(path, data).read()

@@ -15,10 +15,8 @@ from .errors import Problem, SiteError
 from .periods import issue_key, parse_issue_id
 from .records import IssueFile, Paper, Text
 from .validate import issue_from_data, paper_from_data
-from .yamlsrc import parse_yaml
+from .yamlsrc import parse_yaml, read_text
 
-#: A content file larger than this is refused rather than read (a paper is a few kB).
-MAX_FILE_BYTES = 4 * 1024 * 1024
 RECORD_SUFFIXES = (".yaml", ".yml", ".md")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 CONTAINER_OPEN = re.compile(r"^:::\s*([A-Za-z][A-Za-z0-9-]*)\s*$")
@@ -73,22 +71,7 @@ def record_files(folder: Path) -> list[Path]:
 
 def read_source(path: Path) -> SourceFile:
     """Read one record file; raise :class:`SiteError` when it is not readable text."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SiteError([Problem(path, None, f"file is {size // 1024} kB; a record file may "
-                                     f"be at most {MAX_FILE_BYTES // 1024 // 1024} MB")])
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SiteError([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SiteError([Problem(path, line, "not valid UTF-8 text")]) from None
-    if "\x00" in text:
-        raise SiteError([Problem(path, text[: text.index("\x00")].count("\n") + 1,
-                                 "file holds a NUL byte: not a text file")])
+    text = read_text(path)
     if path.suffix != ".md":
         return SourceFile(path, parse_yaml(text, path))
     return _split_front_matter(path, text)

@@ -13,6 +13,7 @@ budget, so an alias bomb is an error rather than an out-of-memory kill.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ _MERGE = "tag:yaml.org,2002:merge"
 #: Tags a mapping or a sequence may carry: none, or its own (``!!python/...`` is refused).
 _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
+#: A file larger than this is refused rather than read (a paper is a few kB, a config less).
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MB = 1024 * 1024
 #: Values a document may expand to; far beyond any real paper, far below a memory problem.
 MAX_NODES = 200_000
 #: Nesting depth past which a document is refused (real records are four or five deep).
@@ -61,6 +65,31 @@ def line_of(container: Any, key: Any) -> int | None:
     return None
 
 
+def read_text(path: Path) -> str:
+    """The text of a file a person wrote; :class:`SiteError` when it cannot be read, is larger
+    than :data:`MAX_FILE_BYTES`, or is not UTF-8 text (a byte-order mark is dropped)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # never more, however large the file
+            size = os.fstat(handle.fileno()).st_size
+    except FileNotFoundError:
+        raise SiteError([Problem(path, None, "no such file")]) from None
+    except OSError as exc:
+        raise SiteError([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise SiteError([Problem(path, None, f"file is {max(size, len(raw)) // 1024} kB; "
+                                 f"digestgen reads files of at most {MAX_FILE_BYTES // MB} MB")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SiteError([Problem(path, line, "not valid UTF-8 text")]) from None
+    if "\x00" in text:
+        raise SiteError([Problem(path, text[: text.index("\x00")].count("\n") + 1,
+                                 "file holds a NUL byte: not a text file")])
+    return text
+
+
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     """Parse one YAML document; ``first_line`` is where it starts in the file (front matter)."""
     events = yaml.parse(text, Loader=_Loader)
@@ -70,6 +99,12 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
         raise SiteError([Problem(path, line, f"invalid YAML: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a control character; its mark is an offset
+        line = _line_at(text, exc.position) + first_line
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) \
+            else repr(exc.character)
+        raise SiteError([Problem(path, line, f"invalid YAML: unacceptable character "
+                                 f"{character}: {exc.reason}")]) from None
     except yaml.YAMLError as exc:
         raise SiteError([Problem(path, first_line, f"invalid YAML: {exc}")]) from None
     finally:
@@ -87,6 +122,13 @@ def _copy(value: Any) -> Any:
     else:
         return value
     return out
+
+
+def _line_at(text: str, offset: int) -> int:
+    """The 0-based line of a reader error's offset: in bytes from libyaml, else characters."""
+    if _Loader is yaml.SafeLoader:
+        return text.count("\n", 0, offset)
+    return text.encode("utf-8", "surrogatepass").count(b"\n", 0, offset)
 
 
 class _Builder:

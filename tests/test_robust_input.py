@@ -4,6 +4,7 @@ leaves the previous build exactly as it was (SPEC 2)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -52,36 +53,42 @@ def refused(site, *args: str) -> list[str]:
 
 def refused_process(site, timeout: float = 20) -> tuple[list[str], float, float]:
     """Build in a child process (a crash there cannot take the tests down); check the same as
-    :func:`refused`; return the problems, the seconds taken and the child's peak memory in MB."""
+    :func:`refused`; return the problems, the seconds taken and the build's peak memory in MB."""
     before = tree(site.output)
-    stderr_path = site.root.parent / "stderr.txt"
+    stderr_path, peak_path = site.root.parent / "stderr.txt", site.root.parent / "peak.txt"
     started = time.monotonic()
     with open(stderr_path, "wb") as stderr:
-        child = subprocess.Popen([sys.executable, "-m", "digestgen", "build", "-q"],
-                                 cwd=site.root, stdout=subprocess.DEVNULL, stderr=stderr)
-    status, usage = waited(child, started + timeout)
+        child = subprocess.Popen([sys.executable, "-c", MEASURED_BUILD, str(peak_path)],
+                                 cwd=site.root, stdout=subprocess.DEVNULL, stderr=stderr,
+                                 start_new_session=True)
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            pytest.fail(f"the build was still running after {timeout} s: a hang")
     seconds = time.monotonic() - started
     text = stderr_path.read_text(encoding="utf-8", errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 1, f"exit status {status}\n{text}"
+    assert child.returncode == 1, f"exit status {child.returncode}\n{text}"
     assert "Traceback" not in text
     assert tree(site.output) == before
     lines = text.splitlines()
     assert lines[-1].endswith("nothing was written.")
-    return lines[:-1], seconds, usage.ru_maxrss / 1024  # Linux counts kB
+    return lines[:-1], seconds, int(peak_path.read_text()) / 1024  # Linux counts kB
 
 
-def waited(child: subprocess.Popen, deadline: float):
-    """Wait for ``child`` (killing it at ``deadline``) and return its status and own usage."""
-    while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-        if pid:
-            child.returncode = os.waitstatus_to_exitcode(status)
-            return status, usage
-        if time.monotonic() > deadline:
-            child.kill()
-            child.wait()
-            pytest.fail("the build was still running at the deadline: a hang")
-        time.sleep(0.02)
+#: Runs ``digestgen build -q`` in a fresh child and writes its peak resident size (kB) to
+#: argv[1]. The build is forked from this small process rather than from the test process,
+#: whose own (large) peak a child started directly would inherit in ru_maxrss.
+MEASURED_BUILD = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "digestgen", "build", "-q"])
+_, status, usage = os.wait4(pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 # --- YAML itself ---------------------------------------------------------------------------
@@ -165,3 +172,47 @@ def test_deep_nesting_is_refused_without_crashing_or_hanging(built, kind):
 def test_an_alias_cannot_smuggle_depth_past_the_limit(built):
     built.paper("deep.yaml", "a: &a " + "[" * 60 + "x" + "]" * 60 + "\nb: [[[[[[*a]]]]]]\n")
     assert refused(built) == ["content/papers/deep.yaml:2: nested more than 64 levels deep"]
+
+
+# --- reading files -------------------------------------------------------------------------
+
+START = {  # two good lines of each kind of file a person writes
+    "content/papers/bad.yaml": b"id: bad\ntitle: T\n",
+    "content/papers/bad.md": b"---\nid: bad\n",
+    "content/issues/2024-03-22.yaml": b"title: T\nintro: I\n",
+    "digestgen.yaml": b"title: T\nbase_url: https://a.b/\n",
+}
+
+
+def write_bytes(site, name: str, *chunks: bytes) -> None:
+    path = site.root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.writelines([START[name], *chunks])
+
+
+@pytest.mark.parametrize("name", START)
+def test_invalid_utf8_is_reported_at_its_line(built, name):
+    write_bytes(built, name, b"description: caf\xe9 au lait\n")
+    assert refused(built) == [f"{name}:3: not valid UTF-8 text"]
+
+
+@pytest.mark.parametrize("name", START)
+def test_a_nul_byte_is_reported_at_its_line(built, name):
+    write_bytes(built, name, b"description: a\x00b\n")
+    assert refused(built) == [f"{name}:3: file holds a NUL byte: not a text file"]
+
+
+@pytest.mark.parametrize("name", START)
+def test_a_50_mb_file_is_refused_quickly_in_little_memory(built, name):
+    write_bytes(built, name, b"description: ", *[b"x" * MB] * 50, b"\n")
+    problems, seconds, peak_mb = refused_process(built)
+    assert problems == [f"{name}: file is 51200 kB; digestgen reads files of at most 4 MB"]
+    assert seconds < 10 and peak_mb < 100
+
+
+def test_a_control_character_is_reported_at_its_line(built):
+    built.paper("bad.yaml", "id: bad\ntitle: 标签平滑与选择性分类\ndate: 2024-03-22\n"
+                            "abstract: ring the bell \x07\n")
+    assert refused(built) == ["content/papers/bad.yaml:4: invalid YAML: unacceptable character "
+                              "#x0007: control characters are not allowed"]
