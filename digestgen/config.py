@@ -142,9 +142,7 @@ class _ConfigReader:
             if key not in _KEYS:
                 self.problem(key, f"unknown key '{key}'{closest(key, _KEYS)}")
         title = self.text("title", required=True)
-        base_url = self.url("base_url", required=True)
-        if base_url and not base_url.endswith("/"):
-            base_url += "/"
+        base_url = self.base_url()
         values = dict(
             description=self.text("description"),
             repo_url=self.url("repo_url"),
@@ -158,6 +156,17 @@ class _ConfigReader:
         if self.problems:
             raise SiteError(self.problems)
         return SiteConfig(path=self.path, title=title, base_url=base_url, **values)
+
+    def base_url(self) -> str | None:
+        value = self.url("base_url", required=True)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.query or parts.fragment:  # page paths are appended to it
+            extra = value[len(parts._replace(query="", fragment="").geturl()):]
+            self.problem("base_url", f"'base_url' must not have a query or fragment ({extra!r})")
+            return None
+        return value if value.endswith("/") else value + "/"
 
     def languages(self) -> tuple[str, ...]:
         value = self.data.get("languages")
@@ -195,6 +204,9 @@ class _ConfigReader:
         value = self.data.get("output_dir", "site")
         if not isinstance(value, str) or not value.strip():
             self.problem("output_dir", "'output_dir' must be a path")
+            return self.path.parent / "site"
+        if "\x00" in value:
+            self.problem("output_dir", "'output_dir' must be a path without NUL characters")
             return self.path.parent / "site"
         return (self.path.parent / value).resolve()
 

@@ -304,3 +304,8 @@ def test_generated_records_dump_to_yaml_that_reads_back(texts, authors):
     strings = [*texts.values(), *authors]
     if all(text.isprintable() for text in strings) and not any("\\" in t for t in strings):
         assert "\\u" not in dumped and "\\x" not in dumped  # Unicode as is, never escaped
+
+
+def test_a_bad_date_option_is_a_usage_error(site, seeds):
+    result = run(site, "import", str(seeds / ISSUES["2024-03-22"]), "--date", "2024-13-01")
+    assert result.exit_code == 2 and "'2024-13-01' is not a date" in result.output

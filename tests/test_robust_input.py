@@ -216,3 +216,72 @@ def test_a_control_character_is_reported_at_its_line(built):
                             "abstract: ring the bell \x07\n")
     assert refused(built) == ["content/papers/bad.yaml:4: invalid YAML: unacceptable character "
                               "#x0007: control characters are not allowed"]
+
+
+# --- the configuration ---------------------------------------------------------------------
+
+CONFIG = "title: T\nbase_url: https://a.b/\n"
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("langauges: [zh, en]", "unknown key 'langauges' (did you mean 'languages'?)"),
+    ("titel: x", "unknown key 'titel' (did you mean 'title'?)"),
+    ("colour: red", "unknown key 'colour'"),
+    ("issue_period: fortnight", "'issue_period' must be one of day, week, month, not 'fortnight'"),
+    ("languages: zh", "'languages' must be a non-empty list of language codes"),
+    ("languages: [zh, ../en]", "'../en' is not a language code such as 'zh' or 'en'"),
+    ("source_language: [en]", "'source_language' must be a language code such as 'en'"),
+    ("output_dir: 5", "'output_dir' must be a path"),
+    ('output_dir: "site\\0"', "'output_dir' must be a path without NUL characters"),
+    ("markdown: true", "'markdown' must be a mapping such as {html: false}"),
+    ("repo_url: javascript:alert(1)", "'repo_url' must be an http(s) URL, not 'javascript:alert(1)'"),
+    ("description: [a]", "'description' must be a non-empty string"),
+])
+def test_config_problems_are_reported_at_their_line(built, line, expected):
+    built.write("digestgen.yaml", CONFIG + line + "\n")
+    assert refused(built) == [f"digestgen.yaml:3: {expected}"]
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("ftp://a.b/", "'base_url' must be an http(s) URL, not 'ftp://a.b/'"),
+    ("a.b/digest", "'base_url' must be an http(s) URL, not 'a.b/digest'"),
+    ("https://a.b/digest?lang=zh", "'base_url' must not have a query or fragment "
+                                   "('?lang=zh')"),
+    ("https://a.b/digest#top", "'base_url' must not have a query or fragment ('#top')"),
+])
+def test_base_url_must_be_a_plain_web_url(built, url, expected):
+    built.write("digestgen.yaml", f"title: T\nbase_url: {url}\n")
+    assert refused(built) == [f"digestgen.yaml:2: {expected}"]
+
+
+def test_required_config_keys_are_named(built):
+    built.write("digestgen.yaml", "description: no title\n")
+    assert refused(built) == ["digestgen.yaml: 'base_url' is required",
+                              "digestgen.yaml: 'title' is required"]
+
+
+def test_a_missing_config_file_is_named(built):
+    assert refused(built, "--config", "elsewhere.yaml") == [
+        "elsewhere.yaml: no such file (run `digestgen init`)"]
+
+
+@pytest.mark.parametrize("option, expected", [
+    (["--output", "content"], "holds content/; building there would overwrite it"),
+    (["--output", "content/papers/out"], "is inside content/"),
+    (["--output", "."], "holds the site root; building there would overwrite it"),
+    (["--output", ".."], "holds the site root; building there would overwrite it"),
+    (["--base-url", "javascript:alert(1)//"], "must be an http(s) URL"),
+])
+def test_an_output_or_base_url_that_would_harm_the_site_is_refused(built, option, expected):
+    before = tree(built.root / "content")
+    (problem,) = refused(built, *option)
+    assert expected in problem
+    assert tree(built.root / "content") == before
+
+
+def test_an_output_folder_digestgen_did_not_write_is_left_alone(built):
+    built.write("elsewhere/notes.txt", "mine")
+    (problem,) = refused(built, "--output", "elsewhere")
+    assert problem == "elsewhere: output directory is not empty and was not written by " \
+                      "digestgen; move it away or choose another output"
+    assert tree(built.root / "elsewhere") == {"notes.txt": b"mine"}

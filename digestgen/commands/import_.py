@@ -235,6 +235,11 @@ def _report(run: _Run, plans: list[FilePlan], changed: list[FilePlan], dry_run: 
     papers = [p for p in plans if p.kind == "paper"]
     issues = [p for p in plans if p.kind == "issue"]
     verb = "would write" if dry_run else "wrote"
-    click.echo(f"{len(papers)} papers and {len(issues)} issues read; {verb} {len(changed)} "
-               f"files ({sum(p.is_new for p in changed)} new), "
-               f"{sum(len(p.merge.conflicts) for p in plans)} differences kept as they were.")
+    kept = sum(len(p.merge.conflicts) for p in plans)
+    click.echo(f"{_count(len(papers), 'paper')} and {_count(len(issues), 'issue')} read; "
+               f"{verb} {_count(len(changed), 'file')} ({sum(p.is_new for p in changed)} new); "
+               f"{_count(kept, 'difference')} kept as {'it was' if kept == 1 else 'they were'}.")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
