@@ -1,4 +1,4 @@
-"""Writing paper and issue record files (SPEC 1.3, 1.4): the one writer ``import`` and ``add`` share.
+"""Writing paper and issue record files (SPEC 1.3, 1.4): the one writer import and add share.
 
 A record is a plain dict as it would be read back from YAML. :func:`dump_record` (from
 :mod:`digestgen.recordyaml`) turns it into clean, human-editable YAML: fixed key order, block

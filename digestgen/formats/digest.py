@@ -44,6 +44,7 @@ FEED_HEADER = re.compile(
     r"(?P<type>new|cross|replace|replace-cross)\s+Abstract:[ \t]*", re.S)
 OLD_FLAGS = {None: "new", "UPDATED": "replace", "CROSS LISTED": "cross"}
 HEADER_CELLS = ("ref", "title", "summary")
+UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
 
 
 @dataclass
@@ -157,8 +158,8 @@ def _read_table(tokens: list[Token], lines: list[str],
     rows = []
     for line, cells in _table_cells(tokens, table)[1:]:
         label = _footnote_label(cells[0]) if cells else None
-        undefined = re.fullmatch(r"\[\^([^\]\s]+)\]", plain_text(cells[0]).strip()) if cells else None
-        if label is None and undefined:
+        undefined = UNDEFINED_REF.fullmatch(plain_text(cells[0]).strip()) if cells else None
+        if label is None and undefined:  # markdown-it keeps a [^n] with no definition as text
             problems.add(line, f"no detail section [^{undefined[1]}]: for this row")
             continue
         if label is None or len(cells) != 3:
@@ -188,10 +189,7 @@ def _top_level(tokens: list[Token]) -> list[int]:
 
 def _intro(tokens: list[Token], before: list[int], lines: list[str]) -> str | None:
     """The editor's note: the blocks between the first heading and the table, as written."""
-    blocks = [tokens[i] for i in before if tokens[i].map]
-    while blocks and blocks[0].type == "heading_open":
-        blocks.pop(0)
-    blocks = [b for b in blocks if b.type != "heading_open"]
+    blocks = [tokens[i] for i in before if tokens[i].map and tokens[i].type != "heading_open"]
     if not blocks:
         return None
     text = "\n".join(lines[blocks[0].map[0]:blocks[-1].map[1]]).strip()

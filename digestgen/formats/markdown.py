@@ -1,4 +1,4 @@
-"""What the document readers and writers share: one Markdown parser, plain text, scripts, escapes."""
+"""What the document readers and writers share: one Markdown parser, plain text, escapes."""
 
 from __future__ import annotations
 
