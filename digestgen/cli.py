@@ -7,6 +7,7 @@ import click
 from . import __version__
 from .commands.add import add
 from .commands.build import build
+from .commands.check import check
 from .commands.deploy import deploy
 from .commands.export import export
 from .commands.import_ import import_
@@ -25,3 +26,4 @@ main.add_command(deploy)
 main.add_command(add)
 main.add_command(import_)
 main.add_command(export)
+main.add_command(check)

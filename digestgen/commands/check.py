@@ -1,0 +1,27 @@
+"""``digestgen check``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..check import check_site, failed, report_lines
+from .common import config_option, reports_problems, site_config
+
+
+@click.command()
+@config_option
+@click.option("--strict", is_flag=True, help="Count warnings (missing translations) as errors.")
+@click.option("--drafts", is_flag=True, help="Include papers and issues marked draft.")
+@click.option("--base-url", metavar="URL", help="Check the site as built for this URL.")
+@reports_problems
+def check(config_path: Path | None, strict: bool, drafts: bool, base_url: str | None) -> None:
+    """Validate the site as a build would, then check every internal link and anchor and
+    report translation coverage. Exits 1 on errors (and on warnings with --strict)."""
+    report = check_site(site_config(config_path), drafts=drafts, base_url=base_url)
+    for line in report_lines(report, strict):
+        click.echo(line)
+    if failed(report, strict):
+        sys.exit(1)
