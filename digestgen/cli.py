@@ -12,6 +12,7 @@ from .commands.deploy import deploy
 from .commands.export import export
 from .commands.import_ import import_
 from .commands.init import init
+from .commands.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,4 +27,5 @@ main.add_command(deploy)
 main.add_command(add)
 main.add_command(import_)
 main.add_command(export)
+main.add_command(serve)
 main.add_command(check)
