@@ -309,3 +309,36 @@ def test_generated_records_dump_to_yaml_that_reads_back(texts, authors):
 def test_a_bad_date_option_is_a_usage_error(site, seeds):
     result = run(site, "import", str(seeds / ISSUES["2024-03-22"]), "--date", "2024-13-01")
     assert result.exit_code == 2 and "'2024-13-01' is not a date" in result.output
+
+
+def as_texts(record: dict) -> dict:
+    """``record`` with every plain-string text written as ``{"en": ...}``, for comparing."""
+    return {key: {"en": value} if key in ("title", "tldr", "abstract") and isinstance(value, str)
+            else value for key, value in record.items()}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@given(st.lists(records(), min_size=1, max_size=3, unique_by=lambda r: r["id"]))
+def test_generated_site_exports_and_imports_into_an_empty_site(tmp_path_factory, papers):
+    """Records on disk -> ``digestgen export`` -> ``digestgen import`` -> the same records."""
+    from conftest import SiteFolder
+
+    root = tmp_path_factory.mktemp("roundtrip")
+    site, other = SiteFolder(root / "a"), SiteFolder(root / "b")
+    for paper in papers:
+        record = dict(paper, date=datetime.date(2024, 5, 6))
+        site.paper(f"{paper['id']}.yaml", dump_record(record))
+    site.issue("2024-05-06.yaml", dump_record({"papers": [p["id"] for p in papers]}, "issue"))
+    exported = run(site, "export", "2024-05-06")
+    assert exported.exit_code == 0, exported.output
+    document = root / "2024-05-06.md"
+    document.write_text(exported.output, encoding="utf-8")
+    result = run(other, "import", str(document))
+    assert result.exit_code == 0, result.output
+    for paper in papers:
+        path = other.root / "content" / "papers" / f"{paper['id']}.yaml"
+        assert as_texts(yaml.safe_load(path.read_text(encoding="utf-8"))) == \
+            dict(paper, date=datetime.date(2024, 5, 6))
+    issue = other.root / "content" / "issues" / "2024-05-06.yaml"
+    assert yaml.safe_load(issue.read_text()) == {"papers": [p["id"] for p in papers]}
