@@ -77,41 +77,52 @@ class PreviewBuilder:
 
 
 def watch_site(config_path: Path, on_change: Callable[[tuple[Path, ...]], object],
-               stop: threading.Event, ready: threading.Event) -> None:
+               stop: threading.Event, ready: threading.Event, echo: Echo) -> None:
     """Call ``on_change`` with the changed files after every batch of changes, until ``stop``.
 
     The content, layouts and static folders are watched by the system's file notifications.
     The config file and the existence of those folders are looked at every ``TICK`` instead:
     editors that save by replacing a file would end a notification watch on the file itself,
-    and a folder made later (a first ``layouts/``) must start being watched.
+    and a folder made later (a first ``layouts/``) must start being watched. Where the
+    system refuses notifications (too many folders for inotify, say), the folders are polled.
     """
     root = config_path.parent
     folders = _root_state(config_path)
+    pending: set[Path] = set()
+    polling = False
     while not stop.is_set():
         watched = [root / name for name in WATCHED_DIRS if name in folders]
-        for changes in _changes(watched, stop):
-            ready.set()
-            now = _root_state(config_path)
-            changed = {Path(path) for _, path in changes}
-            changed.update(config_path if name == "config" else root / name
-                           for name in ("config", *WATCHED_DIRS)
-                           if now.get(name) != folders.get(name))
-            if changed:
-                on_change(tuple(sorted(changed)))
-            refolder = any(now.get(name) != folders.get(name) for name in WATCHED_DIRS)
-            folders = now
-            if refolder:
-                break  # watch the folders as they are now
+        try:
+            for changes in _changes(watched, stop, polling):
+                ready.set()
+                now = _root_state(config_path)
+                pending.update(Path(path) for _, path in changes)
+                pending.update(config_path if name == "config" else root / name
+                               for name in ("config", *WATCHED_DIRS)
+                               if now.get(name) != folders.get(name))
+                refolder = any(now.get(name) != folders.get(name) for name in WATCHED_DIRS)
+                folders = now
+                if refolder:
+                    break  # watch the folders as they are now, then build: nothing is missed
+                if pending:
+                    on_change(tuple(sorted(pending)))  # reports its own failures
+                    pending = set()
+        except (OSError, RuntimeError) as exc:  # from the system's notifications
+            if polling:
+                raise
+            echo(f"File notifications failed ({exc}); polling for changes instead.", err=True)
+            polling = True
 
 
-def _changes(folders: list[Path], stop: threading.Event) -> Iterator[set]:
+def _changes(folders: list[Path], stop: threading.Event, polling: bool) -> Iterator[set]:
     """Batches of changes below ``folders``; an empty batch every ``TICK``."""
     if not folders:
         while not stop.wait(TICK):
             yield set()
         return
     yield from watchfiles.watch(*folders, stop_event=stop, rust_timeout=int(TICK * 1000),
-                                yield_on_timeout=True, raise_interrupt=False)
+                                yield_on_timeout=True, raise_interrupt=False,
+                                force_polling=polling or None)
 
 
 def _root_state(config_path: Path) -> dict[str, tuple]:
@@ -147,7 +158,7 @@ def serve(config: SiteConfig, port: int, drafts: bool, echo: Echo) -> None:
             builder = PreviewBuilder(config.path, output, actual, drafts, state, echo)
             builder.rebuild()
             watcher = threading.Thread(target=watch_site, name="digestgen-watch", daemon=True,
-                                       args=(config.path, builder.rebuild, stop, ready))
+                                       args=(config.path, builder.rebuild, stop, ready, echo))
             watcher.start()
             ready.wait(10)  # changes made after the address is printed must not be missed
             echo(f"Serving {builder.url(config)} (Ctrl-C to stop)")

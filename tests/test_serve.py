@@ -168,6 +168,16 @@ class Events:
             if line.startswith("data: "):
                 return json.loads(line[len("data: "):])
 
+    def until(self, test) -> dict:
+        """The first state that passes ``test``. A file being written may be seen half
+        written (empty, say), so states in between are passed over."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            state = self.next()
+            if test(state):
+                return state
+        raise AssertionError("the expected state never came")
+
     def close(self) -> None:
         self.connection.close()
 
@@ -187,23 +197,22 @@ def test_edits_rebuild_reload_and_errors_show_until_fixed(site, serve, tmp_path)
     assert first["error"] is None
 
     paper.write_text(PAPER.format(title="Second Title"), encoding="utf-8")
-    reload = events.next()
-    assert reload["error"] is None and reload["build"] != first["build"]
+    reload = events.until(lambda s: s["error"] is None and s["build"] != first["build"])
     assert "Second Title" in fetch(server.url + "en/papers/2403.14715/")[1]
     server.out.wait_for(r"Changed: content/papers/2403\.14715\.yaml")
 
     paper.write_text(PAPER.format(title="Third") + "date: tomorrow\n", encoding="utf-8")
-    broken = events.next()
     message = "content/papers/2403.14715.yaml:5: duplicate key 'date'"
-    assert message in broken["error"] and broken["build"] == reload["build"]
+    broken = events.until(lambda s: message in (s["error"] or ""))
+    assert broken["build"] == reload["build"]
     server.err.wait_for(re.escape(message))
     status, html, _ = fetch(server.url + "en/papers/2403.14715/")
     assert status == 200 and "Second Title" in html  # the last good build, still served
     assert 'id="digestgen-error"' in html and "duplicate key &#x27;date&#x27;" in html
 
     paper.write_text(PAPER.format(title="Fixed Title"), encoding="utf-8")
-    fixed = events.next()
-    assert fixed["error"] is None and fixed["build"] != reload["build"]
+    fixed = events.until(lambda s: s["error"] is None)
+    assert fixed["build"] != reload["build"]
     status, html, _ = fetch(server.url + "en/papers/2403.14715/")
     assert status == 200 and "Fixed Title" in html and 'id="digestgen-error"' not in html
 
@@ -244,11 +253,12 @@ def test_config_and_new_folders_are_watched(site, serve):
     new.write_text("title: Renamed Digest\nbase_url: https://alice.github.io/digest/\n",
                    encoding="utf-8")
     new.replace(site.config_path)
-    assert events.next()["error"] is None
+    events.until(lambda s: s["error"] is None)
     assert "Renamed Digest" in fetch(server.url)[1]
-    # static/ did not exist when the server started.
-    site.write("static/hello.txt", "hello\n")
-    assert events.next()["error"] is None
+    # static/ did not exist when the server started; it appears with its file in it.
+    site.write("static.new/hello.txt", "hello\n")
+    (site.root / "static.new").rename(site.root / "static")
+    events.until(lambda s: s["error"] is None)
     assert fetch(server.url + "hello.txt")[:2] == (200, "hello\n")
     assert server.stop() == 0
     events.close()
@@ -264,7 +274,7 @@ def test_a_site_broken_at_start_is_served_once_fixed(site, serve):
     events = Events(server)
     assert "'date' is required" in events.next()["error"]
     paper.write_text(PAPER.format(title="Now Fine"), encoding="utf-8")
-    assert events.next()["error"] is None
+    events.until(lambda s: s["error"] is None)
     status, html, _ = fetch(server.url + "en/")
     assert status == 200 and "Now Fine" in html
     assert server.stop() == 0
@@ -285,3 +295,41 @@ def test_a_taken_port_moves_to_the_next_free_one(site, tmp_path):
         finally:
             assert server.stop() == 0
     assert port_is_free(server.port)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not os.path.isfile(CHROMIUM), reason=f"no browser: {CHROMIUM} is missing")
+def test_an_open_page_reloads_and_shows_errors_in_a_real_browser(site, serve):
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    paper = site.paper("2403.14715.yaml", PAPER.format(title="First Title"))
+    server = serve()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "en/papers/2403.14715/")
+            page.wait_for_function("document.title.startsWith('First Title')",
+                                   timeout=WAIT * 1000)
+            page.evaluate("window.notReloaded = true")
+            paper.write_text(PAPER.format(title="Second Title"), encoding="utf-8")
+            page.wait_for_function("document.title.startsWith('Second Title')",
+                                   timeout=WAIT * 1000)
+            assert page.evaluate("window.notReloaded") is None  # a reload, not a patch
+
+            paper.write_text("id: '2403.14715'\ntitle: Broken\n", encoding="utf-8")
+            page.wait_for_function(
+                "(document.getElementById('digestgen-error') || {}).textContent"
+                "?.includes(\"content/papers/2403.14715.yaml:1: 'date' is required\")",
+                timeout=WAIT * 1000)
+            assert page.title().startswith("Second Title")  # the last good page stays
+
+            paper.write_text(PAPER.format(title="Third Title"), encoding="utf-8")
+            page.wait_for_function("document.title.startsWith('Third Title')",
+                                   timeout=WAIT * 1000)
+            assert page.query_selector("#digestgen-error") is None
+        finally:
+            browser.close()
+    assert server.stop() == 0
