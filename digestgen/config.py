@@ -102,10 +102,11 @@ def load_config(path: Path) -> SiteConfig:
     return _ConfigReader(path, data).read()
 
 
-def closest(name: str, choices: set[str]) -> str:
-    """`` (did you mean 'x'?)`` for the choice closest to ``name``, or an empty string."""
+def closest(name: str, choices: set[str], prefix: str = "") -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to ``name``, or an empty string;
+    ``prefix`` names the mapping the choices are keys of (``markdown.``)."""
     match = difflib.get_close_matches(str(name), sorted(choices), n=1, cutoff=0.5)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    return f" (did you mean '{prefix}{match[0]}'?)" if match else ""
 
 
 class _ConfigReader:
@@ -219,8 +220,8 @@ class _ConfigReader:
             return MarkdownOptions()
         for key in value:
             if key not in _MARKDOWN_KEYS:
-                self.problem(key, f"unknown key 'markdown.{key}'{closest(key, _MARKDOWN_KEYS)}",
-                             value)
+                suggestion = closest(key, _MARKDOWN_KEYS, "markdown.")
+                self.problem(key, f"unknown key 'markdown.{key}'{suggestion}", value)
         html = value.get("html", False)
         if not isinstance(html, bool):
             self.problem("html", "'markdown.html' must be true or false", value)

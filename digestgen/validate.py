@@ -48,8 +48,8 @@ class Checker:
         container = self.data if container is None else container
         for key in container:
             if key not in known:
-                self.problem(key, f"unknown key '{prefix}{key}'{closest(str(key), known)}",
-                             container)
+                self.problem(key, f"unknown key '{prefix}{key}'"
+                                  f"{closest(str(key), known, prefix)}", container)
 
     def required(self, key: str) -> Any:
         if self.data.get(key) is None:

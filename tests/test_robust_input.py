@@ -4,6 +4,7 @@ leaves the previous build exactly as it was (SPEC 2)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,13 +26,24 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def built(site, monkeypatch):
-    """A site with one good paper, built once: the previous site that bad input must keep."""
-    monkeypatch.chdir(site.root)
-    site.paper("good.yaml", GOOD_PAPER)
-    result = CliRunner().invoke(main, ["build", "-q"])
+@pytest.fixture(scope="session")
+def previous_build(tmp_path_factory) -> Path:
+    """A site with one good paper, built once for all tests."""
+    root = tmp_path_factory.mktemp("previous")
+    (root / "content/papers").mkdir(parents=True)
+    (root / "content/papers/good.yaml").write_text(GOOD_PAPER, encoding="utf-8")
+    (root / "digestgen.yaml").write_text("title: Test Digest\nbase_url: https://a.b/\n",
+                                         encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "-q", "--config", str(root / "digestgen.yaml")])
     assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture
+def built(site, previous_build, monkeypatch):
+    """A copy of the previous build: the site that bad input must leave as it is."""
+    shutil.copytree(previous_build, site.root, dirs_exist_ok=True)
+    monkeypatch.chdir(site.root)
     return site
 
 
@@ -226,6 +238,7 @@ CONFIG = "title: T\nbase_url: https://a.b/\n"
 @pytest.mark.parametrize("line, expected", [
     ("langauges: [zh, en]", "unknown key 'langauges' (did you mean 'languages'?)"),
     ("titel: x", "unknown key 'titel' (did you mean 'title'?)"),
+    ("markdown: {htm: true}", "unknown key 'markdown.htm' (did you mean 'markdown.html'?)"),
     ("colour: red", "unknown key 'colour'"),
     ("issue_period: fortnight", "'issue_period' must be one of day, week, month, not 'fortnight'"),
     ("languages: zh", "'languages' must be a non-empty list of language codes"),
@@ -233,6 +246,7 @@ CONFIG = "title: T\nbase_url: https://a.b/\n"
     ("source_language: [en]", "'source_language' must be a language code such as 'en'"),
     ("output_dir: 5", "'output_dir' must be a path"),
     ('output_dir: "site\\0"', "'output_dir' must be a path without NUL characters"),
+    ("markdown: {html: 1}", "'markdown.html' must be true or false"),
     ("markdown: true", "'markdown' must be a mapping such as {html: false}"),
     ("repo_url: javascript:alert(1)", "'repo_url' must be an http(s) URL, not 'javascript:alert(1)'"),
     ("description: [a]", "'description' must be a non-empty string"),
@@ -285,3 +299,125 @@ def test_an_output_folder_digestgen_did_not_write_is_left_alone(built):
     assert problem == "elsewhere: output directory is not empty and was not written by " \
                       "digestgen; move it away or choose another output"
     assert tree(built.root / "elsewhere") == {"notes.txt": b"mine"}
+
+
+# --- paper records -------------------------------------------------------------------------
+
+PAPER = "id: bad\ntitle: T\ndate: 2024-03-22\n"
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("tittle: x", "unknown key 'tittle' (did you mean 'title'?)"),
+    ("arxiv: {verison: 1}", "unknown key 'arxiv.verison' (did you mean 'arxiv.version'?)"),
+    ("review: {methd: [x]}", "unknown key 'review.methd' (did you mean 'review.method'?)"),
+    ("authors: Ada Lovelace", "'authors' must be a list of author names"),
+    ("authors: [[Ada]]", "'authors' item ['Ada'] is not a valid author name"),
+    ("tags: [Deep Learning]", "'tags' item 'Deep Learning' is not a valid tag slug"),
+    ("tags: [../../etc]", "'tags' item '../../etc' is not a valid tag slug"),
+    ("citations: -1", "'citations' must be a whole number of 0 or more, not -1"),
+    ("references: many", "'references' must be a whole number of 0 or more, not 'many'"),
+    ("draft: yes please", "'draft' must be true or false, not 'yes please'"),
+    ("url: javascript:alert(1)", "'url' must be an http(s) URL, not 'javascript:alert(1)'"),
+    ("pdf: //evil.example/x.pdf", "'pdf' must be an http(s) URL, not '//evil.example/x.pdf'"),
+    ("abstract: [a, b]", "'abstract' must be a string or a mapping of language to string"),
+    ("abstract: {fr: Bonjour}", "language 'fr' is not configured (languages: en, zh)"),
+    ("tldr: {zh: [a]}", "'tldr.zh' must be a string"),
+    ("venue: [a]", "'venue' must be a non-empty string"),
+    ("review: [a]", "'review' must be a mapping of sections"),
+    ("review: {method: x}", "'review.method' must be a list or a mapping of language to list"),
+    ("review: {method: {zh: x}}", "'review.method.zh' must be a list of strings"),
+    ("arxiv: [1]", "'arxiv' must be a mapping"),
+    ("arxiv: {version: one}", "'arxiv.version' must be a whole number from 1, not 'one'"),
+    ("arxiv: {announce_type: old}", "'arxiv.announce_type' must be one of new, cross, replace, "
+                                    "replace-cross, not 'old'"),
+    ("arxiv: {primary_category: ../x}", "'../x' is not an arXiv category"),
+    ("arxiv: {categories: [cs.LG/../x]}", "'categories' item 'cs.LG/../x' is not a valid arXiv "
+                                          "category"),
+    ("arxiv: {published: 2024-13-01}", "'published' must be a date written YYYY-MM-DD, "
+                                       "not '2024-13-01'"),
+])
+def test_wrong_fields_are_reported_at_their_line(built, line, expected):
+    built.paper("bad.yaml", PAPER + line + "\n")
+    assert refused(built) == [f"content/papers/bad.yaml:4: {expected}"]
+
+
+@pytest.mark.parametrize("value", ["2024-02-30", "yesterday", "2024/03/22", "22-03-2024",
+                                   "20240322", "2024-3-22", "2024-03-22T25:00:00", "[2024]"])
+def test_bad_dates_are_reported_at_their_line(built, value):
+    built.paper("bad.yaml", f"id: bad\ntitle: T\ndate: {value}\n")
+    (problem,) = refused(built)
+    assert problem.startswith("content/papers/bad.yaml:3: 'date' must be a date written "
+                              "YYYY-MM-DD, not ")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("title: T\ndate: 2024-03-22\n", ["1: 'id' is required"]),
+    ("id: bad\ndate: 2024-03-22\n", ["1: 'title' is required"]),
+    ("id: bad\ntitle: ''\ndate: 2024-03-22\n", ["2: 'title' must not be empty"]),
+    ("id: bad\ntitle: {zh: ' '}\ndate: 2024-03-22\n", ["2: 'title' must not be empty"]),
+    ("- id: bad\n", ["1: a paper file must hold a mapping of fields"]),
+    ("", ["1: a paper file must hold a mapping of fields"]),
+])
+def test_missing_and_empty_fields_are_named(built, text, expected):
+    built.paper("bad.yaml", text)
+    assert refused(built) == [f"content/papers/bad.yaml:{e}" for e in expected]
+
+
+@pytest.mark.parametrize("bad_id", ["../escape", "/etc/passwd", "a/../../b", "..", "a\\\\b",
+                                    "Upper", "a b", "-x", "%2e%2e", "2403.14715v2/.."])
+def test_ids_that_could_name_a_path_outside_the_output_are_refused(built, bad_id):
+    built.paper("bad.yaml", f'id: "{bad_id}"\ntitle: T\ndate: 2024-03-22\n')
+    (problem,) = refused(built)
+    assert problem.startswith("content/papers/bad.yaml:1: ")
+    assert "is not an arXiv id" in problem
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("id: bad\n", "1: a .md record must start with '---' and YAML front matter"),
+    ("---\nid: bad\ntitle: T\n", "1: front matter is not closed by a '---' line"),
+    ("---\nid: bad\ntitle: T\ndate: 2024-03-22\n---\nx\n::: zh\ny\n",
+     "7: '::: zh' is not closed by a ':::' line"),
+    ("---\nid: bad\ntitle: T\ndate: 2024-03-22\n---\n::: fr\ny\n:::\n",
+     "6: language 'fr' is not configured"),
+    ("---\nid: bad\ntitle: T\ndate: 2024-03-22\nnotes: n\n---\nbody\n",
+     "5: notes are given twice: in front matter and as the body"),
+])
+def test_markdown_record_problems_are_reported_at_their_line(built, text, expected):
+    built.paper("bad.md", text)
+    assert refused(built) == [f"content/papers/bad.md:{expected}"]
+
+
+# --- issue records -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("2024-03-22.yaml", "papers: [good, nowhere]\n", ":1: unknown paper id 'nowhere'"),
+    ("2024-03-22.yaml", "papers:\n- good\n- good\n", ":3: paper 'good' is listed twice"),
+    ("2024-03-22.yaml", "papers: [2403.14710]\n", ":1: quote the id 2403.1471: YAML reads it "
+                                                  "as a number"),
+    ("2024-03-22.yaml", "- good\n", ":1: an issue file must hold a mapping of fields"),
+    ("2024-03-22.yaml", "titel: x\n", ":1: unknown key 'titel' (did you mean 'title'?)"),
+    ("2024-03-21.yaml", "papers: [good, early]\n", ":1: paper 'good' is dated 2024-03-22, "
+                                                   "after issue 2024-03-21"),
+    ("2024-03-23.yaml", "title: x\n", ":1: issue '2024-03-23' has no papers: no paper is "
+                                      "dated in it"),
+    ("2024-02-30.yaml", "title: x\n", ": '2024-02-30.yaml' is not named by an issue id of "
+                                      "issue_period 'day' (2024-03-22, 2024-W12 or 2024-03)"),
+])
+def test_issue_problems_are_reported_at_their_line(built, name, text, expected):
+    built.paper("early.yaml", "id: early\ntitle: T\ndate: 2024-03-21\n")
+    built.issue(name, text)
+    assert refused(built) == [f"content/issues/{name}{expected}"]
+
+
+def test_every_problem_of_every_file_is_reported_in_one_run(built):
+    built.paper("a.yaml", "id: a\ntitle: {fr: x}\ndate: 2024-02-30\n")
+    built.paper("b.md", "---\nid: b\n")
+    built.issue("2024-03-22.yaml", "intro: [x]\n")
+    assert refused(built) == [
+        "content/issues/2024-03-22.yaml:1: 'intro' must be a string or a mapping of language "
+        "to string",
+        "content/papers/a.yaml:2: 'title' must not be empty",
+        "content/papers/a.yaml:2: language 'fr' is not configured (languages: en, zh)",
+        "content/papers/a.yaml:3: 'date' must be a date written YYYY-MM-DD, not '2024-02-30'",
+        "content/papers/b.md:1: front matter is not closed by a '---' line",
+    ]
