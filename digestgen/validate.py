@@ -319,6 +319,7 @@ def issue_from_data(issue_id: str, data: Any, path: Path, config: SiteConfig,
     papers: list[tuple[str, int | None]] = []
     if listed is not None and not isinstance(listed, list):
         c.problem("papers", "'papers' must be a list of paper ids")
+        listed = None
     for index, item in enumerate(listed or []):
         if isinstance(item, float):
             c.problem(index, f"quote the id {item!r}: YAML reads it as a number", listed)

@@ -392,6 +392,7 @@ def test_markdown_record_problems_are_reported_at_their_line(built, text, expect
 @pytest.mark.parametrize("name, text, expected", [
     ("2024-03-22.yaml", "papers: [good, nowhere]\n", ":1: unknown paper id 'nowhere'"),
     ("2024-03-22.yaml", "papers:\n- good\n- good\n", ":3: paper 'good' is listed twice"),
+    ("2024-03-22.yaml", "papers: good\n", ":1: 'papers' must be a list of paper ids"),
     ("2024-03-22.yaml", "papers: [2403.14710]\n", ":1: quote the id 2403.1471: YAML reads it "
                                                   "as a number"),
     ("2024-03-22.yaml", "- good\n", ":1: an issue file must hold a mapping of fields"),
