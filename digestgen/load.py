@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import SiteConfig
-from .errors import Problem, SiteError
+from .errors import Problem, SiteError, display_path
 from .periods import issue_key, parse_issue_id
 from .records import IssueFile, Paper, Text
 from .validate import issue_from_data, paper_from_data
@@ -165,7 +165,8 @@ def _check_unique_ids(papers: list[Paper], problems: list[Problem]) -> None:
             seen[paper.slug] = paper
         elif other.id == paper.id:
             problems.append(Problem(paper.source, None, f"id '{paper.id}' is also used by "
-                                    f"{other.source}"))
+                                    f"{display_path(other.source)}"))
         else:
             problems.append(Problem(paper.source, None, f"id '{paper.id}' has the same URL slug "
-                                    f"'{paper.slug}' as '{other.id}' in {other.source}"))
+                                    f"'{paper.slug}' as '{other.id}' in "
+                                    f"{display_path(other.source)}"))
