@@ -32,6 +32,8 @@ ARXIV_KEYS = {
 ISSUE_KEYS = {"title", "intro", "papers", "draft"}
 CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z-]+)?$")
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Years a date may have: the weeks and months around the calendar's ends cannot be computed.
+YEARS = (1000, 9998)
 
 
 class Checker:
@@ -91,17 +93,15 @@ class Checker:
         value = container.get(key)
         if value is None:
             return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str) and DATE_TEXT.match(value.strip()):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        self.problem(key, f"'{key}' must be a date written YYYY-MM-DD, not {value!r}",
-                     container)
+        day = _as_date(value)
+        if day is None:
+            self.problem(key, f"'{key}' must be a date written YYYY-MM-DD, not {value!r}",
+                         container)
+        elif not YEARS[0] <= day.year <= YEARS[1]:
+            self.problem(key, f"'{key}' {day.isoformat()} is out of range "
+                              f"(years {YEARS[0]} to {YEARS[1]})", container)
+        else:
+            return day
         return None
 
     def url(self, key: str) -> str | None:
@@ -190,6 +190,19 @@ class Checker:
             if items:
                 out[code] = tuple(items)
         return TextList(out) if out else None
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and DATE_TEXT.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    return None
 
 
 def check_id(checker: Checker, value: Any) -> str | None:

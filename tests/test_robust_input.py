@@ -350,6 +350,15 @@ def test_bad_dates_are_reported_at_their_line(built, value):
                               "YYYY-MM-DD, not ")
 
 
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_dates_at_the_ends_of_the_calendar_are_refused(built, period, value):
+    built.write("digestgen.yaml", f"{CONFIG}issue_period: {period}\n")
+    built.paper("bad.yaml", f"id: bad\ntitle: T\ndate: {value}\n")
+    assert refused(built) == [f"content/papers/bad.yaml:3: 'date' {value} is out of range "
+                              "(years 1000 to 9998)"]
+
+
 @pytest.mark.parametrize("text, expected", [
     ("title: T\ndate: 2024-03-22\n", ["1: 'id' is required"]),
     ("id: bad\ndate: 2024-03-22\n", ["1: 'title' is required"]),
