@@ -11,6 +11,7 @@ import errno
 import html
 import json
 import mimetypes
+import os
 import secrets
 import shutil
 import sys
@@ -234,7 +235,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             if kind == "text/html":
                 return self.send_bytes(status, kind, inject(handle.read(), reload_snippet(state)),
                                        head)
-            self.send_headers(status, kind, Path(path).stat().st_size)
+            self.send_headers(status, kind, os.fstat(handle.fileno()).st_size)
             if not head:
                 shutil.copyfileobj(handle, self.wfile)
 
