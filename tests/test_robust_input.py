@@ -444,3 +444,106 @@ def test_every_problem_of_every_file_is_reported_in_one_run(built):
         "content/papers/a.yaml:3: 'date' must be a date written YYYY-MM-DD, not '2024-02-30'",
         "content/papers/b.md:1: front matter is not closed by a '---' line",
     ]
+
+
+# --- templates and static files ------------------------------------------------------------
+
+def test_a_template_that_raises_names_its_file_and_line(built):
+    built.write("layouts/issue.html", '{% extends "builtin:issue.html" %}\n'
+                                      "{% block summary %}\n{{ nope.x }}\n{% endblock %}\n")
+    assert refused(built) == ["layouts/issue.html:3: template error: 'nope' is undefined"]
+
+
+def test_a_template_syntax_error_names_its_file_and_line(built):
+    built.write("layouts/paper.html", "<p>\n{% if %}\n</p>\n")
+    assert refused(built) == ["layouts/paper.html:2: template error: Expected an expression, "
+                              "got 'end of statement block'"]
+
+
+def test_a_syntax_error_in_an_imported_template_names_that_template(built):
+    built.write("layouts/_macros.html", "{% macro text(shown) %}\n{% for %}\n{% endmacro %}\n")
+    assert refused(built) == ["layouts/_macros.html:2: template error: Expected an expression, "
+                              "got 'end of statement block'"]
+
+
+def test_an_included_template_that_raises_names_itself(built):
+    built.write("layouts/home.html", '{% extends "builtin:home.html" %}\n'
+                                     '{% block content %}{% include "part.html" %}{% endblock %}\n')
+    built.write("layouts/part.html", "<p>\n{{ page.no_such_field }}\n</p>\n")
+    (problem,) = refused(built)
+    assert problem.startswith("layouts/part.html:2: template error: ")
+
+
+@pytest.mark.xfail(strict=True, reason="render.Renderer.render_text catches only jinja2 errors "
+                   "and LookupError/TypeError/ValueError/AttributeError: any other exception "
+                   "raised by a template (ZeroDivisionError, OverflowError, RecursionError) "
+                   "ends the build with a traceback")
+@pytest.mark.parametrize("expression", ["{{ 1 / 0 }}", "{{ 10.0 ** 1000 }}",
+                                        "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"])
+def test_any_exception_in_a_template_names_its_file_and_line(built, expression):
+    built.write("layouts/paper.html", f"<p>\n{expression}\n</p>\n")
+    (problem,) = refused(built)
+    assert problem.startswith("layouts/paper.html:2: template error: ")
+
+
+@pytest.mark.xfail(strict=True, reason="theme.Theme.template catches only TemplateSyntaxError "
+                   "and TemplateNotFound: a template that is not UTF-8 ends the build with a "
+                   "UnicodeDecodeError traceback")
+def test_a_template_that_is_not_utf8_is_named(built):
+    (built.root / "layouts").mkdir()
+    (built.root / "layouts/paper.html").write_bytes(b"<p>\ncaf\xe9\n</p>\n")
+    (problem,) = refused(built)
+    assert problem.startswith("layouts/paper.html")
+
+
+@pytest.mark.xfail(strict=True, reason="render._runtime_problem names the innermost template "
+                   "frame of the traceback: when an imported template cannot be decoded, that "
+                   "is the built-in template importing it (an absolute path), not the broken "
+                   "file")
+def test_an_imported_template_that_is_not_utf8_is_named(built):
+    (built.root / "layouts").mkdir()
+    (built.root / "layouts/_macros.html").write_bytes(b"<p>\ncaf\xe9\n</p>\n")
+    (problem,) = refused(built)
+    assert problem.startswith("layouts/_macros.html")
+
+
+@pytest.mark.xfail(strict=True, reason="theme._load_strings reads layouts/i18n/*.yaml with "
+                   "Path.read_text: a file that is not UTF-8 ends the build with a "
+                   "UnicodeDecodeError traceback (yamlsrc.read_text would report its line)")
+def test_ui_strings_that_are_not_utf8_are_reported_at_their_line(built):
+    (built.root / "layouts/i18n").mkdir(parents=True)
+    (built.root / "layouts/i18n/zh.yaml").write_bytes(b"home: \xe9\n")
+    assert refused(built) == ["layouts/i18n/zh.yaml:1: not valid UTF-8 text"]
+
+
+def test_broken_ui_strings_are_reported_at_their_line(built):
+    built.write("layouts/i18n/zh.yaml", "home: 首页\narchive: [unclosed\n")
+    (problem,) = refused(built)
+    assert problem.startswith("layouts/i18n/zh.yaml:3: invalid YAML: ")
+
+
+def test_a_static_link_to_a_file_outside_the_site_is_refused(built):
+    (built.root / "static").mkdir()
+    (built.root / "static/passwd").symlink_to("/etc/passwd")
+    assert refused(built) == ["static/passwd: links to a file outside static/; not copied"]
+
+
+# --- paths from content stay inside the output ---------------------------------------------
+
+def test_ids_tags_and_categories_write_only_inside_the_output(built):
+    built.paper("old.yaml", "id: math.GT/0309136\ntitle: T\ndate: 2024-03-22\n"
+                            "tags: [a..b, index.html, '0']\n"
+                            "arxiv: {categories: [physics.comp-ph, a.html]}\n")
+    built.paper("dots.yaml", "id: 0..1\ntitle: T\ndate: 2024-03-22\n")
+    outside = {rel: data for rel, data in tree(built.root.parent).items()
+               if not rel.startswith("mysite/site/")}
+    result = CliRunner().invoke(main, ["build", "-q"])
+    assert result.exit_code == 0, result.output
+    after = tree(built.root.parent)
+    assert {rel: data for rel, data in after.items() if not rel.startswith("mysite/site/")
+            and rel != "mysite/.site.lock"} == {rel: data for rel, data in outside.items()
+                                                 if rel != "mysite/.site.lock"}
+    written = {rel.removeprefix("mysite/site/") for rel in after if rel.startswith("mysite/site/")}
+    assert {"papers/math.GT-0309136/index.html", "papers/0..1/index.html",
+            "tags/a..b/index.html", "tags/index.html/index.html", "tags/0/index.html",
+            "categories/a.html/index.html"} <= written
