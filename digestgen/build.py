@@ -18,6 +18,7 @@ from .load import load_content
 from .model import Site, build_model
 from .output import Staging, check_output_dir, output_lock
 from .render import Renderer
+from .search import add_search_index
 from .theme import load_theme
 
 
@@ -66,6 +67,7 @@ def build(config: SiteConfig, drafts: bool = False) -> BuildResult:
                     staging.copy_tree(folder)
             for page in renderer.pages():
                 staging.write(page.path, page.data)
+            add_search_index(config, staging)
             staging.commit()
         except BaseException:
             staging.discard()

@@ -37,6 +37,7 @@ class SiteConfig:
     repo_url: str | None = None
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     arxiv_api: str = DEFAULT_ARXIV_API
+    search: bool = True  # build a Pagefind search index of the papers
 
     @property
     def root(self) -> Path:
@@ -76,7 +77,7 @@ class SiteConfig:
 
 _KEYS = {
     "title", "description", "base_url", "languages", "source_language", "issue_period",
-    "output_dir", "repo_url", "markdown", "arxiv_api",
+    "output_dir", "repo_url", "markdown", "arxiv_api", "search",
 }
 _MARKDOWN_KEYS = {"html"}
 
@@ -153,6 +154,7 @@ class _ConfigReader:
             issue_period=self.choice("issue_period", PERIODS, "day"),
             output_dir=self.output_dir(),
             markdown=self.markdown(),
+            search=self.flag("search", True),
         )
         if self.problems:
             raise SiteError(self.problems)
@@ -198,6 +200,13 @@ class _ConfigReader:
         value = self.data.get(key, default)
         if value not in choices:
             self.problem(key, f"'{key}' must be one of {', '.join(choices)}, not {value!r}")
+            return default
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(key, f"'{key}' must be true or false, not {value!r}")
             return default
         return value
 

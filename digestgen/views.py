@@ -59,6 +59,7 @@ class PaperView:
     categories: tuple[Link, ...]
     tags: tuple[Link, ...]
     edit_url: str | None = None
+    tldrs: tuple[Shown, ...] = ()  # the shown tldr first, then its translations
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,14 @@ class Views:
         return tuple(Shown(Markup(render(text[code])), code, False)
                      for code in self._languages(text))
 
+    def with_translations(self, text: Text | None, render) -> tuple[Shown, ...]:
+        """The text as :meth:`pick` shows it, then its other languages: the texts a reader
+        may show side by side or one at a time."""
+        shown = self.pick(text, render)
+        if shown is None:
+            return ()
+        return (shown, *(s for s in self.every(text, render) if s.lang != shown.lang))
+
     def block(self, doc_id: str):
         return lambda source: self.markdown.block(source, doc_id)
 
@@ -186,6 +195,7 @@ class Views:
                              for c in paper.categories),
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
+            tldrs=self.with_translations(paper.tldr, self.markdown.inline),
         )
 
     def _review(self, key: str, section: TextList) -> ReviewSection:
