@@ -16,7 +16,7 @@ import jinja2
 
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .yamlsrc import parse_yaml
+from .yamlsrc import parse_yaml, read_text
 
 BUILTIN_PREFIX = "builtin"
 
@@ -50,13 +50,33 @@ def template_problem(exc: jinja2.TemplateSyntaxError) -> Problem:
     return Problem(path, exc.lineno, f"template error: {exc.message}")
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, reporting a template that is not UTF-8 as a template error."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            for folder in self.searchpath:
+                path = Path(folder, template)
+                if path.is_file():
+                    raw = path.read_bytes()
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        line = raw[: exc.start].count(b"\n") + 1
+                        raise jinja2.TemplateSyntaxError("not valid UTF-8 text", line, template,
+                                                         str(path)) from None
+            raise
+
+
 def load_theme(config: SiteConfig) -> Theme:
     """The theme of a site: its own ``layouts/`` over the built-in one."""
     builtin = builtin_layouts()
     folders = [d for d in (config.layouts_dir, builtin) if d.is_dir()]
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader([str(d) for d in folders]),
-        jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(builtin))},
+        _Loader([str(d) for d in folders]),
+        jinja2.PrefixLoader({BUILTIN_PREFIX: _Loader(str(builtin))},
                             delimiter=":"),
     ])
     env = jinja2.Environment(
@@ -79,7 +99,7 @@ def _load_strings(config: SiteConfig, folders: list[Path]) -> dict[str, dict[str
             if not path.is_file():
                 continue
             try:
-                data = parse_yaml(path.read_text(encoding="utf-8"), path)
+                data = parse_yaml(read_text(path), path)
             except SiteError as exc:
                 problems.extend(exc.problems)
                 continue

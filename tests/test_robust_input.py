@@ -486,9 +486,6 @@ def test_any_exception_in_a_template_names_its_file_and_line(built, expression):
     assert problem.startswith("layouts/paper.html:2: template error: ")
 
 
-@pytest.mark.xfail(strict=True, reason="theme.Theme.template catches only TemplateSyntaxError "
-                   "and TemplateNotFound: a template that is not UTF-8 ends the build with a "
-                   "UnicodeDecodeError traceback")
 def test_a_template_that_is_not_utf8_is_named(built):
     (built.root / "layouts").mkdir()
     (built.root / "layouts/paper.html").write_bytes(b"<p>\ncaf\xe9\n</p>\n")
@@ -496,10 +493,6 @@ def test_a_template_that_is_not_utf8_is_named(built):
     assert problem.startswith("layouts/paper.html")
 
 
-@pytest.mark.xfail(strict=True, reason="render._runtime_problem names the innermost template "
-                   "frame of the traceback: when an imported template cannot be decoded, that "
-                   "is the built-in template importing it (an absolute path), not the broken "
-                   "file")
 def test_an_imported_template_that_is_not_utf8_is_named(built):
     (built.root / "layouts").mkdir()
     (built.root / "layouts/_macros.html").write_bytes(b"<p>\ncaf\xe9\n</p>\n")
@@ -507,9 +500,6 @@ def test_an_imported_template_that_is_not_utf8_is_named(built):
     assert problem.startswith("layouts/_macros.html")
 
 
-@pytest.mark.xfail(strict=True, reason="theme._load_strings reads layouts/i18n/*.yaml with "
-                   "Path.read_text: a file that is not UTF-8 ends the build with a "
-                   "UnicodeDecodeError traceback (yamlsrc.read_text would report its line)")
 def test_ui_strings_that_are_not_utf8_are_reported_at_their_line(built):
     (built.root / "layouts/i18n").mkdir(parents=True)
     (built.root / "layouts/i18n/zh.yaml").write_bytes(b"home: \xe9\n")
