@@ -31,6 +31,17 @@
     link.addEventListener("click", () => { if (location.hash && !link.hash) link.hash = location.hash; });
   }
 
+  // A formula wider than its line scrolls sideways: let the keyboard scroll it too.
+  const scrollable = () => {
+    for (const math of document.querySelectorAll("math")) {
+      const box = math.getAttribute("display") === "block" ? math
+        : math.closest("p, li, dd, td, h1, h3");
+      if (box && box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+    }
+  };
+  scrollable();
+  window.addEventListener("resize", scrollable);
+
   const box = document.querySelector("search.search");
   if (box) search(box);
 

@@ -1,0 +1,59 @@
+"""Searching the whole archive on the static site, in Chinese and in English."""
+
+import pytest
+
+from browser_site import PHONE, WIDE
+
+
+def search(page, query: str):
+    box = page.locator("#search-q")
+    box.fill(query)
+    box.press("Enter")
+    return page.locator(".search-results a")
+
+
+def hrefs(results) -> list[str]:
+    return [a.get_attribute("href") for a in results.all()]
+
+
+@pytest.mark.parametrize("query, found", [
+    ("标签平滑", ["/digest/papers/2403.14715/"]),
+    ("扩散模型", ["/digest/papers/2310.02664/", "/digest/papers/2404.01367/"]),
+    ("label smoothing", ["/digest/papers/2403.14715/"]),
+    ("memorization", ["/digest/papers/2310.02664/", "/digest/papers/c-score/"]),
+])
+def test_chinese_and_english_words_find_their_papers(open_page, expect, query, found):
+    page = open_page("")
+    results = search(page, query)
+    expect(results.first).to_be_visible()
+    assert sorted(hrefs(results)) == found
+    expect(page.locator(".search-status")).to_have_text(f"找到 {len(found)} 篇论文")
+    assert page.locator(".search-results mark").count() >= 1
+
+
+def test_results_lead_to_the_readers_ui_language_with_its_titles(open_page, expect):
+    page = open_page("en/archive/", viewport=PHONE)
+    results = search(page, "扩散模型")
+    expect(results.first).to_be_visible()
+    assert sorted(hrefs(results)) == ["/digest/en/papers/2310.02664/",
+                                      "/digest/en/papers/2404.01367/"]
+    expect(page.locator(".search-results a", has_text="On Memorization in Diffusion Models")) \
+        .to_have_attribute("lang", "en")
+    page.locator(".search-results a", has_text="On Memorization").click()
+    expect(page).to_have_url(page.url.split("/digest/")[0] + "/digest/en/papers/2310.02664/")
+
+
+def test_a_query_in_the_address_is_searched_and_no_match_is_said(open_page, expect):
+    page = open_page("archive/?q=" + "选择性分类", viewport=WIDE)
+    expect(page.locator("#search-q")).to_have_value("选择性分类")
+    expect(page.locator(".search-results a").first).to_have_attribute(
+        "href", "/digest/papers/2403.14715/")
+    search(page, "zzzzqqqq")
+    expect(page.locator(".search-status")).to_have_text("没有找到相关论文。")
+    expect(page.locator(".search-results")).to_be_hidden()
+
+
+def test_without_javascript_there_is_no_dead_search_box(open_page):
+    page = open_page("", js=False)
+    assert page.locator("search").count() == 1
+    assert not page.locator("#search-q").is_visible()
