@@ -218,7 +218,7 @@ class Views:
 
     def issue_link(self, issue: Issue) -> Link:
         title = self.issue_title(issue)
-        return Link(str(title.html), self.links.page(self.lang, Links.issue(issue)), title.lang,
+        return Link(title.html, self.links.page(self.lang, Links.issue(issue)), title.lang,
                     len(issue.entries))
 
     def issue(self, issue: Issue) -> IssueView:

@@ -241,3 +241,12 @@ def test_a_third_language_needs_only_configuration(site):
     assert '<html lang="ja">' in html and ">要約</h2>" in html
     assert "Back to the table" in html  # keys the Japanese file lacks show in English
     assert '<span lang="ja">論文</span>' in html
+
+
+def test_an_issue_title_with_an_ampersand_is_escaped_once_everywhere(built):
+    built.issue("2024-03-21.yaml", "title: {zh: 'Q&A 专刊', en: 'Q&A special'}\n")
+    assert build(built).exit_code == 0
+    for rel in ["issues/2024-03-21/index.html", "issues/2024-03-22/index.html",
+                "archive/index.html", "papers/when-does-label-smoothing-help/index.html"]:
+        html = built.page(rel)
+        assert "Q&amp;A 专刊" in html and "&amp;amp;" not in html, rel
