@@ -24,7 +24,8 @@ class Problem:
         where = display_path(self.path)
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.message}"
+        # One problem, one line: a value quoted in the message may hold line breaks.
+        return f"{where}: {self.message}".replace("\r", "\\r").replace("\n", "\\n")
 
 
 class SiteError(Exception):

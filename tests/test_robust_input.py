@@ -537,3 +537,13 @@ def test_ids_tags_and_categories_write_only_inside_the_output(built):
     assert {"papers/math.GT-0309136/index.html", "papers/0..1/index.html",
             "tags/a..b/index.html", "tags/index.html/index.html", "tags/0/index.html",
             "categories/a.html/index.html"} <= written
+
+
+# --- found by the property tests -----------------------------------------------------------
+
+def test_a_problem_is_one_line_even_when_it_quotes_a_line_break(built):
+    built.paper("bad.yaml", 'id: bad\ntitle: {"e\\nn": T}\ndate: 2024-03-22\n')
+    assert refused(built) == ["content/papers/bad.yaml:2: 'title' must not be empty",
+                              "content/papers/bad.yaml:2: language 'e\\nn' is not configured "
+                              "(languages: en, zh)"]
+
