@@ -98,6 +98,7 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
+        line = min(line, first_line + text.count("\n"))  # the end of a file without a newline
         raise SiteError([Problem(path, line, f"invalid YAML: {exc.problem or exc}")]) from None
     except yaml.reader.ReaderError as exc:  # a control character; its mark is an offset
         line = _line_at(text, exc.position) + first_line

@@ -547,3 +547,8 @@ def test_a_problem_is_one_line_even_when_it_quotes_a_line_break(built):
                               "content/papers/bad.yaml:2: language 'e\\nn' is not configured "
                               "(languages: en, zh)"]
 
+
+def test_broken_yaml_at_the_end_of_a_file_without_a_newline_names_its_last_line(built):
+    built.paper("bad.yaml", "id: bad\ntitle: [T")
+    (problem,) = refused(built)
+    assert problem.startswith("content/papers/bad.yaml:2: invalid YAML: ")
