@@ -1,10 +1,20 @@
-"""Writing a build to disk atomically.
+"""Writing a build to disk atomically, touching only the files whose bytes changed.
 
-Pages go into a staging folder beside the output (``.site.staging``); only when every page is
-written does the staging folder take the output's place, in one atomic exchange where the system
-has one (Linux ``renameat2``). A build that fails or is killed leaves the previous site as it was.
+A build is written into a staging folder beside the output (``.site.staging``); only when every
+file is in place does the staging folder take the output's place, in one atomic exchange where
+the system has one (Linux ``renameat2``). A build that fails or is killed leaves the previous site
+as it was.
+
+The folders are double-buffered: after the exchange the previous site stays as the next staging
+folder, so the next build writes into it only the files whose bytes differ from what it holds,
+copies over the few that changed in between, and deletes what is gone. Each tree's manifest
+(``.digestgen-manifest.json``) records every file digestgen wrote with a hash of its bytes, the
+files it carried over, and the mtime of every folder; a tree without a manifest (a killed build
+was writing into it) is emptied and written afresh.
+
 Files in the output that digestgen did not write (listed in no manifest) are carried over, never
-deleted. One build at a time may write an output: a lock file says so.
+deleted; a folder whose mtime changed since the last build is where such a file may have
+appeared. One build at a time may write an output: a lock file says so.
 """
 
 from __future__ import annotations
@@ -12,8 +22,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
-import hashlib
-import json
 import os
 import shutil
 from collections.abc import Iterable
@@ -22,8 +30,13 @@ from pathlib import Path, PurePosixPath
 
 from .config import SiteConfig
 from .errors import Problem, SiteError
+from .manifest import (
+    MANIFEST, OutputState, TreeRecord, TreeRecords, content_hash, read_manifest, survey_output,
+    write_manifest,
+)
 
-MANIFEST = ".digestgen-manifest.json"
+__all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
+           "staging_dir"]
 
 
 def check_output_dir(config: SiteConfig, output: Path) -> None:
@@ -67,26 +80,67 @@ def output_lock(output: Path):
         yield
 
 
+def staging_dir(output: Path) -> Path:
+    return output.parent / f".{output.name}.staging"
+
+
 class Staging:
-    """A fresh folder that becomes the output when :meth:`commit` is called."""
+    """The next tree of an output: the previous site's spare tree, brought up to date by
+    :meth:`write` and :meth:`keep`, made the output by :meth:`commit`."""
 
     def __init__(self, output: Path):
         self.output = output.resolve()
-        self.dir = self.output.parent / f".{self.output.name}.staging"
-        shutil.rmtree(self.dir, ignore_errors=True)  # left by a killed build: ours by name
-        self.dir.mkdir(parents=True)
-        self.files: dict[str, str] = {}
-        self._made: set[PurePosixPath] = set()
+        self.dir = staging_dir(self.output)
+        self.records = TreeRecords(self.output)
+        self.live: OutputState | None = survey_output(self.output, self.records)
+        self.base_files, self.base = self._claim_spare()
+        self.linked = self.base.linked or bool(self.live and self.live.record
+                                               and self.live.record.linked)
+        self.files: dict[str, str] = {}  # this build's files: path -> hash
+        self.written: set[str] = set()  # the files whose bytes were written this build
+        self.touched: set[str] = set()  # folders in which entries were added or removed
+        self._made: set[str] = set()
+
+    def _claim_spare(self) -> tuple[dict[str, str], TreeRecord]:
+        """The spare tree's files and record; its manifest is removed while it is being
+        changed. A spare tree that is not known (a killed build was writing into it) is
+        emptied."""
+        files = read_manifest(self.dir)
+        record = self.records.get(self.dir) if files is not None else None
+        if files is None or record is None:
+            shutil.rmtree(self.dir, ignore_errors=True)  # ours by name
+            self.dir.mkdir(parents=True)
+            return {}, TreeRecord()
+        os.unlink(self.dir / MANIFEST)
+        return files, record
+
+    # -- files -----------------------------------------------------------------------------
 
     def write(self, rel: str, data: bytes) -> None:
-        path = safe_relpath(rel)
-        parent = path.parent
-        if parent not in self._made:
-            (self.dir / parent).mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
-        with open(self.dir / path, "wb") as handle:
-            handle.write(data)
-        self.files[str(path)] = hashlib.sha256(data).hexdigest()[:32]
+        """Put ``data`` at ``rel`` (unless the tree holds those bytes there already)."""
+        digest = content_hash(data)
+        path = str(safe_relpath(rel))
+        self.files[path] = digest
+        if self.base_files.get(path) == digest:
+            return
+        if self._live_has(path, digest):
+            self.keep(path, digest)
+            return
+        self._put(path, lambda target: _write_bytes(target, data))
+        self.written.add(path)
+
+    def _live_has(self, rel: str, digest: str) -> bool:
+        live = self.live
+        return live is not None and live.files.get(rel) == digest and rel not in live.missing
+
+    def keep(self, rel: str, digest: str) -> None:
+        """The file at ``rel`` is the live site's, unchanged: link to it if the tree holds
+        other bytes there (a hard link costs no copy; both trees then share the file, so a
+        later write into it replaces it rather than writing into it)."""
+        self.files[rel] = digest
+        if self.base_files.get(rel) != digest:
+            self.linked = True
+            self._put(rel, lambda target: os.link(self.output / rel, target), replace=True)
 
     def copy_tree(self, source: Path) -> None:
         """Copy a folder's files (a theme's or the site's ``static/``) into the output root."""
@@ -101,36 +155,149 @@ class Staging:
                                              f"{source.name}/; not copied")])
                 self.write(path.relative_to(source).as_posix(), real.read_bytes())
 
+    def _put(self, rel: str, make, replace: bool = False) -> None:
+        """Make the file ``rel`` with ``make(path)``, replacing what the tree holds there."""
+        parent = rel.rpartition("/")[0]
+        if parent not in self._made:
+            self._make_dirs(parent)
+        target = self.dir / rel
+        exists = rel in self.base_files or rel in self.base.foreign
+        if exists and (replace or self.linked):
+            try:
+                shared = replace or os.lstat(target).st_nlink > 1
+            except FileNotFoundError:
+                shared = exists = False
+            if shared:
+                _unlink(target)  # never write into a file the live site may share
+                exists = False
+        if not exists:
+            self.touched.add(parent)
+        try:
+            make(target)
+        except (IsADirectoryError, FileExistsError):  # what the old tree left in the way
+            _unlink(target)
+            self.touched.add(parent)
+            make(target)
+
+    def _make_dirs(self, rel: str) -> None:
+        parts = rel.split("/") if rel else []
+        for n in range(1, len(parts) + 1):
+            sub = "/".join(parts[:n])
+            if sub in self._made:
+                continue
+            if sub not in self.base.dirs:
+                path = self.dir / sub
+                if path.is_symlink() or (path.exists() and not path.is_dir()):
+                    path.unlink()  # a file of the old tree where a folder now goes
+                path.mkdir(exist_ok=True)
+                self.touched.add("/".join(parts[:n - 1]))
+                self.touched.add(sub)
+            self._made.add(sub)
+
+    # -- work done elsewhere -----------------------------------------------------------------
+
+    def changes(self) -> tuple:
+        """What this object did, for a worker to send to the build's own :class:`Staging`."""
+        return self.files, self.written, self.touched, self._made, self.linked
+
+    def absorb(self, changes: tuple) -> None:
+        files, written, touched, made, linked = changes
+        self.files.update(files)
+        self.written |= written
+        self.touched |= touched
+        self._made |= made
+        self.linked = self.linked or linked
+
+    # -- finishing ---------------------------------------------------------------------------
+
+    def settle_pages(self) -> None:
+        """Remove the previous build's HTML pages that this build does not have, so that what
+        reads the staged site before :meth:`commit` (the search indexer) sees only this build's
+        pages."""
+        for rel in [r for r in self.base_files if r.endswith(".html") and r not in self.files]:
+            self._remove(rel)
+            del self.base_files[rel]
+
     def commit(self) -> None:
-        """Write the manifest, carry over foreign files, and put the staging folder in place."""
-        self._carry_foreign_files()
-        manifest = json.dumps({"generator": "digestgen", "files": dict(sorted(self.files.items()))},
-                              indent=0, sort_keys=True)
-        (self.dir / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
-        _fsync_tree_root(self.dir)
+        """Carry over foreign files, remove stale ones, write the manifest, and put the staging
+        folder in place of the output (which becomes the next spare tree)."""
+        foreign = self._carry_foreign_files()
+        for rel in [*self.base_files, *self.base.foreign]:
+            if rel not in self.files and rel not in foreign:
+                self._remove(rel)
+        needed = self._prune_empty_dirs(foreign)
+        dirs = self._dir_mtimes(needed)
+        write_manifest(self.dir, self.files)
+        _fsync_dir(self.dir)
+        self.records.put(self.dir, TreeRecord(foreign, dirs, self.linked))
+        live = self.live
+        if live is not None:  # the live tree, as surveyed, is the next spare tree
+            if live.missing:
+                write_manifest(self.output, {rel: digest for rel, digest in live.files.items()
+                                             if rel not in live.missing})
+            self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked))
+        self.records.save(keep=(self.dir, self.output))
         if self.output.exists():
             _exchange(self.dir, self.output)
-            shutil.rmtree(self.dir)  # now the previous build
+            _fsync_dir(self.output.parent)
         else:
             os.rename(self.dir, self.output)
 
     def discard(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def _carry_foreign_files(self) -> None:
-        manifest_path = self.output / MANIFEST
-        if not manifest_path.is_file():
+    def _carry_foreign_files(self) -> dict[str, list[int]]:
+        if self.live is None:
+            return {}
+        carried = {}
+        for rel, info in self.live.foreign.items():
+            if rel in self.files:
+                continue  # this build writes a file there now
+            carried[rel] = info
+            if self.base.foreign.get(rel) != info:
+                self._put(rel, lambda target, rel=rel: shutil.copy2(
+                    self.output / rel, target, follow_symlinks=False), replace=True)
+        return carried
+
+    def _remove(self, rel: str) -> None:
+        """Remove a file of the old tree (where a folder stands now, this build made it)."""
+        try:
+            os.unlink(self.dir / rel)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return
-        ours = set(json.loads(manifest_path.read_text(encoding="utf-8")).get("files", {}))
-        for folder, dirs, names in os.walk(self.output):
-            for name in names:
-                path = Path(folder, name)
-                rel = path.relative_to(self.output).as_posix()
-                if rel in ours or rel == MANIFEST or rel in self.files:
-                    continue
-                target = self.dir / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target, follow_symlinks=False)
+        self.touched.add(rel.rpartition("/")[0])
+
+    def _prune_empty_dirs(self, foreign: dict) -> set[str]:
+        """Remove the old tree's folders that hold nothing now (deepest first); return the
+        folders the new tree needs."""
+        needed = {""}
+        for rel in (*self.files, *foreign):
+            parent = rel.rpartition("/")[0]
+            while parent not in needed:
+                needed.add(parent)
+                parent = parent.rpartition("/")[0]
+        for rel in sorted((d for d in self.base.dirs if d not in needed),
+                          key=lambda d: -d.count("/")):
+            try:
+                os.rmdir(self.dir / rel)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                continue  # holds something unknown: leave it be
+            self.touched.add(rel.rpartition("/")[0])
+        return needed
+
+    def _dir_mtimes(self, needed: set[str]) -> dict[str, int]:
+        """Every folder's mtime: read again where this build added or removed entries, as the
+        spare tree's manifest says elsewhere."""
+        dirs = {}
+        for rel in needed:
+            if rel:
+                recorded = self.base.dirs.get(rel)
+                if recorded is None or rel in self.touched:
+                    recorded = os.stat(self.dir / rel).st_mtime_ns
+                dirs[rel] = recorded
+        return dirs
 
 
 def write_pages(staging: Staging, pages: Iterable) -> None:
@@ -138,7 +305,21 @@ def write_pages(staging: Staging, pages: Iterable) -> None:
         staging.write(page.path, page.data)
 
 
-def _fsync_tree_root(folder: Path) -> None:
+def _write_bytes(target: Path, data: bytes) -> None:
+    with open(target, "wb") as handle:
+        handle.write(data)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except (FileNotFoundError, NotADirectoryError):  # gone, or its folder is a file now
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path)
+
+
+def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

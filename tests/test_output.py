@@ -1,0 +1,122 @@
+"""The two trees of an output: each always holds exactly what its manifest says, whatever the
+previous trees held, and the live one changes only by one atomic exchange."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from digestgen.manifest import MANIFEST
+from digestgen.output import Staging
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def generation(output: Path, files: dict[str, bytes], keep: tuple[str, ...] = ()) -> Staging:
+    """One build: ``files`` written, the live files in ``keep`` kept as they are."""
+    staging = Staging(output)
+    live = staging.live.files if staging.live else {}
+    for rel, data in files.items():
+        staging.write(rel, data)
+    for rel in keep:
+        staging.keep(rel, live[rel])
+    staging.settle_pages()
+    staging.commit()
+    return staging
+
+
+def assert_matches_manifest(folder: Path) -> None:
+    listed = json.loads((folder / MANIFEST).read_text())["files"]
+    for rel, digest in listed.items():
+        assert hashlib.sha256((folder / rel).read_bytes()).hexdigest()[:32] == digest, rel
+
+
+def test_each_tree_keeps_its_own_bytes_while_files_are_shared(tmp_path):
+    out = tmp_path / "site"
+    spare = tmp_path / ".site.staging"
+    generation(out, {"a/index.html": b"a1", "b/index.html": b"b1", "c.css": b"c1"})
+    generation(out, {"a/index.html": b"a2"}, keep=("b/index.html", "c.css"))  # links
+    assert (out / "b/index.html").stat().st_nlink == 2
+    generation(out, {"b/index.html": b"b3"}, keep=("a/index.html", "c.css"))
+    assert tree(out) == {MANIFEST: (out / MANIFEST).read_bytes(), "a/index.html": b"a2",
+                         "b/index.html": b"b3", "c.css": b"c1"}
+    assert (spare / "b/index.html").read_bytes() == b"b1"  # the shared file was not written
+    assert_matches_manifest(out)
+    assert_matches_manifest(spare)
+
+
+def test_only_files_whose_bytes_differ_are_written(tmp_path):
+    out = tmp_path / "site"
+    pages = {f"p{n}/index.html": f"page {n}".encode() for n in range(20)}
+    generation(out, pages)
+    generation(out, pages)
+    inodes = {rel: (out / rel).stat().st_ino for rel in pages}
+    staging = generation(out, {**pages, "p3/index.html": b"changed"})
+    assert staging.written == {"p3/index.html"}
+    generation(out, {**pages, "p3/index.html": b"changed"})
+    # Unchanged pages are the very files of two builds ago (the spare tree), not copies.
+    assert {rel: (out / rel).stat().st_ino for rel in pages if rel != "p3/index.html"} == \
+        {rel: ino for rel, ino in inodes.items() if rel != "p3/index.html"}
+
+
+def test_files_and_folders_may_trade_places(tmp_path):
+    out = tmp_path / "site"
+    generation(out, {"x": b"file", "y/z.html": b"inner"})
+    generation(out, {"x": b"file", "y/z.html": b"inner"})
+    generation(out, {"x/inner.html": b"now a folder", "y": b"now a file"})
+    assert tree(out) == {MANIFEST: (out / MANIFEST).read_bytes(),
+                         "x/inner.html": b"now a folder", "y": b"now a file"}
+    generation(out, {"x": b"file again", "y/z.html": b"inner again"})
+    assert tree(out)["x"] == b"file again" and tree(out)["y/z.html"] == b"inner again"
+    assert_matches_manifest(out)
+
+
+def test_foreign_files_are_found_without_a_record_of_the_folders(tmp_path):
+    out = tmp_path / "site"
+    generation(out, {"a/index.html": b"a"})
+    (out / "a/mine.txt").write_text("by hand")
+    (tmp_path / ".site.trees.json").unlink()  # as an older digestgen left the output
+    generation(out, {"a/index.html": b"a2"})
+    assert (out / "a/mine.txt").read_text() == "by hand"
+    generation(out, {"a/index.html": b"a3"})
+    assert (out / "a/mine.txt").read_text() == "by hand"
+
+
+def test_a_foreign_file_changed_in_place_is_carried_with_its_new_bytes(tmp_path):
+    out = tmp_path / "site"
+    generation(out, {"a/index.html": b"a"})
+    (out / "notes.txt").write_text("first")
+    generation(out, {"a/index.html": b"a"})
+    generation(out, {"a/index.html": b"a"})
+    with open(out / "notes.txt", "r+") as handle:  # same folder, same size: only the bytes
+        handle.write("FIRST")
+    os.utime(out / "notes.txt", ns=(1, 2_000_000_000))
+    generation(out, {"a/index.html": b"b"})
+    assert (out / "notes.txt").read_text() == "FIRST"
+
+
+def test_a_failed_build_leaves_the_live_tree_untouched(tmp_path):
+    out = tmp_path / "site"
+    generation(out, {"a/index.html": b"a"})
+    generation(out, {"a/index.html": b"a"})
+    before = tree(out)
+    staging = Staging(out)
+    staging.write("a/index.html", b"new")
+    staging.discard()
+    assert tree(out) == before
+    generation(out, {"a/index.html": b"after"})
+    assert tree(out)["a/index.html"] == b"after"
+
+
+def test_unsafe_paths_are_refused(tmp_path):
+    staging = Staging(tmp_path / "site")
+    for rel in ("../x", "/etc/x", "a/../../x", "a\\b"):
+        with pytest.raises(ValueError):
+            staging.write(rel, b"x")
