@@ -3,31 +3,51 @@
 Each stage is a module of its own (:mod:`load`, :mod:`model`, :mod:`render`, :mod:`output`);
 this one runs them in order. Everything is read and validated before anything is written, and
 the output changes only when the whole site rendered.
+
+Builds are incremental (:mod:`incremental`): with nothing changed a build does nothing; otherwise
+it renders only the pages whose inputs changed, on every core (:mod:`parallel`), and writes only
+the files whose bytes changed. The result is byte for byte what a build from scratch writes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
+import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from .cache import ShardedStore
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .load import load_content
+from .incremental import (
+    BuildState, StateFiles, input_fingerprint, manifest_identity, records_namespace, theme_key,
+)
 from .model import Site, build_model
 from .output import Staging, check_output_dir, output_lock
-from .render import Renderer
-from .search import add_search_index
-from .theme import load_theme
+from .parallel import fork_map, split, worker_count
+
+#: Below this much work (about a page of a paper per unit), one process renders everything.
+PARALLEL_MIN_WEIGHT = 400
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    site: Site
     output: Path
     files: int
     seconds: float
+    papers: int
+    issues: int
+    written: int = 0  # files whose bytes this build wrote
+    rendered: int = 0  # pages rendered (the others were unchanged)
+    loader: object = dataclasses.field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def site(self) -> Site:
+        """The site model (read again when the build had nothing to do)."""
+        return self.loader()
 
 
 def configure(config: SiteConfig, output: Path | None = None,
@@ -48,28 +68,112 @@ def configure(config: SiteConfig, output: Path | None = None,
 
 def load_site(config: SiteConfig, drafts: bool = False) -> Site:
     """Read and validate the whole site: every content problem raises together."""
-    return build_model(config, load_content(config, drafts=drafts))
+    from .fastload import load_content_cached
+    return build_model(config, load_content_cached(config, drafts=drafts).content)
 
 
 def build(config: SiteConfig, drafts: bool = False) -> BuildResult:
     """Build ``config.output_dir``; raise :class:`SiteError` and leave it untouched on failure."""
     started = time.perf_counter()
-    output = config.output_dir
+    output = config.output_dir.resolve()
     check_output_dir(config, output)
-    site = load_site(config, drafts)
+    state_files = StateFiles(config, output)
+    options = f"drafts={drafts}"
+    fingerprint = input_fingerprint(config, options)
+    last = state_files.read_summary()
+    if fingerprint is not None and last.fingerprint == fingerprint \
+            and last.manifest == manifest_identity(output):
+        return BuildResult(output, last.files, time.perf_counter() - started, last.papers,
+                           last.issues, loader=lambda: load_site(config, drafts))
+    gc.freeze()  # what is loaded lives to the end: collections need not walk it again
+    return _build(config, drafts, output, state_files, fingerprint, started)
+
+
+def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFiles,
+           fingerprint: str | None, started: float) -> BuildResult:
+    # Imported here: a build with nothing to do never needs them.
+    from .fastload import load_content_cached
+    from .pagekeys import PageKeys
+    from .render import FEED_ISSUES, HOME_ISSUES, Renderer
+    from .search import add_search_index
+    from .theme import load_theme
+
+    store = ShardedStore(config.cache_dir, records_namespace(config))
+    store.load()
+    loaded = load_content_cached(config, drafts, store)
+    store.save()
+    site = build_model(config, loaded.content)
     theme = load_theme(config)
     renderer = Renderer(site, theme)
+    jobs = renderer.jobs()
+    base = theme_key(config) + repr(config) + f"drafts={drafts}"
+    keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES)
+    new_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
+    last = state_files.read()
     with output_lock(output):
         staging = Staging(output)
+        live = staging.live
+        valid = live is not None and last.manifest == manifest_identity(output)
+        old_keys = last.keys if valid else {}
+        live_files = live.files if live is not None else {}
+        missing = live.missing if live is not None else frozenset()
+        todo = [job for job in jobs if old_keys.get(job.path) != new_keys[job.path]
+                or job.path not in live_files or job.path in missing]
         try:
             for folder in (*theme.static_dirs, config.static_dir):
                 if folder.is_dir():
                     staging.copy_tree(folder)
-            for page in renderer.pages():
-                staging.write(page.path, page.data)
+            render_into(renderer, todo, staging)
+            rendered = {job.path for job in todo}
+            for job in jobs:
+                if job.path not in rendered:
+                    staging.keep(job.path, live_files[job.path])
+            staging.settle_pages()
             add_search_index(config, staging)
             staging.commit()
         except BaseException:
             staging.discard()
             raise
-    return BuildResult(site, output, len(staging.files), time.perf_counter() - started)
+        state_files.write(BuildState(fingerprint, manifest_identity(output), len(site.papers),
+                                     len(site.issues), len(staging.files), new_keys))
+    return BuildResult(output, len(staging.files), time.perf_counter() - started,
+                       len(site.papers), len(site.issues), len(staging.written), len(todo),
+                       loader=lambda: site)
+
+
+def render_into(renderer, jobs: list, staging: Staging) -> None:
+    """Render ``jobs`` and write them into ``staging``: in one worker per core when there is
+    enough to do, each taking whole languages (so each paper's view and Markdown are made
+    once per worker)."""
+
+    def work(share: list) -> tuple:
+        for job in share:
+            page = renderer.render(job)
+            staging.write(page.path, page.data)
+        return staging.changes()
+
+    for changes in fork_map(work, shares(jobs)):
+        staging.absorb(changes)
+
+
+def shares(jobs: list) -> list[list]:
+    """``jobs`` split among the workers: by language when there are as many languages as
+    workers, by weight otherwise; one share when there is little to do or when other threads
+    run (a fork would copy only this one)."""
+    workers = worker_count()
+    total = sum(job.weight for job in jobs)
+    if workers == 1 or total < PARALLEL_MIN_WEIGHT or threading.active_count() > 1:
+        return [jobs]
+    by_lang: dict[str | None, list] = {}
+    for job in jobs:
+        by_lang.setdefault(job.lang, []).append(job)
+    common = by_lang.pop(None, [])
+    if len(by_lang) < workers:
+        return split(jobs, [job.weight for job in jobs], workers)
+    groups = split(list(by_lang.values()), [sum(j.weight for j in g) for g in by_lang.values()],
+                   workers)
+    parts = [[job for group in part for job in group] for part in groups]
+    for job in common:
+        lightest = min(parts, key=lambda part: sum(j.weight for j in part))
+        lightest.append(job)
+    return parts

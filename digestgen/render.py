@@ -15,6 +15,7 @@ import jinja2
 
 from .errors import Problem, SiteError
 from .markup import Markdown
+from .plaintext import FastMarkdown
 from .model import Issue, Site, Term
 from .records import Paper
 from .theme import Theme
@@ -28,6 +29,18 @@ FEED_ISSUES = 20
 class Page:
     path: str  # relative to the output root, "/"-separated
     data: bytes
+
+
+@dataclass(frozen=True)
+class Job:
+    """A page to render: its kind, its language, what it is about (an issue, a paper, a term,
+    a sitemap's URLs), where it goes, and about how much work it is."""
+
+    kind: str
+    lang: str | None
+    subject: object
+    path: str
+    weight: int = 1
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,7 @@ class PageInfo:
 class Renderer:
     def __init__(self, site: Site, theme: Theme, markdown: Markdown | None = None):
         self.site, self.theme, self.config = site, theme, site.config
-        self.markdown = markdown or Markdown(site.config.markdown.html)
+        self.markdown = markdown or FastMarkdown(site.config.markdown.html)
         self.views = {lang: Views(site, theme.strings, self.markdown, lang)
                       for lang in self.config.languages}
         self.links = Links(site)
@@ -58,27 +71,51 @@ class Renderer:
     # -- the whole site --------------------------------------------------------------------
 
     def pages(self) -> Iterator[Page]:
+        for job in self.jobs():
+            yield self.render(job)
+
+    def jobs(self) -> list[Job]:
+        """Every page of the site, in a fixed order, as work to do."""
+        jobs = []
         for lang in self.config.languages:
-            yield from self.language_pages(lang)
-        yield from self.common_pages()
+            path = self.links.path
+            jobs.append(Job("home", lang, None, path(lang, "") + "index.html", 10))
+            jobs.append(Job("archive", lang, None, path(lang, "archive/") + "index.html", 2))
+            jobs += [Job("issue", lang, i, path(lang, Links.issue(i)) + "index.html",
+                         1 + len(i.entries)) for i in self.site.issues]
+            jobs += [Job("paper", lang, p, path(lang, Links.paper(p)) + "index.html", 2)
+                     for p in self.site.papers]
+            jobs += [Job("term", lang, t, path(lang, Links.term(t)) + "index.html",
+                         1 + len(t.papers) // 2) for t in self.site.terms]
+            jobs.append(Job("feed", lang, None, path(lang, "feed.xml"), 20))
+        jobs.append(Job("not_found", None, None, "404.html"))
+        jobs += [Job(kind, None, (name, group), name, 1 + len(group) // 100)
+                 for kind, name, group in self.sitemap_files()]
+        jobs.append(Job("robots", None, None, "robots.txt"))
+        jobs.append(Job("nojekyll", None, None, ".nojekyll"))
+        return jobs
 
-    def language_pages(self, lang: str) -> Iterator[Page]:
-        yield self.home(lang)
-        yield self.archive(lang)
-        for issue in self.site.issues:
-            yield self.issue(issue, lang)
-        for paper in self.site.papers:
-            yield self.paper(paper, lang)
-        for term in self.site.terms:
-            yield self.term(term, lang)
-        yield self.feed(lang)
-
-    def common_pages(self) -> Iterator[Page]:
-        yield self.not_found()
-        yield from self.sitemaps()
-        yield Page("robots.txt", self.render_text("robots.txt", {
-            "sitemap": self.config.base_url + "sitemap.xml"}))
-        yield Page(".nojekyll", b"")
+    def render(self, job: Job) -> Page:
+        """The page of ``job``."""
+        kind, lang, subject = job.kind, job.lang, job.subject
+        if kind == "issue":
+            return self.issue(subject, lang)
+        if kind == "paper":
+            return self.paper(subject, lang)
+        if kind == "term":
+            return self.term(subject, lang)
+        if kind in ("home", "archive", "feed"):
+            return getattr(self, kind)(lang)
+        if kind == "not_found":
+            return self.not_found()
+        if kind == "sitemap":
+            return self.sitemap(*subject)
+        if kind == "sitemap_index":
+            return self.sitemap_index(*subject)
+        if kind == "robots":
+            return Page("robots.txt", self.render_text("robots.txt", {
+                "sitemap": self.config.base_url + "sitemap.xml"}))
+        return Page(".nojekyll", b"")
 
     # -- pages -----------------------------------------------------------------------------
 
@@ -130,22 +167,33 @@ class Renderer:
         })
         return Page(self.links.path(lang, "feed.xml"), data)
 
-    def sitemaps(self) -> Iterator[Page]:
+    def sitemap_files(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Each sitemap file: ``("sitemap", name, page URLs)``, and when there are many, the
+        index of them: ``("sitemap_index", "sitemap.xml", names)``."""
         rels = ["", "archive/", *(Links.issue(i) for i in self.site.issues),
                 *(Links.paper(p) for p in self.site.papers),
                 *(Links.term(t) for t in self.site.terms)]
         chunk = 50_000 // len(self.config.languages)  # the protocol's limit per file
-        groups = [rels[i:i + chunk] for i in range(0, len(rels), chunk)]
-        names = ["sitemap.xml"] if len(groups) == 1 else \
-            [f"sitemap-{n}.xml" for n in range(1, len(groups) + 1)]
-        for name, group in zip(names, groups):
-            yield Page(name, self.render_text("sitemap.xml", {
-                "urls": [[Link(lang, self.links.absolute(lang, rel)) for lang in
-                          self.config.languages] for rel in group],
-                "default": self.config.default_language}))
-        if len(groups) > 1:
-            yield Page("sitemap.xml", self.render_text("sitemap-index.xml", {
-                "sitemaps": [self.config.base_url + name for name in names]}))
+        groups = [tuple(rels[i:i + chunk]) for i in range(0, len(rels), chunk)]
+        if len(groups) == 1:
+            return [("sitemap", "sitemap.xml", groups[0])]
+        names = tuple(f"sitemap-{n}.xml" for n in range(1, len(groups) + 1))
+        return [*(("sitemap", name, group) for name, group in zip(names, groups)),
+                ("sitemap_index", "sitemap.xml", names)]
+
+    def sitemaps(self) -> Iterator[Page]:
+        for kind, name, group in self.sitemap_files():
+            yield getattr(self, kind)(name, group)
+
+    def sitemap(self, name: str, rels: tuple[str, ...]) -> Page:
+        return Page(name, self.render_text("sitemap.xml", {
+            "urls": [[Link(lang, self.links.absolute(lang, rel)) for lang in
+                      self.config.languages] for rel in rels],
+            "default": self.config.default_language}))
+
+    def sitemap_index(self, name: str, names: tuple[str, ...]) -> Page:
+        return Page(name, self.render_text("sitemap-index.xml", {
+            "sitemaps": [self.config.base_url + n for n in names]}))
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -1,0 +1,146 @@
+"""The build cache in ``.digestgen-cache/``: what a build may reuse from the previous one.
+
+Everything here is a copy of something the build can compute again, so a missing, stale or
+broken cache file costs time, never correctness: it is read as empty. Files are written whole
+under a temporary name and renamed into place, so a killed build leaves no torn file behind.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import sys
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+#: Bumped when the layout of cached values changes.
+FORMAT = 1
+#: Modules whose code decides what a build writes: a new version of any invalidates the cache.
+LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "mdit_py_plugins", "latex2mathml", "nh3",
+             "yaml")
+
+
+def code_version() -> str:
+    """Identifies the code that builds: digestgen's own files and the libraries it renders
+    with (by file size and mtime, which any install or edit changes)."""
+    package = Path(__file__).resolve().parent
+    parts = [f"{FORMAT} {sys.version}"]
+    for path in sorted(package.rglob("*.py")):
+        info = path.stat()
+        parts.append(f"{path.relative_to(package)} {info.st_size} {info.st_mtime_ns}")
+    for name in LIBRARIES:
+        module = sys.modules.get(name) or __import__(name)
+        origin = getattr(module, "__file__", None)
+        if origin:
+            info = os.stat(origin)
+            parts.append(f"{name} {origin} {info.st_size} {info.st_mtime_ns}")
+    return digest_text("\n".join(parts))
+
+
+def digest_text(text: str) -> str:
+    return digest_bytes(text.encode("utf-8", "surrogatepass"))
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)
+
+
+def read_pickle(path: Path, default: Any = None) -> Any:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return default
+    with gc_paused():
+        try:
+            return pickle.loads(data)
+        except Exception:  # a torn or foreign file: only a cache
+            return default
+
+
+def write_pickle(path: Path, value: Any) -> None:
+    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection while many long-lived objects are made: each collection
+    would walk all of them again, for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class ShardedStore:
+    """A mapping of string keys to small values, kept in a few files by hash of the key, so
+    that changing a few entries rewrites only the files that hold them."""
+
+    SHARDS = 32
+
+    def __init__(self, folder: Path | None, name: str):
+        self.folder, self.name = folder, name  # folder None: kept in memory only
+        self.shards: list[dict[str, Any]] = [{} for _ in range(self.SHARDS)]
+        self.dirty: set[int] = set()
+
+    @classmethod
+    def shard_of(cls, key: str) -> int:
+        return zlib.crc32(key.encode("utf-8", "surrogatepass")) % cls.SHARDS
+
+    def path(self, shard: int) -> Path:
+        return self.folder / f"{self.name}-{shard:02d}.pickle"
+
+    def write_shard(self, shard: int, blob: bytes) -> None:
+        """Write one shard pickled elsewhere (by a worker); it is no longer dirty."""
+        if self.folder is not None:
+            write_atomic(self.path(shard), blob)
+
+    def load(self) -> None:
+        if self.folder is None:
+            return
+        for shard in range(self.SHARDS):
+            value = read_pickle(self.path(shard), {})
+            self.shards[shard] = value if isinstance(value, dict) else {}
+
+    def get(self, key: str) -> Any:
+        return self.shards[self.shard_of(key)].get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        shard = self.shard_of(key)
+        self.shards[shard][key] = value
+        self.dirty.add(shard)
+
+    def drop_except(self, keys: set[str]) -> None:
+        """Forget every entry whose key is not in ``keys`` (files that are gone)."""
+        for shard, entries in enumerate(self.shards):
+            stale = [key for key in entries if key not in keys]
+            for key in stale:
+                del entries[key]
+            if stale:
+                self.dirty.add(shard)
+
+    def shard_blob(self, shard: int) -> bytes:
+        return pickle.dumps(self.shards[shard], protocol=pickle.HIGHEST_PROTOCOL)
+
+    def save(self, blobs: dict[int, bytes] | None = None) -> None:
+        """Write the changed shards (``blobs``: shards already pickled elsewhere)."""
+        if self.folder is None:
+            return
+        for shard in sorted(self.dirty):
+            data = (blobs or {}).get(shard) or self.shard_blob(shard)
+            write_atomic(self.path(shard), data)
+        self.dirty.clear()

@@ -1,0 +1,201 @@
+"""Loading content fast: records reused from the cache, the rest parsed on every core.
+
+:func:`load_content_cached` gives what :func:`digestgen.load.load_content` gives (the same
+records, the same problems; ``tests/test_incremental.py`` holds them side by side), but a paper
+file whose bytes did not change since the last build is not parsed again: its validated record is
+kept in ``.digestgen-cache/`` with a hash of the file's bytes. Files that must be parsed are split
+among worker processes when there are many. Only files without problems are cached, so every
+problem is reported afresh, exactly as the plain loader words it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import ShardedStore, gc_paused
+from .config import SiteConfig
+from .errors import Problem, SiteError
+from .load import (
+    Content, _check_unique_ids, _load_issue_files, read_source, record_files, split_languages,
+)
+from .parallel import fork_map, worker_count
+from .periods import issue_key
+from .records import Paper
+from .validate import paper_from_data
+
+#: A file changed less than this many seconds before it was read may change again within the
+#: resolution of its mtime unseen: its cache entry is checked against the bytes next time.
+RACY_SECONDS = 2.0
+#: Below this many files to parse, forking workers costs more than it saves.
+PARALLEL_MIN = 200
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A paper file as last parsed: its stat, the hash of its bytes, and its record."""
+
+    stat: tuple[int, int, int, int]
+    digest: str
+    trusted: bool  # the stat was stable when read: an equal stat means equal bytes
+    paper: Paper
+
+
+@dataclass(frozen=True)
+class Loaded:
+    content: Content
+    digests: dict[Path, str]  # content file -> hash of its bytes, for what depends on it
+
+
+def file_stat(path: Path) -> tuple[int, int, int, int]:
+    info = os.stat(path)
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+
+
+def parse_paper(path: Path, config: SiteConfig) -> tuple[Paper | None, list[Problem], Entry | None]:
+    """One paper file as :func:`digestgen.load.load_content` reads it, and its cache entry
+    (None when it has problems or changed while being read)."""
+    try:
+        before = file_stat(path)
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        before, digest = None, ""
+    problems: list[Problem] = []
+    try:
+        source = read_source(path)
+    except SiteError as exc:
+        return None, exc.problems, None
+    notes = None
+    if source.body is not None:
+        notes = split_languages(source.body, path, source.body_line, config, problems)
+    paper = paper_from_data(source.front, path, config, problems, notes)
+    entry = None
+    if paper is not None and not problems and before is not None:
+        try:
+            after = file_stat(path)
+        except OSError:
+            after = None
+        if after == before:
+            trusted = max(before[1], before[3]) < (time.time() - RACY_SECONDS) * 1e9
+            entry = Entry(before, digest, trusted, paper)
+    return paper, problems, entry
+
+
+def load_content_cached(config: SiteConfig, drafts: bool = False,
+                        store: ShardedStore | None = None) -> Loaded:
+    """Every paper and issue of the site, validated; drafts only when ``drafts``. Raises
+    :class:`SiteError` with every problem, as :func:`digestgen.load.load_content` does."""
+    paths = record_files(config.content_dir / "papers")
+    if store is None:  # nothing kept: a store in memory only
+        store = ShardedStore(None, "records")
+    results: dict[Path, tuple[Paper | None, list[Problem], str | None]] = {}
+    todo: list[Path] = []
+    for path in paths:
+        entry = store.get(str(path))
+        if entry is not None and entry.trusted:
+            try:
+                if file_stat(path) == entry.stat:
+                    results[path] = (entry.paper, [], entry.digest)
+                    continue
+            except OSError:
+                pass
+        todo.append(path)
+    live = {str(path) for path in paths}
+    _parse_all(todo, config, store, results, live)
+    store.drop_except(live)
+
+    problems: list[Problem] = []
+    papers: list[Paper] = []
+    digests: dict[Path, str] = {}
+    for path in paths:
+        paper, found, digest = results[path]
+        problems.extend(found)
+        if paper is not None:
+            papers.append(paper)
+            digests[path] = digest or ""
+    issues = _load_issue_files(config, problems)
+    for issue in issues:
+        digests[issue.source] = _file_digest(issue.source)
+    return Loaded(_assemble(config, papers, issues, problems, drafts), digests)
+
+
+def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
+               results: dict, live: set[str]) -> None:
+    """Parse ``todo`` (in workers when many), filling ``results`` and the store."""
+    workers = worker_count()
+    if len(todo) < PARALLEL_MIN or workers == 1:
+        for path in todo:
+            _note(path, parse_paper(path, config), store, results)
+        return
+    by_shard: dict[int, list[Path]] = {}
+    for path in todo:
+        by_shard.setdefault(store.shard_of(str(path)), []).append(path)
+    shards = sorted(by_shard)
+    shares = [[s for n, s in enumerate(shards) if n % workers == k] for k in range(workers)]
+
+    def work(share: list[int]) -> list[tuple[int, bytes, bytes]]:
+        """Parse the files of some shards; write those shards of the cache (the same bytes
+        carry the records back)."""
+        done = []
+        with gc_paused():
+            for shard in share:
+                entries = {k: v for k, v in store.shards[shard].items() if k in live}
+                loose = {}
+                for path in by_shard[shard]:
+                    paper, problems, entry = parse_paper(path, config)
+                    if entry is not None:
+                        entries[str(path)] = entry
+                    else:
+                        loose[path] = (paper, problems, _file_digest(path))
+                blob = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+                store.write_shard(shard, blob)
+                done.append((shard, blob, pickle.dumps(loose, protocol=pickle.HIGHEST_PROTOCOL)))
+        return done
+
+    for done in fork_map(work, shares):
+        with gc_paused():
+            for shard, blob, loose_blob in done:
+                store.shards[shard] = pickle.loads(blob)
+                loose = pickle.loads(loose_blob)
+                for path in by_shard[shard]:
+                    if path in loose:
+                        results[path] = loose[path]
+                    else:
+                        entry = store.shards[shard][str(path)]
+                        results[path] = (entry.paper, [], entry.digest)
+
+
+def _note(path: Path, outcome, store: ShardedStore, results: dict) -> None:
+    paper, problems, entry = outcome
+    results[path] = (paper, problems, entry.digest if entry else _file_digest(path))
+    if entry is not None:
+        store.put(str(path), entry)
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _assemble(config: SiteConfig, papers: list[Paper], issues: list, problems: list[Problem],
+              drafts: bool) -> Content:
+    """The end of :func:`digestgen.load.load_content`: ids checked, drafts left out."""
+    _check_unique_ids(papers, problems)
+    every_id = {paper.id for paper in papers}
+    if not drafts:  # a draft issue leaves out its papers too, or their pages would link to it
+        hidden = {issue.id for issue in issues if issue.draft}
+        issues = [issue for issue in issues if not issue.draft]
+        papers = [p for p in papers if not p.draft
+                  and issue_key(p.date, config.issue_period).id not in hidden]
+    if problems:
+        raise SiteError(problems)
+    shown = {paper.id for paper in papers}
+    return Content(tuple(sorted(papers, key=lambda p: p.id)),
+                   tuple(sorted(issues, key=lambda i: i.id)),
+                   frozenset(every_id - shown))

@@ -1,0 +1,155 @@
+"""What changed since the last build of an output, and so what this build must do.
+
+After each build, ``.digestgen-cache/`` keeps, per output folder: a fingerprint of every input
+(file names, sizes and mtimes of content, layouts, static files, the configuration, and the
+code), the identity of the manifest the build left in the output, and the key of every page
+(:mod:`pagekeys`). The next build
+
+- does nothing when the fingerprint and the output are as left: a no-op costs a few ``stat``
+  calls and no parsing;
+- otherwise renders only the pages whose key changed (or whose file someone removed), and takes
+  every other page from the live site as it is.
+
+A fingerprint taken while an input was being changed (an mtime within a second or two of the
+build) is not kept, so a change made in the same instant as a build is never missed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import (
+    code_version, digest_bytes, digest_text, read_pickle, write_atomic, write_pickle,
+)
+from .config import SiteConfig
+from .manifest import MANIFEST
+from .theme import builtin_layouts
+
+#: An input changed less than this many seconds before the build may change again unseen.
+RACY_SECONDS = 2.0
+
+
+@dataclass
+class BuildState:
+    """What the last build of one output left for the next."""
+
+    fingerprint: str | None = None
+    manifest: list[int] | None = None  # (inode, size, mtime_ns) of the output's manifest
+    papers: int = 0
+    issues: int = 0
+    files: int = 0
+    keys: dict[str, str] = field(default_factory=dict)  # page path -> key
+
+
+class StateFiles:
+    """Where the state of builds into ``output`` is kept."""
+
+    def __init__(self, config: SiteConfig, output: Path):
+        name = digest_text(str(output.resolve()))[:16]
+        self.summary = config.cache_dir / f"build-{name}.json"
+        self.keys = config.cache_dir / f"pages-{name}.pickle"
+
+    def read_summary(self) -> BuildState:
+        try:
+            data = json.loads(self.summary.read_text(encoding="utf-8"))
+            return BuildState(data["fingerprint"], data["manifest"], data["papers"],
+                              data["issues"], data["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return BuildState()
+
+    def read(self) -> BuildState:
+        state = self.read_summary()
+        keys = read_pickle(self.keys, {})
+        state.keys = keys if isinstance(keys, dict) else {}
+        return state
+
+    def write(self, state: BuildState) -> None:
+        write_pickle(self.keys, state.keys)
+        summary = {"fingerprint": state.fingerprint, "manifest": state.manifest,
+                   "papers": state.papers, "issues": state.issues, "files": state.files}
+        write_atomic(self.summary, json.dumps(summary).encode("utf-8"))
+
+    def forget(self) -> None:
+        """Before changing the output: a build killed from here on leaves no stale state."""
+        for path in (self.summary, self.keys):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def manifest_identity(output: Path) -> list[int] | None:
+    try:
+        info = os.stat(output / MANIFEST)
+    except OSError:
+        return None
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def input_fingerprint(config: SiteConfig, options: str) -> str | None:
+    """A hash of the names, sizes and mtimes of every input; None when an input changed too
+    recently to be sure it has stopped changing."""
+    parts = [options, repr(config), code_version()]
+    newest = 0
+    folders = [config.content_dir / "papers", config.content_dir / "issues", config.layouts_dir,
+               builtin_layouts(), config.static_dir]
+    info = os.stat(config.path)
+    parts.append(f"{config.path} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}")
+    newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+    for folder in folders:
+        for rel, info in _walk_stats(folder):
+            parts.append(f"{folder}/{rel} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} "
+                         f"{info.st_ino}")
+            newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+    if newest > (time.time() - RACY_SECONDS) * 1e9:
+        return None
+    return digest_text("\n".join(parts))
+
+
+def _walk_stats(folder: Path, rel: str = ""):
+    """(relative path, stat) of every entry below ``folder``, folders included, sorted."""
+    try:
+        entries = sorted(os.scandir(os.path.join(folder, rel)), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        info = entry.stat(follow_symlinks=True) if not entry.is_symlink() else \
+            _stat_or_none(entry.path)
+        if info is None:
+            continue
+        yield child, info
+        if entry.is_dir():
+            yield from _walk_stats(folder, child)
+
+
+def _stat_or_none(path: str):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def theme_key(config: SiteConfig) -> str:
+    """A hash of every template and strings file the theme may read (static files are
+    compared byte by byte anyway)."""
+    parts = []
+    for folder in (config.layouts_dir, builtin_layouts()):
+        for rel, info in _walk_stats(folder):
+            if rel.split("/")[0] == "static" or not os.path.isfile(folder / rel):
+                continue
+            parts.append(f"{folder}/{rel} {digest_bytes((folder / rel).read_bytes())}")
+    return digest_text("\n".join(parts))
+
+
+def records_namespace(config: SiteConfig) -> str:
+    """Cached records are valid for one configuration file and one version of the code."""
+    try:
+        config_bytes = config.path.read_bytes()
+    except OSError:
+        config_bytes = b""
+    return "records-" + digest_text(code_version() + digest_bytes(config_bytes))[:12]

@@ -1,0 +1,286 @@
+"""Incremental builds: a rebuild writes only the files whose bytes changed, and what it leaves
+is byte for byte what a build from scratch writes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digestgen.build import build, configure
+from digestgen.cache import ShardedStore
+from digestgen.cli import main
+from digestgen.config import load_config
+from digestgen.errors import SiteError
+from digestgen.fastload import load_content_cached
+from digestgen.load import load_content
+from digestgen.manifest import MANIFEST
+
+CONFIG = "title: Test Digest\nbase_url: https://alice.github.io/digest/\nsearch: false\n"
+OLD = 946684800  # 2000-01-01: files the rebuild does not write keep this mtime
+
+
+def paper(n: int, day: int, tags: str = "[alpha]", cats: str = "[cs.LG, cs.CL]") -> str:
+    return (f'id: "2403.{10000 + n}"\ntitle:\n  en: Paper number {n} on label smoothing\n'
+            f"  zh: 第{n}篇论文\ndate: 2024-03-{day:02d}\n"
+            f"arxiv: {{version: 1, primary_category: cs.LG, categories: {cats}}}\n"
+            f"tldr: {{zh: 第{n}篇的摘要。, en: Summary {n}.}}\n"
+            f"abstract:\n  en: Abstract of paper {n} with $L_{n}$ loss.\n  zh: 第{n}篇摘要。\n"
+            f"tags: {tags}\n")
+
+
+@pytest.fixture
+def site(site):
+    site.write("digestgen.yaml", CONFIG)
+    for n in range(12):
+        site.paper(f"2403.{10000 + n}.yaml", paper(n, 20 + n % 4,
+                                                   "[alpha]" if n % 2 else "[beta, alpha]"))
+    site.paper("notes.md", "---\nid: notes\ntitle: Notes paper\ndate: 2024-03-21\n"
+                           "tags: [beta]\n---\nSome *notes*.\n\n::: zh\n中文笔记。\n:::\n")
+    site.issue("2024-03-22.yaml", "title: {en: Big day, zh: 大日子}\nintro: Hello.\n")
+    site.write("static/CNAME", "digest.example.org\n")
+    return site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_build(site, output: Path | None = None, drafts: bool = False):
+    config = configure(load_config(site.config_path), output=output or site.output)
+    return build(config, drafts=drafts)
+
+
+def cold_build(site, tmp_path: Path) -> dict[str, bytes]:
+    """The site built from scratch: a copy of it without any cache, into a new folder."""
+    copy = tmp_path / "cold"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns(
+        ".digestgen-cache", "site", ".site.*"))
+    config = configure(load_config(copy / "digestgen.yaml"), output=tmp_path / "cold-site")
+    shutil.rmtree(tmp_path / "cold-site", ignore_errors=True)
+    build(config)
+    return tree(tmp_path / "cold-site")
+
+
+def age_outputs(site) -> None:
+    """Give every file of both trees an old mtime: a file written later shows a new one. (Not
+    the manifests: a tree whose manifest changed is not trusted, and written afresh.)"""
+    for folder in (site.output, site.root / ".site.staging"):
+        for path in folder.rglob("*"):
+            if path.is_file() and path.name != MANIFEST:
+                os.utime(path, (OLD, OLD))
+
+
+def stats(folder: Path) -> dict[Path, tuple]:
+    """What any write under ``folder`` changes: inodes, sizes, mtimes, ctimes."""
+    return {p: (s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+            for p in folder.rglob("*") for s in [p.lstat()]}
+
+
+def written_since_aged(site) -> set[str]:
+    return {rel for rel in tree(site.output) if rel != MANIFEST
+            and (site.output / rel).stat().st_mtime > OLD + 1}
+
+
+def rebuild_and_check(site, tmp_path: Path) -> set[str]:
+    """Rebuild after a change; the result must equal a cold build, and exactly the files
+    whose bytes changed must have been written. Returns the written files."""
+    before = tree(site.output)
+    age_outputs(site)
+    result = run_build(site)
+    after = tree(site.output)
+    assert after == cold_build(site, tmp_path)
+    changed = {rel for rel in after if before.get(rel) != after[rel]} - {MANIFEST}
+    assert written_since_aged(site) == changed
+    assert result.written == len(changed)
+    return changed
+
+
+def test_editing_one_paper_writes_only_the_pages_that_show_it(site, tmp_path):
+    run_build(site)
+    run_build(site)  # a second generation: the spare tree is the first one
+    path = site.root / "content/papers/2403.10005.yaml"
+    path.write_text(path.read_text().replace("Abstract of paper 5", "Edited abstract 5"))
+    changed = rebuild_and_check(site, tmp_path)
+    assert {"papers/2403.10005/index.html", "en/papers/2403.10005/index.html",
+            "issues/2024-03-21/index.html", "en/issues/2024-03-21/index.html"} <= changed
+    assert "papers/2403.10004/index.html" not in changed
+    assert "assets/digest.css" not in changed and "CNAME" not in changed
+    # And once more, now that both trees are old generations.
+    path.write_text(path.read_text().replace("Edited abstract 5", "Twice edited 5"))
+    assert "papers/2403.10005/index.html" in rebuild_and_check(site, tmp_path)
+
+
+def test_the_first_rebuild_after_a_cold_build_matches_too(site, tmp_path):
+    run_build(site)
+    site.paper("2403.10003.yaml", paper(3, 23, "[gamma]"))  # a new tag, an old one emptier
+    changed = rebuild_and_check(site, tmp_path)
+    assert "tags/gamma/index.html" in changed and "en/tags/gamma/index.html" in changed
+
+
+def test_adding_and_removing_papers_and_issues(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    for n in (0, 4, 8):  # the papers of 2024-03-20
+        (site.root / f"content/papers/2403.{10000 + n}.yaml").unlink()
+    site.paper("2403.10099.yaml", paper(99, 25))
+    changed = rebuild_and_check(site, tmp_path)
+    assert "issues/2024-03-25/index.html" in changed
+    assert not (site.output / "issues/2024-03-20").exists()
+    assert not (site.output / "papers/2403.10000").exists()
+
+
+def test_a_changed_template_or_configuration_renders_everything_again(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    site.write("layouts/paper.html", '{% extends "builtin:paper.html" %}\n'
+                                     '{% block content %}<p class="mine">x</p>{{ super() }}'
+                                     "{% endblock %}\n")
+    changed = rebuild_and_check(site, tmp_path)
+    assert all(rel in changed for rel in tree(site.output) if rel.startswith("papers/"))
+    site.write("digestgen.yaml", CONFIG.replace("Test Digest", "Renamed Digest"))
+    changed = rebuild_and_check(site, tmp_path)
+    assert "issues/2024-03-22/index.html" in changed
+
+
+def test_drafts_and_base_url_options_are_part_of_what_a_build_depends_on(site, tmp_path):
+    site.paper("draft.yaml", "id: draft-one\ntitle: Draft\ndate: 2024-03-22\ndraft: true\n")
+    run_build(site)
+    assert not (site.output / "papers/draft-one").exists()
+    run_build(site, drafts=True)
+    assert (site.output / "papers/draft-one/index.html").is_file()
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "-q", "--config", str(site.config_path),
+                                "--base-url", "https://bob.example/x/"]).exit_code == 0
+    assert 'href="/x/archive/"' in site.page("index.html")
+    assert runner.invoke(main, ["build", "-q", "--config", str(site.config_path)]).exit_code == 0
+    assert 'href="/digest/archive/"' in site.page("index.html")
+    assert not (site.output / "papers/draft-one").exists()
+
+
+def test_a_build_with_nothing_changed_writes_nothing(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    time.sleep(2.1)  # inputs written just now may change again unseen: wait until they are old
+    run_build(site)
+    before = stats(site.root)
+    result = run_build(site)
+    assert result.written == 0 and result.rendered == 0
+    assert stats(site.root) == before
+    assert result.papers == 13 and len(result.site.papers) == 13
+    # Touching an input is a change again: the build runs (and finds nothing to write).
+    os.utime(site.root / "content/papers/notes.md")
+    assert run_build(site).written == 0
+
+
+def test_files_put_into_the_output_by_hand_are_kept_and_removed_pages_come_back(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    (site.output / "googleabc.html").write_text("verification")
+    (site.output / "papers/extra").mkdir()
+    (site.output / "papers/extra/file.txt").write_text("mine")
+    (site.output / "papers/2403.10001/index.html").unlink()
+    run_build(site)
+    assert (site.output / "googleabc.html").read_text() == "verification"
+    assert (site.output / "papers/extra/file.txt").read_text() == "mine"
+    assert (site.output / "papers/2403.10001/index.html").is_file()
+    (site.output / "googleabc.html").unlink()  # removed by hand: it must stay removed
+    site.paper("2403.10099.yaml", paper(99, 25))
+    run_build(site)
+    run_build(site)
+    assert not (site.output / "googleabc.html").exists()
+    assert (site.output / "papers/extra/file.txt").read_text() == "mine"
+
+
+def test_a_failed_build_keeps_the_site_and_the_next_one_matches_a_cold_build(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    before = tree(site.output)
+    site.write("layouts/term.html", "{{ no_such_thing.attribute }}\n")
+    path = site.root / "content/papers/2403.10002.yaml"
+    path.write_text(path.read_text().replace("Abstract of paper 2", "Changed 2"))
+    with pytest.raises(SiteError):
+        run_build(site)
+    assert tree(site.output) == before
+    (site.root / "layouts/term.html").unlink()
+    run_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_a_spare_tree_left_by_a_killed_build_is_not_trusted(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    spare = site.root / ".site.staging"
+    (spare / MANIFEST).unlink()  # as a build killed while writing into it leaves it
+    half = spare / "papers/2403.10004/index.html"
+    half.unlink()  # it may be a hard link to the live page: digestgen never writes into those
+    half.write_text("half written")
+    (spare / "junk.html").write_text("junk")
+    site.paper("2403.10099.yaml", paper(99, 25))
+    run_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_a_parallel_build_equals_a_build_in_one_process(site, tmp_path, monkeypatch):
+    for n in range(100, 260):
+        site.paper(f"2403.{10000 + n}.yaml", paper(n, 1 + n % 28, "[alpha]"))
+    run_build(site)  # 2 workers where the machine has 2 cores or more
+    monkeypatch.setenv("DIGESTGEN_JOBS", "1")
+    config = configure(load_config(site.config_path), output=tmp_path / "one")
+    build(config)
+    assert tree(tmp_path / "one") == tree(site.output)
+    monkeypatch.setenv("DIGESTGEN_JOBS", "2")
+    path = site.root / "content/papers/2403.10150.yaml"
+    path.write_text(path.read_text().replace("Abstract of paper", "Edited abstract"))
+    rebuild_and_check(site, tmp_path)
+
+
+def test_a_template_error_in_a_worker_is_reported_at_its_line(site, monkeypatch):
+    for n in range(100, 260):
+        site.paper(f"2403.{10000 + n}.yaml", paper(n, 1 + n % 28))
+    monkeypatch.setenv("DIGESTGEN_JOBS", "2")
+    bad = site.write("layouts/paper.html", "<p>\n{{ paper.no_such_field }}\n</p>\n")
+    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    assert result.exit_code == 1
+    assert f"{bad}:2: template error:" in result.output and "Traceback" not in result.output
+
+
+# --- the cached loader reads what the plain loader reads ------------------------------------
+
+def load_both(site):
+    config = load_config(site.config_path)
+    store = ShardedStore(site.root / ".digestgen-cache", "records-test")
+    store.load()
+    try:
+        plain = load_content(config)
+    except SiteError as exc:
+        plain = [str(p) for p in exc.problems]
+    try:
+        cached = load_content_cached(config, store=store).content
+        store.save()
+    except SiteError as exc:
+        cached = [str(p) for p in exc.problems]
+    return plain, cached
+
+
+def test_the_cached_loader_gives_the_same_records_and_problems(site, monkeypatch):
+    for _ in range(2):  # cold cache, then warm
+        plain, cached = load_both(site)
+        assert plain == cached and plain.papers
+    site.paper("bad.yaml", "id: bad\ntitle: {fr: Mauvais}\ndate: tomorrow\n")
+    site.paper("dup.yaml", paper(3, 23))
+    site.paper("broken.yaml", "id: [\n")
+    for _ in range(2):
+        plain, cached = load_both(site)
+        assert plain == cached and len(plain) >= 4
+    monkeypatch.setattr("digestgen.fastload.PARALLEL_MIN", 1)  # parse in workers as well
+    monkeypatch.setenv("DIGESTGEN_JOBS", "2")
+    shutil.rmtree(site.root / ".digestgen-cache")
+    plain, cached = load_both(site)
+    assert plain == cached
