@@ -225,9 +225,7 @@ class Renderer:
         template = self.theme.template(name)
         try:
             return template.render(context).encode("utf-8")
-        except jinja2.TemplateError as exc:
-            raise SiteError([_runtime_problem(exc, name)]) from None
-        except (LookupError, TypeError, ValueError, AttributeError) as exc:
+        except Exception as exc:  # a template is the site's code: whatever it raises, say where
             raise SiteError([_runtime_problem(exc, name)]) from None
 
 
