@@ -322,7 +322,7 @@ def as_texts(record: dict) -> dict:
 @given(st.lists(records(), min_size=1, max_size=3, unique_by=lambda r: r["id"]))
 def test_generated_site_exports_and_imports_into_an_empty_site(tmp_path_factory, papers):
     """Records on disk -> ``digestgen export`` -> ``digestgen import`` -> the same records."""
-    from conftest import SiteFolder
+    from sitekit import SiteFolder
 
     root = tmp_path_factory.mktemp("roundtrip")
     site, other = SiteFolder(root / "a"), SiteFolder(root / "b")

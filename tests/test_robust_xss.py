@@ -24,9 +24,6 @@ from click.testing import CliRunner
 
 from digestgen.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 RUN = "window.__xss=1"
 
 #: Raw HTML that runs as soon as it is parsed or loaded, or when a link is followed.
@@ -81,14 +78,6 @@ BLOCK = "\n\n".join(HTML + MARKDOWN + MATH) + "\n"
 LINE = " ".join(HTML + [m for m in MARKDOWN + MATH if "\n" not in m])
 
 
-def browser_missing() -> str | None:
-    if not CHROMIUM.is_file():
-        return f"no browser: {CHROMIUM} is missing (apt-get install chromium)"
-    if importlib.util.find_spec("playwright") is None:
-        return "Playwright is not installed (pip install -e '.[test]')"
-    return None
-
-
 def write_site(root: Path, allow_html: bool) -> None:
     def dump(rel: str, data: dict, body: str = "") -> None:
         path = root / rel
@@ -138,19 +127,6 @@ def served(request, tmp_path_factory):
     yield root / "site", f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = browser_missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 #: Every element made from content that could run script, found in the live DOM.

@@ -297,39 +297,31 @@ def test_a_taken_port_moves_to_the_next_free_one(site, tmp_path):
     assert port_is_free(server.port)
 
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.mark.skipif(not os.path.isfile(CHROMIUM), reason=f"no browser: {CHROMIUM} is missing")
-def test_an_open_page_reloads_and_shows_errors_in_a_real_browser(site, serve):
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+def test_an_open_page_reloads_and_shows_errors_in_a_real_browser(site, serve, browser):
     paper = site.paper("2403.14715.yaml", PAPER.format(title="First Title"))
     server = serve()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--headless", "--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "en/papers/2403.14715/")
-            page.wait_for_function("document.title.startsWith('First Title')",
-                                   timeout=WAIT * 1000)
-            page.evaluate("window.notReloaded = true")
-            paper.write_text(PAPER.format(title="Second Title"), encoding="utf-8")
-            page.wait_for_function("document.title.startsWith('Second Title')",
-                                   timeout=WAIT * 1000)
-            assert page.evaluate("window.notReloaded") is None  # a reload, not a patch
+    page = browser.new_page()
+    try:
+        page.goto(server.url + "en/papers/2403.14715/")
+        page.wait_for_function("document.title.startsWith('First Title')",
+                               timeout=WAIT * 1000)
+        page.evaluate("window.notReloaded = true")
+        paper.write_text(PAPER.format(title="Second Title"), encoding="utf-8")
+        page.wait_for_function("document.title.startsWith('Second Title')",
+                               timeout=WAIT * 1000)
+        assert page.evaluate("window.notReloaded") is None  # a reload, not a patch
 
-            paper.write_text("id: '2403.14715'\ntitle: Broken\n", encoding="utf-8")
-            page.wait_for_function(
-                "(document.getElementById('digestgen-error') || {}).textContent"
-                "?.includes(\"content/papers/2403.14715.yaml:1: 'date' is required\")",
-                timeout=WAIT * 1000)
-            assert page.title().startswith("Second Title")  # the last good page stays
+        paper.write_text("id: '2403.14715'\ntitle: Broken\n", encoding="utf-8")
+        page.wait_for_function(
+            "(document.getElementById('digestgen-error') || {}).textContent"
+            "?.includes(\"content/papers/2403.14715.yaml:1: 'date' is required\")",
+            timeout=WAIT * 1000)
+        assert page.title().startswith("Second Title")  # the last good page stays
 
-            paper.write_text(PAPER.format(title="Third Title"), encoding="utf-8")
-            page.wait_for_function("document.title.startsWith('Third Title')",
-                                   timeout=WAIT * 1000)
-            assert page.query_selector("#digestgen-error") is None
-        finally:
-            browser.close()
+        paper.write_text(PAPER.format(title="Third Title"), encoding="utf-8")
+        page.wait_for_function("document.title.startsWith('Third Title')",
+                               timeout=WAIT * 1000)
+        assert page.query_selector("#digestgen-error") is None
+    finally:
+        page.close()
     assert server.stop() == 0
