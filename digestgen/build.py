@@ -13,21 +13,28 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from functools import cached_property
 from pathlib import Path
 
-from .cache import ShardedStore
+from .cache import (
+    SegmentedStore, ShardedStore, code_version, digest_text, prune_namespaces,
+)
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .incremental import (
-    BuildState, StateFiles, input_fingerprint, manifest_identity, records_namespace, theme_key,
+    BuildState, StateFiles, cache_namespace, input_fingerprint, manifest_identity, theme_key,
 )
-from .model import Site, build_model
 from .output import Staging, check_output_dir, output_lock
 from .parallel import fork_map, split, worker_count
+
+if TYPE_CHECKING:
+    from .model import Site
 
 #: Below this much work (about a page of a paper per unit), one process renders everything.
 PARALLEL_MIN_WEIGHT = 400
@@ -69,6 +76,7 @@ def configure(config: SiteConfig, output: Path | None = None,
 def load_site(config: SiteConfig, drafts: bool = False) -> Site:
     """Read and validate the whole site: every content problem raises together."""
     from .fastload import load_content_cached
+    from .model import build_model
     return build_model(config, load_content_cached(config, drafts=drafts).content)
 
 
@@ -85,33 +93,50 @@ def build(config: SiteConfig, drafts: bool = False) -> BuildResult:
             and last.manifest == manifest_identity(output):
         return BuildResult(output, last.files, time.perf_counter() - started, last.papers,
                            last.issues, loader=lambda: load_site(config, drafts))
-    gc.freeze()  # what is loaded lives to the end: collections need not walk it again
-    return _build(config, drafts, output, state_files, fingerprint, started)
+    try:
+        return _build(config, drafts, output, state_files, fingerprint, started)
+    finally:
+        if threading.active_count() > 1:  # the process goes on (a server): collect as usual
+            gc.unfreeze()
 
 
 def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFiles,
            fingerprint: str | None, started: float) -> BuildResult:
     # Imported here: a build with nothing to do never needs them.
     from .fastload import load_content_cached
+    from .model import build_model
     from .pagekeys import PageKeys
+    from .plaintext import FastMarkdown
     from .render import FEED_ISSUES, HOME_ISSUES, Renderer
     from .search import add_search_index
     from .theme import load_theme
 
-    store = ShardedStore(config.cache_dir, records_namespace(config))
+    clock = Clock(started)
+    namespace = cache_namespace(config)
+    store = ShardedStore(config.cache_dir, f"records-{namespace}")
     store.load()
+    gc.freeze()  # what is loaded lives to the end: collections need not walk it again
+    clock.lap("fingerprint inputs, read cached records")
     loaded = load_content_cached(config, drafts, store)
     store.save()
+    gc.freeze()
+    clock.lap("load content")
     site = build_model(config, loaded.content)
     theme = load_theme(config)
-    renderer = Renderer(site, theme)
+    markdown_cache = SegmentedStore(config.cache_dir, f"markdown-{namespace}")
+    markdown = FastMarkdown(config.markdown.html, markdown_cache.load())
+    renderer = Renderer(site, theme, markdown)
     jobs = renderer.jobs()
+    gc.freeze()
+    clock.lap("model, theme, jobs")
     base = theme_key(config) + repr(config) + f"drafts={drafts}"
     keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES)
     new_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
     last = state_files.read()
+    clock.lap("page keys")
     with output_lock(output):
         staging = Staging(output)
+        clock.lap("survey output")
         live = staging.live
         valid = live is not None and last.manifest == manifest_identity(output)
         old_keys = last.keys if valid else {}
@@ -119,41 +144,87 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
         missing = live.missing if live is not None else frozenset()
         todo = [job for job in jobs if old_keys.get(job.path) != new_keys[job.path]
                 or job.path not in live_files or job.path in missing]
+        views = digest_text(base + code_version())[:12]
+        if len(todo) < len(jobs):  # a few pages may list many papers: reuse their views
+            renderer.keep_views({lang: ShardedStore(config.cache_dir, f"views-{views}-{lang}")
+                                 for lang in config.languages}, keys.paper)
         try:
             for folder in (*theme.static_dirs, config.static_dir):
                 if folder.is_dir():
                     staging.copy_tree(folder)
-            render_into(renderer, todo, staging)
+            markdown_done = render_into(renderer, todo, staging)
+            clock.lap(f"render {len(todo)} pages")
             rendered = {job.path for job in todo}
             for job in jobs:
                 if job.path not in rendered:
                     staging.keep(job.path, live_files[job.path])
             staging.settle_pages()
+            clock.lap("keep unchanged pages")
             add_search_index(config, staging)
+            clock.lap("search index")
             staging.commit()
         except BaseException:
             staging.discard()
             raise
+        _keep_markdown(markdown_cache, markdown.known, *markdown_done, full=len(todo) == len(jobs))
+        prune_namespaces(config.cache_dir, {"records": namespace, "markdown": namespace,
+                                            "views": views})
         state_files.write(BuildState(fingerprint, manifest_identity(output), len(site.papers),
                                      len(site.issues), len(staging.files), new_keys))
+        clock.lap("commit")
+    clock.report()
     return BuildResult(output, len(staging.files), time.perf_counter() - started,
                        len(site.papers), len(site.issues), len(staging.written), len(todo),
                        loader=lambda: site)
 
 
-def render_into(renderer, jobs: list, staging: Staging) -> None:
+class Clock:
+    """Where a build's time goes, printed to stderr when DIGESTGEN_TIMINGS is set."""
+
+    def __init__(self, started: float):
+        self.last, self.laps = started, []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.last))
+        self.last = now
+
+    def report(self) -> None:
+        if os.environ.get("DIGESTGEN_TIMINGS"):
+            for name, seconds in self.laps:
+                print(f"{seconds:8.3f} s  {name}", file=sys.stderr)
+
+
+def render_into(renderer, jobs: list, staging: Staging) -> tuple[dict[bytes, str], set[bytes]]:
     """Render ``jobs`` and write them into ``staging``: in one worker per core when there is
     enough to do, each taking whole languages (so each paper's view and Markdown are made
-    once per worker)."""
+    once per worker). Returns what markdown-it rendered that no earlier build had, and which
+    earlier renderings were used."""
 
     def work(share: list) -> tuple:
         for job in share:
             page = renderer.render(job)
             staging.write(page.path, page.data)
-        return staging.changes()
+        renderer.save_views()
+        return staging.changes(), renderer.markdown.learned, renderer.markdown.recalled
 
-    for changes in fork_map(work, shares(jobs)):
+    learned: dict[bytes, str] = {}
+    recalled: set[bytes] = set()
+    for changes, found, used in fork_map(work, shares(jobs)):
         staging.absorb(changes)
+        learned.update(found)
+        recalled |= used
+    return learned, recalled
+
+
+def _keep_markdown(store: SegmentedStore, known: dict, learned: dict, recalled: set,
+                   full: bool) -> None:
+    """Keep what markdown-it rendered for the next build; after a build of every page, only
+    what that build used."""
+    if full and (learned or len(recalled) < len(known)):
+        store.replace({**{key: known[key] for key in recalled}, **learned})
+    elif learned:
+        store.add(learned, {**known, **learned})
 
 
 def shares(jobs: list) -> list[list]:

@@ -7,11 +7,14 @@ under a temporary name and renamed into place, so a killed build leaves no torn 
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
+import time
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +27,7 @@ LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "mdit_py_plugins", "latex2ma
              "yaml")
 
 
+@functools.cache
 def code_version() -> str:
     """Identifies the code that builds: digestgen's own files and the libraries it renders
     with (by file size and mtime, which any install or edit changes)."""
@@ -33,9 +37,9 @@ def code_version() -> str:
         info = path.stat()
         parts.append(f"{path.relative_to(package)} {info.st_size} {info.st_mtime_ns}")
     for name in LIBRARIES:
-        module = sys.modules.get(name) or __import__(name)
-        origin = getattr(module, "__file__", None)
-        if origin:
+        spec = importlib.util.find_spec(name)  # found, not imported: a no-op build needs none
+        origin = spec.origin if spec is not None else None
+        if origin and os.path.isfile(origin):
             info = os.stat(origin)
             parts.append(f"{name} {origin} {info.st_size} {info.st_mtime_ns}")
     return digest_text("\n".join(parts))
@@ -75,13 +79,15 @@ def write_pickle(path: Path, value: Any) -> None:
 
 @contextmanager
 def gc_paused():
-    """No cyclic garbage collection while many long-lived objects are made: each collection
-    would walk all of them again, for nothing."""
+    """No cyclic garbage collection while many long-lived objects are made (each collection
+    would walk all of them again, for nothing), and none of them walked afterwards: they are
+    moved out of the collector's view (``gc.freeze``)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -144,3 +150,55 @@ class ShardedStore:
             data = (blobs or {}).get(shard) or self.shard_blob(shard)
             write_atomic(self.path(shard), data)
         self.dirty.clear()
+
+
+class SegmentedStore:
+    """A mapping kept as one file plus small files of later additions, so that adding a few
+    entries writes a few entries (every so often they are merged back into one file)."""
+
+    MERGE_AFTER = 16
+
+    def __init__(self, folder: Path, name: str):
+        self.folder, self.name = folder, name
+
+    def segments(self) -> list[Path]:
+        return sorted(self.folder.glob(f"{self.name}+*.pickle"))
+
+    def load(self) -> dict:
+        merged: dict = {}
+        for path in [self.folder / f"{self.name}.pickle", *self.segments()]:
+            value = read_pickle(path, {})
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged
+
+    def add(self, entries: dict, everything: dict) -> None:
+        """Keep ``entries`` (new ones; ``everything`` is what the store holds with them)."""
+        segments = self.segments()
+        if len(segments) >= self.MERGE_AFTER:
+            self.replace(everything)
+        else:
+            write_pickle(self.folder / f"{self.name}+{time.time_ns()}-{os.getpid()}.pickle",
+                         entries)
+
+    def replace(self, entries: dict) -> None:
+        write_pickle(self.folder / f"{self.name}.pickle", entries)
+        for path in self.segments():
+            path.unlink(missing_ok=True)
+
+
+def prune_namespaces(folder: Path, current: dict[str, str]) -> None:
+    """Remove cache files of other namespaces: ``current`` maps a prefix (``records``) to the
+    namespace in use; files named ``prefix-OTHER...`` are stale."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        prefix, _, rest = name.partition("-")
+        namespace = current.get(prefix)
+        if namespace is not None and not rest.startswith(namespace):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass

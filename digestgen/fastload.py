@@ -21,7 +21,7 @@ from .cache import ShardedStore, gc_paused
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .load import (
-    Content, _check_unique_ids, _load_issue_files, read_source, record_files, split_languages,
+    RECORD_SUFFIXES, Content, _check_unique_ids, _load_issue_files, read_source, split_languages,
 )
 from .parallel import fork_map, worker_count
 from .periods import issue_key
@@ -52,8 +52,32 @@ class Loaded:
 
 
 def file_stat(path: Path) -> tuple[int, int, int, int]:
-    info = os.stat(path)
+    return _stat_key(os.stat(path))
+
+
+def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+
+
+def _record_entries(folder: Path) -> list[tuple[str, os.stat_result | None]]:
+    """The files :func:`digestgen.load.record_files` lists, in its order, as path strings with
+    their stat (read with the listing, so that the cache costs no extra lookup per file)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found = []
+    for entry in entries:
+        name = entry.name
+        dot = name.rfind(".")
+        suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+        if suffix in RECORD_SUFFIXES and not name.startswith((".", "_")) and entry.is_file():
+            try:
+                info = entry.stat()
+            except OSError:
+                info = None
+            found.append((os.path.join(folder, name), info))
+    return found
 
 
 def parse_paper(path: Path, config: SiteConfig) -> tuple[Paper | None, list[Problem], Entry | None]:
@@ -89,34 +113,34 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
                         store: ShardedStore | None = None) -> Loaded:
     """Every paper and issue of the site, validated; drafts only when ``drafts``. Raises
     :class:`SiteError` with every problem, as :func:`digestgen.load.load_content` does."""
-    paths = record_files(config.content_dir / "papers")
+    folder = config.content_dir / "papers"
     if store is None:  # nothing kept: a store in memory only
         store = ShardedStore(None, "records")
-    results: dict[Path, tuple[Paper | None, list[Problem], str | None]] = {}
+    # path (as text) -> (record, problems, hash of the file's bytes)
+    results: dict[str, tuple[Paper | None, list[Problem], str | None]] = {}
     todo: list[Path] = []
-    for path in paths:
-        entry = store.get(str(path))
-        if entry is not None and entry.trusted:
-            try:
-                if file_stat(path) == entry.stat:
-                    results[path] = (entry.paper, [], entry.digest)
-                    continue
-            except OSError:
-                pass
-        todo.append(path)
-    live = {str(path) for path in paths}
+    keys: list[str] = []
+    for key, entry_now in _record_entries(folder):
+        entry = store.get(key)
+        if entry is not None and entry.trusted and entry_now is not None \
+                and _stat_key(entry_now) == entry.stat:
+            results[key] = (entry.paper, [], entry.digest)
+        else:
+            todo.append(Path(key))
+        keys.append(key)
+    live = set(keys)
     _parse_all(todo, config, store, results, live)
     store.drop_except(live)
 
     problems: list[Problem] = []
     papers: list[Paper] = []
     digests: dict[Path, str] = {}
-    for path in paths:
-        paper, found, digest = results[path]
+    for key in keys:
+        paper, found, digest = results[key]
         problems.extend(found)
         if paper is not None:
             papers.append(paper)
-            digests[path] = digest or ""
+            digests[paper.source] = digest or ""
     issues = _load_issue_files(config, problems)
     for issue in issues:
         digests[issue.source] = _file_digest(issue.source)
@@ -163,15 +187,15 @@ def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
                 loose = pickle.loads(loose_blob)
                 for path in by_shard[shard]:
                     if path in loose:
-                        results[path] = loose[path]
+                        results[str(path)] = loose[path]
                     else:
                         entry = store.shards[shard][str(path)]
-                        results[path] = (entry.paper, [], entry.digest)
+                        results[str(path)] = (entry.paper, [], entry.digest)
 
 
 def _note(path: Path, outcome, store: ShardedStore, results: dict) -> None:
     paper, problems, entry = outcome
-    results[path] = (paper, problems, entry.digest if entry else _file_digest(path))
+    results[str(path)] = (paper, problems, entry.digest if entry else _file_digest(path))
     if entry is not None:
         store.put(str(path), entry)
 

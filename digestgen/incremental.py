@@ -27,7 +27,6 @@ from .cache import (
 )
 from .config import SiteConfig
 from .manifest import MANIFEST
-from .theme import builtin_layouts
 
 #: An input changed less than this many seconds before the build may change again unseen.
 RACY_SECONDS = 2.0
@@ -134,6 +133,16 @@ def _stat_or_none(path: str):
         return None
 
 
+def builtin_layouts() -> Path:
+    """The built-in theme's folder (:func:`digestgen.theme.builtin_layouts`), found without
+    importing Jinja when it is in the source tree: a no-op build never needs Jinja."""
+    source_tree = Path(__file__).resolve().parent.parent / "layouts"
+    if (source_tree / "base.html").is_file():
+        return source_tree
+    from .theme import builtin_layouts as installed
+    return installed()
+
+
 def theme_key(config: SiteConfig) -> str:
     """A hash of every template and strings file the theme may read (static files are
     compared byte by byte anyway)."""
@@ -146,10 +155,11 @@ def theme_key(config: SiteConfig) -> str:
     return digest_text("\n".join(parts))
 
 
-def records_namespace(config: SiteConfig) -> str:
-    """Cached records are valid for one configuration file and one version of the code."""
+def cache_namespace(config: SiteConfig) -> str:
+    """Cached records and Markdown are valid for one configuration file and one version of
+    the code."""
     try:
         config_bytes = config.path.read_bytes()
     except OSError:
         config_bytes = b""
-    return "records-" + digest_text(code_version() + digest_bytes(config_bytes))[:12]
+    return digest_text(code_version() + digest_bytes(config_bytes))[:12]

@@ -27,10 +27,11 @@ class PageKeys:
 
     def __init__(self, site: Site, digests: dict[Path, str], base: str,
                  home_issues: int, feed_issues: int):
-        self.site, self.digests, self.base = site, digests, base
+        self.site, self.digests, self.base = site, digests, _hash(base)
         self.home_issues, self.feed_issues = home_issues, feed_issues
         self._papers: dict[str, str] = {}
         self._issues: dict[str, str] = {}
+        self._subjects: dict[tuple[str, int], str] = {}  # the same subject in every language
         self._positions = {issue.id: n for n, issue in enumerate(site.issues)}
 
     # -- parts -------------------------------------------------------------------------------
@@ -73,7 +74,11 @@ class PageKeys:
 
     def of(self, kind: str, lang: str | None, path: str, subject: object) -> str:
         """The key of the page ``path`` of ``kind`` about ``subject`` in ``lang``."""
-        return _hash(self.base, kind, lang, path, self.subject(kind, subject))
+        memo = (kind, id(subject))
+        about = self._subjects.get(memo)
+        if about is None:
+            about = self._subjects[memo] = _hash(self.subject(kind, subject))
+        return _hash(self.base, kind, lang, path, about)
 
     def subject(self, kind: str, subject: object) -> object:
         site = self.site

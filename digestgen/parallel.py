@@ -69,7 +69,6 @@ def fork_map(work: Callable[[T], R], shares: Sequence[T]) -> list[R]:
     """
     if len(shares) <= 1 or not can_fork():
         return [work(share) for share in shares]
-    gc.collect()
     gc.freeze()  # objects shared with the workers stay out of their collections: no copying
     children: list[tuple[int, int]] = []
     try:
@@ -81,7 +80,6 @@ def fork_map(work: Callable[[T], R], shares: Sequence[T]) -> list[R]:
     finally:
         for pid, fd in children:  # only after a failure here: stop the rest
             _stop(pid, fd)
-        gc.unfreeze()
     return [*results, last]
 
 

@@ -10,26 +10,31 @@ way (``tests/test_plaintext.py`` checks it against markdown-it on generated text
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from .markup import Markdown
 
 #: Characters markdown-it may treat as markup anywhere in a line (or that need escaping besides
-#: ``"``), and Unicode spaces other than space and newline (U+3000, U+2028, ...), which it trims or
-#: splits on. ``-`` ``+`` ``=`` digits and spaces matter only at the edges of a line (lists,
-#: setext headings, breaks, indented code): see ``_LINE_EDGE``.
-_NOT_LITERAL = re.compile(r"[\\`*_\[\]<>&!#~|$\x00-\x1f\x7f]|[^\S \n]")
-_LINE_EDGE = re.compile(r"^[-+=0-9 ]|(?<=\n)[-+=0-9 ]| \n| $")
+#: ``"``), control characters, and the Unicode spaces other than space and newline (those for
+#: which ``str.isspace`` is true: markdown-it trims or splits on them). ``-`` ``+`` ``=``
+#: digits and spaces matter only at the edges of a line (lists, setext headings, breaks,
+#: indented code): see ``_LINE_EDGE``.
+_NOT_LITERAL = re.compile("[\\\\`*_\\[\\]<>&!#~|$\x00-\x09\x0b-\x1f\x7f\x85\xa0\u1680\u2000-\u200a"
+                          "\u2028\u2029\u202f\u205f\u3000]")
+_LINE_EDGE = re.compile(r"\n[-+=0-9 ]| \n")
+_EDGE_START = frozenset("-+=0123456789 ")
 
 
 def _is_literal(text: str) -> bool:
     """True when no character of ``text`` is inline markup to markdown-it."""
-    return _NOT_LITERAL.search(text.replace("\n", " ")) is None
+    return _NOT_LITERAL.search(text) is None
 
 
 def _is_plain(text: str) -> bool:
-    """True when markdown-it would read ``text`` as paragraphs of literal text."""
-    return _LINE_EDGE.search(text) is None and _is_literal(text)
+    """True when markdown-it would read ``text`` (not empty) as paragraphs of literal text."""
+    return text[0] not in _EDGE_START and text[-1] != " " and _LINE_EDGE.search(text) is None \
+        and _is_literal(text)
 
 
 def _escape(text: str) -> str:
@@ -37,12 +42,32 @@ def _escape(text: str) -> str:
 
 
 class FastMarkdown(Markdown):
-    """:class:`Markdown` that renders plain prose without markdown-it; identical output."""
+    """:class:`Markdown` that renders plain prose without markdown-it; identical output.
+
+    What markdown-it does render is looked up in ``known`` first (results of earlier builds,
+    by a hash of the text) and collected in ``learned``, so a build can keep it for the next.
+    """
+
+    def __init__(self, allow_html: bool = False, known: dict[bytes, str] | None = None):
+        super().__init__(allow_html)
+        self.known = known if known is not None else {}
+        self.learned: dict[bytes, str] = {}
+        self.recalled: set[bytes] = set()
+
+    def _recall(self, kind: str, text: str, doc_id: str, render) -> str:
+        key = hashlib.sha1(f"{kind}\0{doc_id}\0{text}".encode("utf-8", "surrogatepass")).digest()
+        html = self.known.get(key)
+        if html is None:
+            html = self.learned[key] = render()
+        else:
+            self.recalled.add(key)
+        return html
 
     def _block(self, text: str, doc_id: str = "") -> str:
         stripped = text.strip("\n")
         if not stripped or not _is_plain(stripped):
-            return super()._block(text, doc_id)
+            return self._recall("block", text, doc_id, lambda: super(FastMarkdown, self)._block(
+                text, doc_id))
         paragraphs = [p for p in stripped.split("\n\n") if p]
         if any(p.startswith("\n") for p in paragraphs):  # three or more newlines in a row
             paragraphs = [p.strip("\n") for p in paragraphs]
@@ -51,5 +76,6 @@ class FastMarkdown(Markdown):
     def _inline(self, text: str) -> str:
         stripped = text.strip()
         if not stripped or "\n" in stripped or not _is_literal(stripped):
-            return super()._inline(text)
+            return self._recall("inline", text, "", lambda: super(FastMarkdown, self)._inline(
+                text))
         return self._clean(_escape(stripped))

@@ -11,15 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 
 from .errors import Problem, SiteError
+from .cache import ShardedStore
 from .markup import Markdown
 from .plaintext import FastMarkdown
 from .model import Issue, Site, Term
 from .records import Paper
 from .theme import Theme
-from .views import Link, Links, Views
+from .viewstore import StoredViews
+from .views import Link, Links
 
 HOME_ISSUES = 10
 FEED_ISSUES = 20
@@ -64,9 +65,19 @@ class Renderer:
     def __init__(self, site: Site, theme: Theme, markdown: Markdown | None = None):
         self.site, self.theme, self.config = site, theme, site.config
         self.markdown = markdown or FastMarkdown(site.config.markdown.html)
-        self.views = {lang: Views(site, theme.strings, self.markdown, lang)
+        self.views = {lang: StoredViews(site, theme.strings, self.markdown, lang)
                       for lang in self.config.languages}
         self.links = Links(site)
+
+    def keep_views(self, stores: dict[str, ShardedStore], key_of) -> None:
+        """Take paper views from ``stores`` (one per language) while ``key_of(paper)`` is what
+        it was when they were made; put new ones there (see :mod:`viewstore`)."""
+        for lang, views in self.views.items():
+            views.store, views.key_of = stores.get(lang), key_of
+
+    def save_views(self) -> None:
+        for views in self.views.values():
+            views.save()
 
     # -- the whole site --------------------------------------------------------------------
 
