@@ -18,9 +18,10 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from fnmatch import fnmatchcase
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import (
     SegmentedStore, ShardedStore, code_version, digest_text, prune_namespaces,
@@ -108,7 +109,7 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
     from .pagekeys import PageKeys
     from .plaintext import FastMarkdown
     from .render import FEED_ISSUES, HOME_ISSUES, Renderer
-    from .search import add_search_index
+    from .search import BUNDLE_DIR, add_search_index
     from .theme import load_theme
 
     clock = Clock(started)
@@ -160,7 +161,12 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
                     staging.keep(job.path, live_files[job.path])
             staging.settle_pages()
             clock.lap("keep unchanged pages")
-            add_search_index(config, staging)
+            if config.search and search_unchanged(staging, live_files):
+                for rel in live_files:
+                    if rel.startswith(BUNDLE_DIR + "/"):
+                        staging.keep(rel, live_files[rel])
+            else:
+                add_search_index(config, staging)
             clock.lap("search index")
             staging.commit()
         except BaseException:
@@ -215,6 +221,18 @@ def render_into(renderer, jobs: list, staging: Staging) -> tuple[dict[bytes, str
         learned.update(found)
         recalled |= used
     return learned, recalled
+
+
+def search_unchanged(staging: Staging, live_files: dict[str, str]) -> bool:
+    """True when the live site has a search index of exactly the pages this build indexes:
+    the indexer would write the same files again."""
+    from .search import BUNDLE_DIR, INDEXED_PAGES
+
+    def indexed(files: dict[str, str]) -> dict[str, str]:
+        return {rel: digest for rel, digest in files.items() if fnmatchcase(rel, INDEXED_PAGES)}
+
+    has_index = any(rel.startswith(BUNDLE_DIR + "/") for rel in live_files)
+    return has_index and indexed(staging.files) == indexed(live_files)
 
 
 def _keep_markdown(store: SegmentedStore, known: dict, learned: dict, recalled: set,

@@ -284,3 +284,19 @@ def test_the_cached_loader_gives_the_same_records_and_problems(site, monkeypatch
     shutil.rmtree(site.root / ".digestgen-cache")
     plain, cached = load_both(site)
     assert plain == cached
+
+
+def test_the_search_index_is_made_again_only_when_an_indexed_page_changed(site, tmp_path):
+    pytest.importorskip("pagefind_bin_extended", reason="the Pagefind binary is not installed")
+    site.write("digestgen.yaml", CONFIG.replace("search: false", "search: true"))
+    run_build(site)
+    run_build(site)
+    index = {rel for rel in tree(site.output) if rel.startswith("pagefind/")}
+    assert index
+    site.issue("2024-03-22.yaml", "title: {en: Big day, zh: 大日子}\nintro: Changed intro.\n")
+    changed = rebuild_and_check(site, tmp_path)  # issue pages only: the index is kept
+    assert not any(rel.startswith("pagefind/") for rel in changed)
+    path = site.root / "content/papers/2403.10005.yaml"
+    path.write_text(path.read_text().replace("Abstract of paper 5", "Searchable words"))
+    changed = rebuild_and_check(site, tmp_path)
+    assert any(rel.startswith("pagefind/") for rel in changed)
