@@ -21,10 +21,9 @@ from .cache import ShardedStore, gc_paused
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .load import (
-    RECORD_SUFFIXES, Content, _check_unique_ids, _load_issue_files, read_source, split_languages,
+    RECORD_SUFFIXES, Content, _load_issue_files, assemble_content, read_source, split_languages,
 )
 from .parallel import fork_map, worker_count
-from .periods import issue_key
 from .records import Paper
 from .validate import paper_from_data
 
@@ -144,7 +143,7 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
     issues = _load_issue_files(config, problems)
     for issue in issues:
         digests[issue.source] = _file_digest(issue.source)
-    return Loaded(_assemble(config, papers, issues, problems, drafts), digests)
+    return Loaded(assemble_content(config, papers, issues, problems, drafts), digests)
 
 
 def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
@@ -205,21 +204,3 @@ def _file_digest(path: Path) -> str:
         return hashlib.sha1(path.read_bytes()).hexdigest()
     except OSError:
         return ""
-
-
-def _assemble(config: SiteConfig, papers: list[Paper], issues: list, problems: list[Problem],
-              drafts: bool) -> Content:
-    """The end of :func:`digestgen.load.load_content`: ids checked, drafts left out."""
-    _check_unique_ids(papers, problems)
-    every_id = {paper.id for paper in papers}
-    if not drafts:  # a draft issue leaves out its papers too, or their pages would link to it
-        hidden = {issue.id for issue in issues if issue.draft}
-        issues = [issue for issue in issues if not issue.draft]
-        papers = [p for p in papers if not p.draft
-                  and issue_key(p.date, config.issue_period).id not in hidden]
-    if problems:
-        raise SiteError(problems)
-    shown = {paper.id for paper in papers}
-    return Content(tuple(sorted(papers, key=lambda p: p.id)),
-                   tuple(sorted(issues, key=lambda i: i.id)),
-                   frozenset(every_id - shown))

@@ -45,6 +45,12 @@ def load_content(config: SiteConfig, drafts: bool = False) -> Content:
     problems: list[Problem] = []
     papers = _load_papers(config, problems)
     issues = _load_issue_files(config, problems)
+    return assemble_content(config, papers, issues, problems, drafts)
+
+
+def assemble_content(config: SiteConfig, papers: list[Paper], issues: list[IssueFile],
+                     problems: list[Problem], drafts: bool) -> Content:
+    """The checks across files (unique ids), drafts left out; raise every problem found."""
     _check_unique_ids(papers, problems)
     every_id = {paper.id for paper in papers}
     if not drafts:  # a draft issue leaves out its papers too, or their pages would link to it
