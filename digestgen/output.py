@@ -93,6 +93,7 @@ class Staging:
         self.dir = staging_dir(self.output)
         self.records = TreeRecords(self.output)
         self.live: OutputState | None = survey_output(self.output, self.records)
+        self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
         self.base_files, self.base = self._claim_spare()
         self.linked = self.base.linked or bool(self.live and self.live.record
                                                and self.live.record.linked)
@@ -110,6 +111,7 @@ class Staging:
         if files is None or record is None:
             shutil.rmtree(self.dir, ignore_errors=True)  # ours by name
             self.dir.mkdir(parents=True)
+            self._fresh = True
             return {}, TreeRecord()
         os.unlink(self.dir / MANIFEST)
         return files, record
@@ -187,7 +189,8 @@ class Staging:
                 continue
             if sub not in self.base.dirs:
                 path = self.dir / sub
-                if path.is_symlink() or (path.exists() and not path.is_dir()):
+                if not self._fresh and (path.is_symlink() or (path.exists()
+                                                              and not path.is_dir())):
                     path.unlink()  # a file of the old tree where a folder now goes
                 path.mkdir(exist_ok=True)
                 self.touched.add("/".join(parts[:n - 1]))
