@@ -1,31 +1,46 @@
-"""The ``digestgen`` command line: one group, one module per subcommand."""
+"""The ``digestgen`` command line: one group, one module per subcommand.
+
+Subcommands are imported when they run, not when the group starts: ``add`` pulls in the
+arXiv client and ``serve`` the file watcher, and a no-op ``digestgen build`` should not pay
+for either.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from . import __version__
-from .commands.add import add
-from .commands.build import build
-from .commands.check import check
-from .commands.deploy import deploy
-from .commands.export import export
-from .commands.import_ import import_
-from .commands.init import init
-from .commands.serve import serve
+
+#: Subcommand name -> module in ``digestgen.commands`` and the click command in it.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("build", "build"),
+    "init": ("init", "init"),
+    "deploy": ("deploy", "deploy"),
+    "add": ("add", "add"),
+    "import": ("import_", "import_"),
+    "export": ("export", "export"),
+    "serve": ("serve", "serve"),
+    "check": ("check", "check"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CommandsOnDemand(click.Group):
+    """A group whose subcommands are imported by name when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[cmd_name]
+        module = importlib.import_module(f"{__package__}.commands.{module_name}")
+        return getattr(module, attribute)
+
+
+@click.group(cls=CommandsOnDemand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="digestgen")
 def main() -> None:
     """Build bilingual paper-digest sites from one YAML or Markdown file per paper."""
-
-
-main.add_command(build)
-main.add_command(init)
-main.add_command(deploy)
-main.add_command(add)
-main.add_command(import_)
-main.add_command(export)
-main.add_command(serve)
-main.add_command(check)
