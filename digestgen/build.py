@@ -145,10 +145,9 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
         missing = live.missing if live is not None else frozenset()
         todo = [job for job in jobs if old_keys.get(job.path) != new_keys[job.path]
                 or job.path not in live_files or job.path in missing]
-        views = digest_text(base + code_version())[:12]
-        if len(todo) < len(jobs):  # a few pages may list many papers: reuse their views
-            renderer.keep_views({lang: ShardedStore(config.cache_dir, f"views-{views}-{lang}")
-                                 for lang in config.languages}, keys.paper)
+        rows = digest_text(base + code_version())[:12]
+        renderer.keep_rows({lang: ShardedStore(config.cache_dir, f"rows-{rows}-{lang}")
+                            for lang in config.languages}, keys.paper)
         try:
             for folder in (*theme.static_dirs, config.static_dir):
                 if folder.is_dir():
@@ -174,7 +173,7 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
             raise
         _keep_markdown(markdown_cache, markdown.known, *markdown_done, full=len(todo) == len(jobs))
         prune_namespaces(config.cache_dir, {"records": namespace, "markdown": namespace,
-                                            "views": views})
+                                            "rows": rows})
         state_files.write(BuildState(fingerprint, manifest_identity(output), len(site.papers),
                                      len(site.issues), len(staging.files), new_keys))
         clock.lap("commit")
@@ -211,7 +210,7 @@ def render_into(renderer, jobs: list, staging: Staging) -> tuple[dict[bytes, str
         for job in share:
             page = renderer.render(job)
             staging.write(page.path, page.data)
-        renderer.save_views()
+        renderer.save_rows()
         return staging.changes(), renderer.markdown.learned, renderer.markdown.recalled
 
     learned: dict[bytes, str] = {}

@@ -6,6 +6,7 @@ fixed order; nothing here touches the disk, so a failed render leaves no trace.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +20,8 @@ from .plaintext import FastMarkdown
 from .model import Issue, Site, Term
 from .records import Paper
 from .theme import Theme
-from .viewstore import StoredViews
-from .views import Link, Links
+from .rowstore import PaperRows
+from .views import Link, Links, Views
 
 HOME_ISSUES = 10
 FEED_ISSUES = 20
@@ -45,6 +46,13 @@ class Job:
 
 
 @dataclass(frozen=True)
+class RowPage:
+    """What a row of a paper list knows of its page: the language only."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
 class PageInfo:
     """What every HTML page knows about itself: language, URL, translations, navigation."""
 
@@ -65,19 +73,22 @@ class Renderer:
     def __init__(self, site: Site, theme: Theme, markdown: Markdown | None = None):
         self.site, self.theme, self.config = site, theme, site.config
         self.markdown = markdown or FastMarkdown(site.config.markdown.html)
-        self.views = {lang: StoredViews(site, theme.strings, self.markdown, lang)
+        self.views = {lang: Views(site, theme.strings, self.markdown, lang)
                       for lang in self.config.languages}
+        self.rows = {lang: PaperRows(functools.partial(self.paper_row, lang))
+                     for lang in self.config.languages}
         self.links = Links(site)
 
-    def keep_views(self, stores: dict[str, ShardedStore], key_of) -> None:
-        """Take paper views from ``stores`` (one per language) while ``key_of(paper)`` is what
-        it was when they were made; put new ones there (see :mod:`viewstore`)."""
-        for lang, views in self.views.items():
-            views.store, views.key_of = stores.get(lang), key_of
+    def keep_rows(self, stores: dict[str, ShardedStore], key_of) -> None:
+        """Take paper rows from ``stores`` (one per language) while ``key_of(paper)`` is what
+        it was when they were made; put new ones there (see :mod:`rowstore`)."""
+        ids = {paper.id for paper in self.site.papers}
+        for lang, rows in self.rows.items():
+            rows.keep_in(stores[lang], key_of, ids)
 
-    def save_views(self) -> None:
-        for views in self.views.values():
-            views.save()
+    def save_rows(self) -> None:
+        for rows in self.rows.values():
+            rows.save()
 
     # -- the whole site --------------------------------------------------------------------
 
@@ -159,7 +170,14 @@ class Renderer:
         v = self.views[lang]
         label = v.s["tag" if term.kind == "tags" else "category"]
         return self.html("term.html", lang, Links.term(term), f"{label}: {term.name}",
-                         term=term, label=label, papers=[v.paper(p) for p in term.papers])
+                         term=term, label=label, rows=[self.rows[lang].row(p) for p in term.papers])
+
+    def paper_row(self, lang: str, paper: Paper) -> str:
+        """One paper as lists show it. The row sees nothing of the page it is on (it is reused
+        on every list): ``page`` holds only the language."""
+        v = self.views[lang]
+        return self.render_str("paper-row.html", {
+            "p": v.paper(paper), "s": v.s, "site": self.config, "page": RowPage(lang)})
 
     def not_found(self) -> Page:
         lang = self.config.default_language
@@ -233,9 +251,12 @@ class Renderer:
         return Page(self.links.path(lang, rel) + "index.html", data)
 
     def render_text(self, name: str, context: dict) -> bytes:
+        return self.render_str(name, context).encode("utf-8")
+
+    def render_str(self, name: str, context: dict) -> str:
         template = self.theme.template(name)
         try:
-            return template.render(context).encode("utf-8")
+            return template.render(context)
         except Exception as exc:  # a template is the site's code: whatever it raises, say where
             raise SiteError([_runtime_problem(exc, name)]) from None
 
