@@ -14,11 +14,7 @@ import functools
 import html
 import re
 
-import latex2mathml.converter
 import nh3
-from markdown_it import MarkdownIt
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 
 _MATHML_TAGS = {
     "math", "semantics", "annotation", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace",
@@ -41,6 +37,8 @@ _UNKNOWN_COMMAND = re.compile(r"<mi>\\[A-Za-z]+</mi>")
 @functools.lru_cache(maxsize=65536)
 def render_math(source: str, display: bool = False) -> str:
     """MathML for a LaTeX formula, or its escaped source in ``<code class="math-error">``."""
+    import latex2mathml.converter  # here: a build whose formulas are all cached needs none
+
     try:
         mathml = latex2mathml.converter.convert(source, display="block" if display else "inline")
     except Exception:  # latex2mathml raises many kinds on bad input; none may break a page
@@ -64,17 +62,27 @@ class Markdown:
 
     def __init__(self, allow_html: bool = False):
         self.allow_html = allow_html
-        self.md = (
-            MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
+        self.block = functools.lru_cache(maxsize=200_000)(self._block)
+        self.inline = functools.lru_cache(maxsize=200_000)(self._inline)
+
+    @functools.cached_property
+    def md(self):
+        """The markdown-it parser, made (and imported) when a text first needs it: a small
+        rebuild finds most of its texts in the cache."""
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.dollarmath import dollarmath_plugin
+        from mdit_py_plugins.footnote import footnote_plugin
+
+        md = (
+            MarkdownIt("commonmark", {"html": self.allow_html, "typographer": False})
             .enable(["table", "strikethrough"])
             .use(footnote_plugin)
             .use(dollarmath_plugin, allow_space=False, allow_digits=False,
                  double_inline=True, renderer=_math_renderer)
         )
         # `$$...$$` inside a paragraph stays a span: a <div> there would end the paragraph.
-        self.md.add_render_rule("math_inline_double", _render_display_in_line)
-        self.block = functools.lru_cache(maxsize=200_000)(self._block)
-        self.inline = functools.lru_cache(maxsize=200_000)(self._inline)
+        md.add_render_rule("math_inline_double", _render_display_in_line)
+        return md
 
     def _block(self, text: str, doc_id: str = "") -> str:
         """HTML for a Markdown text; ``doc_id`` keeps footnote ids unique within a page."""

@@ -32,6 +32,7 @@ class PageKeys:
         self._papers: dict[str, str] = {}
         self._issues: dict[str, str] = {}
         self._subjects: dict[tuple[str, int], str] = {}  # the same subject in every language
+        self._labels: dict[str, tuple] = {}
         self._positions = {issue.id: n for n, issue in enumerate(site.issues)}
 
     # -- parts -------------------------------------------------------------------------------
@@ -43,8 +44,12 @@ class PageKeys:
         """What a link to an issue shows: its title (from its file or id) and paper count."""
         if issue is None:
             return None
-        return (issue.id, self.file(issue.file.source if issue.file else None),
+        label = self._labels.get(issue.id)
+        if label is None:
+            label = self._labels[issue.id] = (
+                issue.id, self.file(issue.file.source if issue.file else None),
                 len(issue.entries))
+        return label
 
     def paper(self, paper: Paper) -> str:
         """A paper as every page shows it: its record, and the issues it appears in."""
@@ -73,12 +78,14 @@ class PageKeys:
     # -- pages -------------------------------------------------------------------------------
 
     def of(self, kind: str, lang: str | None, path: str, subject: object) -> str:
-        """The key of the page ``path`` of ``kind`` about ``subject`` in ``lang``."""
+        """The key of the page ``path`` of ``kind`` about ``subject`` in ``lang``. Keys are
+        compared path by path, and a path has one language, so the pages of one subject in
+        every language share a key."""
         memo = (kind, id(subject))
-        about = self._subjects.get(memo)
-        if about is None:
-            about = self._subjects[memo] = _hash(self.subject(kind, subject))
-        return _hash(self.base, kind, lang, path, about)
+        key = self._subjects.get(memo)
+        if key is None:
+            key = self._subjects[memo] = _hash(self.base, kind, self.subject(kind, subject))
+        return key
 
     def subject(self, kind: str, subject: object) -> object:
         site = self.site

@@ -82,11 +82,21 @@ def load_theme(config: SiteConfig) -> Theme:
     env = jinja2.Environment(
         loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
-        cache_size=-1,
+        cache_size=-1, bytecode_cache=_bytecode_cache(config.cache_dir / "templates"),
     )
     strings = _load_strings(config, [builtin, config.layouts_dir])
     static = tuple(d / "static" for d in (builtin, config.layouts_dir) if (d / "static").is_dir())
     return Theme(env, strings, static)
+
+
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds (Jinja checks each against its source), so a
+    small rebuild does not compile the theme again; none when the folder cannot be made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _load_strings(config: SiteConfig, folders: list[Path]) -> dict[str, dict[str, str]]:
