@@ -249,6 +249,16 @@ def test_a_build_older_than_its_sources_is_refused(repo, tmp_path):
     assert (tmp_path / "remote.git" / "refs/heads/gh-pages").is_file()
 
 
+def test_a_rebuild_that_changed_no_page_counts_as_up_to_date(repo):
+    # Saving a file without changing it makes the next build write no page at all (builds
+    # are incremental); deploy must still see that build as newer than the file.
+    edit(repo, EXAMPLE_PAPER, "date: 2024-03-22", "date: 2024-03-22")
+    assert "out of date" in run_deploy().output
+    build(repo)
+    result = run_deploy()
+    assert result.exit_code == 0, result.output
+
+
 def test_a_repository_without_remotes_updates_the_local_branch_only(repo):
     git(repo, "remote", "remove", "origin")
     result = run_deploy()
