@@ -31,8 +31,8 @@ from .errors import Problem, SiteError
 from .incremental import (
     BuildState, StateFiles, cache_namespace, input_fingerprint, manifest_identity, theme_key,
 )
-from .output import Staging, check_output_dir, output_lock
-from .parallel import fork_map, split, worker_count
+from .output import Staging, check_output_dir, output_lock, survey_live
+from .parallel import Forked, fork_map, split, worker_count
 
 if TYPE_CHECKING:
     from .model import Site
@@ -113,32 +113,38 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
     from .theme import load_theme
 
     clock = Clock(started)
-    namespace = cache_namespace(config)
-    store = ShardedStore(config.cache_dir, f"records-{namespace}")
-    store.load()
-    gc.freeze()  # what is loaded lives to the end: collections need not walk it again
-    clock.lap("fingerprint inputs, read cached records")
-    loaded = load_content_cached(config, drafts, store)
-    store.save()
-    gc.freeze()
-    clock.lap("load content")
-    site = build_model(config, loaded.content)
-    theme = load_theme(config)
-    markdown_cache = SegmentedStore(config.cache_dir, f"markdown-{namespace}")
-    markdown = FastMarkdown(config.markdown.html, markdown_cache.load())
-    renderer = Renderer(site, theme, markdown)
-    jobs = renderer.jobs()
-    gc.freeze()
-    clock.lap("model, theme, jobs")
-    base = theme_key(config) + repr(config) + f"drafts={drafts}"
-    keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES)
-    new_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
-    last = state_files.read()
-    clock.lap("page keys")
     with output_lock(output):
-        staging = Staging(output)
+        # What the live site holds is surveyed in a forked process while this one loads.
+        surveying = Forked(lambda: survey_live(output))
+        try:
+            namespace = cache_namespace(config)
+            store = ShardedStore(config.cache_dir, f"records-{namespace}")
+            store.load()
+            gc.freeze()  # what is loaded lives to the end: collections need not walk it again
+            clock.lap("fingerprint inputs, read cached records")
+            loaded = load_content_cached(config, drafts, store)
+            store.save()
+            gc.freeze()
+            clock.lap("load content")
+            site = build_model(config, loaded.content)
+            theme = load_theme(config)
+            markdown_cache = SegmentedStore(config.cache_dir, f"markdown-{namespace}")
+            markdown = FastMarkdown(config.markdown.html, markdown_cache.load())
+            renderer = Renderer(site, theme, markdown)
+            jobs = renderer.jobs()
+            gc.freeze()
+            clock.lap("model, theme, jobs")
+            base = theme_key(config) + repr(config) + f"drafts={drafts}"
+            keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES)
+            new_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject)
+                        for job in jobs}
+            last = state_files.read()
+            clock.lap("page keys")
+            live = surveying.result()
+        finally:
+            surveying.cancel()
+        staging = Staging(output, live=live)
         clock.lap("survey output")
-        live = staging.live
         valid = live is not None and last.manifest == manifest_identity(output)
         old_keys = last.keys if valid else {}
         live_files = live.files if live is not None else {}

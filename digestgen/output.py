@@ -36,7 +36,7 @@ from .manifest import (
 )
 
 __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
-           "staging_dir"]
+           "staging_dir", "survey_live"]
 
 
 def check_output_dir(config: SiteConfig, output: Path) -> None:
@@ -80,6 +80,13 @@ def output_lock(output: Path):
         yield
 
 
+def survey_live(output: Path) -> OutputState | None:
+    """What the live output holds now (see :func:`~digestgen.manifest.survey_output`): the
+    ``live`` a :class:`Staging` starts from. It only reads, so it may run beside other work."""
+    output = output.resolve()
+    return survey_output(output, TreeRecords(output))
+
+
 def staging_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.staging"
 
@@ -88,11 +95,14 @@ class Staging:
     """The next tree of an output: the previous site's spare tree, brought up to date by
     :meth:`write` and :meth:`keep`, made the output by :meth:`commit`."""
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, live: OutputState | None | bool = False):
+        """``live``: what :func:`survey_live` found, when it was called already (under the
+        same lock)."""
         self.output = output.resolve()
         self.dir = staging_dir(self.output)
         self.records = TreeRecords(self.output)
-        self.live: OutputState | None = survey_output(self.output, self.records)
+        self.live: OutputState | None = live if live is not False else \
+            survey_output(self.output, self.records)
         self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
         self.base_files, self.base = self._claim_spare()
         self.linked = self.base.linked or bool(self.live and self.live.record

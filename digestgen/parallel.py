@@ -14,6 +14,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -81,6 +82,31 @@ def fork_map(work: Callable[[T], R], shares: Sequence[T]) -> list[R]:
         for pid, fd in children:  # only after a failure here: stop the rest
             _stop(pid, fd)
     return [*results, last]
+
+
+class Forked:
+    """``work()`` running in a forked process while this one goes on, for work that only
+    reads; :meth:`result` waits for its (pickled) value. Runs in this process instead where
+    forking is not possible or not safe (other threads running)."""
+
+    def __init__(self, work: Callable[[], R]):
+        self._child: tuple[int, int] | None = None
+        self._work = work
+        if can_fork() and threading.active_count() == 1:
+            self._child = _spawn(lambda _: work(), None)
+
+    def result(self) -> R:
+        if self._child is None:
+            return self._work()
+        pid, fd = self._child
+        self._child = None
+        return _collect(pid, fd)
+
+    def cancel(self) -> None:
+        """Stop the work if its result is no longer wanted (a failed build)."""
+        if self._child is not None:
+            _stop(*self._child)
+            self._child = None
 
 
 def _spawn(work: Callable[[T], R], share: T) -> tuple[int, int]:
