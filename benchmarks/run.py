@@ -137,8 +137,8 @@ def digestgen_command(config: Path, out: Path) -> list[str]:
             "--output", str(out)]
 
 
-def timed(runs: int, prepare, command: list[str], warmup: bool = True) -> dict:
-    if warmup:
+def timed(runs: int, prepare, command: list[str], warmups: int = 1) -> dict:
+    for _ in range(warmups):
         prepare()
         run_once(command)
     samples = []
@@ -192,14 +192,18 @@ def bench_size(bench, n: int, where: str, args, work: Path) -> dict:
     print(f"== {n} papers, output on {where}", flush=True)
 
     result["hugo"] = timed(args.runs, lambda: remove(out, hugo_dir / "resources"),
-                           [hugo, "--quiet", "--source", str(hugo_dir), "--destination", str(out)])
+                           [hugo, "--quiet", "--source", str(hugo_dir), "--destination", str(out)],
+                           args.warmups)
     state = digestgen_state(corpus, out)
-    result["digestgen"] = timed(args.runs, lambda: remove(*state), digestgen_command(config, out))
+    result["digestgen"] = timed(args.runs, lambda: remove(*state), digestgen_command(config, out),
+                                args.warmups)
     if args.search:
         result["digestgen_search"] = timed(args.runs, lambda: remove(*state),
-                                           digestgen_command(corpus / "digestgen.yaml", out))
-    remove(*state)
-    run_once(digestgen_command(config, out))  # the site an editor rebuilds
+                                           digestgen_command(corpus / "digestgen.yaml", out),
+                                           args.warmups)
+        remove(*state)
+        run_once(digestgen_command(config, out))  # the site an editor rebuilds
+    # (else the last cold build left it)
 
     edits = PaperEdits(corpus)
     try:
@@ -223,7 +227,7 @@ def bench_size(bench, n: int, where: str, args, work: Path) -> dict:
         edits.undo()
     time.sleep(SETTLE_SECONDS)  # let the undone edits settle, then one build takes them in
     run_once(digestgen_command(config, out))
-    result["noop"] = timed(args.runs, lambda: None, digestgen_command(config, out), warmup=False)
+    result["noop"] = timed(args.runs, lambda: None, digestgen_command(config, out), warmups=0)
     remove(*state)
     return result
 
@@ -292,6 +296,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--where", nargs="+", choices=["disk", "tmpfs"], default=["disk", "tmpfs"])
     ap.add_argument("--work", type=Path, default=Path("/tmp/digestbench"))
+    ap.add_argument("--warmups", type=int, default=1, help="untimed cold builds before the "
+                    "timed ones (they bring the corpus into the page cache)")
     ap.add_argument("--search", action="store_true", help="also time a cold build with the "
                     "search index on (the default for sites; the Hugo mirror has none)")
     ap.add_argument("--no-verify", dest="verify", action="store_false",
