@@ -149,6 +149,26 @@ def test_a_changed_template_or_configuration_renders_everything_again(site, tmp_
     assert "issues/2024-03-22/index.html" in changed
 
 
+def test_a_changed_title_reaches_the_tag_and_category_lists_that_show_it(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    path = site.root / "content/papers/2403.10005.yaml"
+    path.write_text(path.read_text().replace("Paper number 5 on", "Retitled paper 5 on"))
+    changed = rebuild_and_check(site, tmp_path)
+    assert {"tags/alpha/index.html", "en/categories/cs.LG/index.html"} <= changed
+    assert "Retitled paper 5" in (site.output / "en/tags/alpha/index.html").read_text()
+
+
+def test_each_change_to_the_row_template_reaches_every_list(site, tmp_path):
+    run_build(site)
+    for mark in ("first", "second"):  # the second: compiled templates are kept between builds
+        site.write("layouts/paper-row.html", f'<li class="{mark}">{{{{ p.href }}}}</li>\n')
+        changed = rebuild_and_check(site, tmp_path)
+        assert "tags/beta/index.html" in changed
+        assert f'<li class="{mark}">' in (site.output / "tags/beta/index.html").read_text()
+        assert not any(rel.startswith("papers/") for rel in changed)
+
+
 def test_drafts_and_base_url_options_are_part_of_what_a_build_depends_on(site, tmp_path):
     site.paper("draft.yaml", "id: draft-one\ntitle: Draft\ndate: 2024-03-22\ndraft: true\n")
     run_build(site)
