@@ -103,90 +103,120 @@ def build(config: SiteConfig, drafts: bool = False) -> BuildResult:
 
 def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFiles,
            fingerprint: str | None, started: float) -> BuildResult:
+    clock = Clock(started)
+    with output_lock(output):
+        # What the live site holds is surveyed in a forked process while this one loads.
+        surveying = Forked(lambda: survey_live(output))
+        try:
+            plan = _plan(config, drafts, state_files, clock)
+            live = surveying.result()
+        finally:
+            surveying.cancel()
+        staging = Staging(output, live=live)
+        clock.lap("survey output")
+        todo = _write_site(config, plan, staging, clock)
+        state_files.write(BuildState(fingerprint, manifest_identity(output),
+                                     len(plan.site.papers), len(plan.site.issues),
+                                     len(staging.files), plan.keys))
+        clock.lap("commit")
+    clock.report()
+    site = plan.site
+    return BuildResult(output, len(staging.files), time.perf_counter() - started,
+                       len(site.papers), len(site.issues), len(staging.written), len(todo),
+                       loader=lambda: site)
+
+
+@dataclass
+class Plan:
+    """Everything a build renders from, read and validated before the output is touched."""
+
+    site: Site
+    renderer: object  # render.Renderer
+    jobs: list  # every page, as render.Job
+    keys: dict[str, str]  # page path -> key (pagekeys)
+    paper_key: object  # Paper -> its key, for the rows kept between builds
+    last: BuildState  # what the previous build of this output left
+    namespace: str  # of the records and Markdown caches
+    rows_namespace: str  # of the paper rows cache
+    markdown_cache: SegmentedStore
+
+
+def _plan(config: SiteConfig, drafts: bool, state_files: StateFiles, clock: Clock) -> Plan:
     # Imported here: a build with nothing to do never needs them.
     from .fastload import load_content_cached
     from .model import build_model
     from .pagekeys import PageKeys
     from .plaintext import FastMarkdown
     from .render import FEED_ISSUES, HOME_ISSUES, Renderer
-    from .search import BUNDLE_DIR, add_search_index
     from .theme import load_theme
 
-    clock = Clock(started)
-    with output_lock(output):
-        # What the live site holds is surveyed in a forked process while this one loads.
-        surveying = Forked(lambda: survey_live(output))
-        try:
-            namespace = cache_namespace(config)
-            store = ShardedStore(config.cache_dir, f"records-{namespace}")
-            store.load()
-            gc.freeze()  # what is loaded lives to the end: collections need not walk it again
-            clock.lap("fingerprint inputs, read cached records")
-            loaded = load_content_cached(config, drafts, store)
-            store.save()
-            gc.freeze()
-            clock.lap("load content")
-            site = build_model(config, loaded.content)
-            theme = load_theme(config)
-            markdown_cache = SegmentedStore(config.cache_dir, f"markdown-{namespace}")
-            markdown = FastMarkdown(config.markdown.html, markdown_cache.load())
-            renderer = Renderer(site, theme, markdown)
-            jobs = renderer.jobs()
-            gc.freeze()
-            clock.lap("model, theme, jobs")
-            base = theme_key(config) + repr(config) + f"drafts={drafts}"
-            keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES)
-            new_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject)
-                        for job in jobs}
-            last = state_files.read()
-            clock.lap("page keys")
-            live = surveying.result()
-        finally:
-            surveying.cancel()
-        staging = Staging(output, live=live)
-        clock.lap("survey output")
-        valid = live is not None and last.manifest == manifest_identity(output)
-        old_keys = last.keys if valid else {}
-        live_files = live.files if live is not None else {}
-        missing = live.missing if live is not None else frozenset()
-        todo = [job for job in jobs if old_keys.get(job.path) != new_keys[job.path]
-                or job.path not in live_files or job.path in missing]
-        rows = digest_text(base + code_version())[:12]
-        renderer.keep_rows({lang: ShardedStore(config.cache_dir, f"rows-{rows}-{lang}")
-                            for lang in config.languages}, keys.paper)
-        try:
-            for folder in (*theme.static_dirs, config.static_dir):
-                if folder.is_dir():
-                    staging.copy_tree(folder)
-            markdown_done = render_into(renderer, todo, staging)
-            clock.lap(f"render {len(todo)} pages")
-            rendered = {job.path for job in todo}
-            for job in jobs:
-                if job.path not in rendered:
-                    staging.keep(job.path, live_files[job.path])
-            staging.settle_pages()
-            clock.lap("keep unchanged pages")
-            if config.search and search_unchanged(staging, live_files):
-                for rel in live_files:
-                    if rel.startswith(BUNDLE_DIR + "/"):
-                        staging.keep(rel, live_files[rel])
-            else:
-                add_search_index(config, staging)
-            clock.lap("search index")
-            staging.commit()
-        except BaseException:
-            staging.discard()
-            raise
-        _keep_markdown(markdown_cache, markdown.known, *markdown_done, full=len(todo) == len(jobs))
-        prune_namespaces(config.cache_dir, {"records": namespace, "markdown": namespace,
-                                            "rows": rows})
-        state_files.write(BuildState(fingerprint, manifest_identity(output), len(site.papers),
-                                     len(site.issues), len(staging.files), new_keys))
-        clock.lap("commit")
-    clock.report()
-    return BuildResult(output, len(staging.files), time.perf_counter() - started,
-                       len(site.papers), len(site.issues), len(staging.written), len(todo),
-                       loader=lambda: site)
+    namespace = cache_namespace(config)
+    store = ShardedStore(config.cache_dir, f"records-{namespace}")
+    store.load()
+    gc.freeze()  # what is loaded lives to the end: collections need not walk it again
+    clock.lap("fingerprint inputs, read cached records")
+    loaded = load_content_cached(config, drafts, store)
+    store.save()
+    gc.freeze()
+    clock.lap("load content")
+    site = build_model(config, loaded.content)
+    markdown_cache = SegmentedStore(config.cache_dir, f"markdown-{namespace}")
+    markdown = FastMarkdown(config.markdown.html, markdown_cache.load())
+    renderer = Renderer(site, load_theme(config), markdown)
+    jobs = renderer.jobs()
+    gc.freeze()
+    clock.lap("model, theme, jobs")
+    base = theme_key(config) + repr(config) + f"drafts={drafts}"
+    keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES)
+    page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
+    last = state_files.read()
+    clock.lap("page keys")
+    return Plan(site, renderer, jobs, page_keys, keys.paper, last, namespace,
+                digest_text(base + code_version())[:12], markdown_cache)
+
+
+def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) -> list:
+    """Render the pages whose key changed into ``staging``, keep the others, add the search
+    index, and make it the output; returns the jobs rendered."""
+    from .search import BUNDLE_DIR, add_search_index
+
+    live, renderer, jobs = staging.live, plan.renderer, plan.jobs
+    valid = live is not None and plan.last.manifest == manifest_identity(staging.output)
+    old_keys = plan.last.keys if valid else {}
+    live_files = live.files if live is not None else {}
+    missing = live.missing if live is not None else frozenset()
+    todo = [job for job in jobs if old_keys.get(job.path) != plan.keys[job.path]
+            or job.path not in live_files or job.path in missing]
+    renderer.keep_rows({lang: ShardedStore(config.cache_dir, f"rows-{plan.rows_namespace}-{lang}")
+                        for lang in config.languages}, plan.paper_key)
+    try:
+        for folder in (*renderer.theme.static_dirs, config.static_dir):
+            if folder.is_dir():
+                staging.copy_tree(folder)
+        markdown_done = render_into(renderer, todo, staging)
+        clock.lap(f"render {len(todo)} pages")
+        rendered = {job.path for job in todo}
+        for job in jobs:
+            if job.path not in rendered:
+                staging.keep(job.path, live_files[job.path])
+        staging.settle_pages()
+        clock.lap("keep unchanged pages")
+        if config.search and search_unchanged(staging, live_files):
+            for rel in live_files:
+                if rel.startswith(BUNDLE_DIR + "/"):
+                    staging.keep(rel, live_files[rel])
+        else:
+            add_search_index(config, staging)
+        clock.lap("search index")
+        staging.commit()
+    except BaseException:
+        staging.discard()
+        raise
+    _keep_markdown(plan.markdown_cache, renderer.markdown.known, *markdown_done,
+                   full=len(todo) == len(jobs))
+    prune_namespaces(config.cache_dir, {"records": plan.namespace, "markdown": plan.namespace,
+                                        "rows": plan.rows_namespace})
+    return todo
 
 
 class Clock:
