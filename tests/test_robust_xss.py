@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.util
 import threading
 import xml.etree.ElementTree as ElementTree
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -35,7 +34,7 @@ HTML = [
     f"</title><script>{RUN}</script>",
     f'" autofocus onfocus="{RUN}" x="',
     f"' autofocus onfocus='{RUN}' x='",
-    f'<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
+    '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
     f"<details open ontoggle={RUN}>x</details>",
     f'<a href="javascript:{RUN}">click</a>',
     f"<math><mtext><table><mglyph><style><img src=x onerror={RUN}>",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_site import CHROMIUM, CHROMIUM_ARGS, WIDE, browser_missing, serve, write_site
+from browser_site import WIDE, browser_missing, serve, write_site
 from click.testing import CliRunner
 
 from digestgen.cli import main
