@@ -18,8 +18,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "browser"))  # the browser tests' server and browser setup
-from browser_site import BASE_PATH, CHROMIUM, CHROMIUM_ARGS, browser_missing, serve  # noqa: E402
+# The browser tests' server and browser setup.
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "browser")]
+from browser_site import BASE_PATH, serve  # noqa: E402
+from chromium import CHROMIUM, CHROMIUM_ARGS, browser_missing  # noqa: E402
 
 from digestgen.cli import main  # noqa: E402
 

@@ -4,16 +4,12 @@ file, served on 127.0.0.1 under /digest/ as GitHub Pages serves a project site."
 from __future__ import annotations
 
 import functools
-import importlib.util
 import textwrap
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 BASE_PATH = "/digest/"
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
@@ -131,15 +127,6 @@ ISSUES = {
         papers: ["2403.14715", "2310.02664", long-formulas-and-urls, "2404.01367"]
         """,
 }
-
-
-def browser_missing() -> str | None:
-    """Why the browser tests cannot run here, or None."""
-    if not CHROMIUM.is_file():
-        return f"no browser: {CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)"
-    if importlib.util.find_spec("playwright") is None:
-        return "Playwright is not installed (pip install -e '.[test]')"
-    return None
 
 
 def write_site(root: Path) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_site import WIDE, browser_missing, serve, write_site
+from browser_site import WIDE, serve, write_site
+from chromium import browser_missing
 from click.testing import CliRunner
 
 from digestgen.cli import main
