@@ -38,6 +38,7 @@ def test_the_benchmark_script_runs_on_a_tiny_corpus(tmp_path):
     assert "| 40 | disk |" in table and "Machine: " in table
     (result,) = json.loads(results.read_text())["results"]
     assert result["hugo"]["median_s"] > 0 and result["digestgen"]["median_s"] > 0
+    assert result["hugo"]["peak_mb"] > 10 and result["digestgen"]["peak_mb"] > 10
     assert result["edit"]["identical_to_cold"] is True
     assert 1 <= result["edit"]["written"] < result["pages"]
     assert result["noop"]["median_s"] > 0
