@@ -18,7 +18,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -178,7 +177,7 @@ def _plan(config: SiteConfig, drafts: bool, state_files: StateFiles, clock: Cloc
 def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) -> list:
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
-    from .search import BUNDLE_DIR, add_search_index
+    from .search import write_search_index
 
     live, renderer, jobs = staging.live, plan.renderer, plan.jobs
     valid = live is not None and plan.last.manifest == manifest_identity(staging.output)
@@ -201,12 +200,7 @@ def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) 
                 staging.keep(job.path, live_files[job.path])
         staging.settle_pages()
         clock.lap("keep unchanged pages")
-        if config.search and search_unchanged(staging, live_files):
-            for rel in live_files:
-                if rel.startswith(BUNDLE_DIR + "/"):
-                    staging.keep(rel, live_files[rel])
-        else:
-            add_search_index(config, staging)
+        write_search_index(config, staging)
         clock.lap("search index")
         staging.commit()
     except BaseException:
@@ -256,18 +250,6 @@ def render_into(renderer, jobs: list, staging: Staging) -> tuple[dict[bytes, str
         learned.update(found)
         recalled |= used
     return learned, recalled
-
-
-def search_unchanged(staging: Staging, live_files: dict[str, str]) -> bool:
-    """True when the live site has a search index of exactly the pages this build indexes:
-    the indexer would write the same files again."""
-    from .search import BUNDLE_DIR, INDEXED_PAGES
-
-    def indexed(files: dict[str, str]) -> dict[str, str]:
-        return {rel: digest for rel, digest in files.items() if fnmatchcase(rel, INDEXED_PAGES)}
-
-    has_index = any(rel.startswith(BUNDLE_DIR + "/") for rel in live_files)
-    return has_index and indexed(staging.files) == indexed(live_files)
 
 
 def _keep_markdown(store: SegmentedStore, known: dict, learned: dict, recalled: set,

@@ -9,9 +9,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from digestgen import search
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import SiteError
+from digestgen.search import shard_count
 
 PAPER = """\
     id: "2403.14715"
@@ -41,6 +43,11 @@ def bundle(folder):
             for p in sorted(index.rglob("*")) if p.is_file()}
 
 
+def write_papers(site, count: int) -> None:
+    for n in range(1, count + 1):
+        site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-03-{n:02}\n")
+
+
 def test_search_is_on_unless_the_config_turns_it_off(site):
     assert load_config(site.config_path).search is True
     site.write("digestgen.yaml", site.config_path.read_text() + "search: false\n")
@@ -60,15 +67,73 @@ def test_the_index_covers_each_paper_once_and_the_manifest_lists_it(site):
     site.paper("2310.02664.yaml", OTHER)
     build(site)
     files = bundle(site.output)
-    entry = json.loads(files["pagefind-entry.json"])
+    # A small site's index is one shard, which carries Pagefind's script.
+    assert json.loads(files["shards.json"])["bundles"] == ["0/"]
+    entry = json.loads(files["0/pagefind-entry.json"])
     # One index, segmented as Chinese, of the default language's paper pages: two, not four.
     assert list(entry["languages"]) == ["zh"]
     assert entry["languages"]["zh"]["page_count"] == 2
-    assert "pagefind.js" in files
+    assert "0/pagefind.js" in files
     manifest = json.loads((site.output / ".digestgen-manifest.json").read_text())["files"]
     assert {f"pagefind/{rel}" for rel in files} <= set(manifest)
     html = site.page("en/papers/2403.14715/index.html")
     assert "<search class=\"search\" hidden>" in html and 'data-bundle="/digest/pagefind/"' in html
+
+
+def test_shards_hold_at_most_the_shard_size_and_split_in_powers_of_two():
+    assert [shard_count(n) for n in (0, 1, 1000, 1001, 2000, 2001, 20000, 100000)] == \
+        [1, 1, 1, 2, 2, 4, 32, 128]
+
+
+def test_a_large_index_is_split_into_shards_that_cover_each_paper_once(site, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_PAPERS", 2)
+    write_papers(site, 8)
+    build(site)
+    files = bundle(site.output)
+    bundles = json.loads(files["shards.json"])["bundles"]
+    assert len(bundles) > 1 and all(b in {f"{n}/" for n in range(4)} for b in bundles)
+    counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["zh"]["page_count"]
+              for b in bundles]
+    assert sum(counts) == 8
+    # Only the first shard carries Pagefind's script and wasm; the others are merged into it.
+    assert [b for b in bundles if f"{b}pagefind.js" in files] == bundles[:1]
+    assert not any(rel.startswith(bundles[1]) and rel.endswith((".js", ".css", ".pagefind"))
+                   for rel in files)
+
+
+def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monkeypatch,
+                                                                    tmp_path):
+    monkeypatch.setattr(search, "SHARD_PAPERS", 2)
+    write_papers(site, 8)
+    build(site)
+    before = bundle(site.output)
+    indexed = []
+    index_shard = search.index_shard
+    monkeypatch.setattr(search, "index_shard", lambda config, binary, folder, shard: (
+        indexed.append(sorted(shard.pages)), index_shard(config, binary, folder, shard))[1])
+    site.paper("p3.yaml", "id: p3\ntitle: Paper three, renamed\ndate: 2024-03-23\n")
+    build(site)
+    assert len(indexed) == 1 and "papers/p3/index.html" in indexed[0]
+    after = bundle(site.output)
+    changed = {rel.split("/")[0] for rel in set(before) | set(after)
+               if before.get(rel) != after.get(rel) and rel != "shards.json"}
+    assert len(changed) == 1
+    build(site, "--output", str(tmp_path / "cold"))
+    assert bundle(tmp_path / "cold") == after
+
+
+def test_a_shard_with_a_removed_file_is_made_again(site):
+    site.paper("2403.14715.yaml", PAPER)
+    build(site)
+    (site.output / "pagefind/0/pagefind.js").unlink()
+    build(site)
+    assert (site.output / "pagefind/0/pagefind.js").is_file()
+
+
+def test_a_site_without_papers_has_an_empty_index(site):
+    build(site)
+    assert json.loads(bundle(site.output)["shards.json"]) == {
+        "bundles": [], "language": "zh", "sources": {}}
 
 
 def test_a_rebuild_leaves_no_stale_index_files(site, tmp_path):

@@ -1,5 +1,7 @@
 """Searching the whole archive on the static site, in Chinese and in English."""
 
+import json
+
 import pytest
 
 from browser_site import PHONE, WIDE
@@ -14,6 +16,11 @@ def search(page, query: str):
 
 def hrefs(results) -> list[str]:
     return [a.get_attribute("href") for a in results.all()]
+
+
+def test_the_searched_index_is_in_several_shards(built_site):
+    bundles = json.loads((built_site / "pagefind/shards.json").read_text())["bundles"]
+    assert len(bundles) >= 3  # so the searches below find papers of shards merged in
 
 
 @pytest.mark.parametrize("query, found", [

@@ -53,14 +53,27 @@
     const data = form.dataset;
     const prefix = data.home.slice(data.base.length);  // "en/" on an English page
     let engine = null;
+    let segmenter = null;  // splits a query into words as the index language does
     let ticket = 0;
     let timer = 0;
     box.hidden = false;
 
-    const load = () => engine ||= import(data.bundle + "pagefind.js").then(async (pagefind) => {
+    // The index is in shards (see shards.json): Pagefind comes from the first, the others
+    // are merged into it. A site without papers has none, and every query finds nothing.
+    const load = () => engine ||= fetch(data.bundle + "shards.json").then(async (response) => {
+      if (!response.ok) throw new Error(`${response.status} ${response.url}`);
+      const { bundles: [first, ...others], language } = await response.json();
+      segmenter = new Intl.Segmenter(language, { granularity: "word" });
+      if (!first) return { search: async () => ({ results: [] }) };
+      const pagefind = await import(data.bundle + first + "pagefind.js");
       await pagefind.options({ baseUrl: data.base });
       await pagefind.init();
+      await Promise.all(others.map((path) =>
+        pagefind.mergeIndex(data.bundle + path, { baseUrl: data.base })));
       return pagefind;
+    }).catch((error) => {
+      engine = null;  // the next query tries again
+      throw error;
     });
 
     // Results come from the default language's pages: send the reader to their UI language.
@@ -98,6 +111,18 @@
       return li;
     };
 
+    // Pagefind ignores a word of the query that an index lacks, so a shard without it would
+    // offer pages that match only the other words. A page is kept only when every word that
+    // some page has finds it too (words split as Pagefind splits Chinese and Japanese).
+    const matching = async (pagefind, query) => {
+      const found = (await pagefind.search(query)).results;
+      const words = [...segmenter.segment(query)].filter((s) => s.isWordLike).map((s) => s.segment);
+      if (words.length < 2) return found;
+      const pages = (await Promise.all(words.map((word) => pagefind.search(word))))
+        .map((each) => new Set(each.results.map((r) => r.id))).filter((ids) => ids.size);
+      return found.filter((r) => pages.every((ids) => ids.has(r.id)));
+    };
+
     const run = async (query) => {
       const mine = ++ticket;
       query = query.trim();
@@ -110,13 +135,12 @@
       status.textContent = data.wait;
       try {
         const pagefind = await load();
-        const found = await pagefind.search(query);
-        const results = await Promise.all(found.results.slice(0, 20).map((r) => r.data()));
+        const found = await matching(pagefind, query);
+        const results = await Promise.all(found.slice(0, 20).map((r) => r.data()));
         if (mine !== ticket) return;
         list.replaceChildren(...results.map(item));
         list.hidden = !results.length;
-        status.textContent = results.length
-          ? data.count.replace("{n}", found.results.length) : data.none;
+        status.textContent = results.length ? data.count.replace("{n}", found.length) : data.none;
       } catch (error) {
         if (mine === ticket) status.textContent = data.failed;
       }
