@@ -198,13 +198,24 @@ def bench_size(bench, n: int, where: str, args, work: Path) -> dict:
     result["digestgen"] = timed(args.runs, lambda: remove(*state), digestgen_command(config, out),
                                 args.warmups)
     if args.search:
+        search_config = corpus / "digestgen.yaml"
         result["digestgen_search"] = timed(args.runs, lambda: remove(*state),
-                                           digestgen_command(corpus / "digestgen.yaml", out),
-                                           args.warmups)
+                                           digestgen_command(search_config, out), args.warmups)
+        result["edit_search"] = time_edits(corpus, search_config, out, args)
         remove(*state)
         run_once(digestgen_command(config, out))  # the site an editor rebuilds
     # (else the last cold build left it)
+    result["edit"] = time_edits(corpus, config, out, args)
+    time.sleep(SETTLE_SECONDS)  # let the undone edits settle, then one build takes them in
+    run_once(digestgen_command(config, out))
+    result["noop"] = timed(args.runs, lambda: None, digestgen_command(config, out), warmups=0)
+    remove(*state)
+    return result
 
+
+def time_edits(corpus: Path, config: Path, out: Path, args) -> dict:
+    """Rebuilds of the site in ``out`` after one paper changed, a different paper each run;
+    the last result is compared with a cold build in a folder beside it."""
     edits = PaperEdits(corpus)
     try:
         edits.next()
@@ -215,20 +226,16 @@ def bench_size(bench, n: int, where: str, args, work: Path) -> dict:
             started = time.time_ns()
             samples.append(run_once(digestgen_command(config, out)))
             written.append(written_since(out, started))
-        result["edit"] = {**summary(samples), "written": statistics.median(written)}
+        result = {**summary(samples), "written": statistics.median(written)}
         if args.verify:
-            verify = base / f"verify-{n}"
+            verify = out.with_name(out.name + "-verify")
             remove(*digestgen_state(corpus, verify))
             run_once(digestgen_command(config, verify))
-            result["edit"]["identical_to_cold"] = tree(out) == tree(verify)
+            result["identical_to_cold"] = tree(out) == tree(verify)
             remove(verify, verify.with_name(f".{verify.name}.trees.json"),
                    verify.with_name(f".{verify.name}.staging"))
     finally:
         edits.undo()
-    time.sleep(SETTLE_SECONDS)  # let the undone edits settle, then one build takes them in
-    run_once(digestgen_command(config, out))
-    result["noop"] = timed(args.runs, lambda: None, digestgen_command(config, out), warmups=0)
-    remove(*state)
     return result
 
 
@@ -277,12 +284,16 @@ def table(results: list[dict], info: dict) -> str:
     if search:
         rows.append("")
         rows.append("| papers | output | digestgen cold with search index s | × Hugo | "
-                    "peak memory MB |")
-        rows.append("|---|---|---|---|---|")
+                    "edit 1 paper s | × Hugo cold | files written | peak memory MB |")
+        rows.append("|---|---|---|---|---|---|---|---|")
         for r in search:
-            s = r["digestgen_search"]
+            s, edit, hugo = r["digestgen_search"], r["edit_search"], r["hugo"]["median_s"]
+            same = {True: "", False: " (differs from cold!)"}.get(
+                edit.get("identical_to_cold"), "")
             rows.append(f"| {r['papers']:,} | {r['where']} | {s['median_s']:.2f} | "
-                        f"{s['median_s'] / r['hugo']['median_s']:.2f} | {s['peak_mb']:.0f} |")
+                        f"{s['median_s'] / hugo:.2f} | {edit['median_s']:.2f} | "
+                        f"{edit['median_s'] / hugo:.3f} | {edit['written']:.0f}{same} | "
+                        f"{max(s['peak_mb'], edit['peak_mb']):.0f} |")
     rows.append("")
     rows.append(f"Machine: {info['nproc']} cores ({info['cpu']}), {info['memory']} memory, "
                 f"Python {info['python']}, {info['system']}; {info['date']}. "

@@ -30,7 +30,8 @@ def test_the_benchmark_script_runs_on_a_tiny_corpus(tmp_path):
     results = tmp_path / "results.json"
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks/run.py"), "--papers", "40", "--runs", "1",
-         "--where", "disk", "--work", str(tmp_path / "work"), "--json", str(results)],
+         "--where", "disk", "--search", "--work", str(tmp_path / "work"),
+         "--json", str(results)],
         capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     table = done.stdout
@@ -42,4 +43,8 @@ def test_the_benchmark_script_runs_on_a_tiny_corpus(tmp_path):
     assert result["edit"]["identical_to_cold"] is True
     assert 1 <= result["edit"]["written"] < result["pages"]
     assert result["noop"]["median_s"] > 0
+    # With the search index: its cold build, and a rebuild that equals a cold build.
+    assert "| digestgen cold with search index s |" in table
+    assert result["digestgen_search"]["median_s"] > 0
+    assert result["edit_search"]["identical_to_cold"] is True
     assert not list((tmp_path / "work").glob("out-*/*")), "outputs are cleaned up"
