@@ -169,10 +169,11 @@ def _check_unique_ids(papers: list[Paper], problems: list[Problem]) -> None:
         other = seen.get(paper.slug)
         if other is None:
             seen[paper.slug] = paper
-        elif other.id == paper.id:
-            problems.append(Problem(paper.source, None, f"id '{paper.id}' is also used by "
-                                    f"{display_path(other.source)}"))
+            continue
+        where = display_path(other.source) + (f":{other.id_line}" if other.id_line else "")
+        if other.id == paper.id:
+            message = f"id '{paper.id}' is also used by {where}"
         else:
-            problems.append(Problem(paper.source, None, f"id '{paper.id}' has the same URL slug "
-                                    f"'{paper.slug}' as '{other.id}' in "
-                                    f"{display_path(other.source)}"))
+            message = (f"id '{paper.id}' has the same URL slug '{paper.slug}' as '{other.id}' "
+                       f"in {where}")
+        problems.append(Problem(paper.source, paper.id_line, message))

@@ -102,6 +102,7 @@ class Paper:
     tags: tuple[str, ...] = ()
     draft: bool = False
     notes: Text | None = None
+    id_line: int | None = None  # where the id was written, for problems found across files
 
     @property
     def slug(self) -> str:

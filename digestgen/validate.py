@@ -308,7 +308,8 @@ def paper_from_data(data: Any, path: Path, config: SiteConfig, problems: list[Pr
     )
     if len(problems) > before or paper_id is None or title is None or date is None:
         return None
-    return Paper(id=paper_id, title=title, date=date, source=path, **paper)
+    return Paper(id=paper_id, title=title, date=date, source=path, id_line=line_of(data, "id"),
+                 **paper)
 
 
 def issue_from_data(issue_id: str, data: Any, path: Path, config: SiteConfig,

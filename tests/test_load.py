@@ -105,9 +105,9 @@ def test_ids_that_are_not_arxiv_ids_or_slugs_are_refused(site, bad_id):
 
 
 def test_two_files_with_one_id_name_both(site):
-    first = site.paper("one.yaml", "id: same\ntitle: T\ndate: 2024-03-22\n")
+    first = site.paper("one.yaml", "title: T\nid: same\ndate: 2024-03-22\n")
     second = site.paper("two.yaml", "id: same\ntitle: T\ndate: 2024-03-22\n")
-    assert problems(site) == [f"{second}: id 'same' is also used by {first}"]
+    assert problems(site) == [f"{second}:1: id 'same' is also used by {first}:2"]
 
 
 def test_invalid_utf8_is_reported_at_its_line(site):

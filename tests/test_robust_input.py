@@ -382,15 +382,15 @@ def test_ids_that_could_name_a_path_outside_the_output_are_refused(built, bad_id
 
 def test_two_files_with_one_id_name_both(built):
     built.paper("other.md", "---\nid: good\ntitle: T\ndate: 2024-03-22\n---\n")
-    assert refused(built) == ["content/papers/other.md: id 'good' is also used by "
-                              "content/papers/good.yaml"]
+    assert refused(built) == ["content/papers/other.md:2: id 'good' is also used by "
+                              "content/papers/good.yaml:1"]
 
 
 def test_two_ids_with_one_url_slug_name_both(built):
     built.paper("old.yaml", "id: math/0211159\ntitle: T\ndate: 2024-03-22\n")
     built.paper("slug.yaml", "id: math-0211159\ntitle: T\ndate: 2024-03-22\n")
-    assert refused(built) == ["content/papers/slug.yaml: id 'math-0211159' has the same URL "
-                              "slug 'math-0211159' as 'math/0211159' in content/papers/old.yaml"]
+    assert refused(built) == ["content/papers/slug.yaml:1: id 'math-0211159' has the same URL "
+                              "slug 'math-0211159' as 'math/0211159' in content/papers/old.yaml:1"]
 
 
 @pytest.mark.parametrize("text, expected", [
