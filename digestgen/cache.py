@@ -1,8 +1,9 @@
 """The build cache in ``.digestgen-cache/``: what a build may reuse from the previous one.
 
 Everything here is a copy of something the build can compute again, so a missing, stale or
-broken cache file costs time, never correctness: it is read as empty. Files are written whole
-under a temporary name and renamed into place, so a killed build leaves no torn file behind.
+broken cache file costs time, never correctness: it is read as empty, and one that cannot be
+written is not written. Files are written whole under a temporary name and renamed into place,
+so a killed build leaves no torn file behind.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pickle
 import sys
 import time
 import zlib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +54,20 @@ def digest_bytes(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write ``path`` whole or not at all; False when it cannot be written (a cache folder
+    that cannot be made, a full disk): the next build then does more work, nothing else."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+        return True
+    except OSError:
+        with suppress(OSError):
+            os.unlink(temporary)
+        return False
 
 
 def read_pickle(path: Path, default: Any = None) -> Any:
@@ -73,8 +82,8 @@ def read_pickle(path: Path, default: Any = None) -> Any:
             return default
 
 
-def write_pickle(path: Path, value: Any) -> None:
-    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+def write_pickle(path: Path, value: Any) -> bool:
+    return write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 @contextmanager

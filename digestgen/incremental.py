@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,18 +68,18 @@ class StateFiles:
         return state
 
     def write(self, state: BuildState) -> None:
-        write_pickle(self.keys, state.keys)
         summary = {"fingerprint": state.fingerprint, "manifest": state.manifest,
                    "papers": state.papers, "issues": state.issues, "files": state.files}
-        write_atomic(self.summary, json.dumps(summary).encode("utf-8"))
+        # The summary vouches for the keys: without this build's keys it must not stay.
+        if not (write_pickle(self.keys, state.keys)
+                and write_atomic(self.summary, json.dumps(summary).encode("utf-8"))):
+            self.forget()
 
     def forget(self) -> None:
-        """Before changing the output: a build killed from here on leaves no stale state."""
+        """No state is kept: the next build renders every page."""
         for path in (self.summary, self.keys):
-            try:
+            with suppress(OSError):
                 path.unlink()
-            except FileNotFoundError:
-                pass
 
 
 def manifest_identity(output: Path) -> list[int] | None:

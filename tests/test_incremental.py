@@ -247,6 +247,30 @@ def test_a_spare_tree_left_by_a_killed_build_is_not_trusted(site, tmp_path):
     assert tree(site.output) == cold_build(site, tmp_path)
 
 
+def test_a_cache_folder_that_cannot_be_made_costs_time_not_the_build(site, tmp_path):
+    (site.root / ".digestgen-cache").write_text("a file where the cache folder would go\n")
+    first = run_build(site)
+    path = site.root / "content/papers/2403.10002.yaml"
+    path.write_text(path.read_text().replace("Abstract of paper 2", "Changed 2"))
+    result = run_build(site)
+    assert result.rendered == first.rendered  # every page again: no state was kept
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_page_keys_that_cannot_be_saved_are_not_trusted_later(site, tmp_path, monkeypatch):
+    run_build(site)
+    from digestgen import incremental
+    real = incremental.write_pickle
+    monkeypatch.setattr(incremental, "write_pickle", lambda path, value: False)
+    path = site.root / "content/papers/2403.10002.yaml"
+    path.write_text(path.read_text().replace("Abstract of paper 2", "Changed 2"))
+    run_build(site)  # its page keys are lost: those of the build before must not be used
+    monkeypatch.setattr(incremental, "write_pickle", real)
+    path.write_text(path.read_text().replace("Changed 2", "Abstract of paper 2"))
+    run_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
 def test_a_parallel_build_equals_a_build_in_one_process(site, tmp_path, monkeypatch):
     for n in range(100, 260):
         site.paper(f"2403.{10000 + n}.yaml", paper(n, 1 + n % 28, "[alpha]"))
