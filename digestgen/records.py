@@ -6,8 +6,9 @@ as :class:`Text`, a mapping from language code to string in the order the file g
 
 from __future__ import annotations
 
+import pickle
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
@@ -79,9 +80,13 @@ class ArxivInfo:
     doi: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Paper:
-    """One paper record (SPEC 1.3)."""
+    """One paper record (SPEC 1.3).
+
+    Pickled, its :data:`BODY_FIELDS` travel as one blob that is unpickled when one of them is
+    first read: a rebuild reads every record from the cache but shows the texts of a few.
+    """
 
     id: str
     title: Text
@@ -124,6 +129,51 @@ class Paper:
     @property
     def categories(self) -> tuple[str, ...]:
         return self.arxiv.categories
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Paper):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in PAPER_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # equal records need not be one object
+
+    def __reduce__(self):
+        return _paper_from_pickle, (tuple(getattr(self, n) for n in HEAD_FIELDS), self._body_blob())
+
+    def _body_blob(self) -> bytes:
+        body = tuple(getattr(self, name) for name in BODY_FIELDS)
+        return pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+#: The fields of a paper that only the pages showing its texts read.
+BODY_FIELDS = ("authors", "url", "pdf", "tldr", "abstract", "abstract_truncated", "review",
+               "venue", "field", "citations", "references", "notes")
+PAPER_FIELDS = tuple(f.name for f in fields(Paper))
+HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
+
+
+class _UnpickledPaper(Paper):
+    """A :class:`Paper` read back from a pickle, its body still a blob until first read."""
+
+    def _body_blob(self) -> bytes:
+        return self.__dict__["_blob"]
+
+    def _body(self) -> dict:
+        values = self.__dict__.get("_values")
+        if values is None:
+            values = self.__dict__["_values"] = dict(zip(BODY_FIELDS, pickle.loads(self._blob)))
+        return values
+
+
+for _name in BODY_FIELDS:
+    setattr(_UnpickledPaper, _name, property(lambda self, name=_name: self._body()[name]))
+
+
+def _paper_from_pickle(head: tuple, blob: bytes) -> Paper:
+    paper = object.__new__(_UnpickledPaper)
+    paper.__dict__.update(zip(HEAD_FIELDS, head))
+    paper.__dict__["_blob"] = blob
+    return paper
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""Paper records as the cache keeps them: pickled and read back, a record is the same record,
+and its texts are unpickled only when something reads them."""
+
+import pickle
+from datetime import date
+from pathlib import Path
+
+from digestgen.records import BODY_FIELDS, ArxivInfo, Paper, Text
+
+
+def paper(**changes) -> Paper:
+    fields = dict(id="2403.14715", title=Text({"en": "Label smoothing", "zh": "标签平滑"}),
+                  date=date(2024, 3, 22), source=Path("content/papers/2403.14715.yaml"),
+                  authors=("Guoxuan Xia",), abstract=Text({"en": "Label smoothing is popular."}),
+                  review={}, tags=("calibration",), arxiv=ArxivInfo(categories=("cs.LG",)),
+                  id_line=1)
+    return Paper(**{**fields, **changes})
+
+
+def test_a_paper_read_back_is_equal_in_every_field():
+    original = paper()
+    again = pickle.loads(pickle.dumps(original))
+    assert again == original and original == again
+    assert again.abstract == Text({"en": "Label smoothing is popular."})
+    assert (again.authors, again.tags, again.categories) == (("Guoxuan Xia",), ("calibration",),
+                                                              ("cs.LG",))
+    assert again != paper(abstract=Text({"en": "Another abstract."}))
+
+
+def test_the_texts_stay_a_blob_until_read_and_pickle_again_unchanged():
+    blob = pickle.dumps(paper())
+    again = pickle.loads(blob)
+    assert not any(name in vars(again) for name in BODY_FIELDS)
+    assert again.title.values["zh"] == "标签平滑" and again.slug == "2403.14715"
+    assert not any(name in vars(again) for name in BODY_FIELDS) and "_values" not in vars(again)
+    assert pickle.dumps(again) == blob  # kept as read, without unpickling its texts
+    assert again.notes is None and "_values" in vars(again)
+    assert pickle.dumps(again) == blob
