@@ -6,6 +6,8 @@ as :class:`Text`, a mapping from language code to string in the order the file g
 
 from __future__ import annotations
 
+import functools
+import os
 import pickle
 import re
 from dataclasses import dataclass, field, fields
@@ -138,7 +140,9 @@ class Paper:
     __hash__ = None  # type: ignore[assignment]  # equal records need not be one object
 
     def __reduce__(self):
-        return _paper_from_pickle, (tuple(getattr(self, n) for n in HEAD_FIELDS), self._body_blob())
+        head = tuple(str(self.source) if name == "source" else getattr(self, name)
+                     for name in HEAD_FIELDS)
+        return _paper_from_pickle, (head, self._body_blob())
 
     def _body_blob(self) -> bytes:
         body = tuple(getattr(self, name) for name in BODY_FIELDS)
@@ -171,9 +175,16 @@ for _name in BODY_FIELDS:
 
 def _paper_from_pickle(head: tuple, blob: bytes) -> Paper:
     paper = object.__new__(_UnpickledPaper)
-    paper.__dict__.update(zip(HEAD_FIELDS, head))
-    paper.__dict__["_blob"] = blob
+    values = paper.__dict__
+    values.update(zip(HEAD_FIELDS, head))
+    # A path unpickled whole is parsed part by part; joined to its (shared) folder it is not.
+    folder, name = os.path.split(values["source"])
+    values["source"] = _folder(folder) / name
+    values["_blob"] = blob
     return paper
+
+
+_folder = functools.lru_cache(maxsize=64)(Path)
 
 
 @dataclass(frozen=True)
