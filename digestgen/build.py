@@ -28,7 +28,8 @@ from .cache import (
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .incremental import (
-    BuildState, StateFiles, cache_namespace, input_fingerprint, manifest_identity, theme_key,
+    BuildState, InputSurvey, StateFiles, cache_namespace, manifest_identity, survey_inputs,
+    theme_key,
 )
 from .output import Staging, check_output_dir, output_lock, survey_live
 from .parallel import Forked, fork_map, split, worker_count
@@ -87,34 +88,34 @@ def build(config: SiteConfig, drafts: bool = False) -> BuildResult:
     check_output_dir(config, output)
     state_files = StateFiles(config, output)
     options = f"drafts={drafts}"
-    fingerprint = input_fingerprint(config, options)
+    inputs = survey_inputs(config, options)
     last = state_files.read_summary()
-    if fingerprint is not None and last.fingerprint == fingerprint \
+    if inputs.fingerprint is not None and last.fingerprint == inputs.fingerprint \
             and last.manifest == manifest_identity(output):
         return BuildResult(output, last.files, time.perf_counter() - started, last.papers,
                            last.issues, loader=lambda: load_site(config, drafts))
     try:
-        return _build(config, drafts, output, state_files, fingerprint, started)
+        return _build(config, drafts, output, state_files, inputs, started)
     finally:
         if threading.active_count() > 1:  # the process goes on (a server): collect as usual
             gc.unfreeze()
 
 
 def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFiles,
-           fingerprint: str | None, started: float) -> BuildResult:
+           inputs: InputSurvey, started: float) -> BuildResult:
     clock = Clock(started)
     with output_lock(output):
         # What the live site holds is surveyed in a forked process while this one loads.
         surveying = Forked(lambda: survey_live(output))
         try:
-            plan = _plan(config, drafts, state_files, clock)
+            plan = _plan(config, drafts, inputs, state_files, clock)
             live = surveying.result()
         finally:
             surveying.cancel()
         staging = Staging(output, live=live)
         clock.lap("survey output")
         todo = _write_site(config, plan, staging, clock)
-        state_files.write(BuildState(fingerprint, manifest_identity(output),
+        state_files.write(BuildState(inputs.fingerprint, manifest_identity(output),
                                      len(plan.site.papers), len(plan.site.issues),
                                      len(staging.files), plan.keys))
         clock.lap("commit")
@@ -140,7 +141,8 @@ class Plan:
     markdown_cache: SegmentedStore
 
 
-def _plan(config: SiteConfig, drafts: bool, state_files: StateFiles, clock: Clock) -> Plan:
+def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: StateFiles,
+          clock: Clock) -> Plan:
     # Imported here: a build with nothing to do never needs them.
     from .fastload import load_content_cached
     from .model import build_model
@@ -154,7 +156,7 @@ def _plan(config: SiteConfig, drafts: bool, state_files: StateFiles, clock: Cloc
     store.load()
     gc.freeze()  # what is loaded lives to the end: collections need not walk it again
     clock.lap("fingerprint inputs, read cached records")
-    loaded = load_content_cached(config, drafts, store)
+    loaded = load_content_cached(config, drafts, store, inputs.paper_files)
     store.save()
     gc.freeze()
     clock.lap("load content")

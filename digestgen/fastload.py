@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,25 +59,36 @@ def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
-def _record_entries(folder: Path) -> list[tuple[str, os.stat_result | None]]:
+def _record_entries(folder: Path, listing: list[tuple[str, os.stat_result]] | None = None) \
+        -> list[tuple[str, os.stat_result | None]]:
     """The files :func:`digestgen.load.record_files` lists, in its order, as path strings with
-    their stat (read with the listing, so that the cache costs no extra lookup per file)."""
+    their stat: from ``listing`` (names and stats of what the folder holds, sorted by name)
+    when given, else read with the listing, so that the cache costs no extra lookup per file."""
+    if listing is None:
+        listing = _listing(folder)
+    found = []
+    for name, info in listing:
+        dot = name.rfind(".")
+        suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+        if suffix in RECORD_SUFFIXES and not name.startswith((".", "_")) \
+                and (info is None or stat.S_ISREG(info.st_mode)):
+            found.append((os.path.join(folder, name), info))
+    return found
+
+
+def _listing(folder: Path) -> list[tuple[str, os.stat_result | None]]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
         return []
-    found = []
+    listing = []
     for entry in entries:
-        name = entry.name
-        dot = name.rfind(".")
-        suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
-        if suffix in RECORD_SUFFIXES and not name.startswith((".", "_")) and entry.is_file():
-            try:
-                info = entry.stat()
-            except OSError:
-                info = None
-            found.append((os.path.join(folder, name), info))
-    return found
+        try:
+            listing.append((entry.name, entry.stat()))
+        except OSError:
+            if entry.is_file():  # a file that cannot be read is reported when it is parsed
+                listing.append((entry.name, None))
+    return listing
 
 
 def parse_paper(path: Path, config: SiteConfig) -> tuple[Paper | None, list[Problem], Entry | None]:
@@ -109,9 +121,11 @@ def parse_paper(path: Path, config: SiteConfig) -> tuple[Paper | None, list[Prob
 
 
 def load_content_cached(config: SiteConfig, drafts: bool = False,
-                        store: ShardedStore | None = None) -> Loaded:
+                        store: ShardedStore | None = None,
+                        listing: list[tuple[str, os.stat_result]] | None = None) -> Loaded:
     """Every paper and issue of the site, validated; drafts only when ``drafts``. Raises
-    :class:`SiteError` with every problem, as :func:`digestgen.load.load_content` does."""
+    :class:`SiteError` with every problem, as :func:`digestgen.load.load_content` does.
+    ``listing``: the names and stats of what the papers folder holds, when known."""
     folder = config.content_dir / "papers"
     if store is None:  # nothing kept: a store in memory only
         store = ShardedStore(None, "records")
@@ -119,7 +133,7 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
     results: dict[str, tuple[Paper | None, list[Problem], str | None]] = {}
     todo: list[Path] = []
     keys: list[str] = []
-    for key, entry_now in _record_entries(folder):
+    for key, entry_now in _record_entries(folder, listing):
         entry = store.get(key)
         if entry is not None and entry.trusted and entry_now is not None \
                 and _stat_key(entry_now) == entry.stat:

@@ -90,24 +90,37 @@ def manifest_identity(output: Path) -> list[int] | None:
     return [info.st_ino, info.st_size, info.st_mtime_ns]
 
 
-def input_fingerprint(config: SiteConfig, options: str) -> str | None:
-    """A hash of the names, sizes and mtimes of every input; None when an input changed too
-    recently to be sure it has stopped changing."""
+@dataclass(frozen=True)
+class InputSurvey:
+    """What a build found of its inputs before reading them."""
+
+    fingerprint: str | None  # None when an input changed too recently to be sure of it
+    paper_files: list[tuple[str, os.stat_result]]  # what content/papers holds, by name
+
+
+def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
+    """A hash of the names, sizes and mtimes of every input, and the stats of the paper files
+    (so that loading them need not stat them again)."""
     parts = [options, repr(config), code_version()]
     newest = 0
-    folders = [config.content_dir / "papers", config.content_dir / "issues", config.layouts_dir,
+    papers = config.content_dir / "papers"
+    folders = [papers, config.content_dir / "issues", config.layouts_dir,
                builtin_layouts(), config.static_dir]
     info = os.stat(config.path)
     parts.append(f"{config.path} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}")
     newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+    paper_files = []
     for folder in folders:
         for rel, info in _walk_stats(folder):
             parts.append(f"{folder}/{rel} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} "
                          f"{info.st_ino}")
             newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+            if folder is papers and "/" not in rel:
+                paper_files.append((rel, info))
+    fingerprint = digest_text("\n".join(parts))
     if newest > (time.time() - RACY_SECONDS) * 1e9:
-        return None
-    return digest_text("\n".join(parts))
+        fingerprint = None
+    return InputSurvey(fingerprint, paper_files)
 
 
 def _walk_stats(folder: Path, rel: str = ""):
