@@ -12,8 +12,10 @@ import functools
 import gc
 import hashlib
 import importlib.util
+import mmap
 import os
 import pickle
+import struct
 import sys
 import time
 import zlib
@@ -22,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 #: Bumped when the layout of cached values changes.
-FORMAT = 1
+FORMAT = 2
+#: The first bytes of a file written by :func:`encode_pickle`.
+MAPPED_MAGIC = b"DGP1"
 #: Modules whose code decides what a build writes: a new version of any invalidates the cache.
 LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "mdit_py_plugins", "latex2mathml", "nh3",
              "yaml")
@@ -86,6 +90,48 @@ def write_pickle(path: Path, value: Any) -> bool:
     return write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def encode_pickle(value: Any) -> bytes:
+    """``value`` pickled with its out-of-band buffers (a paper's texts) after the pickle, so
+    that :func:`read_mapped` can leave them on disk until they are used."""
+    buffers: list[pickle.PickleBuffer] = []
+    main = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+    parts = [memoryview(main), *(buffer.raw() for buffer in buffers)]
+    header = struct.pack(f"<4sI{len(parts)}Q", MAPPED_MAGIC, len(parts),
+                         *(part.nbytes for part in parts))
+    return b"".join([header, *parts])
+
+
+def decode_pickle(data) -> Any:
+    """What :func:`encode_pickle` encoded; its buffers are views into ``data``."""
+    view = memoryview(data)
+    magic, count = struct.unpack_from("<4sI", view)
+    if magic != MAPPED_MAGIC:
+        raise ValueError("not an encoded pickle")
+    offset = struct.calcsize(f"<4sI{count}Q")
+    parts = []
+    for size in struct.unpack_from(f"<{count}Q", view, 8):
+        parts.append(view[offset:offset + size])
+        offset += size
+    if offset != view.nbytes:  # cut short (or longer): its buffers cannot be trusted
+        raise ValueError("an encoded pickle of the wrong length")
+    return pickle.loads(parts[0], buffers=parts[1:])
+
+
+def read_mapped(path: Path, default: Any = None) -> Any:
+    """What :func:`encode_pickle` wrote to ``path``, the file mapped into memory: its
+    buffers are read from disk when first used (files are replaced, never changed in place)."""
+    try:
+        with open(path, "rb") as handle:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # missing, unreadable, or empty
+        return default
+    with gc_paused():
+        try:
+            return decode_pickle(data)
+        except Exception:  # a torn or foreign file: only a cache
+            return default
+
+
 @contextmanager
 def gc_paused():
     """No cyclic garbage collection while many long-lived objects are made (each collection
@@ -128,7 +174,7 @@ class ShardedStore:
         if self.folder is None:
             return
         for shard in range(self.SHARDS):
-            value = read_pickle(self.path(shard), {})
+            value = read_mapped(self.path(shard), {})
             self.shards[shard] = value if isinstance(value, dict) else {}
 
     def get(self, key: str) -> Any:
@@ -149,7 +195,7 @@ class ShardedStore:
                 self.dirty.add(shard)
 
     def shard_blob(self, shard: int) -> bytes:
-        return pickle.dumps(self.shards[shard], protocol=pickle.HIGHEST_PROTOCOL)
+        return encode_pickle(self.shards[shard])
 
     def save(self, blobs: dict[int, bytes] | None = None) -> None:
         """Write the changed shards (``blobs``: shards already pickled elsewhere)."""

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import ShardedStore, gc_paused
+from .cache import ShardedStore, decode_pickle, encode_pickle, gc_paused
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .load import (
@@ -188,7 +188,7 @@ def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
                         entries[str(path)] = entry
                     else:
                         loose[path] = (paper, problems, _file_digest(path))
-                blob = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+                blob = encode_pickle(entries)
                 store.write_shard(shard, blob)
                 done.append((shard, blob, pickle.dumps(loose, protocol=pickle.HIGHEST_PROTOCOL)))
         return done
@@ -196,7 +196,7 @@ def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
     for done in fork_map(work, shares):
         with gc_paused():
             for shard, blob, loose_blob in done:
-                store.shards[shard] = pickle.loads(blob)
+                store.shards[shard] = decode_pickle(blob)
                 loose = pickle.loads(loose_blob)
                 for path in by_shard[shard]:
                     if path in loose:

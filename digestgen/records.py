@@ -86,8 +86,9 @@ class ArxivInfo:
 class Paper:
     """One paper record (SPEC 1.3).
 
-    Pickled, its :data:`BODY_FIELDS` travel as one blob that is unpickled when one of them is
-    first read: a rebuild reads every record from the cache but shows the texts of a few.
+    Pickled, its :data:`BODY_FIELDS` travel as one blob (an out-of-band buffer, which the
+    cache leaves on disk until used) that is unpickled when one of them is first read: a
+    rebuild reads every record from the cache but shows the texts of a few.
     """
 
     id: str
@@ -139,10 +140,12 @@ class Paper:
 
     __hash__ = None  # type: ignore[assignment]  # equal records need not be one object
 
-    def __reduce__(self):
+    def __reduce_ex__(self, protocol: int):
         head = tuple(str(self.source) if name == "source" else getattr(self, name)
                      for name in HEAD_FIELDS)
-        return _paper_from_pickle, (head, self._body_blob())
+        blob = self._body_blob()
+        blob = pickle.PickleBuffer(blob) if protocol >= 5 else bytes(blob)
+        return _paper_from_pickle, (head, blob)
 
     def _body_blob(self) -> bytes:
         body = tuple(getattr(self, name) for name in BODY_FIELDS)
@@ -159,7 +162,7 @@ HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
 class _UnpickledPaper(Paper):
     """A :class:`Paper` read back from a pickle, its body still a blob until first read."""
 
-    def _body_blob(self) -> bytes:
+    def _body_blob(self) -> bytes | memoryview:
         return self.__dict__["_blob"]
 
     def _body(self) -> dict:
