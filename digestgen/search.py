@@ -24,10 +24,10 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
 
+from .cache import digest_text
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .parallel import worker_count
@@ -100,8 +100,8 @@ def shard_count(papers: int) -> int:
 def plan_shards(config: SiteConfig, files: dict[str, str]) -> list[Shard]:
     """The shards that index the paper pages among ``files`` (output path -> hash): those of
     the shard count that hold any page."""
-    pages = {rel: digest for rel, digest in sorted(files.items())
-             if fnmatchcase(rel, INDEXED_PAGES)}
+    pages = dict(sorted((rel, digest) for rel, digest in files.items()
+                        if fnmatchcase(rel, INDEXED_PAGES)))
     count = shard_count(len(pages))
     parts: list[dict[str, str]] = [{} for _ in range(count)]
     for rel, digest in pages.items():
@@ -109,7 +109,7 @@ def plan_shards(config: SiteConfig, files: dict[str, str]) -> list[Shard]:
     made_by = [_pagefind_version(), index_language(config), count]
     numbered = [(number, part) for number, part in enumerate(parts) if part]
     return [Shard(number, part, engine=not i,
-                  source=_fingerprint([*made_by, not i, sorted(part.items())]))
+                  source=digest_text(json.dumps([*made_by, not i, sorted(part.items())])))
             for i, (number, part) in enumerate(numbered)]
 
 
@@ -177,10 +177,6 @@ def _live_sources(output: Path, live) -> dict[str, str]:
     for gone in live.missing:
         built.pop(str(shard_of_file(gone)), None)
     return built
-
-
-def _fingerprint(made_by: list) -> str:
-    return sha256(json.dumps(made_by).encode()).hexdigest()[:32]
 
 
 def _pagefind_version() -> str:

@@ -109,8 +109,12 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     before = bundle(site.output)
     indexed = []
     index_shard = search.index_shard
-    monkeypatch.setattr(search, "index_shard", lambda config, binary, folder, shard: (
-        indexed.append(sorted(shard.pages)), index_shard(config, binary, folder, shard))[1])
+
+    def noting_shard(config, binary, folder, shard):
+        indexed.append(sorted(shard.pages))
+        return index_shard(config, binary, folder, shard)
+
+    monkeypatch.setattr(search, "index_shard", noting_shard)
     site.paper("p3.yaml", "id: p3\ntitle: Paper three, renamed\ndate: 2024-03-23\n")
     build(site)
     assert len(indexed) == 1 and "papers/p3/index.html" in indexed[0]
