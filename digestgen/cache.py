@@ -31,6 +31,16 @@ MAPPED_MAGIC = b"DGP1"
 LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "mdit_py_plugins", "latex2mathml", "nh3",
              "yaml")
 
+#: A file changed less than this many seconds ago may change again within the resolution of its
+#: mtime: a stat taken now does not vouch for its bytes.
+RACY_SECONDS = 2.0
+
+
+def settled(*times_ns: int) -> bool:
+    """Whether every one of these mtimes and ctimes is old enough for an equal stat later to
+    mean equal bytes."""
+    return max(times_ns) < (time.time() - RACY_SECONDS) * 1e9
+
 
 @functools.cache
 def code_version() -> str:

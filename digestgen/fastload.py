@@ -14,11 +14,10 @@ import hashlib
 import os
 import pickle
 import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import ShardedStore, decode_pickle, encode_pickle, gc_paused
+from .cache import ShardedStore, decode_pickle, encode_pickle, gc_paused, settled
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .load import (
@@ -28,9 +27,6 @@ from .parallel import fork_map, worker_count
 from .records import Paper
 from .validate import paper_from_data
 
-#: A file changed less than this many seconds before it was read may change again within the
-#: resolution of its mtime unseen: its cache entry is checked against the bytes next time.
-RACY_SECONDS = 2.0
 #: Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN = 200
 
@@ -115,7 +111,7 @@ def parse_paper(path: Path, config: SiteConfig) -> tuple[Paper | None, list[Prob
         except OSError:
             after = None
         if after == before:
-            trusted = max(before[1], before[3]) < (time.time() - RACY_SECONDS) * 1e9
+            trusted = settled(before[1], before[3])
             entry = Entry(before, digest, trusted, paper)
     return paper, problems, entry
 

@@ -16,22 +16,20 @@ build) is not kept, so a change made in the same instant as a build is never mis
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import time
+import pickle
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISDIR
 
 from .cache import (
-    code_version, digest_bytes, digest_text, read_pickle, write_atomic, write_pickle,
+    code_version, digest_bytes, digest_text, read_pickle, settled, write_atomic, write_pickle,
 )
 from .config import SiteConfig
 from .manifest import MANIFEST
-
-#: An input changed less than this many seconds before the build may change again unseen.
-RACY_SECONDS = 2.0
-
 
 @dataclass
 class BuildState:
@@ -101,48 +99,63 @@ class InputSurvey:
 def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
     """A hash of the names, sizes and mtimes of every input, and the stats of the paper files
     (so that loading them need not stat them again)."""
-    parts = [options, repr(config), code_version()]
-    newest = 0
     papers = config.content_dir / "papers"
     folders = [papers, config.content_dir / "issues", config.layouts_dir,
                builtin_layouts(), config.static_dir]
     info = os.stat(config.path)
-    parts.append(f"{config.path} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}")
-    newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+    inputs = [(str(config.path), info)]
     paper_files = []
     for folder in folders:
-        for rel, info in _walk_stats(folder):
-            parts.append(f"{folder}/{rel} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} "
-                         f"{info.st_ino}")
-            newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
-            if folder is papers and "/" not in rel:
-                paper_files.append((rel, info))
-    fingerprint = digest_text("\n".join(parts))
-    if newest > (time.time() - RACY_SECONDS) * 1e9:
+        found = _walk_stats(folder)
+        inputs.append((str(folder), None))
+        inputs.extend(found)
+        if folder is papers:
+            paper_files = [(rel, info) for rel, info in found if "/" not in rel]
+    # A tuple per file, hashed in one pickle: a no-op build of a large site spends its time
+    # here, and formatting a line per file cost more than the stat calls.
+    facts = [(rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+             for rel, info in inputs if info is not None]
+    fingerprint = digest_bytes(pickle.dumps((options, repr(config), code_version(), facts), 4))
+    if not settled(max(max(fact[2], fact[3]) for fact in facts)):
         fingerprint = None
     return InputSurvey(fingerprint, paper_files)
 
 
-def _walk_stats(folder: Path, rel: str = ""):
-    """(relative path, stat) of every entry below ``folder``, folders included, sorted."""
+def _walk_stats(folder: Path) -> list[tuple[str, os.stat_result]]:
+    """(relative path, stat) of every entry below ``folder``, folders included, sorted; entries
+    that cannot be stat-ed are left out."""
+    found: list[tuple[str, os.stat_result]] = []
+    _walk_into(str(folder), "", found)
+    return found
+
+
+def _walk_into(top: str, rel: str, found: list[tuple[str, os.stat_result]]) -> None:
+    folder = f"{top}/{rel}" if rel else top
     try:
-        entries = sorted(os.scandir(os.path.join(folder, rel)), key=lambda e: e.name)
+        names = sorted(os.listdir(folder))
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
-    for entry in entries:
-        child = f"{rel}/{entry.name}" if rel else entry.name
-        info = entry.stat(follow_symlinks=True) if not entry.is_symlink() else \
-            _stat_or_none(entry.path)
+    prefix = f"{rel}/" if rel else ""
+    try:
+        # Stat-ing by name within the open folder: the kernel looks up one name, not a path.
+        try:
+            stats = list(map(functools.partial(os.stat, dir_fd=handle), names))
+        except OSError:  # a name gone or unreadable since the listing: find which
+            stats = [_stat_in(handle, name) for name in names]
+    finally:
+        os.close(handle)
+    for name, info in zip(names, stats):
         if info is None:
             continue
-        yield child, info
-        if entry.is_dir():
-            yield from _walk_stats(folder, child)
+        found.append((prefix + name, info))
+        if S_ISDIR(info.st_mode):
+            _walk_into(top, prefix + name, found)
 
 
-def _stat_or_none(path: str):
+def _stat_in(folder: int, name: str) -> os.stat_result | None:
     try:
-        return os.stat(path)
+        return os.stat(name, dir_fd=folder)
     except OSError:
         return None
 
