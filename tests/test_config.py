@@ -1,9 +1,12 @@
 """digestgen.yaml: defaults, every key checked, problems reported with lines."""
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
+from digestgen import cache, configfile
 from digestgen.config import find_config, load_config
 from digestgen.errors import SiteError
 
@@ -66,3 +69,55 @@ def test_broken_yaml_is_reported_at_its_line(tmp_path):
     path = write(tmp_path, "title: T\nbase_url: [https://a.b/\n")
     found = problems(path)
     assert len(found) == 1 and found[0].startswith(f"{path}:3: invalid YAML")
+
+
+@pytest.fixture
+def no_racy_wait(monkeypatch):
+    """Files changed just now count as settled (a test need not wait two seconds for that)."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
+
+
+def test_a_configuration_read_before_is_not_parsed_again(tmp_path, monkeypatch, no_racy_wait):
+    path = write(tmp_path, "title: T\nbase_url: https://a.b/\n")
+    first = load_config(path)
+
+    def parse_again(path):
+        raise AssertionError(f"{path} was parsed again")
+
+    monkeypatch.setattr(configfile, "read_config", parse_again)
+    assert load_config(path) == first
+
+
+def test_an_edited_configuration_is_read_again_even_at_the_same_size_and_mtime(tmp_path):
+    path = write(tmp_path, "title: A\nbase_url: https://a.b/\n")
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    time.sleep(2.1)  # until the file is settled and its configuration cached
+    assert load_config(path).title == "A"
+    assert (tmp_path / ".digestgen-cache" / "config.pickle").exists()
+    path.write_text("title: B\nbase_url: https://a.b/\n", encoding="utf-8")
+    os.utime(path, (1_600_000_000, 1_600_000_000))  # only the ctime tells
+    assert load_config(path).title == "B"
+
+
+def test_a_configuration_changed_just_now_is_not_cached(tmp_path):
+    path = write(tmp_path, "title: A\nbase_url: https://a.b/\n")
+    load_config(path)
+    assert not (tmp_path / ".digestgen-cache" / "config.pickle").exists()
+
+
+def test_the_output_folder_is_found_again_through_a_changed_symlink(tmp_path, no_racy_wait):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    (tmp_path / "out").symlink_to(tmp_path / "one")
+    path = write(tmp_path, "title: T\nbase_url: https://a.b/\noutput_dir: out/site\n")
+    assert load_config(path).output_dir == tmp_path.resolve() / "one" / "site"
+    (tmp_path / "out").unlink()
+    (tmp_path / "out").symlink_to(tmp_path / "two")
+    assert load_config(path).output_dir == tmp_path.resolve() / "two" / "site"
+
+
+def test_a_broken_cache_file_is_ignored(tmp_path, no_racy_wait):
+    path = write(tmp_path, "title: T\nbase_url: https://a.b/\n")
+    load_config(path)
+    (tmp_path / ".digestgen-cache" / "config.pickle").write_bytes(b"\x80\x05not a pickle")
+    assert load_config(path).title == "T"

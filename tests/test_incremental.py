@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import digestgen
 from digestgen.build import build, configure
 from digestgen.cache import ShardedStore
 from digestgen.cli import main
@@ -194,6 +197,16 @@ def test_a_build_with_nothing_changed_writes_nothing(site, tmp_path):
     assert result.written == 0 and result.rendered == 0
     assert stats(site.root) == before
     assert result.papers == 13 and len(result.site.papers) == 13
+    # As a command it reads no content and needs neither the YAML parser nor the templates.
+    code = ("import sys; from digestgen.cli import main\n"
+            f"try: main(['build', '-q', '--output', {str(site.output)!r}])\n"
+            "except SystemExit as exit: assert not exit.code, exit.code\n"
+            "print(sorted(m for m in ('yaml', 'jinja2', 'markdown_it') if m in sys.modules))")
+    package_root = Path(digestgen.__file__).parent.parent  # the code under test, installed or not
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=site.root, check=True, env={**os.environ, "PYTHONPATH": str(package_root)})
+    assert done.stdout.strip() == "[]"
+    assert stats(site.root) == before
     # Touching an input is a change again: the build runs (and finds nothing to write).
     os.utime(site.root / "content/papers/notes.md")
     assert run_build(site).written == 0

@@ -1,0 +1,159 @@
+"""Reading ``digestgen.yaml`` into a :class:`~digestgen.config.SiteConfig`: every key is
+checked and every problem reported with its line (SPEC 1.1)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, closest
+from .errors import Problem, SiteError
+from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
+
+PERIODS = ("day", "week", "month")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+_KEYS = {
+    "title", "description", "base_url", "languages", "source_language", "issue_period",
+    "output_dir", "repo_url", "markdown", "arxiv_api", "search",
+}
+_MARKDOWN_KEYS = {"html"}
+
+
+
+def read_config(path: Path) -> SiteConfig:
+    """The configuration in ``path`` (an absolute, resolved path); its ``output_dir`` is not
+    resolved yet."""
+    data = parse_yaml(read_text(path), path)
+    if not isinstance(data, YamlMap):
+        raise SiteError([Problem(path, 1, "the configuration must be a mapping of keys")])
+    return _ConfigReader(path, data).read()
+
+
+class _ConfigReader:
+    def __init__(self, path: Path, data: YamlMap):
+        self.path, self.data, self.problems = path, data, []
+
+    def problem(self, key, message: str, container=None) -> None:
+        container = self.data if container is None else container
+        line = line_of(container, key) if key is not None else container.line
+        self.problems.append(Problem(self.path, line, message))
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problems.append(Problem(self.path, None, f"'{key}' is required"))
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(key, f"'{key}' must be a non-empty string")
+            return None
+        return value
+
+    def url(self, key: str, required: bool = False) -> str | None:
+        value = self.text(key, required)
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                self.problem(key, f"'{key}' must be an http(s) URL, not {value!r}")
+                return None
+        return value
+
+    def read(self) -> SiteConfig:
+        for key in self.data:
+            if key not in _KEYS:
+                self.problem(key, f"unknown key '{key}'{closest(key, _KEYS)}")
+        title = self.text("title", required=True)
+        base_url = self.base_url()
+        values = dict(
+            description=self.text("description"),
+            repo_url=self.url("repo_url"),
+            arxiv_api=self.url("arxiv_api") or DEFAULT_ARXIV_API,
+            languages=self.languages(),
+            source_language=self.language_code("source_language", "en"),
+            issue_period=self.choice("issue_period", PERIODS, "day"),
+            output_dir=self.output_dir(),
+            markdown=self.markdown(),
+            search=self.flag("search", True),
+        )
+        if self.problems:
+            raise SiteError(self.problems)
+        return SiteConfig(path=self.path, title=title, base_url=base_url, **values)
+
+    def base_url(self) -> str | None:
+        value = self.url("base_url", required=True)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.query or parts.fragment:  # page paths are appended to it
+            extra = value[len(parts._replace(query="", fragment="").geturl()):]
+            self.problem("base_url", f"'base_url' must not have a query or fragment ({extra!r})")
+            return None
+        return value if value.endswith("/") else value + "/"
+
+    def languages(self) -> tuple[str, ...]:
+        value = self.data.get("languages")
+        if value is None:
+            return ("zh", "en")
+        if not isinstance(value, list) or not value:
+            self.problem("languages", "'languages' must be a non-empty list of language codes")
+            return ("zh", "en")
+        codes = []
+        for index, code in enumerate(value):
+            if not isinstance(code, str) or not LANGUAGE_CODE.match(code):
+                self.problem(index, f"{code!r} is not a language code such as 'zh' or 'en'",
+                             value)
+            elif code in codes:
+                self.problem(index, f"language '{code}' is listed twice", value)
+            else:
+                codes.append(code)
+        return tuple(codes) or ("zh", "en")
+
+    def language_code(self, key: str, default: str) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or not LANGUAGE_CODE.match(value):
+            self.problem(key, f"'{key}' must be a language code such as 'en'")
+            return default
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.data.get(key, default)
+        if value not in choices:
+            self.problem(key, f"'{key}' must be one of {', '.join(choices)}, not {value!r}")
+            return default
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(key, f"'{key}' must be true or false, not {value!r}")
+            return default
+        return value
+
+    def output_dir(self) -> Path:
+        value = self.data.get("output_dir", "site")
+        if not isinstance(value, str) or not value.strip():
+            self.problem("output_dir", "'output_dir' must be a path")
+            return self.path.parent / "site"
+        if "\x00" in value:
+            self.problem("output_dir", "'output_dir' must be a path without NUL characters")
+            return self.path.parent / "site"
+        return self.path.parent / value  # resolved by load_config
+
+    def markdown(self) -> MarkdownOptions:
+        value = self.data.get("markdown")
+        if value is None:
+            return MarkdownOptions()
+        if not isinstance(value, dict):
+            self.problem("markdown", "'markdown' must be a mapping such as {html: false}")
+            return MarkdownOptions()
+        for key in value:
+            if key not in _MARKDOWN_KEYS:
+                suggestion = closest(key, _MARKDOWN_KEYS, "markdown.")
+                self.problem(key, f"unknown key 'markdown.{key}'{suggestion}", value)
+        html = value.get("html", False)
+        if not isinstance(html, bool):
+            self.problem("html", "'markdown.html' must be true or false", value)
+            html = False
+        return MarkdownOptions(html=html)
