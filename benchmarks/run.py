@@ -34,6 +34,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -42,6 +43,10 @@ SHARED_BENCH = REPO.parent / "shared" / "bench"
 TMPFS = Path("/dev/shm")
 #: Inputs changed more recently than this are not trusted by a no-op check (incremental.py).
 SETTLE_SECONDS = 2.2
+#: The builds run as an installed digestgen does: with Python's compiled bytecode (an environment
+#: that forbids writing it would make every short build compile the package again).
+RUN_ENV = {name: value for name, value in os.environ.items()
+           if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def shared_bench():
@@ -62,23 +67,31 @@ def run_once(command: list[str]) -> tuple[float, float]:
     50 ms, of the proportional set sizes (PSS: a page shared by n processes counts 1/n in each)
     of the process and all its descendants (digestgen's forked workers, Pagefind). (Not the
     kernel's maxrss from wait4: a child starts with this process's high-water mark, which
-    after a comparison of two outputs is larger than many builds.)"""
+    after a comparison of two outputs is larger than many builds.) The samples are taken in a
+    thread, so that the time ends when the process does, not at the next sample."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak_tree = 0
-    while True:
-        pid, status, _ = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        peak_tree = max(peak_tree, tree_pss_kb(process.pid))
-        time.sleep(0.05)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=RUN_ENV)
+    peak_tree, ended = [0], threading.Event()
+
+    def sample() -> None:
+        while True:
+            peak_tree[0] = max(peak_tree[0], tree_pss_kb(process.pid))
+            if ended.wait(0.05):
+                return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, _ = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    ended.set()
+    sampler.join()
     stderr = process.stderr.read().decode(errors="replace")
     process.stderr.close()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr}")
-    return seconds, peak_tree / 1024
+    return seconds, peak_tree[0] / 1024
 
 
 def tree_pss_kb(root: int) -> int:
