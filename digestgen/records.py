@@ -160,15 +160,18 @@ HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
 
 
 class _UnpickledPaper(Paper):
-    """A :class:`Paper` read back from a pickle, its body still a blob until first read."""
+    """A :class:`Paper` read back from a pickle, its body still a blob until first read (then
+    the blob is let go: a paper keeps its texts once, not twice)."""
 
     def _body_blob(self) -> bytes | memoryview:
-        return self.__dict__["_blob"]
+        blob = self.__dict__.get("_blob")
+        return blob if blob is not None else super()._body_blob()
 
     def _body(self) -> dict:
         values = self.__dict__.get("_values")
         if values is None:
-            values = self.__dict__["_values"] = dict(zip(BODY_FIELDS, pickle.loads(self._blob)))
+            body = pickle.loads(self.__dict__.pop("_blob"))
+            values = self.__dict__["_values"] = dict(zip(BODY_FIELDS, body))
         return values
 
 

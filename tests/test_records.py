@@ -27,7 +27,7 @@ def test_a_paper_read_back_is_equal_in_every_field():
     assert again != paper(abstract=Text({"en": "Another abstract."}))
 
 
-def test_the_texts_stay_a_blob_until_read_and_pickle_again_unchanged():
+def test_the_texts_stay_a_blob_until_read_and_pickle_again_the_same():
     blob = pickle.dumps(paper())
     again = pickle.loads(blob)
     assert not any(name in vars(again) for name in BODY_FIELDS)
@@ -35,4 +35,5 @@ def test_the_texts_stay_a_blob_until_read_and_pickle_again_unchanged():
     assert not any(name in vars(again) for name in BODY_FIELDS) and "_values" not in vars(again)
     assert pickle.dumps(again) == blob  # kept as read, without unpickling its texts
     assert again.notes is None and "_values" in vars(again)
+    assert "_blob" not in vars(again)  # once read, the texts are kept once, not twice
     assert pickle.dumps(again) == blob
