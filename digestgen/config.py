@@ -99,9 +99,7 @@ def load_config(path: Path) -> SiteConfig:
     try:
         info = os.stat(path)
     except OSError:
-        info = None
-    if info is None:
-        raise SiteError([Problem(path, None, "no such file (run `digestgen init`)")])
+        raise SiteError([Problem(path, None, "no such file (run `digestgen init`)")]) from None
     stamp = (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino,
              code_version())
     store = path.parent / CACHE_NAME / "config.pickle"

@@ -102,22 +102,19 @@ def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
     papers = config.content_dir / "papers"
     folders = [papers, config.content_dir / "issues", config.layouts_dir,
                builtin_layouts(), config.static_dir]
-    info = os.stat(config.path)
-    inputs = [(str(config.path), info)]
-    paper_files = []
-    for folder in folders:
-        found = _walk_stats(folder)
-        inputs.append((str(folder), None))
-        inputs.extend(found)
-        if folder is papers:
-            paper_files = [(rel, info) for rel, info in found if "/" not in rel]
+    found = {"": [(str(config.path), os.stat(config.path))]}
+    found.update((str(folder), _walk_stats(folder)) for folder in folders)
     # A tuple per file, hashed in one pickle: a no-op build of a large site spends its time
     # here, and formatting a line per file cost more than the stat calls.
-    facts = [(rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-             for rel, info in inputs if info is not None]
+    facts: list = []
+    for folder, entries in found.items():
+        facts.append(folder)  # the files after it are named relative to it
+        facts.extend((rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                     for rel, info in entries)
     fingerprint = digest_bytes(pickle.dumps((options, repr(config), code_version(), facts), 4))
-    if not settled(max(max(fact[2], fact[3]) for fact in facts)):
+    if not settled(max(max(fact[2], fact[3]) for fact in facts if isinstance(fact, tuple))):
         fingerprint = None
+    paper_files = [(rel, info) for rel, info in found[str(papers)] if "/" not in rel]
     return InputSurvey(fingerprint, paper_files)
 
 
