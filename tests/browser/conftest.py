@@ -57,7 +57,7 @@ def expect():
 @pytest.fixture
 def open_page(browser, base_url):
     """``open_page(rel, viewport=WIDE, scheme="light", js=True)``: a fresh browser context on a
-    page of the site. Any console error or uncaught exception fails the test."""
+    page of the site (or at a whole URL). Any console error or uncaught exception fails the test."""
     contexts, errors = [], []
 
     def opener(rel: str = "", viewport=WIDE, scheme: str = "light", js: bool = True,
@@ -70,7 +70,7 @@ def open_page(browser, base_url):
         page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}")
                 if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-        page.goto(base_url + rel)
+        page.goto(rel if "://" in rel else base_url + rel)  # a page of another site too
         return page
 
     yield opener

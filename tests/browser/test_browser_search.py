@@ -3,8 +3,10 @@
 import json
 
 import pytest
+from browser_site import CONFIG, PHONE, WIDE, serve
+from click.testing import CliRunner
 
-from browser_site import PHONE, WIDE
+from digestgen.cli import main
 
 
 def search(page, query: str):
@@ -64,3 +66,24 @@ def test_without_javascript_there_is_no_dead_search_box(open_page):
     page = open_page("", js=False)
     assert page.locator("search").count() == 1
     assert not page.locator("#search-q").is_visible()
+
+
+@pytest.fixture(scope="module")
+def site_without_papers(tmp_path_factory):
+    """A site whose archive is still empty, built with its (empty) search index and served."""
+    root = tmp_path_factory.mktemp("site-without-papers")
+    (root / "digestgen.yaml").write_text(CONFIG, encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--config", str(root / "digestgen.yaml"), "-q"])
+    assert result.exit_code == 0, result.output
+    server, url = serve(root / "site")
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_site_without_papers_answers_every_search_with_no_match(open_page, expect,
+                                                                   site_without_papers):
+    page = open_page(site_without_papers)
+    search(page, "标签平滑")
+    expect(page.locator(".search-status")).to_have_text("没有找到相关论文。")
+    expect(page.locator(".search-results")).to_be_hidden()
