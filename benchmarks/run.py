@@ -18,7 +18,7 @@ times, in the same run, each as the median of ``--runs`` runs:
 - digestgen with nothing changed.
 
 Peak memory is the largest total PSS of the build and every process it started, sampled
-every 50 ms (see ``run_once``).
+every 0.2 s (see ``run_once``).
 Prints a Markdown table of medians with the ratios to Hugo's cold build, and the machine.
 """
 
@@ -43,6 +43,8 @@ SHARED_BENCH = REPO.parent / "shared" / "bench"
 TMPFS = Path("/dev/shm")
 #: Inputs changed more recently than this are not trusted by a no-op check (incremental.py).
 SETTLE_SECONDS = 2.2
+#: How often the memory of a running build is sampled.
+SAMPLE_SECONDS = 0.2
 #: The builds run as an installed digestgen does: with Python's compiled bytecode (an environment
 #: that forbids writing it would make every short build compile the package again).
 RUN_ENV = {name: value for name, value in os.environ.items()
@@ -64,11 +66,13 @@ def shared_bench():
 
 def run_once(command: list[str]) -> tuple[float, float]:
     """Seconds and peak memory (MB) of one run. Memory is the largest total, sampled every
-    50 ms, of the proportional set sizes (PSS: a page shared by n processes counts 1/n in each)
+    0.2 s, of the proportional set sizes (PSS: a page shared by n processes counts 1/n in each)
     of the process and all its descendants (digestgen's forked workers, Pagefind). (Not the
     kernel's maxrss from wait4: a child starts with this process's high-water mark, which
     after a comparison of two outputs is larger than many builds.) The samples are taken in a
-    thread, so that the time ends when the process does, not at the next sample."""
+    thread, so that the time ends when the process does, not at the next sample. (Reading the
+    PSS of a process of several GB costs the kernel milliseconds: sampled every 50 ms, it took
+    half of one of two cores away from the build being measured.)"""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env=RUN_ENV)
@@ -77,7 +81,7 @@ def run_once(command: list[str]) -> tuple[float, float]:
     def sample() -> None:
         while True:
             peak_tree[0] = max(peak_tree[0], tree_pss_kb(process.pid))
-            if ended.wait(0.05):
+            if ended.wait(SAMPLE_SECONDS):
                 return
 
     sampler = threading.Thread(target=sample, daemon=True)
