@@ -21,7 +21,6 @@ _KEYS = {
 _MARKDOWN_KEYS = {"html"}
 
 
-
 def read_config(path: Path) -> SiteConfig:
     """The configuration in ``path`` (an absolute, resolved path); its ``output_dir`` is not
     resolved yet."""
