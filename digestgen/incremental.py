@@ -93,7 +93,9 @@ class InputSurvey:
     """What a build found of its inputs before reading them."""
 
     fingerprint: str | None  # None when an input changed too recently to be sure of it
-    paper_files: list[tuple[str, os.stat_result]]  # what content/papers holds, by name
+    # What content/papers holds, by name; a stat is None for a file that cannot be stat-ed
+    # (loading it then says why).
+    paper_files: list[tuple[str, os.stat_result | None]]
 
 
 def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
@@ -110,23 +112,26 @@ def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
     for folder, entries in found.items():
         facts.append(folder)  # the files after it are named relative to it
         facts.extend((rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-                     for rel, info in entries)
+                     for rel, info in entries if info is not None)
     fingerprint = digest_bytes(pickle.dumps((options, repr(config), code_version(), facts), 4))
-    if not settled(max(max(fact[2], fact[3]) for fact in facts if isinstance(fact, tuple))):
+    unknown = any(info is None for entries in found.values() for _, info in entries)
+    if unknown or not settled(max(max(fact[2], fact[3]) for fact in facts
+                                  if isinstance(fact, tuple))):
         fingerprint = None
     paper_files = [(rel, info) for rel, info in found[str(papers)] if "/" not in rel]
     return InputSurvey(fingerprint, paper_files)
 
 
-def _walk_stats(folder: Path) -> list[tuple[str, os.stat_result]]:
-    """(relative path, stat) of every entry below ``folder``, folders included, sorted; entries
-    that cannot be stat-ed are left out."""
-    found: list[tuple[str, os.stat_result]] = []
+def _walk_stats(folder: Path) -> list[tuple[str, os.stat_result | None]]:
+    """(relative path, stat) of every entry below ``folder``, folders included, sorted. An entry
+    gone since the listing is left out; one that is there but cannot be stat-ed (a folder
+    that may be listed but not searched) has None."""
+    found: list[tuple[str, os.stat_result | None]] = []
     _walk_into(str(folder), "", found)
     return found
 
 
-def _walk_into(top: str, rel: str, found: list[tuple[str, os.stat_result]]) -> None:
+def _walk_into(top: str, rel: str, found: list[tuple[str, os.stat_result | None]]) -> None:
     folder = f"{top}/{rel}" if rel else top
     try:
         names = sorted(os.listdir(folder))
@@ -143,16 +148,23 @@ def _walk_into(top: str, rel: str, found: list[tuple[str, os.stat_result]]) -> N
     finally:
         os.close(handle)
     for name, info in zip(names, stats):
-        if info is None:
+        if info is _GONE:
             continue
         found.append((prefix + name, info))
-        if S_ISDIR(info.st_mode):
+        if info is not None and S_ISDIR(info.st_mode):
             _walk_into(top, prefix + name, found)
 
 
-def _stat_in(folder: int, name: str) -> os.stat_result | None:
+_GONE = object()
+
+
+def _stat_in(folder: int, name: str):
+    """The stat of ``name`` in ``folder``; None when it cannot be had, :data:`_GONE` when the
+    name is no longer there (or is a dangling link, which listing the folder skips too)."""
     try:
         return os.stat(name, dir_fd=folder)
+    except FileNotFoundError:
+        return _GONE
     except OSError:
         return None
 
