@@ -99,7 +99,10 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
         line = min(line, first_line + text.count("\n"))  # the end of a file without a newline
-        raise SiteError([Problem(path, line, f"invalid YAML: {exc.problem or exc}")]) from None
+        problem = f"invalid YAML: {exc.problem or exc}"
+        if "maximum nesting depth" in problem:  # libyaml's own limit, which it may meet first
+            problem = f"nested more than {MAX_DEPTH} levels deep"
+        raise SiteError([Problem(path, line, problem)]) from None
     except yaml.reader.ReaderError as exc:  # a control character; its mark is an offset
         line = _line_at(text, exc.position) + first_line
         character = f"#x{exc.character:04x}" if isinstance(exc.character, int) \
