@@ -36,6 +36,7 @@ from .parallel import Forked, fork_map, split, worker_count
 
 if TYPE_CHECKING:
     from .model import Site
+    from .pagekeys import PageKeys, RowDigests
 
 #: Below this much work (about a page of a paper per unit), one process renders everything.
 PARALLEL_MIN_WEIGHT = 400
@@ -115,9 +116,10 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
         staging = Staging(output, live=live)
         clock.lap("survey output")
         todo = _write_site(config, plan, staging, clock)
+        keys, rows = plan.final_keys()
         state_files.write(BuildState(inputs.fingerprint, manifest_identity(output),
                                      len(plan.site.papers), len(plan.site.issues),
-                                     len(staging.files), plan.keys))
+                                     len(staging.files), keys, rows))
         clock.lap("commit")
     clock.report()
     site = plan.site
@@ -133,12 +135,26 @@ class Plan:
     site: Site
     renderer: object  # render.Renderer
     jobs: list  # every page, as render.Job
-    keys: dict[str, str]  # page path -> key (pagekeys)
-    paper_key: object  # Paper -> its key, for the rows kept between builds
+    keys: dict[str, str | None]  # page path -> key (pagekeys), None where not known yet
+    page_keys: PageKeys
     last: BuildState  # what the previous build of this output left
     namespace: str  # of the records and Markdown caches
     rows_namespace: str  # of the paper rows cache
     markdown_cache: SegmentedStore
+
+    def final_keys(self) -> tuple[dict[str, str], dict]:
+        """The keys to keep for the next build, once every page rendered: those not known
+        before (lists of rows new to this build) are known now. And the row digests."""
+        for job in self.jobs:
+            if self.keys[job.path] is None:
+                self.keys[job.path] = self.page_keys.of(job.kind, job.lang, job.path, job.subject)
+        keys = {path: key for path, key in self.keys.items() if key is not None}
+        return keys, self.page_keys.rows.current(self.site.config.languages, listed(self.site))
+
+
+def listed(site: Site) -> list:
+    """The papers on some tag or category page."""
+    return list({paper.id: paper for term in site.terms for paper in term.papers}.values())
 
 
 def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: StateFiles,
@@ -167,13 +183,16 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
     jobs = renderer.jobs()
     gc.freeze()
     clock.lap("model, theme, jobs")
-    base = theme_key(config) + repr(config) + f"drafts={drafts}"
-    keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES)
-    page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
+    base = theme_key(config) + repr(config) + f"drafts={drafts}" + code_version()
     last = state_files.read()
+    keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES, last.rows)
+    # Rows new since the last build are made now, when few, so that lists are compared by key.
+    keys.rows.fill(config.languages, listed(site), lambda lang, paper:
+                   renderer.rows[lang].row(paper))
+    page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
     clock.lap("page keys")
-    return Plan(site, renderer, jobs, page_keys, keys.paper, last, namespace,
-                digest_text(base + code_version())[:12], markdown_cache)
+    return Plan(site, renderer, jobs, page_keys, keys, last, namespace,
+                digest_text(base)[:12], markdown_cache)
 
 
 def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) -> list:
@@ -186,15 +205,17 @@ def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) 
     old_keys = plan.last.keys if valid else {}
     live_files = live.files if live is not None else {}
     missing = live.missing if live is not None else frozenset()
-    todo = [job for job in jobs if old_keys.get(job.path) != plan.keys[job.path]
+    keys = plan.keys
+    todo = [job for job in jobs
+            if keys[job.path] is None or old_keys.get(job.path) != keys[job.path]
             or job.path not in live_files or job.path in missing]
     renderer.keep_rows({lang: ShardedStore(config.cache_dir, f"rows-{plan.rows_namespace}-{lang}")
-                        for lang in config.languages}, plan.paper_key)
+                        for lang in config.languages}, plan.page_keys.paper)
     try:
         for folder in (*renderer.theme.static_dirs, config.static_dir):
             if folder.is_dir():
                 staging.copy_tree(folder)
-        markdown_done = render_into(renderer, todo, staging)
+        markdown_done = render_into(renderer, todo, staging, plan.page_keys.rows)
         clock.lap(f"render {len(todo)} pages")
         rendered = {job.path for job in todo}
         for job in jobs:
@@ -232,25 +253,31 @@ class Clock:
                 print(f"{seconds:8.3f} s  {name}", file=sys.stderr)
 
 
-def render_into(renderer, jobs: list, staging: Staging) -> tuple[dict[bytes, str], set[bytes]]:
+def render_into(renderer, jobs: list, staging: Staging,
+                rows: RowDigests) -> tuple[dict[bytes, str], set[bytes]]:
     """Render ``jobs`` and write them into ``staging``: in one worker per core when there is
     enough to do, each taking whole languages (so each paper's view and Markdown are made
-    once per worker). Returns what markdown-it rendered that no earlier build had, and which
-    earlier renderings were used."""
+    once per worker). The digests of the rows made go to ``rows``.
+    Returns what markdown-it rendered that no earlier build had, and which earlier renderings
+    were used."""
 
     def work(share: list) -> tuple:
         for job in share:
             page = renderer.render(job)
             staging.write(page.path, page.data)
         renderer.save_rows()
-        return staging.changes(), renderer.markdown.learned, renderer.markdown.recalled
+        return (staging.changes(), renderer.markdown.learned, renderer.markdown.recalled,
+                renderer.row_digests())
 
     learned: dict[bytes, str] = {}
     recalled: set[bytes] = set()
-    for changes, found, used in fork_map(work, shares(jobs)):
+    for changes, found, used, digests in fork_map(work, shares(jobs)):
         staging.absorb(changes)
         learned.update(found)
         recalled |= used
+        for lang, made in digests.items():
+            for paper_id, (key, digest) in made.items():
+                rows.learn(lang, paper_id, key, digest)
     return learned, recalled
 
 

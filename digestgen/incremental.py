@@ -41,6 +41,7 @@ class BuildState:
     issues: int = 0
     files: int = 0
     keys: dict[str, str] = field(default_factory=dict)  # page path -> key
+    rows: dict = field(default_factory=dict)  # lang -> paper id -> (paper key, row digest)
 
 
 class StateFiles:
@@ -61,15 +62,17 @@ class StateFiles:
 
     def read(self) -> BuildState:
         state = self.read_summary()
-        keys = read_pickle(self.keys, {})
-        state.keys = keys if isinstance(keys, dict) else {}
+        kept = read_pickle(self.keys, None)
+        if isinstance(kept, tuple) and len(kept) == 2 \
+                and isinstance(kept[0], dict) and isinstance(kept[1], dict):
+            state.keys, state.rows = kept
         return state
 
     def write(self, state: BuildState) -> None:
         summary = {"fingerprint": state.fingerprint, "manifest": state.manifest,
                    "papers": state.papers, "issues": state.issues, "files": state.files}
         # The summary vouches for the keys: without this build's keys it must not stay.
-        if not (write_pickle(self.keys, state.keys)
+        if not (write_pickle(self.keys, (state.keys, state.rows))
                 and write_atomic(self.summary, json.dumps(summary).encode("utf-8"))):
             self.forget()
 

@@ -4,34 +4,90 @@ A page's bytes are a function of the theme, the configuration, the code, and the
 site model that :class:`~digestgen.render.Renderer` passes to its template. A key hashes exactly
 that part, described by the content files behind it (a hash of each file's bytes) and by the
 model's structure (which issue a paper is in, an issue's entries and neighbours, a term's papers).
-A build renders only the pages whose key changed since the last build; every other page is the
-previous build's file. When what a page shows changes in :mod:`render` or :mod:`views`, its key
-here must follow (``tests/test_incremental.py`` compares incremental builds with cold ones).
+A tag or category page shows nothing of its papers but their rows (``paper-row.html``), so its
+key hashes the rows themselves (:class:`RowDigests`): an edit that no row shows, such as to an
+abstract, leaves lists of thousands of papers alone. A build renders only the pages whose key
+changed since the last build; every other page is the previous build's file. When what a page
+shows changes in :mod:`render` or :mod:`views`, its key here must follow
+(``tests/test_incremental.py`` compares incremental builds with cold ones).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
-from .model import Issue, Site
+from .model import Issue, Site, Term
 from .records import Paper
+
+
+#: Rows rendered while planning a build, at most. When more rows are new (a first build, a
+#: changed row template), the lists holding them are rendered without comparing keys, and their
+#: rows are digested as they are made.
+ROWS_TO_PLAN = 400
 
 
 def _hash(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def row_digest(row: str) -> bytes:
+    return hashlib.blake2b(row.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class RowDigests:
+    """The digest of each paper's row in each language, valid while the paper's key
+    (:meth:`PageKeys.paper`) and the theme, configuration and code (``base``) are what they
+    were when the row was made. ``kept``: what :meth:`current` gave the last build."""
+
+    def __init__(self, kept: object, paper_key: Callable[[Paper], str], base: str):
+        self.base, self.paper_key = base, paper_key
+        valid = isinstance(kept, dict) and kept.get("base") == base
+        self.kept: dict[str, dict[str, tuple[str, bytes]]] = kept["rows"] if valid else {}
+        self.made: dict[str, dict[str, tuple[str, bytes]]] = {}
+
+    def get(self, lang: str, paper: Paper) -> bytes | None:
+        entry = self.made.get(lang, {}).get(paper.id) or self.kept.get(lang, {}).get(paper.id)
+        if entry is not None and entry[0] == self.paper_key(paper):
+            return entry[1]
+        return None
+
+    def learn(self, lang: str, paper_id: str, key: str, digest: bytes) -> None:
+        self.made.setdefault(lang, {})[paper_id] = (key, digest)
+
+    def fill(self, languages: tuple[str, ...], papers: list[Paper],
+             row_of: Callable[[str, Paper], str]) -> None:
+        """Render the rows of ``papers`` that have no valid digest, when they are few."""
+        stale = [(lang, paper) for lang in languages for paper in papers
+                 if self.get(lang, paper) is None]
+        if len(stale) <= ROWS_TO_PLAN:
+            for lang, paper in stale:
+                self.learn(lang, paper.id, self.paper_key(paper), row_digest(row_of(lang, paper)))
+
+    def current(self, languages: tuple[str, ...], papers: list[Paper]) -> dict:
+        """What to keep for the next build: the valid digests of ``papers``."""
+        rows: dict[str, dict[str, tuple[str, bytes]]] = {}
+        for lang in languages:
+            rows[lang] = found = {}
+            for paper in papers:
+                digest = self.get(lang, paper)
+                if digest is not None:
+                    found[paper.id] = (self.paper_key(paper), digest)
+        return {"base": self.base, "rows": rows}
+
+
 class PageKeys:
     """Keys of one site's pages; ``base`` covers everything every page depends on."""
 
     def __init__(self, site: Site, digests: dict[Path, str], base: str,
-                 home_issues: int, feed_issues: int):
+                 home_issues: int, feed_issues: int, kept_rows: object = None):
         self.site, self.digests, self.base = site, digests, _hash(base)
         self.home_issues, self.feed_issues = home_issues, feed_issues
+        self.rows = RowDigests(kept_rows, self.paper, self.base)
         self._papers: dict[str, str] = {}
         self._issues: dict[str, str] = {}
-        self._subjects: dict[tuple[str, int], str] = {}  # the same subject in every language
+        self._subjects: dict[tuple, str] = {}
         self._labels: dict[str, tuple] = {}
         self._positions = {issue.id: n for n, issue in enumerate(site.issues)}
 
@@ -77,15 +133,25 @@ class PageKeys:
 
     # -- pages -------------------------------------------------------------------------------
 
-    def of(self, kind: str, lang: str | None, path: str, subject: object) -> str:
-        """The key of the page ``path`` of ``kind`` about ``subject`` in ``lang``. Keys are
-        compared path by path, and a path has one language, so the pages of one subject in
-        every language share a key."""
+    def of(self, kind: str, lang: str | None, path: str, subject: object) -> str | None:
+        """The key of the page ``path`` of ``kind`` about ``subject`` in ``lang``; None for a
+        list whose rows are not all known yet (see :class:`RowDigests`). Keys are compared path
+        by path, and a path has one language, so the pages of one subject in every language
+        share a key, except lists: their rows are in the page's language."""
+        if kind == "term":
+            return self.term(lang, subject)
         memo = (kind, id(subject))
         key = self._subjects.get(memo)
         if key is None:
             key = self._subjects[memo] = _hash(self.base, kind, self.subject(kind, subject))
         return key
+
+    def term(self, lang: str, term: Term) -> str | None:
+        rows = [self.rows.get(lang, paper) for paper in term.papers]
+        if None in rows:
+            return None
+        rows_digest = hashlib.blake2b(b"".join(rows), digest_size=16).hexdigest()
+        return _hash(self.base, "term", term.kind, term.name, rows_digest)
 
     def subject(self, kind: str, subject: object) -> object:
         site = self.site
@@ -93,8 +159,6 @@ class PageKeys:
             return self.paper(subject)
         if kind == "issue":
             return self.issue(subject)
-        if kind == "term":
-            return (subject.kind, subject.name, tuple(self.paper(p) for p in subject.papers))
         if kind == "home":
             return (tuple(self.issue(i) for i in site.issues[:self.home_issues]),
                     len(site.papers), len(site.issues))

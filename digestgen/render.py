@@ -21,7 +21,7 @@ from .model import Issue, Site, Term
 from .records import Paper
 from .theme import Theme
 from .rowstore import PaperRows
-from .views import Link, Links, Views
+from .views import Link, Links, TermView, Views
 
 HOME_ISSUES = 10
 FEED_ISSUES = 20
@@ -89,6 +89,10 @@ class Renderer:
     def save_rows(self) -> None:
         for rows in self.rows.values():
             rows.save()
+
+    def row_digests(self) -> dict[str, dict[str, tuple[str, bytes]]]:
+        """Per language, the (paper key, digest) of each row made or recalled so far."""
+        return {lang: rows.digests for lang, rows in self.rows.items() if rows.digests}
 
     # -- the whole site --------------------------------------------------------------------
 
@@ -169,8 +173,10 @@ class Renderer:
     def term(self, term: Term, lang: str) -> Page:
         v = self.views[lang]
         label = v.s["tag" if term.kind == "tags" else "category"]
+        # The page shows its papers only as rows: its key (pagekeys) hashes the rows.
         return self.html("term.html", lang, Links.term(term), f"{label}: {term.name}",
-                         term=term, label=label, rows=[self.rows[lang].row(p) for p in term.papers])
+                         term=TermView(term.kind, term.name), label=label,
+                         rows=[self.rows[lang].row(p) for p in term.papers])
 
     def paper_row(self, lang: str, paper: Paper) -> str:
         """One paper as lists show it. The row sees nothing of the page it is on (it is reused

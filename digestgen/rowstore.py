@@ -6,7 +6,8 @@ around it, so :class:`PaperRows` renders it once per build however many lists ho
 keeps it in ``.digestgen-cache/`` under the paper's key (:mod:`pagekeys`: its record and the
 issues it is in; the store as a whole belongs to one theme, configuration and version of the
 code). A rebuild after one paper changed then renders one row, not the thousands around it; the
-rows are the same strings either way, so pages are byte-identical.
+rows are the same strings either way, so pages are byte-identical. The digest of each row made
+or recalled goes to :class:`~digestgen.pagekeys.RowDigests`, which keys the lists by their rows.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from markupsafe import Markup
 
 from .cache import ShardedStore
+from .pagekeys import row_digest
 from .records import Paper
 
 
@@ -28,6 +30,7 @@ class PaperRows:
         self.store: ShardedStore | None = None
         self.key_of: Callable[[Paper], str] | None = None
         self.papers: set[str] = set()
+        self.digests: dict[str, tuple[str, bytes]] = {}  # paper id -> (its key, row digest)
         self._rows: dict[str, Markup] = {}
         self._opened = False
 
@@ -40,6 +43,8 @@ class PaperRows:
         row = self._rows.get(paper.id)
         if row is None:
             row = self._rows[paper.id] = Markup(self._recall(paper))
+            if self.key_of is not None:
+                self.digests[paper.id] = (self.key_of(paper), row_digest(row))
         return row
 
     def _recall(self, paper: Paper) -> str:

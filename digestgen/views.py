@@ -70,6 +70,14 @@ class EntryView:
 
 
 @dataclass(frozen=True)
+class TermView:
+    """A tag or category as its page knows it; its papers are the page's rows."""
+
+    kind: str  # "tags" or "categories"
+    name: str
+
+
+@dataclass(frozen=True)
 class IssueView:
     issue: Issue
     href: str

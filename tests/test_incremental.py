@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import digestgen
 from digestgen.build import build, configure
-from digestgen.cache import ShardedStore
+from digestgen.cache import ShardedStore, code_version
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import SiteError
@@ -173,6 +173,41 @@ def test_each_change_to_the_row_template_reaches_every_list(site, tmp_path):
         assert "tags/beta/index.html" in changed
         assert f'<li class="{mark}">' in (site.output / "tags/beta/index.html").read_text()
         assert not any(rel.startswith("papers/") for rel in changed)
+
+
+def test_an_edit_no_row_shows_renders_the_paper_and_its_issue_not_the_lists(site, tmp_path):
+    run_build(site)
+    path = site.root / "content/papers/2403.10005.yaml"
+    path.write_text(path.read_text().replace("Abstract of paper 5", "Edited abstract 5"))
+    result = run_build(site)
+    # In both languages: the paper's page, its issue's, and the home page and feed that show
+    # the issue; none of the tag and category pages that list the paper.
+    assert result.rendered == 8
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_a_row_template_that_shows_the_abstract_takes_abstract_edits_to_the_lists(site, tmp_path):
+    site.write("layouts/paper-row.html",
+               '<li>{{ p.title.html }}: {% for a in p.abstracts %}{{ a.html }}{% endfor %}</li>\n')
+    run_build(site)
+    run_build(site)
+    path = site.root / "content/papers/2403.10005.yaml"
+    path.write_text(path.read_text().replace("Abstract of paper 5", "Edited abstract 5"))
+    changed = rebuild_and_check(site, tmp_path)
+    assert {"tags/alpha/index.html", "en/categories/cs.LG/index.html"} <= changed
+    assert "Edited abstract 5" in (site.output / "en/tags/alpha/index.html").read_text()
+
+
+def test_a_new_version_of_digestgen_renders_every_page_again(site, monkeypatch):
+    first = run_build(site)
+    monkeypatch.setattr("digestgen.cache.FORMAT", "a later version")  # part of code_version
+    code_version.cache_clear()
+    try:
+        again = run_build(site)
+    finally:
+        monkeypatch.undo()
+        code_version.cache_clear()
+    assert again.rendered == first.rendered > 30
 
 
 def test_drafts_and_base_url_options_are_part_of_what_a_build_depends_on(site, tmp_path):
