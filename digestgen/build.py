@@ -149,7 +149,7 @@ class Plan:
             if self.keys[job.path] is None:
                 self.keys[job.path] = self.page_keys.of(job.kind, job.lang, job.path, job.subject)
         keys = {path: key for path, key in self.keys.items() if key is not None}
-        return keys, self.page_keys.rows.current(self.site.config.languages, listed(self.site))
+        return keys, self.page_keys.rows.current()
 
 
 def listed(site: Site) -> list:
@@ -187,8 +187,7 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
     last = state_files.read()
     keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES, last.rows)
     # Rows new since the last build are made now, when few, so that lists are compared by key.
-    keys.rows.fill(config.languages, listed(site), lambda lang, paper:
-                   renderer.rows[lang].row(paper))
+    keys.rows.fill(listed(site), keys.paper, lambda lang, paper: renderer.rows[lang].row(paper))
     page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
     clock.lap("page keys")
     return Plan(site, renderer, jobs, page_keys, keys, last, namespace,

@@ -44,7 +44,7 @@ class Entry:
 @dataclass(frozen=True)
 class Loaded:
     content: Content
-    digests: dict[Path, str]  # content file -> hash of its bytes, for what depends on it
+    digests: dict[str, str]  # content file (as text) -> hash of its bytes, for page keys
 
 
 def file_stat(path: Path) -> tuple[int, int, int, int]:
@@ -143,16 +143,16 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
 
     problems: list[Problem] = []
     papers: list[Paper] = []
-    digests: dict[Path, str] = {}
+    digests: dict[str, str] = {}
     for key in keys:
         paper, found, digest = results[key]
         problems.extend(found)
         if paper is not None:
             papers.append(paper)
-            digests[paper.source] = digest or ""
+            digests[paper.source_name()] = digest or ""
     issues = _load_issue_files(config, problems)
     for issue in issues:
-        digests[issue.source] = _file_digest(issue.source)
+        digests[str(issue.source)] = _file_digest(issue.source)
     return Loaded(assemble_content(config, papers, issues, problems, drafts), digests)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
 from .model import Issue, Site, Term
 from .records import Paper
@@ -37,54 +36,66 @@ def row_digest(row: str) -> bytes:
 
 
 class RowDigests:
-    """The digest of each paper's row in each language, valid while the paper's key
-    (:meth:`PageKeys.paper`) and the theme, configuration and code (``base``) are what they
-    were when the row was made. ``kept``: what :meth:`current` gave the last build."""
+    """The digest of each listed paper's row in each language. A digest is kept from one build
+    to the next with the paper's key (:meth:`PageKeys.paper`), and holds while that key and the
+    theme, configuration and code (``base``) are what they were when the row was made."""
 
-    def __init__(self, kept: object, paper_key: Callable[[Paper], str], base: str):
-        self.base, self.paper_key = base, paper_key
-        valid = isinstance(kept, dict) and kept.get("base") == base
-        self.kept: dict[str, dict[str, tuple[str, bytes]]] = kept["rows"] if valid else {}
-        self.made: dict[str, dict[str, tuple[str, bytes]]] = {}
+    def __init__(self, kept: object, base: str, languages: tuple[str, ...]):
+        self.base, self.languages = base, languages
+        valid = isinstance(kept, dict) and kept.get("base") == base \
+            and kept.get("languages") == languages
+        # paper id -> (paper key, its row's digest in each language or None), as last kept
+        self.kept: dict[str, tuple] = kept["rows"] if valid else {}
+        self.known: dict[str, dict[str, bytes]] = {lang: {} for lang in languages}
+        self.keys: dict[str, str] = {}  # paper id -> key, of the papers listed in this build
 
-    def get(self, lang: str, paper: Paper) -> bytes | None:
-        entry = self.made.get(lang, {}).get(paper.id) or self.kept.get(lang, {}).get(paper.id)
-        if entry is not None and entry[0] == self.paper_key(paper):
-            return entry[1]
-        return None
+    def check(self, papers: list[Paper], paper_key: Callable[[Paper], str]) -> list:
+        """Take the kept digests that still hold for ``papers``; returns the (language, paper)
+        pairs that have none."""
+        stale = []
+        for paper in papers:
+            key = self.keys[paper.id] = paper_key(paper)
+            entry = self.kept.get(paper.id)
+            for n, lang in enumerate(self.languages):
+                if entry is not None and entry[0] == key and entry[n + 1] is not None:
+                    self.known[lang][paper.id] = entry[n + 1]
+                else:
+                    stale.append((lang, paper))
+        return stale
 
-    def learn(self, lang: str, paper_id: str, key: str, digest: bytes) -> None:
-        self.made.setdefault(lang, {})[paper_id] = (key, digest)
-
-    def fill(self, languages: tuple[str, ...], papers: list[Paper],
+    def fill(self, papers: list[Paper], paper_key: Callable[[Paper], str],
              row_of: Callable[[str, Paper], str]) -> None:
-        """Render the rows of ``papers`` that have no valid digest, when they are few."""
-        stale = [(lang, paper) for lang in languages for paper in papers
-                 if self.get(lang, paper) is None]
+        """:meth:`check` ``papers``, and render the rows that have no digest when they are few."""
+        stale = self.check(papers, paper_key)
         if len(stale) <= ROWS_TO_PLAN:
             for lang, paper in stale:
-                self.learn(lang, paper.id, self.paper_key(paper), row_digest(row_of(lang, paper)))
+                self.known[lang][paper.id] = row_digest(row_of(lang, paper))
 
-    def current(self, languages: tuple[str, ...], papers: list[Paper]) -> dict:
-        """What to keep for the next build: the valid digests of ``papers``."""
-        rows: dict[str, dict[str, tuple[str, bytes]]] = {}
-        for lang in languages:
-            rows[lang] = found = {}
-            for paper in papers:
-                digest = self.get(lang, paper)
-                if digest is not None:
-                    found[paper.id] = (self.paper_key(paper), digest)
-        return {"base": self.base, "rows": rows}
+    def learn(self, lang: str, paper_id: str, key: str, digest: bytes) -> None:
+        """The digest of a row made while rendering, for the paper whose key was ``key``."""
+        if self.keys.get(paper_id) == key:
+            self.known[lang][paper_id] = digest
+
+    def of(self, lang: str, papers: tuple[Paper, ...]) -> list[bytes | None]:
+        known = self.known[lang]
+        return [known.get(paper.id) for paper in papers]
+
+    def current(self) -> dict:
+        """What to keep for the next build."""
+        known = [self.known[lang] for lang in self.languages]
+        rows = {paper_id: (key, *(digests.get(paper_id) for digests in known))
+                for paper_id, key in self.keys.items()}
+        return {"base": self.base, "languages": self.languages, "rows": rows}
 
 
 class PageKeys:
     """Keys of one site's pages; ``base`` covers everything every page depends on."""
 
-    def __init__(self, site: Site, digests: dict[Path, str], base: str,
+    def __init__(self, site: Site, digests: dict[str, str], base: str,
                  home_issues: int, feed_issues: int, kept_rows: object = None):
         self.site, self.digests, self.base = site, digests, _hash(base)
         self.home_issues, self.feed_issues = home_issues, feed_issues
-        self.rows = RowDigests(kept_rows, self.paper, self.base)
+        self.rows = RowDigests(kept_rows, self.base, site.config.languages)
         self._papers: dict[str, str] = {}
         self._issues: dict[str, str] = {}
         self._subjects: dict[tuple, str] = {}
@@ -93,7 +104,7 @@ class PageKeys:
 
     # -- parts -------------------------------------------------------------------------------
 
-    def file(self, path: Path | None) -> str | None:
+    def file(self, path: str | None) -> str | None:
         return None if path is None else f"{path}:{self.digests.get(path, '?')}"
 
     def label(self, issue: Issue | None) -> tuple | None:
@@ -103,7 +114,7 @@ class PageKeys:
         label = self._labels.get(issue.id)
         if label is None:
             label = self._labels[issue.id] = (
-                issue.id, self.file(issue.file.source if issue.file else None),
+                issue.id, self.file(str(issue.file.source) if issue.file else None),
                 len(issue.entries))
         return label
 
@@ -113,7 +124,7 @@ class PageKeys:
         if key is None:
             own = self.site.issue_of.get(paper.id)
             key = self._papers[paper.id] = _hash(
-                paper.id, self.file(paper.source), self.label(own),
+                paper.id, self.file(paper.source_name()), self.label(own),
                 tuple(self.label(i) for i in self.site.appearances.get(paper.id, ())))
         return key
 
@@ -126,7 +137,7 @@ class PageKeys:
             newer = issues[position - 1] if position else None
             older = issues[position + 1] if position + 1 < len(issues) else None
             key = self._issues[issue.id] = _hash(
-                issue.id, self.file(issue.file.source if issue.file else None),
+                issue.id, self.file(str(issue.file.source) if issue.file else None),
                 tuple((e.number, e.reappears, self.paper(e.paper)) for e in issue.entries),
                 self.label(newer), self.label(older))
         return key
@@ -147,7 +158,7 @@ class PageKeys:
         return key
 
     def term(self, lang: str, term: Term) -> str | None:
-        rows = [self.rows.get(lang, paper) for paper in term.papers]
+        rows = self.rows.of(lang, term.papers)
         if None in rows:
             return None
         rows_digest = hashlib.blake2b(b"".join(rows), digest_size=16).hexdigest()

@@ -112,9 +112,13 @@ class Paper:
     notes: Text | None = None
     id_line: int | None = None  # where the id was written, for problems found across files
 
-    @property
+    @functools.cached_property
     def slug(self) -> str:
         return id_slug(self.id)
+
+    def source_name(self) -> str:
+        """The path of the source file as text, as caches and page keys know the file."""
+        return str(self.source)
 
     @property
     def link(self) -> str | None:
@@ -141,7 +145,7 @@ class Paper:
     __hash__ = None  # type: ignore[assignment]  # equal records need not be one object
 
     def __reduce_ex__(self, protocol: int):
-        head = tuple(str(self.source) if name == "source" else getattr(self, name)
+        head = tuple(self.source_name() if name == "source" else getattr(self, name)
                      for name in HEAD_FIELDS)
         blob = self._body_blob()
         blob = pickle.PickleBuffer(blob) if protocol >= 5 else bytes(blob)
@@ -167,6 +171,19 @@ class _UnpickledPaper(Paper):
         blob = self.__dict__.get("_blob")
         return blob if blob is not None else super()._body_blob()
 
+    @property
+    def source(self) -> Path:
+        path = self.__dict__.get("_source_path")
+        if path is None:
+            # A path unpickled whole is parsed part by part; joined to its (shared) folder it
+            # is not. Made on first use: most builds use the path of few records.
+            folder, name = os.path.split(self.__dict__["_source"])
+            path = self.__dict__["_source_path"] = _folder(folder) / name
+        return path
+
+    def source_name(self) -> str:
+        return self.__dict__["_source"]
+
     def _body(self) -> dict:
         values = self.__dict__.get("_values")
         if values is None:
@@ -183,9 +200,7 @@ def _paper_from_pickle(head: tuple, blob: bytes) -> Paper:
     paper = object.__new__(_UnpickledPaper)
     values = paper.__dict__
     values.update(zip(HEAD_FIELDS, head))
-    # A path unpickled whole is parsed part by part; joined to its (shared) folder it is not.
-    folder, name = os.path.split(values["source"])
-    values["source"] = _folder(folder) / name
+    values["_source"] = values.pop("source")
     values["_blob"] = blob
     return paper
 
