@@ -43,8 +43,10 @@ SHARED_BENCH = REPO.parent / "shared" / "bench"
 TMPFS = Path("/dev/shm")
 #: Inputs changed more recently than this are not trusted by a no-op check (incremental.py).
 SETTLE_SECONDS = 2.2
-#: How often the memory of a running build is sampled.
+#: How often the memory of a running build is sampled; more often in its first moments, while
+#: its process is small and cheap to read, so that a run of a fraction of a second has samples.
 SAMPLE_SECONDS = 0.2
+FIRST_SAMPLES = (0.01, 0.02, 0.03, 0.05, 0.09)
 #: The builds run as an installed digestgen does: with Python's compiled bytecode (an environment
 #: that forbids writing it would make every short build compile the package again).
 RUN_ENV = {name: value for name, value in os.environ.items()
@@ -67,9 +69,10 @@ def shared_bench():
 def run_once(command: list[str]) -> tuple[float, float]:
     """Seconds and peak memory (MB) of one run. Memory is the largest total, sampled every
     0.2 s, of the proportional set sizes (PSS: a page shared by n processes counts 1/n in each)
-    of the process and all its descendants (digestgen's forked workers, Pagefind). (Not the
-    kernel's maxrss from wait4: a child starts with this process's high-water mark, which
-    after a comparison of two outputs is larger than many builds.) The samples are taken in a
+    of the process and all its descendants (digestgen's forked workers, Pagefind), after a
+    few quicker samples at the start. (Not the kernel's maxrss from wait4: a child starts with
+    this process's high-water mark, which after a comparison of two outputs is larger than
+    many builds.) The samples are taken in a
     thread, so that the time ends when the process does, not at the next sample. (Reading the
     PSS of a process of several GB costs the kernel milliseconds: sampled every 50 ms, it took
     half of one of two cores away from the build being measured.)"""
@@ -79,6 +82,10 @@ def run_once(command: list[str]) -> tuple[float, float]:
     peak_tree, ended = [0], threading.Event()
 
     def sample() -> None:
+        for interval in FIRST_SAMPLES:  # a run shorter than one interval is sampled too
+            peak_tree[0] = max(peak_tree[0], tree_pss_kb(process.pid))
+            if ended.wait(interval):
+                return
         while True:
             peak_tree[0] = max(peak_tree[0], tree_pss_kb(process.pid))
             if ended.wait(SAMPLE_SECONDS):
