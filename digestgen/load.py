@@ -57,7 +57,7 @@ def assemble_content(config: SiteConfig, papers: list[Paper], issues: list[Issue
         hidden = {issue.id for issue in issues if issue.draft}
         issues = [issue for issue in issues if not issue.draft]
         papers = [p for p in papers if not p.draft
-                  and issue_key(p.date, config.issue_period).id not in hidden]
+                  and not (hidden and issue_key(p.date, config.issue_period).id in hidden)]
     if problems:
         raise SiteError(problems)
     shown = {paper.id for paper in papers}

@@ -15,6 +15,7 @@ shows changes in :mod:`render` or :mod:`views`, its key here must follow
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable
 
 from .model import Issue, Site, Term
@@ -29,6 +30,9 @@ ROWS_TO_PLAN = 400
 
 def _hash(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_ID = operator.attrgetter("id")
 
 
 def row_digest(row: str) -> bytes:
@@ -77,8 +81,7 @@ class RowDigests:
             self.known[lang][paper_id] = digest
 
     def of(self, lang: str, papers: tuple[Paper, ...]) -> list[bytes | None]:
-        known = self.known[lang]
-        return [known.get(paper.id) for paper in papers]
+        return list(map(self.known[lang].get, map(_ID, papers)))
 
     def current(self) -> dict:
         """What to keep for the next build."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ class IssueKey:
         return self.start <= day <= self.end
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a site has a few papers a day: each date is asked often
 def issue_key(day: dt.date, period: str) -> IssueKey:
     """The issue that a paper dated ``day`` belongs to."""
     if period == "day":
