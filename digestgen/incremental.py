@@ -41,7 +41,7 @@ class BuildState:
     issues: int = 0
     files: int = 0
     keys: dict[str, str] = field(default_factory=dict)  # page path -> key
-    rows: dict = field(default_factory=dict)  # lang -> paper id -> (paper key, row digest)
+    rows: dict = field(default_factory=dict)  # row digests (pagekeys.RowDigests.current)
 
 
 class StateFiles:

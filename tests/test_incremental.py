@@ -57,6 +57,12 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def edit_paper(site, paper_id: str, old: str, new: str) -> None:
+    """Replace ``old`` with ``new`` in the paper file of ``paper_id``."""
+    path = site.root / f"content/papers/{paper_id}.yaml"
+    path.write_text(path.read_text().replace(old, new))
+
+
 def run_build(site, output: Path | None = None, drafts: bool = False):
     config = configure(load_config(site.config_path), output=output or site.output)
     return build(config, drafts=drafts)
@@ -111,15 +117,14 @@ def rebuild_and_check(site, tmp_path: Path) -> set[str]:
 def test_editing_one_paper_writes_only_the_pages_that_show_it(site, tmp_path):
     run_build(site)
     run_build(site)  # a second generation: the spare tree is the first one
-    path = site.root / "content/papers/2403.10005.yaml"
-    path.write_text(path.read_text().replace("Abstract of paper 5", "Edited abstract 5"))
+    edit_paper(site, "2403.10005", "Abstract of paper 5", "Edited abstract 5")
     changed = rebuild_and_check(site, tmp_path)
     assert {"papers/2403.10005/index.html", "en/papers/2403.10005/index.html",
             "issues/2024-03-21/index.html", "en/issues/2024-03-21/index.html"} <= changed
     assert "papers/2403.10004/index.html" not in changed
     assert "assets/digest.css" not in changed and "CNAME" not in changed
     # And once more, now that both trees are old generations.
-    path.write_text(path.read_text().replace("Edited abstract 5", "Twice edited 5"))
+    edit_paper(site, "2403.10005", "Edited abstract 5", "Twice edited 5")
     assert "papers/2403.10005/index.html" in rebuild_and_check(site, tmp_path)
 
 
@@ -158,8 +163,7 @@ def test_a_changed_template_or_configuration_renders_everything_again(site, tmp_
 def test_a_changed_title_reaches_the_tag_and_category_lists_that_show_it(site, tmp_path):
     run_build(site)
     run_build(site)
-    path = site.root / "content/papers/2403.10005.yaml"
-    path.write_text(path.read_text().replace("Paper number 5 on", "Retitled paper 5 on"))
+    edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")
     changed = rebuild_and_check(site, tmp_path)
     assert {"tags/alpha/index.html", "en/categories/cs.LG/index.html"} <= changed
     assert "Retitled paper 5" in (site.output / "en/tags/alpha/index.html").read_text()
@@ -177,8 +181,7 @@ def test_each_change_to_the_row_template_reaches_every_list(site, tmp_path):
 
 def test_an_edit_no_row_shows_renders_the_paper_and_its_issue_not_the_lists(site, tmp_path):
     run_build(site)
-    path = site.root / "content/papers/2403.10005.yaml"
-    path.write_text(path.read_text().replace("Abstract of paper 5", "Edited abstract 5"))
+    edit_paper(site, "2403.10005", "Abstract of paper 5", "Edited abstract 5")
     result = run_build(site)
     # In both languages: the paper's page, its issue's, and the home page and feed that show
     # the issue; none of the tag and category pages that list the paper.
@@ -191,8 +194,7 @@ def test_a_row_template_that_shows_the_abstract_takes_abstract_edits_to_the_list
                '<li>{{ p.title.html }}: {% for a in p.abstracts %}{{ a.html }}{% endfor %}</li>\n')
     run_build(site)
     run_build(site)
-    path = site.root / "content/papers/2403.10005.yaml"
-    path.write_text(path.read_text().replace("Abstract of paper 5", "Edited abstract 5"))
+    edit_paper(site, "2403.10005", "Abstract of paper 5", "Edited abstract 5")
     changed = rebuild_and_check(site, tmp_path)
     assert {"tags/alpha/index.html", "en/categories/cs.LG/index.html"} <= changed
     assert "Edited abstract 5" in (site.output / "en/tags/alpha/index.html").read_text()
@@ -274,8 +276,7 @@ def test_a_failed_build_keeps_the_site_and_the_next_one_matches_a_cold_build(sit
     run_build(site)
     before = tree(site.output)
     site.write("layouts/term.html", "{{ no_such_thing.attribute }}\n")
-    path = site.root / "content/papers/2403.10002.yaml"
-    path.write_text(path.read_text().replace("Abstract of paper 2", "Changed 2"))
+    edit_paper(site, "2403.10002", "Abstract of paper 2", "Changed 2")
     with pytest.raises(SiteError):
         run_build(site)
     assert tree(site.output) == before
@@ -342,8 +343,7 @@ def test_a_spare_tree_left_by_a_killed_build_is_not_trusted(site, tmp_path):
 def test_a_cache_folder_that_cannot_be_made_costs_time_not_the_build(site, tmp_path):
     (site.root / ".digestgen-cache").write_text("a file where the cache folder would go\n")
     first = run_build(site)
-    path = site.root / "content/papers/2403.10002.yaml"
-    path.write_text(path.read_text().replace("Abstract of paper 2", "Changed 2"))
+    edit_paper(site, "2403.10002", "Abstract of paper 2", "Changed 2")
     result = run_build(site)
     assert result.rendered == first.rendered  # every page again: no state was kept
     assert tree(site.output) == cold_build(site, tmp_path)
@@ -354,11 +354,10 @@ def test_page_keys_that_cannot_be_saved_are_not_trusted_later(site, tmp_path, mo
     from digestgen import incremental
     real = incremental.write_pickle
     monkeypatch.setattr(incremental, "write_pickle", lambda path, value: False)
-    path = site.root / "content/papers/2403.10002.yaml"
-    path.write_text(path.read_text().replace("Abstract of paper 2", "Changed 2"))
+    edit_paper(site, "2403.10002", "Abstract of paper 2", "Changed 2")
     run_build(site)  # its page keys are lost: those of the build before must not be used
     monkeypatch.setattr(incremental, "write_pickle", real)
-    path.write_text(path.read_text().replace("Changed 2", "Abstract of paper 2"))
+    edit_paper(site, "2403.10002", "Changed 2", "Abstract of paper 2")
     run_build(site)
     assert tree(site.output) == cold_build(site, tmp_path)
 
@@ -372,8 +371,7 @@ def test_a_parallel_build_equals_a_build_in_one_process(site, tmp_path, monkeypa
     build(config)
     assert tree(tmp_path / "one") == tree(site.output)
     monkeypatch.setenv("DIGESTGEN_JOBS", "2")
-    path = site.root / "content/papers/2403.10150.yaml"
-    path.write_text(path.read_text().replace("Abstract of paper", "Edited abstract"))
+    edit_paper(site, "2403.10150", "Abstract of paper", "Edited abstract")
     rebuild_and_check(site, tmp_path)
 
 
@@ -432,7 +430,6 @@ def test_the_search_index_is_made_again_only_when_an_indexed_page_changed(site, 
     site.issue("2024-03-22.yaml", "title: {en: Big day, zh: 大日子}\nintro: Changed intro.\n")
     changed = rebuild_and_check(site, tmp_path)  # issue pages only: the index is kept
     assert not any(rel.startswith("pagefind/") for rel in changed)
-    path = site.root / "content/papers/2403.10005.yaml"
-    path.write_text(path.read_text().replace("Abstract of paper 5", "Searchable words"))
+    edit_paper(site, "2403.10005", "Abstract of paper 5", "Searchable words")
     changed = rebuild_and_check(site, tmp_path)
     assert any(rel.startswith("pagefind/") for rel in changed)
