@@ -7,6 +7,7 @@ reused, and every link made absolute to the site's base path.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -85,8 +86,19 @@ class IssueView:
     date: str
     intro: Shown | None
     entries: tuple[EntryView, ...] = field(repr=False)
+    card_intro: Shown | None = None  # the intro on other pages: its #links lead into the issue
     newer: Link | None = None
     older: Link | None = None
+
+
+def fragments_into(shown: Shown | None, page: str) -> Shown | None:
+    """``shown`` with its links to places on its own page (``#item-2``) made links to those
+    places on ``page``, so that they still lead there when shown on another page."""
+    if shown is None or 'href="#' not in shown.html:
+        return shown
+    # Rendered Markdown escapes every quote in text, so this matches attributes only.
+    html = Markup(str(shown.html).replace('href="#', f'href="{page}#'))
+    return dataclasses.replace(shown, html=html)
 
 
 class Links:
@@ -242,10 +254,11 @@ class Views:
         newer = issues[position - 1] if position else None
         older = issues[position + 1] if position is not None and position + 1 < len(issues) \
             else None
+        href = self.links.page(self.lang, Links.issue(issue))
+        shown_intro = self.pick(intro, self.block(f"intro-{issue.id}"))
         return IssueView(
-            issue=issue, href=self.links.page(self.lang, Links.issue(issue)),
-            title=self.issue_title(issue), date=self.date(issue.key.start),
-            intro=self.pick(intro, self.block(f"intro-{issue.id}")),
+            issue=issue, href=href, title=self.issue_title(issue), date=self.date(issue.key.start),
+            intro=shown_intro, card_intro=fragments_into(shown_intro, href),
             entries=tuple(EntryView(e.number, self.paper(e.paper), e.reappears)
                           for e in issue.entries),
             newer=self.issue_link(newer) if newer else None,

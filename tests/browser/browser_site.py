@@ -123,7 +123,7 @@ PAPERS = {
 ISSUES = {
     "2024-03-22.yaml": """
         title: {zh: 论文速递：标签平滑与扩散模型, en: "Digest: label smoothing and diffusion"}
-        intro: {zh: 本期三篇论文，另有一篇旧文重现。, en: "Three papers, and one from before."}
+        intro: {zh: "本期三篇论文，另有一篇旧文重现（[第 4 篇](#item-4)）。", en: "Three papers, and one from before ([4](#item-4))."}
         papers: ["2403.14715", "2310.02664", long-formulas-and-urls, "2404.01367"]
         """,
 }
