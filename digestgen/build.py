@@ -119,7 +119,7 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
         keys, rows = plan.final_keys()
         state_files.write(BuildState(inputs.fingerprint, manifest_identity(output),
                                      len(plan.site.papers), len(plan.site.issues),
-                                     len(staging.files), keys, rows))
+                                     len(staging.files), keys, rows, plan.page_keys.base))
         clock.lap("commit")
     clock.report()
     site = plan.site
@@ -200,7 +200,8 @@ def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) 
     from .search import write_search_index
 
     live, renderer, jobs = staging.live, plan.renderer, plan.jobs
-    valid = live is not None and plan.last.manifest == manifest_identity(staging.output)
+    valid = live is not None and plan.last.manifest == manifest_identity(staging.output) \
+        and plan.last.base == plan.page_keys.base
     old_keys = plan.last.keys if valid else {}
     live_files = live.files if live is not None else {}
     missing = live.missing if live is not None else frozenset()

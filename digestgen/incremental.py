@@ -42,6 +42,7 @@ class BuildState:
     files: int = 0
     keys: dict[str, str] = field(default_factory=dict)  # page path -> key
     rows: dict = field(default_factory=dict)  # row digests (pagekeys.RowDigests.current)
+    base: str | None = None  # what the keys were made with (pagekeys.PageKeys.base)
 
 
 class StateFiles:
@@ -63,16 +64,16 @@ class StateFiles:
     def read(self) -> BuildState:
         state = self.read_summary()
         kept = read_pickle(self.keys, None)
-        if isinstance(kept, tuple) and len(kept) == 2 \
-                and isinstance(kept[0], dict) and isinstance(kept[1], dict):
-            state.keys, state.rows = kept
+        if isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[0], str) \
+                and isinstance(kept[1], dict) and isinstance(kept[2], dict):
+            state.base, state.keys, state.rows = kept
         return state
 
     def write(self, state: BuildState) -> None:
         summary = {"fingerprint": state.fingerprint, "manifest": state.manifest,
                    "papers": state.papers, "issues": state.issues, "files": state.files}
         # The summary vouches for the keys: without this build's keys it must not stay.
-        if not (write_pickle(self.keys, (state.keys, state.rows))
+        if not (write_pickle(self.keys, (state.base, state.keys, state.rows))
                 and write_atomic(self.summary, json.dumps(summary).encode("utf-8"))):
             self.forget()
 

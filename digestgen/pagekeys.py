@@ -7,7 +7,9 @@ model's structure (which issue a paper is in, an issue's entries and neighbours,
 A tag or category page shows nothing of its papers but their rows (``paper-row.html``), so its
 key hashes the rows themselves (:class:`RowDigests`): an edit that no row shows, such as to an
 abstract, leaves lists of thousands of papers alone. A build renders only the pages whose key
-changed since the last build; every other page is the previous build's file. When what a page
+changed since the last build; every other page is the previous build's file. Keys hold while
+``base`` (theme, configuration, code) is what it was, so a build keeps ``base`` once beside them
+rather than in every key. When what a page
 shows changes in :mod:`render` or :mod:`views`, its key here must follow
 (``tests/test_incremental.py`` compares incremental builds with cold ones).
 """
@@ -30,6 +32,11 @@ ROWS_TO_PLAN = 400
 
 def _hash(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _hash_texts(parts: list[str]) -> str:
+    """:func:`_hash` of texts none of which holds a NUL (ids, paths, labels), for less work."""
+    return hashlib.sha1("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _ID = operator.attrgetter("id")
@@ -102,7 +109,7 @@ class PageKeys:
         self._papers: dict[str, str] = {}
         self._issues: dict[str, str] = {}
         self._subjects: dict[tuple, str] = {}
-        self._labels: dict[str, tuple] = {}
+        self._labels: dict[str, str] = {}
         self._positions = {issue.id: n for n, issue in enumerate(site.issues)}
 
     # -- parts -------------------------------------------------------------------------------
@@ -110,25 +117,24 @@ class PageKeys:
     def file(self, path: str | None) -> str | None:
         return None if path is None else f"{path}:{self.digests.get(path, '?')}"
 
-    def label(self, issue: Issue | None) -> tuple | None:
+    def label(self, issue: Issue | None) -> str:
         """What a link to an issue shows: its title (from its file or id) and paper count."""
         if issue is None:
-            return None
+            return ""
         label = self._labels.get(issue.id)
         if label is None:
-            label = self._labels[issue.id] = (
-                issue.id, self.file(str(issue.file.source) if issue.file else None),
-                len(issue.entries))
+            source = self.file(str(issue.file.source) if issue.file else None)
+            label = self._labels[issue.id] = f"{issue.id}\t{source}\t{len(issue.entries)}"
         return label
 
     def paper(self, paper: Paper) -> str:
         """A paper as every page shows it: its record, and the issues it appears in."""
         key = self._papers.get(paper.id)
         if key is None:
-            own = self.site.issue_of.get(paper.id)
-            key = self._papers[paper.id] = _hash(
-                paper.id, self.file(paper.source_name()), self.label(own),
-                tuple(self.label(i) for i in self.site.appearances.get(paper.id, ())))
+            parts = [paper.id, self.file(paper.source_name()),
+                     self.label(self.site.issue_of.get(paper.id))]
+            parts.extend(map(self.label, self.site.appearances.get(paper.id, ())))
+            key = self._papers[paper.id] = _hash_texts(parts)
         return key
 
     def issue(self, issue: Issue) -> str:
@@ -154,10 +160,12 @@ class PageKeys:
         share a key, except lists: their rows are in the page's language."""
         if kind == "term":
             return self.term(lang, subject)
+        if kind == "paper":
+            return self.paper(subject)
         memo = (kind, id(subject))
         key = self._subjects.get(memo)
         if key is None:
-            key = self._subjects[memo] = _hash(self.base, kind, self.subject(kind, subject))
+            key = self._subjects[memo] = _hash(kind, self.subject(kind, subject))
         return key
 
     def term(self, lang: str, term: Term) -> str | None:
@@ -165,12 +173,10 @@ class PageKeys:
         if None in rows:
             return None
         rows_digest = hashlib.blake2b(b"".join(rows), digest_size=16).hexdigest()
-        return _hash(self.base, "term", term.kind, term.name, rows_digest)
+        return _hash("term", term.kind, term.name, rows_digest)
 
     def subject(self, kind: str, subject: object) -> object:
         site = self.site
-        if kind == "paper":
-            return self.paper(subject)
         if kind == "issue":
             return self.issue(subject)
         if kind == "home":
