@@ -153,7 +153,7 @@ def remove(*paths: Path) -> None:
 
 def digestgen_state(corpus: Path, out: Path) -> list[Path]:
     """Everything a digestgen build keeps between builds, besides the output."""
-    return [out, out.with_name(f".{out.name}.staging"), out.with_name(f".{out.name}.trees.json"),
+    return [out, out.with_name(f".{out.name}.staging"), out.with_name(f".{out.name}.trees.pickle"),
             corpus / ".digestgen-cache"]
 
 
@@ -257,7 +257,7 @@ def time_edits(corpus: Path, config: Path, out: Path, args) -> dict:
             remove(*digestgen_state(corpus, verify))
             run_once(digestgen_command(config, verify))
             result["identical_to_cold"] = tree(out) == tree(verify)
-            remove(verify, verify.with_name(f".{verify.name}.trees.json"),
+            remove(verify, verify.with_name(f".{verify.name}.trees.pickle"),
                    verify.with_name(f".{verify.name}.staging"))
     finally:
         edits.undo()

@@ -82,7 +82,7 @@ def test_foreign_files_are_found_without_a_record_of_the_folders(tmp_path):
     out = tmp_path / "site"
     generation(out, {"a/index.html": b"a"})
     (out / "a/mine.txt").write_text("by hand")
-    (tmp_path / ".site.trees.json").unlink()  # as an older digestgen left the output
+    (tmp_path / ".site.trees.pickle").unlink()  # as an older digestgen left the output
     generation(out, {"a/index.html": b"a2"})
     assert (out / "a/mine.txt").read_text() == "by hand"
     generation(out, {"a/index.html": b"a3"})
