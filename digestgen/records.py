@@ -112,8 +112,9 @@ class Paper:
     notes: Text | None = None
     id_line: int | None = None  # where the id was written, for problems found across files
 
-    @functools.cached_property
+    @property
     def slug(self) -> str:
+        # Not cached: making it is cheaper than Python 3.11's cached_property, which locks.
         return id_slug(self.id)
 
     def source_name(self) -> str:
