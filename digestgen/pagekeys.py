@@ -9,9 +9,8 @@ key hashes the rows themselves (:class:`RowDigests`): an edit that no row shows,
 abstract, leaves lists of thousands of papers alone. A build renders only the pages whose key
 changed since the last build; every other page is the previous build's file. Keys hold while
 ``base`` (theme, configuration, code) is what it was, so a build keeps ``base`` once beside them
-rather than in every key. When what a page
-shows changes in :mod:`render` or :mod:`views`, its key here must follow
-(``tests/test_incremental.py`` compares incremental builds with cold ones).
+rather than in every key. When what a page shows changes in :mod:`render` or :mod:`views`, its
+key here must follow (``tests/test_incremental.py`` compares incremental builds with cold ones).
 """
 
 from __future__ import annotations
@@ -35,7 +34,8 @@ def _hash(*parts: object) -> str:
 
 
 def _hash_texts(parts: list[str]) -> str:
-    """:func:`_hash` of texts none of which holds a NUL (ids, paths, labels), for less work."""
+    """A hash of texts none of which holds a NUL (ids, paths, labels): cheaper than
+    :func:`_hash`, which formats the repr of its parts first."""
     return hashlib.sha1("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 

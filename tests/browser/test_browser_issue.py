@@ -48,7 +48,6 @@ def test_a_row_title_jumps_to_its_details_and_the_back_link_returns(open_page, e
     assert in_viewport(page, "#ref-4")
 
 
-
 def test_a_footnote_link_in_an_intro_on_the_home_page_opens_the_issue_at_that_paper(open_page,
                                                                                   expect):
     page = open_page("")
@@ -59,6 +58,7 @@ def test_a_footnote_link_in_an_intro_on_the_home_page_opens_the_issue_at_that_pa
 
     page.locator(".intro a", has_text="第 4 篇").click()  # on the issue page itself as well
     expect(page).to_have_url(page.url.split("#")[0] + "#item-4")
+
 
 def test_the_summary_table_reads_as_one_block_per_paper_on_a_phone(open_page):
     page = open_page(ISSUE, viewport=PHONE)
