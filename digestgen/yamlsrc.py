@@ -13,6 +13,7 @@ budget, so an alias bomb is an error rather than an out-of-memory kill.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,6 +129,19 @@ def _copy(value: Any) -> Any:
     return out
 
 
+def _plain_tag(value: str) -> str:
+    """The tag YAML gives a plain scalar."""
+    if len(value) > 40:
+        return _resolver.resolve(yaml.ScalarNode, value, (True, False))
+    return _short_plain_tag(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_plain_tag(value: str) -> str:
+    """Keys and short values recur in every file: each is resolved once."""
+    return _resolver.resolve(yaml.ScalarNode, value, (True, False))
+
+
 def _line_at(text: str, offset: int) -> int:
     """The 0-based line of a reader error's offset: in bytes from libyaml, else characters."""
     if _Loader is yaml.SafeLoader:
@@ -216,7 +230,9 @@ class _Builder:
 
     def scalar_tag(self, event: yaml.ScalarEvent) -> str:
         if event.tag is None or event.tag == "!":
-            return _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+            if not event.implicit[0]:  # quoted or a block: a string (as the resolver says)
+                return _STR
+            return _plain_tag(event.value)
         return event.tag
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
