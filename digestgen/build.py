@@ -256,22 +256,27 @@ class Clock:
 def render_into(renderer, jobs: list, staging: Staging,
                 rows: RowDigests) -> tuple[dict[bytes, str], set[bytes]]:
     """Render ``jobs`` and write them into ``staging``: in one worker per core when there is
-    enough to do, each taking whole languages (so each paper's view and Markdown are made
-    once per worker). The digests of the rows made go to ``rows``.
+    enough to do, each taking whole languages (so each paper's view is made once per worker,
+    and its Markdown once over all workers). The digests of the rows made go to ``rows``.
     Returns what markdown-it rendered that no earlier build had, and which earlier renderings
     were used."""
+    parts = shares(jobs)
+    if len(parts) > 1:
+        render_markdown(renderer, papers_shown(jobs), len(parts))
+    learned: dict[bytes, str] = dict(renderer.markdown.learned)
+    before = set(learned)
 
     def work(share: list) -> tuple:
         for job in share:
             page = renderer.render(job)
             staging.write(page.path, page.data)
         renderer.save_rows()
-        return (staging.changes(), renderer.markdown.learned, renderer.markdown.recalled,
-                renderer.row_digests())
+        found = {key: html for key, html in renderer.markdown.learned.items()
+                 if key not in before}
+        return staging.changes(), found, renderer.markdown.recalled, renderer.row_digests()
 
-    learned: dict[bytes, str] = {}
     recalled: set[bytes] = set()
-    for changes, found, used, digests in fork_map(work, shares(jobs)):
+    for changes, found, used, digests in fork_map(work, parts):
         staging.absorb(changes)
         learned.update(found)
         recalled |= used
@@ -279,6 +284,32 @@ def render_into(renderer, jobs: list, staging: Staging,
             for paper_id, (key, digest) in made.items():
                 rows.learn(lang, paper_id, key, digest)
     return learned, recalled
+
+
+def papers_shown(jobs: list) -> list:
+    """The papers whose texts the pages of ``jobs`` show in full: on paper and issue pages."""
+    papers = {}
+    for job in jobs:
+        if job.kind == "paper":
+            papers[job.subject.id] = job.subject
+        elif job.kind == "issue":
+            papers.update((entry.paper.id, entry.paper) for entry in job.subject.entries)
+    return list(papers.values())
+
+
+def render_markdown(renderer, papers: list, workers: int) -> None:
+    """Render the Markdown of ``papers`` in ``workers`` processes, each taking some papers.
+    Pages are rendered one language per worker, and a page in any language shows a paper's
+    texts in every language: without this, each worker would render all of them."""
+    views = renderer.views[renderer.config.default_language]
+
+    def work(part: list) -> dict[bytes, str]:
+        for paper in part:
+            views.render_markdown(paper)
+        return renderer.markdown.learned
+
+    for learned in fork_map(work, [papers[k::workers] for k in range(workers)]):
+        renderer.markdown.adopt(learned)
 
 
 def _keep_markdown(store: SegmentedStore, known: dict, learned: dict, recalled: set,

@@ -63,6 +63,11 @@ class FastMarkdown(Markdown):
             self.recalled.add(key)
         return html
 
+    def adopt(self, rendered: dict[bytes, str]) -> None:
+        """Take what markdown-it rendered in another process as if it had rendered it here."""
+        self.known.update(rendered)
+        self.learned.update(rendered)
+
     def _block(self, text: str, doc_id: str = "") -> str:
         stripped = text.strip("\n")
         if not stripped or not _is_plain(stripped):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -194,11 +195,30 @@ class Views:
             view = self._papers[paper.id] = self._paper(paper)
         return view
 
+    def markdown_renderers(self, paper: Paper) -> dict[str, Callable[[str], str]]:
+        """How each Markdown field of ``paper`` is rendered (footnote ids are the paper's)."""
+        slug = paper.slug
+        return {"tldr": self.markdown.inline, "abstract": self.block(f"{slug}-abstract"),
+                "notes": self.block(f"{slug}-notes"), "review": self.markdown.inline}
+
+    def render_markdown(self, paper: Paper) -> None:
+        """Render each Markdown text of ``paper`` in every language as its view will, into
+        the Markdown renderer's caches, without making the view."""
+        render = self.markdown_renderers(paper)
+        for name in ("tldr", "abstract", "notes"):
+            text = getattr(paper, name)
+            for source in text.values.values() if text is not None else ():
+                render[name](source)
+        for section in paper.review.values():
+            for items in section.values.values():
+                for item in items:
+                    render["review"](item)
+
     def _paper(self, paper: Paper) -> PaperView:
         title = self.pick(paper.title, render_title)
         issue = self.site.issue_of.get(paper.id)
         also = [i for i in self.site.appearances.get(paper.id, ()) if i is not issue]
-        slug = paper.slug
+        render = self.markdown_renderers(paper)
         return PaperView(
             paper=paper, href=self.links.page(self.lang, Links.paper(paper)), title=title,
             other_titles=tuple(t for t in self.every(paper.title, render_title)
@@ -206,22 +226,23 @@ class Views:
             date=self.date(paper.date),
             issue=self.issue_link(issue) if issue else None,
             also_in=tuple(self.issue_link(i) for i in also),
-            tldr=self.pick(paper.tldr, self.markdown.inline),
-            abstracts=self.every(paper.abstract, self.block(f"{slug}-abstract")),
-            review=tuple(self._review(key, paper.review[key]) for key in REVIEW_SECTIONS
-                         if key in paper.review),
-            notes=self.every(paper.notes, self.block(f"{slug}-notes")),
+            tldr=self.pick(paper.tldr, render["tldr"]),
+            abstracts=self.every(paper.abstract, render["abstract"]),
+            review=tuple(self._review(key, paper.review[key], render["review"])
+                         for key in REVIEW_SECTIONS if key in paper.review),
+            notes=self.every(paper.notes, render["notes"]),
             categories=tuple(Link(c, self.links.page(self.lang, f"categories/{c}/"))
                              for c in paper.categories),
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
-            tldrs=self.with_translations(paper.tldr, self.markdown.inline),
+            tldrs=self.with_translations(paper.tldr, render["tldr"]),
         )
 
-    def _review(self, key: str, section: TextList) -> ReviewSection:
+    def _review(self, key: str, section: TextList,
+                render: Callable[[str], str]) -> ReviewSection:
         codes = [c for c in self.fallback if c in section.values]
         codes += [c for c in section.values if c not in codes]
-        lists = tuple((code, tuple(Markup(self.markdown.inline(item))
+        lists = tuple((code, tuple(Markup(render(item))
                                    for item in section.values[code])) for code in codes)
         return ReviewSection(key, self.s[f"review_{key}"], lists)
 

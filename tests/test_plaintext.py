@@ -39,3 +39,13 @@ def test_plain_prose_takes_the_fast_path():
     assert fast.block('We show "X" works.\nNext line.\n\n第二段。\n') == \
         '<p>We show &quot;X&quot; works.\nNext line.</p>\n<p>第二段。</p>\n'
     assert fast.inline(" It's 50% faster (a-b). ") == "It's 50% faster (a-b)."
+
+
+def test_what_another_process_rendered_is_used_as_it_is_and_kept_as_new():
+    elsewhere = FastMarkdown()
+    html = elsewhere.block("Some *emphasis*[^1].\n\n[^1]: A note.\n", "p-abstract")
+    here = FastMarkdown()
+    here.adopt(elsewhere.learned)
+    here.md = None  # markdown-it is not reachable: the text must not be rendered again
+    assert here.block("Some *emphasis*[^1].\n\n[^1]: A note.\n", "p-abstract") == html
+    assert here.learned == elsewhere.learned  # a build keeps it for the next as its own
