@@ -1,11 +1,13 @@
-"""What pages show of a paper, prepared per language."""
+"""What pages show, prepared in Python per language."""
+
+from markupsafe import Markup
 
 from digestgen.config import load_config
 from digestgen.load import load_content
 from digestgen.model import build_model
 from digestgen.plaintext import FastMarkdown
 from digestgen.theme import load_theme
-from digestgen.views import Views
+from digestgen.views import Shown, Views, fragments_into
 
 # Every field a view renders as Markdown, in two languages, none of it plain prose.
 PAPER = """\
@@ -51,3 +53,15 @@ def test_rendering_a_papers_markdown_first_leaves_no_text_for_its_views_to_rende
                                   ("en", ("Uses <code>SGD</code>.",)))
     assert [str(t.html) for t in zh.tldrs] == ["损失<strong>下降</strong>。", "Loss <em>drops</em>."]
     assert views["en"].paper(paper).abstracts[0].lang == "en"
+
+
+def test_links_within_an_intro_lead_to_its_issue_when_the_intro_is_shown_elsewhere():
+    intro = Shown(Markup('<p>See <a href="#item-4">paper 4</a> and '
+                         '<a href="https://example.org/#top">this</a>; '
+                         'a quote: &quot;href=&quot;#x&quot;</p>'), "en")
+    moved = fragments_into(intro, "/digest/issues/2024-03-22/")
+    assert moved.html == ('<p>See <a href="/digest/issues/2024-03-22/#item-4">paper 4</a> and '
+                          '<a href="https://example.org/#top">this</a>; '
+                          'a quote: &quot;href=&quot;#x&quot;</p>')
+    assert moved.lang == "en"
+    assert fragments_into(None, "/digest/") is None
