@@ -39,6 +39,9 @@ import threading
 import time
 from pathlib import Path
 
+from digestgen.manifest import trees_record
+from digestgen.output import staging_dir
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_BENCH = REPO.parent / "shared" / "bench"
 TMPFS = Path("/dev/shm")
@@ -152,10 +155,14 @@ def remove(*paths: Path) -> None:
     os.sync()
 
 
+def output_state(out: Path) -> list[Path]:
+    """The output and what a digestgen build keeps beside it."""
+    return [out, staging_dir(out), trees_record(out)]
+
+
 def digestgen_state(corpus: Path, out: Path) -> list[Path]:
-    """Everything a digestgen build keeps between builds, besides the output."""
-    return [out, out.with_name(f".{out.name}.staging"), out.with_name(f".{out.name}.trees.pickle"),
-            corpus / ".digestgen-cache"]
+    """Everything a digestgen build keeps between builds: the output's and the corpus's."""
+    return [*output_state(out), corpus / ".digestgen-cache"]
 
 
 def digestgen_command(config: Path, out: Path) -> list[str]:
@@ -266,8 +273,7 @@ def time_edits(corpus: Path, config: Path, out: Path, args) -> dict:
             remove(*digestgen_state(corpus, verify))
             run_once(digestgen_command(config, verify))
             result["identical_to_cold"] = tree(out) == tree(verify)
-            remove(verify, verify.with_name(f".{verify.name}.trees.pickle"),
-                   verify.with_name(f".{verify.name}.staging"))
+            remove(*output_state(verify))
     finally:
         edits.undo()
     return result

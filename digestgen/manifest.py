@@ -69,13 +69,19 @@ def _identity(tree: Path) -> list[int] | None:
     return [root.st_dev, root.st_ino, manifest.st_ino, manifest.st_size, manifest.st_mtime_ns]
 
 
+def trees_record(output: Path) -> Path:
+    """The file beside ``output`` that keeps the records of its trees."""
+    # Pickled, not JSON: it lists every folder of both trees, and is read and written by every
+    # build, where JSON took twice as long.
+    return output.parent / f".{output.name}.trees.pickle"
+
+
 class TreeRecords:
     """The records of an output's trees, in a file beside the output."""
 
     def __init__(self, output: Path):
-        # Pickled, not JSON: it lists every folder of both trees, and is read and written by
-        # every build, where JSON took twice as long.
-        self.path = output.parent / f".{output.name}.trees.pickle"
+        self.path = trees_record(output)
+        self.former = output.parent / f".{output.name}.trees.json"  # as digestgen wrote it once
         data = read_pickle(self.path, None)
         trees = data.get("trees") if isinstance(data, dict) else None
         self.entries = [e for e in trees if isinstance(e, dict)] if isinstance(trees, list) else []
@@ -114,6 +120,8 @@ class TreeRecords:
         if not write_pickle(self.path, {"trees": entries}):
             with suppress(OSError):  # a stale record would be wrong; none only costs work
                 self.path.unlink()
+        with suppress(OSError):
+            self.former.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

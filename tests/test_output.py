@@ -89,6 +89,15 @@ def test_foreign_files_are_found_without_a_record_of_the_folders(tmp_path):
     assert (out / "a/mine.txt").read_text() == "by hand"
 
 
+def test_the_record_of_the_trees_an_older_digestgen_wrote_is_removed(tmp_path):
+    out = tmp_path / "site"
+    generation(out, {"a/index.html": b"a"})
+    (tmp_path / ".site.trees.json").write_text('{"trees": []}')  # JSON until December 2026
+    generation(out, {"a/index.html": b"a2"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.staging", ".site.trees.pickle",
+                                                          "site"]
+
+
 def test_a_foreign_file_changed_in_place_is_carried_with_its_new_bytes(tmp_path):
     out = tmp_path / "site"
     generation(out, {"a/index.html": b"a"})
