@@ -207,8 +207,9 @@ class Views:
         render = self.markdown_renderers(paper)
         for name in ("tldr", "abstract", "notes"):
             text = getattr(paper, name)
-            for source in text.values.values() if text is not None else ():
-                render[name](source)
+            if text is not None:
+                for source in text.values.values():
+                    render[name](source)
         for section in paper.review.values():
             for items in section.values.values():
                 for item in items:
