@@ -12,14 +12,16 @@ whose pages changed. Each shard is a Pagefind bundle in ``pagefind/<n>/``; ``pag
 lists those that index any page. The script loads Pagefind from the first of them (only that one
 keeps Pagefind's script and wasm) and merges the others in (``mergeIndex``). The list also
 records what each shard was made from, so the next build can tell which it may keep. The index
-goes through the staging folder like every other file, so the manifest lists it.
+goes through the staging folder like every other file, so the manifest lists it. Pagefind works
+in a folder beside the output (``.site.search``), not in the system's temporary folder, so that
+what a killed build leaves there is found and removed by the next build.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
-import tempfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -127,40 +129,57 @@ def write_search_index(config: SiteConfig, staging) -> None:
         for rel, digest in live.files.items():
             if shard_of_file(rel) in reused:
                 staging.keep(rel, digest)
-    binary = pagefind_binary(config) if todo else None
-    with ThreadPoolExecutor(max_workers=worker_count()) as pool:
-        made = pool.map(lambda shard: index_shard(config, binary, staging.dir, shard), todo)
-        for shard, files in zip(todo, made):
-            for rel, data in files:
-                staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
+    if todo:
+        _index_shards(config, staging, todo)
     listing = {"bundles": [shard.folder for shard in shards], "language": index_language(config),
                "sources": {str(shard.number): shard.source for shard in shards}}
     staging.write(f"{BUNDLE_DIR}/{SHARDS_FILE}",
                   (json.dumps(listing, indent=1, sort_keys=True) + "\n").encode())
 
 
-def index_shard(config: SiteConfig, binary: Path, site_dir: Path, shard: Shard) \
+def search_work_dir(output: Path) -> Path:
+    """The folder beside ``output`` in which Pagefind indexes the shards of a build."""
+    return output.parent / f".{output.name}.search"
+
+
+def _index_shards(config: SiteConfig, staging, shards: list[Shard]) -> None:
+    """Index ``shards`` again, two at a time, into ``staging``."""
+    binary = pagefind_binary(config)
+    work = search_work_dir(staging.output)
+    shutil.rmtree(work, ignore_errors=True)  # what a killed build left; ours by name
+    try:
+        with ThreadPoolExecutor(max_workers=worker_count()) as pool:
+            made = pool.map(lambda shard: index_shard(config, binary, staging.dir, shard,
+                                                      work / str(shard.number)), shards)
+            for shard, files in zip(shards, made):
+                for rel, data in files:
+                    staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def index_shard(config: SiteConfig, binary: Path, site_dir: Path, shard: Shard, work: Path) \
         -> list[tuple[str, bytes]]:
-    """Run Pagefind over the shard's pages in ``site_dir``; the files of the bundle it writes
-    (only its data files unless it is the engine), as (path in the bundle, bytes)."""
-    with tempfile.TemporaryDirectory(prefix="digestgen-search-") as tmp:
-        pages, bundle = Path(tmp) / "pages", Path(tmp) / "bundle"
-        for rel in shard.pages:  # Pagefind reads the shard's pages through links to them
-            (pages / rel).parent.mkdir(parents=True)
-            (pages / rel).symlink_to(site_dir / rel)
-        pages.mkdir(exist_ok=True)
-        command = [str(binary), "--site", str(pages), "--glob", INDEXED_PAGES,
-                   "--force-language", index_language(config), "--output-path", str(bundle),
-                   "--silent"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            detail = (done.stderr or done.stdout).strip().splitlines()
-            raise SiteError([Problem(config.path, None, "building the search index failed: "
-                                     + (detail[-1] if detail else f"exit {done.returncode}"))])
-        files = [(path.relative_to(bundle).as_posix(), path) for path in sorted(bundle.rglob("*"))
-                 if path.is_file()]
-        return [(rel, path.read_bytes()) for rel, path in files
-                if shard.engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]
+    """Run Pagefind over the shard's pages in ``site_dir``, in the empty or missing folder
+    ``work``; the files of the bundle it writes (only its data files unless it is the engine),
+    as (path in the bundle, bytes)."""
+    pages, bundle = work / "pages", work / "bundle"
+    for rel in shard.pages:  # Pagefind reads the shard's pages through links to them
+        (pages / rel).parent.mkdir(parents=True)
+        (pages / rel).symlink_to(site_dir / rel)
+    pages.mkdir(parents=True, exist_ok=True)
+    command = [str(binary), "--site", str(pages), "--glob", INDEXED_PAGES,
+               "--force-language", index_language(config), "--output-path", str(bundle),
+               "--silent"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise SiteError([Problem(config.path, None, "building the search index failed: "
+                                 + (detail[-1] if detail else f"exit {done.returncode}"))])
+    files = [(path.relative_to(bundle).as_posix(), path) for path in sorted(bundle.rglob("*"))
+             if path.is_file()]
+    return [(rel, path.read_bytes()) for rel, path in files
+            if shard.engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]
 
 
 def _live_sources(output: Path, live) -> dict[str, str]:

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from click.testing import CliRunner
@@ -110,9 +111,9 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     indexed = []
     index_shard = search.index_shard
 
-    def noting_shard(config, binary, folder, shard):
+    def noting_shard(config, binary, folder, shard, work):
         indexed.append(sorted(shard.pages))
-        return index_shard(config, binary, folder, shard)
+        return index_shard(config, binary, folder, shard, work)
 
     monkeypatch.setattr(search, "index_shard", noting_shard)
     site.paper("p3.yaml", "id: p3\ntitle: Paper three, renamed\ndate: 2024-03-23\n")
@@ -138,6 +139,21 @@ def test_a_site_without_papers_has_an_empty_index(site):
     build(site)
     assert json.loads(bundle(site.output)["shards.json"]) == {
         "bundles": [], "language": "zh", "sources": {}}
+
+
+def test_indexing_leaves_nothing_behind_and_clears_what_a_killed_build_left(
+        site, monkeypatch, tmp_path):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    site.paper("2403.14715.yaml", PAPER)
+    work = site.output.parent / f".{site.output.name}.search"
+    (work / "0/pages/papers/x").mkdir(parents=True)  # as a killed build leaves Pagefind's input
+    build(site)
+    assert not work.exists()
+    assert list(temp.iterdir()) == []
+    assert (site.output / "pagefind/shards.json").is_file()
 
 
 def test_a_rebuild_leaves_no_stale_index_files(site, tmp_path):
