@@ -26,7 +26,6 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from importlib import metadata
 from pathlib import Path
 
 from .cache import digest_text
@@ -199,6 +198,8 @@ def _live_sources(output: Path, live) -> dict[str, str]:
 
 
 def _pagefind_version() -> str:
+    # Imported here: it takes ~30 ms, which every build would pay, search on or off.
+    from importlib import metadata
     try:
         return metadata.version("pagefind_bin_extended")
     except metadata.PackageNotFoundError:
