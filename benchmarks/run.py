@@ -39,7 +39,7 @@ import threading
 import time
 from pathlib import Path
 
-from digestgen.manifest import trees_record
+from digestgen.manifest import trees_record_path
 from digestgen.output import staging_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -157,7 +157,7 @@ def remove(*paths: Path) -> None:
 
 def output_state(out: Path) -> list[Path]:
     """The output and what a digestgen build keeps beside it."""
-    return [out, staging_dir(out), trees_record(out)]
+    return [out, staging_dir(out), trees_record_path(out)]
 
 
 def digestgen_state(corpus: Path, out: Path) -> list[Path]:

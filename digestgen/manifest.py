@@ -69,7 +69,7 @@ def _identity(tree: Path) -> list[int] | None:
     return [root.st_dev, root.st_ino, manifest.st_ino, manifest.st_size, manifest.st_mtime_ns]
 
 
-def trees_record(output: Path) -> Path:
+def trees_record_path(output: Path) -> Path:
     """The file beside ``output`` that keeps the records of its trees."""
     # Pickled, not JSON: it lists every folder of both trees, and is read and written by every
     # build, where JSON took twice as long.
@@ -80,7 +80,7 @@ class TreeRecords:
     """The records of an output's trees, in a file beside the output."""
 
     def __init__(self, output: Path):
-        self.path = trees_record(output)
+        self.path = trees_record_path(output)
         self.former = output.parent / f".{output.name}.trees.json"  # as digestgen wrote it once
         data = read_pickle(self.path, None)
         trees = data.get("trees") if isinstance(data, dict) else None
