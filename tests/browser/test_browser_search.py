@@ -62,6 +62,18 @@ def test_a_query_in_the_address_is_searched_and_no_match_is_said(open_page, expe
     expect(page.locator(".search-results")).to_be_hidden()
 
 
+def test_the_index_loads_when_the_search_box_is_focused_not_before(open_page, expect):
+    page = open_page("archive/")
+    page.wait_for_load_state("networkidle")
+    loaded = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    assert [url for url in loaded if "/pagefind/" in url] == []  # reading costs no index
+    with page.expect_response(lambda r: r.url.endswith("/pagefind.js"), timeout=5000):
+        page.locator("#search-q").focus()
+    results = search(page, "标签平滑")
+    expect(results.first).to_be_visible()
+    assert hrefs(results) == ["/digest/papers/2403.14715/"]
+
+
 def test_without_javascript_there_is_no_dead_search_box(open_page):
     page = open_page("", js=False)
     assert page.locator("search").count() == 1

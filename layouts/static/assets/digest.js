@@ -146,6 +146,8 @@
       }
     };
 
+    // Pagefind and every shard's entry load while the reader types the first query.
+    input.addEventListener("focus", () => load().catch(() => {}), { once: true });
     input.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(() => run(input.value), 200);
