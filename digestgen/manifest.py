@@ -69,11 +69,17 @@ def _identity(tree: Path) -> list[int] | None:
     return [root.st_dev, root.st_ino, manifest.st_ino, manifest.st_size, manifest.st_mtime_ns]
 
 
+def beside(output: Path, name: str) -> Path:
+    """What digestgen keeps beside ``output`` under ``name``: ``.site.<name>`` for ``site``
+    (the staging folder, the lock, the trees' record, the search index's work folder)."""
+    return output.parent / f".{output.name}.{name}"
+
+
 def trees_record_path(output: Path) -> Path:
     """The file beside ``output`` that keeps the records of its trees."""
     # Pickled, not JSON: it lists every folder of both trees, and is read and written by every
     # build, where JSON took twice as long.
-    return output.parent / f".{output.name}.trees.pickle"
+    return beside(output, "trees.pickle")
 
 
 class TreeRecords:
@@ -81,7 +87,7 @@ class TreeRecords:
 
     def __init__(self, output: Path):
         self.path = trees_record_path(output)
-        self.former = output.parent / f".{output.name}.trees.json"  # as digestgen wrote it once
+        self.former = beside(output, "trees.json")  # as digestgen wrote it once
         data = read_pickle(self.path, None)
         trees = data.get("trees") if isinstance(data, dict) else None
         self.entries = [e for e in trees if isinstance(e, dict)] if isinstance(trees, list) else []

@@ -31,8 +31,8 @@ from pathlib import Path, PurePosixPath
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .manifest import (
-    MANIFEST, OutputState, TreeRecord, TreeRecords, content_hash, read_manifest, survey_output,
-    write_manifest,
+    MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
+    survey_output, write_manifest,
 )
 
 __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
@@ -70,7 +70,7 @@ def safe_relpath(rel: str) -> PurePosixPath:
 def output_lock(output: Path):
     """Hold the output's lock for a build; a second build at the same time is an error."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = output.parent / f".{output.name}.lock"
+    lock_path = beside(output, "lock")
     with open(lock_path, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -88,7 +88,7 @@ def survey_live(output: Path) -> OutputState | None:
 
 
 def staging_dir(output: Path) -> Path:
-    return output.parent / f".{output.name}.staging"
+    return beside(output, "staging")
 
 
 class Staging:

@@ -31,6 +31,7 @@ from pathlib import Path
 from .cache import digest_text
 from .config import SiteConfig
 from .errors import Problem, SiteError
+from .manifest import beside
 from .parallel import worker_count
 
 BUNDLE_DIR = "pagefind"
@@ -138,7 +139,7 @@ def write_search_index(config: SiteConfig, staging) -> None:
 
 def search_work_dir(output: Path) -> Path:
     """The folder beside ``output`` in which Pagefind indexes the shards of a build."""
-    return output.parent / f".{output.name}.search"
+    return beside(output, "search")
 
 
 def _index_shards(config: SiteConfig, staging, shards: list[Shard]) -> None:
