@@ -1,5 +1,5 @@
 """``python -m digestgen``: the same as the ``digestgen`` command."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()

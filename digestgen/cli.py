@@ -8,6 +8,9 @@ for either.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+import threading
 
 import click
 
@@ -44,3 +47,34 @@ class CommandsOnDemand(click.Group):
 @click.version_option(__version__, prog_name="digestgen")
 def main() -> None:
     """Build bilingual paper-digest sites from one YAML or Markdown file per paper."""
+
+
+def run() -> None:
+    """The ``digestgen`` program: :func:`main`, then an exit that does not tear the interpreter
+    down. A build holds millions of objects, and freeing them one by one at exit took 1.7 s
+    after a cold build of 20,000 papers and 9 s after one of 100,000, for a process that is
+    ending anyway. Every command closes what it opens itself (files, folders, workers); while
+    other threads run (a server stopping), the exit is Python's usual one."""
+    try:
+        main()
+        status = 0
+    except SystemExit as stop:
+        status = _exit_status(stop.code)
+    if threading.active_count() > 1:
+        sys.exit(status)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can reach it
+            status = status or 120  # as Python ends when it cannot flush at exit
+    os._exit(status)
+
+
+def _exit_status(code: object) -> int:
+    """The status ``sys.exit(code)`` would end with (a message is printed, as it prints it)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1

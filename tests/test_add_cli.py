@@ -383,7 +383,7 @@ def test_help_lists_the_options():
 def run_on_terminal(site, *args: str) -> tuple[int, str]:
     """``digestgen add`` in a real process whose stderr is a terminal (a pseudo-terminal)."""
     master, slave = os.openpty()
-    command = [sys.executable, "-c", "from digestgen.cli import main; main()", "add",
+    command = [sys.executable, "-c", "from digestgen.cli import run; run()", "add",
                "--delay", "0", *args]
     with subprocess.Popen(command, cwd=site.root, stdout=subprocess.PIPE, stderr=slave,
                           stdin=subprocess.DEVNULL) as process:

@@ -34,3 +34,42 @@ def test_a_build_does_not_import_the_arxiv_client_or_the_watcher(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, check=True)
     assert done.stdout.strip().endswith("[]")
+
+
+def digestgen(*args: str, cwd) -> subprocess.CompletedProcess:
+    """``python -m digestgen ARGS``, as a reader runs it, its output read through pipes."""
+    return subprocess.run([sys.executable, "-m", "digestgen", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+PAPER = """\
+    id: "2401.00001"
+    date: 2024-01-02
+    title:
+      en: A paper
+    abstract:
+      en: An abstract.
+"""
+
+
+def test_the_program_says_what_it_built_and_exits_0(site):
+    site.paper("2401.00001.yaml", PAPER)
+    done = digestgen("build", cwd=site.root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Built 1 papers in 1 issues: ")
+    assert "<h1" in site.page("papers/2401.00001/index.html")
+
+
+def test_the_program_reports_a_problem_and_exits_1(site):
+    site.paper("2401.00001.yaml", PAPER.replace("2024-01-02", "2024-13-02"))
+    done = digestgen("build", cwd=site.root)
+    assert done.returncode == 1
+    assert "content/papers/2401.00001.yaml:2: " in done.stderr
+    assert done.stderr.rstrip().endswith("nothing was written.")
+    assert done.stdout == ""
+
+
+def test_the_program_exits_as_click_asks_for_usage_errors_and_help(site):
+    assert digestgen("bulid", cwd=site.root).returncode == 2
+    shown = digestgen("--version", cwd=site.root)
+    assert shown.returncode == 0 and shown.stdout.startswith("digestgen, version ")

@@ -135,7 +135,7 @@ def test_the_build_step_builds_the_site_for_the_pages_address(new_site, tmp_path
     bin_dir.mkdir()
     shim = bin_dir / "digestgen"  # the console script pip would install
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c '
-                    f'"from digestgen.cli import main; main()" "$@"\n')
+                    f'"from digestgen.cli import run; run()" "$@"\n')
     shim.chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
            "PYTHONPATH": str(REPO), "BASE_URL": "https://alice.github.io/mydigest"}
