@@ -157,6 +157,19 @@ def gc_paused():
             gc.enable()
 
 
+@contextmanager
+def gc_running():
+    """Cyclic garbage collection on within the block (inside :func:`gc_paused`), as it was
+    after it."""
+    enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not enabled:
+            gc.disable()
+
+
 class ShardedStore:
     """A mapping of string keys to small values, kept in a few files by hash of the key, so
     that changing a few entries rewrites only the files that hold them."""

@@ -1,5 +1,6 @@
 """`digestgen build` end to end: what a reader finds in the built site."""
 
+import gc
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -250,3 +251,21 @@ def test_an_issue_title_with_an_ampersand_is_escaped_once_everywhere(built):
                 "archive/index.html", "papers/when-does-label-smoothing-help/index.html"]:
         html = built.page(rel)
         assert "Q&amp;A 专刊" in html and "&amp;amp;" not in html, rel
+
+
+def test_pages_render_with_the_collector_on_and_the_build_leaves_it_on(site, monkeypatch):
+    # The build pauses cyclic garbage collection while it plans (digestgen.build.build); pages
+    # make garbage, so it must run while they render, and after the build as before.
+    from digestgen.render import Renderer
+    seen = []
+    render = Renderer.render
+
+    def noting(self, job):
+        seen.append(gc.isenabled())
+        return render(self, job)
+
+    monkeypatch.setattr(Renderer, "render", noting)
+    site.paper("2403.14715.yaml", LABEL_SMOOTHING)
+    assert build(site).exit_code == 0
+    assert seen and all(seen)
+    assert gc.isenabled()

@@ -1,10 +1,13 @@
 """The build cache: stores read back what was kept, leave a paper's texts on disk until they
 are read, and treat a torn, foreign or unwritable file as nothing kept."""
 
+import gc
 from datetime import date
 from pathlib import Path
 
-from digestgen.cache import ShardedStore, decode_pickle, encode_pickle, write_atomic
+from digestgen.cache import (
+    ShardedStore, decode_pickle, encode_pickle, gc_paused, gc_running, write_atomic,
+)
 from digestgen.records import Paper, Text
 
 PAPER = Paper(id="2403.14715", title=Text({"en": "Label smoothing"}), date=date(2024, 3, 22),
@@ -52,3 +55,20 @@ def test_a_file_that_cannot_be_written_is_skipped(tmp_path):
     assert write_atomic(tmp_path / "cache" / "build.json", b"{}") is False
     assert write_atomic(tmp_path / "ok" / "build.json", b"{}") is True
     assert (tmp_path / "ok" / "build.json").read_bytes() == b"{}"
+
+
+def test_the_collector_is_paused_for_a_block_but_runs_within_gc_running():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_running():
+            assert gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_running():
+            assert gc.isenabled()
+        assert not gc.isenabled()  # as it was
+    finally:
+        gc.enable()
