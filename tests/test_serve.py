@@ -93,6 +93,13 @@ class Lines:
             self.seen.append(line)
 
 
+def _interruptible() -> None:
+    """Ctrl-C as a terminal delivers it: a test run started in the background by a script
+    inherits SIGINT ignored (POSIX shells do that to background jobs), and so would the server,
+    which then could not be stopped as a reader stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Server:
     """``python -m digestgen serve`` in the site folder, stopped with Ctrl-C (SIGINT)."""
 
@@ -102,7 +109,8 @@ class Server:
         env = {**os.environ, "TMPDIR": str(self.temp), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "digestgen", "serve", *args], cwd=site.root, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            preexec_fn=_interruptible)
         self.out, self.err = Lines(self.process.stdout), Lines(self.process.stderr)
         self.url = self.out.wait_for(r"Serving (http://127\.0\.0\.1:(\d+)/\S*)").group(1)
         self.port = int(re.search(r":(\d+)/", self.url).group(1))
