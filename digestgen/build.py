@@ -177,18 +177,15 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
     namespace = cache_namespace(config)
     store = ShardedStore(config.cache_dir, f"records-{namespace}")
     store.load()
-    gc.freeze()  # what is loaded lives to the end: collections need not walk it again
     clock.lap("fingerprint inputs, read cached records")
     loaded = load_content_cached(config, drafts, store, inputs.paper_files)
     store.save()
-    gc.freeze()
     clock.lap("load content")
     site = build_model(config, loaded.content)
     markdown_cache = SegmentedStore(config.cache_dir, f"markdown-{namespace}")
     markdown = FastMarkdown(config.markdown.html, markdown_cache.load())
     renderer = Renderer(site, load_theme(config), markdown)
     jobs = renderer.jobs()
-    gc.freeze()
     clock.lap("model, theme, jobs")
     base = theme_key(config) + repr(config) + f"drafts={drafts}" + code_version()
     last = state_files.read()
@@ -222,7 +219,8 @@ def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) 
         for folder in (*renderer.theme.static_dirs, config.static_dir):
             if folder.is_dir():
                 staging.copy_tree(folder)
-        markdown_done = render_into(renderer, todo, staging, plan.page_keys.rows)
+        with gc_running():  # pages make garbage; the workers forked to render inherit this
+            markdown_done = render_into(renderer, todo, staging, plan.page_keys.rows)
         clock.lap(f"render {len(todo)} pages")
         rendered = {job.path for job in todo}
         for job in jobs:
@@ -267,12 +265,6 @@ def render_into(renderer, jobs: list, staging: Staging,
     and its Markdown once over all workers). The digests of the rows made go to ``rows``.
     Returns what markdown-it rendered that no earlier build had, and which earlier renderings
     were used."""
-    with gc_running():  # pages make garbage, and the workers forked here inherit the setting
-        return _render_into(renderer, jobs, staging, rows)
-
-
-def _render_into(renderer, jobs: list, staging: Staging,
-                 rows: RowDigests) -> tuple[dict[bytes, str], set[bytes]]:
     parts = shares(jobs)
     if len(parts) > 1:
         render_markdown(renderer, papers_shown(jobs), len(parts))

@@ -160,8 +160,9 @@ def gc_paused():
 @contextmanager
 def gc_running():
     """Cyclic garbage collection on within the block (inside :func:`gc_paused`), as it was
-    after it."""
+    after it. What was made before lives on: it is moved out of the collector's view first."""
     enabled = gc.isenabled()
+    gc.freeze()
     gc.enable()
     try:
         yield
