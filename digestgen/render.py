@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 from .errors import Problem, SiteError
@@ -33,10 +34,10 @@ class Page:
     data: bytes
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """A page to render: its kind, its language, what it is about (an issue, a paper, a term,
-    a sitemap's URLs), where it goes, and about how much work it is."""
+    a sitemap's URLs), where it goes, and about how much work it is. (A named tuple: a site
+    of 100,000 papers makes 200,000 jobs, in a third of the time of frozen dataclasses.)"""
 
     kind: str
     lang: str | None
