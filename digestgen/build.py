@@ -126,7 +126,8 @@ def _build(config: SiteConfig, drafts: bool, output: Path, state_files: StateFil
         keys, rows = plan.final_keys()
         state_files.write(BuildState(inputs.fingerprint, manifest_identity(output),
                                      len(plan.site.papers), len(plan.site.issues),
-                                     len(staging.files), keys, rows, plan.page_keys.base))
+                                     len(staging.files), keys, rows, plan.page_keys.base,
+                                     plan.structure, plan.page_keys.digests))
         clock.lap("commit")
     clock.report()
     site = plan.site
@@ -148,6 +149,7 @@ class Plan:
     namespace: str  # of the records and Markdown caches
     rows_namespace: str  # of the paper rows cache
     markdown_cache: SegmentedStore
+    structure: str  # of the site model (pagekeys.PageKeys.structure)
 
     def final_keys(self) -> tuple[dict[str, str], dict]:
         """The keys to keep for the next build, once every page rendered: those not known
@@ -190,12 +192,24 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
     base = theme_key(config) + repr(config) + f"drafts={drafts}" + code_version()
     last = state_files.read()
     keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES, last.rows)
-    # Rows new since the last build are made now, when few, so that lists are compared by key.
-    keys.rows.fill(listed(site), keys.paper, lambda lang, paper: renderer.rows[lang].row(paper))
-    page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
+    structure = keys.structure()
+
+    def row_of(lang: str, paper) -> str:
+        return renderer.rows[lang].row(paper)
+
+    # After an edit of a few papers the last build's keys hold for most pages: only those
+    # that show the papers are keyed again (at 100,000 papers, 0.2 s instead of 3 s).
+    page_keys = keys.patched(jobs, structure, (last.structure, last.base, last.keys,
+                                               last.digests), row_of)
+    if page_keys is None:
+        # Rows new since the last build are made now, when few, so that lists are compared
+        # by key.
+        keys.rows.fill(listed(site), keys.paper, row_of)
+        page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject)
+                     for job in jobs}
     clock.lap("page keys")
     return Plan(site, renderer, jobs, page_keys, keys, last, namespace,
-                digest_text(base)[:12], markdown_cache)
+                digest_text(base)[:12], markdown_cache, structure)
 
 
 def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) -> list:

@@ -43,6 +43,8 @@ class BuildState:
     keys: dict[str, str] = field(default_factory=dict)  # page path -> key
     rows: dict = field(default_factory=dict)  # row digests (pagekeys.RowDigests.current)
     base: str | None = None  # what the keys were made with (pagekeys.PageKeys.base)
+    structure: str | None = None  # of the site model, as keys read it (PageKeys.structure)
+    digests: dict[str, str] = field(default_factory=dict)  # content file -> hash of its bytes
 
 
 class StateFiles:
@@ -64,16 +66,17 @@ class StateFiles:
     def read(self) -> BuildState:
         state = self.read_summary()
         kept = read_pickle(self.keys, None)
-        if isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[0], str) \
-                and isinstance(kept[1], dict) and isinstance(kept[2], dict):
-            state.base, state.keys, state.rows = kept
+        if isinstance(kept, tuple) and len(kept) == 5 and isinstance(kept[0], str) \
+                and all(isinstance(part, dict) for part in (kept[1], kept[2], kept[4])):
+            state.base, state.keys, state.rows, state.structure, state.digests = kept
         return state
 
     def write(self, state: BuildState) -> None:
         summary = {"fingerprint": state.fingerprint, "manifest": state.manifest,
                    "papers": state.papers, "issues": state.issues, "files": state.files}
         # The summary vouches for the keys: without this build's keys it must not stay.
-        if not (write_pickle(self.keys, (state.base, state.keys, state.rows))
+        kept = (state.base, state.keys, state.rows, state.structure, state.digests)
+        if not (write_pickle(self.keys, kept)
                 and write_atomic(self.summary, json.dumps(summary).encode("utf-8"))):
             self.forget()
 

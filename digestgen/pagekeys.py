@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
+import pickle
 from collections.abc import Callable
 
 from .model import Issue, Site, Term
@@ -73,6 +74,18 @@ class RowDigests:
                 else:
                     stale.append((lang, paper))
         return stale
+
+    def carry(self, changed: set[str]) -> None:
+        """Take every kept digest but those of the papers ``changed``, without making keys to
+        check them: valid while the keys of the other papers cannot have changed (see
+        :meth:`PageKeys.patched`)."""
+        known = [self.known[lang] for lang in self.languages]
+        for paper_id, entry in self.kept.items():
+            if paper_id not in changed:
+                self.keys[paper_id] = entry[0]
+                for digests, digest in zip(known, entry[1:]):
+                    if digest is not None:
+                        digests[paper_id] = digest
 
     def fill(self, papers: list[Paper], paper_key: Callable[[Paper], str],
              row_of: Callable[[str, Paper], str]) -> None:
@@ -188,3 +201,67 @@ class PageKeys:
             return (tuple(self.label(i) for i in site.issues),
                     tuple((t.kind, t.name, len(t.papers)) for t in site.terms))
         return subject  # sitemaps: their URLs; small pages: nothing but the base
+
+    # -- from the last build's keys -----------------------------------------------------------
+
+    def structure(self) -> str:
+        """What keys read of the site model besides the bytes of its files: which file each
+        issue comes from, which papers each issue and term holds, in which order (and so which
+        pages there are: the rest, the configuration and the code, is in ``base``). While it
+        and ``base`` are what they were, a key can change only where a page shows a file whose
+        bytes changed."""
+        issues = [(issue.id, str(issue.file.source) if issue.file else None,
+                   "\n".join([entry.paper.id for entry in issue.entries]),
+                   [entry.number for entry in issue.entries if entry.reappears])
+                  for issue in self.site.issues]
+        terms = [(term.kind, term.name, "\n".join(map(_ID, term.papers)))
+                 for term in self.site.terms]
+        data = pickle.dumps((issues, terms), protocol=5)
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    def patched(self, jobs: list, structure: str, last: tuple[str | None, str | None, dict, dict],
+                row_of: Callable[[str, Paper], str]) -> dict[str, str | None] | None:
+        """The keys of ``jobs``, each taken from the last build's where it cannot have changed;
+        None when they cannot be trusted: unless the last build had this ``structure`` and
+        ``base`` and the same content files, and only paper files changed since.
+
+        ``last`` is that build's (structure, base, keys by page path, digests by file). The
+        keys computed again are those of the pages that show a changed paper (its own pages,
+        its issues', the lists that hold its row) and of the few pages about the whole site."""
+        last_structure, last_base, last_keys, last_digests = last
+        if last_structure != structure or last_base != self.base or not last_keys \
+                or last_digests.keys() != self.digests.keys():
+            return None
+        changed = {path for path, digest in self.digests.items() if last_digests[path] != digest}
+        issue_files = {str(issue.file.source) for issue in self.site.issues if issue.file}
+        if not changed.isdisjoint(issue_files):  # an issue's label is in many keys
+            return None
+        site = self.site
+        papers = {paper.id: paper for paper in site.papers if paper.source_name() in changed}
+        issues = {id(issue) for paper_id in papers for issue in site.appearances[paper_id]}
+        # By identity: reading the ids of every paper of every list would cost more.
+        identities = {id(paper) for paper in papers.values()}
+        lists, shown = [], set()
+        for term in site.terms:
+            found = identities.intersection(map(id, term.papers))
+            if found:
+                lists.append(term)
+                shown |= found
+        self.rows.carry(set(papers))
+        self.rows.fill([paper for paper in papers.values() if id(paper) in shown], self.paper,
+                       row_of)
+        terms = {id(term) for term in lists}
+        keys = dict(last_keys)
+        for job in jobs:
+            kind, subject = job.kind, job.subject
+            if kind == "paper":
+                stale = subject.id in papers
+            elif kind == "issue":
+                stale = id(subject) in issues
+            elif kind == "term":
+                stale = id(subject) in terms
+            else:  # home, archive, feeds, sitemaps: few, and about the whole site
+                stale = True
+            if stale or job.path not in keys:
+                keys[job.path] = self.of(kind, job.lang, job.path, subject)
+        return keys if len(keys) == len(jobs) else None  # else pages are gone: not the structure

@@ -18,10 +18,11 @@ from digestgen.build import build, configure
 from digestgen.cache import ShardedStore, code_version
 from digestgen.cli import main
 from digestgen.config import load_config
-from digestgen.errors import SiteError
+from digestgen.errors import Problem, SiteError
 from digestgen.fastload import load_content_cached
 from digestgen.load import load_content
 from digestgen.manifest import MANIFEST
+from digestgen.render import Renderer
 
 from sitekit import SiteFolder
 
@@ -282,6 +283,23 @@ def test_a_failed_build_keeps_the_site_and_the_next_one_matches_a_cold_build(sit
     (site.root / "layouts/term.html").unlink()
     run_build(site)
     assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_an_edit_before_a_build_that_failed_while_rendering_reaches_the_next(site, tmp_path,
+                                                                           monkeypatch):
+    run_build(site)
+    run_build(site)
+    edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")
+
+    def fail(renderer, job):
+        raise SiteError([Problem(Path("layouts/paper.html"), 1, "it broke")])
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Renderer, "render", fail)
+        with pytest.raises(SiteError):
+            run_build(site)  # it read the edited paper, and kept its record for the next build
+    changed = rebuild_and_check(site, tmp_path)
+    assert {"papers/2403.10005/index.html", "tags/alpha/index.html"} <= changed
 
 
 # Root reads any file whatever its mode; without these two capabilities it is bound by file
