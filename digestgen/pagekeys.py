@@ -55,9 +55,13 @@ class RowDigests:
     def __init__(self, kept: object, base: str, languages: tuple[str, ...]):
         self.base, self.languages = base, languages
         valid = isinstance(kept, dict) and kept.get("base") == base \
-            and kept.get("languages") == languages
-        # paper id -> (paper key, its row's digest in each language or None), as last kept
-        self.kept: dict[str, tuple] = kept["rows"] if valid else {}
+            and kept.get("languages") == languages and isinstance(kept.get("keys"), dict) \
+            and isinstance(kept.get("digests"), dict) \
+            and all(isinstance(kept["digests"].get(lang), dict) for lang in languages)
+        # As last kept: paper id -> key, and per language paper id -> its row's digest.
+        self.kept_keys: dict[str, str] = kept["keys"] if valid else {}
+        self.kept: dict[str, dict[str, bytes]] = kept["digests"] if valid else \
+            {lang: {} for lang in languages}
         self.known: dict[str, dict[str, bytes]] = {lang: {} for lang in languages}
         self.keys: dict[str, str] = {}  # paper id -> key, of the papers listed in this build
 
@@ -67,10 +71,11 @@ class RowDigests:
         stale = []
         for paper in papers:
             key = self.keys[paper.id] = paper_key(paper)
-            entry = self.kept.get(paper.id)
-            for n, lang in enumerate(self.languages):
-                if entry is not None and entry[0] == key and entry[n + 1] is not None:
-                    self.known[lang][paper.id] = entry[n + 1]
+            same = self.kept_keys.get(paper.id) == key
+            for lang in self.languages:
+                digest = self.kept[lang].get(paper.id) if same else None
+                if digest is not None:
+                    self.known[lang][paper.id] = digest
                 else:
                     stale.append((lang, paper))
         return stale
@@ -78,14 +83,14 @@ class RowDigests:
     def carry(self, changed: set[str]) -> None:
         """Take every kept digest but those of the papers ``changed``, without making keys to
         check them: valid while the keys of the other papers cannot have changed (see
-        :meth:`PageKeys.patched`)."""
-        known = [self.known[lang] for lang in self.languages]
-        for paper_id, entry in self.kept.items():
-            if paper_id not in changed:
-                self.keys[paper_id] = entry[0]
-                for digests, digest in zip(known, entry[1:]):
-                    if digest is not None:
-                        digests[paper_id] = digest
+        :meth:`PageKeys.patched`). (Whole dictionaries copied: a loop over 100,000 papers
+        cost more than the rest of a patch.)"""
+        self.keys = dict(self.kept_keys)
+        self.known = {lang: dict(self.kept[lang]) for lang in self.languages}
+        for paper_id in changed:
+            self.keys.pop(paper_id, None)
+            for digests in self.known.values():
+                digests.pop(paper_id, None)
 
     def fill(self, papers: list[Paper], paper_key: Callable[[Paper], str],
              row_of: Callable[[str, Paper], str]) -> None:
@@ -104,11 +109,10 @@ class RowDigests:
         return list(map(self.known[lang].get, map(_ID, papers)))
 
     def current(self) -> dict:
-        """What to keep for the next build."""
-        known = [self.known[lang] for lang in self.languages]
-        rows = {paper_id: (key, *(digests.get(paper_id) for digests in known))
-                for paper_id, key in self.keys.items()}
-        return {"base": self.base, "languages": self.languages, "rows": rows}
+        """What to keep for the next build: the keys of the papers listed in this build, and
+        the digests known of their rows (only theirs: :meth:`learn` takes no other)."""
+        return {"base": self.base, "languages": self.languages, "keys": self.keys,
+                "digests": self.known}
 
 
 class PageKeys:
