@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 #: Bumped when the layout of cached values changes.
-FORMAT = 2
+FORMAT = 3
 #: The first bytes of a file written by :func:`encode_pickle`.
 MAPPED_MAGIC = b"DGP1"
 #: Modules whose code decides what a build writes: a new version of any invalidates the cache.

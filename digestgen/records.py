@@ -147,7 +147,7 @@ class Paper:
 
     def __reduce_ex__(self, protocol: int):
         head = tuple(self.source_name() if name == "source" else getattr(self, name)
-                     for name in HEAD_FIELDS)
+                     for name in HEAD_FIELDS) + (self.categories,)
         blob = self._body_blob()
         blob = pickle.PickleBuffer(blob) if protocol >= 5 else bytes(blob)
         return _paper_from_pickle, (head, blob)
@@ -157,9 +157,11 @@ class Paper:
         return pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-#: The fields of a paper that only the pages showing its texts read.
-BODY_FIELDS = ("authors", "url", "pdf", "tldr", "abstract", "abstract_truncated", "review",
-               "venue", "field", "citations", "references", "notes")
+#: The fields of a paper that only the pages and rows showing it read. (The rest, and its
+#: categories, are what the site model and page keys read of every paper in every build.)
+BODY_FIELDS = ("title", "arxiv", "authors", "url", "pdf", "tldr", "abstract",
+               "abstract_truncated", "review", "venue", "field", "citations", "references",
+               "notes")
 PAPER_FIELDS = tuple(f.name for f in fields(Paper))
 HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
 
@@ -185,6 +187,10 @@ class _UnpickledPaper(Paper):
     def source_name(self) -> str:
         return self.__dict__["_source"]
 
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.__dict__["_categories"]
+
     def _body(self) -> dict:
         values = self.__dict__.get("_values")
         if values is None:
@@ -201,6 +207,7 @@ def _paper_from_pickle(head: tuple, blob: bytes) -> Paper:
     paper = object.__new__(_UnpickledPaper)
     values = paper.__dict__
     values.update(zip(HEAD_FIELDS, head))
+    values["_categories"] = head[len(HEAD_FIELDS)]
     values["_source"] = values.pop("source")
     values["_blob"] = blob
     return paper
