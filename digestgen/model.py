@@ -109,7 +109,7 @@ def build_model(config: SiteConfig, content: Content) -> Site:
 def _entries(key: IssueKey, own: list[Paper], issue_file: IssueFile | None,
              papers_by_id: dict[str, Paper], drafts: frozenset[str],
              problems: list[Problem]) -> tuple[Entry, ...]:
-    listed: list[Entry] = []
+    listed: list[tuple[Paper, bool]] = []  # (paper, reappears)
     if issue_file is not None:
         for paper_id, line in issue_file.papers:
             paper = papers_by_id.get(paper_id)
@@ -123,10 +123,11 @@ def _entries(key: IssueKey, own: list[Paper], issue_file: IssueFile | None,
                                         f"paper '{paper_id}' is dated {paper.date}, after "
                                         f"issue {key.id}"))
             else:
-                listed.append(Entry(0, paper, reappears=not key.contains(paper.date)))
-    named = {entry.paper.id for entry in listed}
-    rest = [Entry(0, p) for p in newest_first(own) if p.id not in named]
-    return tuple(Entry(n, e.paper, e.reappears) for n, e in enumerate(listed + rest, start=1))
+                listed.append((paper, not key.contains(paper.date)))
+    named = {paper.id for paper, _ in listed}
+    listed += [(p, False) for p in newest_first(own) if p.id not in named]
+    return tuple(Entry(n, paper, reappears)
+                 for n, (paper, reappears) in enumerate(listed, start=1))
 
 
 def _terms(kind: str, papers: tuple[Paper, ...], names_of) -> tuple[Term, ...]:
