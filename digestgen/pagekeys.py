@@ -233,15 +233,12 @@ class PageKeys:
         keys computed again are those of the pages that show a changed paper (its own pages,
         its issues', the lists that hold its row) and of the few pages about the whole site."""
         last_structure, last_base, last_keys, last_digests = last
-        if last_structure != structure or last_base != self.base or not last_keys \
-                or last_digests.keys() != self.digests.keys():
+        if last_structure != structure or last_base != self.base or not last_keys:
             return None
-        changed = {path for path, digest in self.digests.items() if last_digests[path] != digest}
-        issue_files = {str(issue.file.source) for issue in self.site.issues if issue.file}
-        if not changed.isdisjoint(issue_files):  # an issue's label is in many keys
+        papers = self.changed_papers(last_digests)
+        if papers is None:
             return None
         site = self.site
-        papers = {paper.id: paper for paper in site.papers if paper.source_name() in changed}
         issues = {id(issue) for paper_id in papers for issue in site.appearances[paper_id]}
         # By identity: reading the ids of every paper of every list would cost more.
         identities = {id(paper) for paper in papers.values()}
@@ -269,3 +266,14 @@ class PageKeys:
             if stale or job.path not in keys:
                 keys[job.path] = self.of(kind, job.lang, job.path, subject)
         return keys if len(keys) == len(jobs) else None  # else pages are gone: not the structure
+
+    def changed_papers(self, last_digests: dict[str, str]) -> dict[str, Paper] | None:
+        """The papers (by id) whose files' bytes differ from ``last_digests``; None when files
+        were added or removed, or an issue file changed (an issue's label is in many keys)."""
+        if last_digests.keys() != self.digests.keys():
+            return None
+        changed = {path for path, digest in self.digests.items() if last_digests[path] != digest}
+        if any(issue.file and str(issue.file.source) in changed for issue in self.site.issues):
+            return None
+        return {paper.id: paper for paper in self.site.papers
+                if paper.source_name() in changed}
