@@ -60,7 +60,7 @@ class RowDigests:
             and all(isinstance(kept["digests"].get(lang), dict) for lang in languages)
         # As last kept: paper id -> key, and per language paper id -> its row's digest.
         self.kept_keys: dict[str, str] = kept["keys"] if valid else {}
-        self.kept: dict[str, dict[str, bytes]] = kept["digests"] if valid else \
+        self.kept_digests: dict[str, dict[str, bytes]] = kept["digests"] if valid else \
             {lang: {} for lang in languages}
         self.known: dict[str, dict[str, bytes]] = {lang: {} for lang in languages}
         self.keys: dict[str, str] = {}  # paper id -> key, of the papers listed in this build
@@ -73,7 +73,7 @@ class RowDigests:
             key = self.keys[paper.id] = paper_key(paper)
             same = self.kept_keys.get(paper.id) == key
             for lang in self.languages:
-                digest = self.kept[lang].get(paper.id) if same else None
+                digest = self.kept_digests[lang].get(paper.id) if same else None
                 if digest is not None:
                     self.known[lang][paper.id] = digest
                 else:
@@ -86,7 +86,7 @@ class RowDigests:
         :meth:`PageKeys.patched`). (Whole dictionaries copied: a loop over 100,000 papers
         cost more than the rest of a patch.)"""
         self.keys = dict(self.kept_keys)
-        self.known = {lang: dict(self.kept[lang]) for lang in self.languages}
+        self.known = {lang: dict(self.kept_digests[lang]) for lang in self.languages}
         for paper_id in changed:
             self.keys.pop(paper_id, None)
             for digests in self.known.values():
