@@ -77,10 +77,13 @@ def configure(config: SiteConfig, output: Path | None = None,
 
 
 def load_site(config: SiteConfig, drafts: bool = False) -> Site:
-    """Read and validate the whole site: every content problem raises together."""
+    """Read and validate the whole site: every content problem raises together. Records that
+    the last build cached are read from the cache (which is left as it is)."""
     from .fastload import load_content_cached
     from .model import build_model
-    return build_model(config, load_content_cached(config, drafts=drafts).content)
+    store = ShardedStore(config.cache_dir, f"records-{cache_namespace(config)}")
+    store.load()
+    return build_model(config, load_content_cached(config, drafts, store).content)
 
 
 def build(config: SiteConfig, drafts: bool = False) -> BuildResult:

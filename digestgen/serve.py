@@ -60,8 +60,8 @@ class PreviewBuilder:
                 return self._failed(traceback.format_exc().rstrip().splitlines())
             moved = config.base_path != self.state.current().base_path
             self.state.succeeded(config.base_path)
-            self.echo(f"{_clock()} Built {len(result.site.papers)} papers in "
-                      f"{len(result.site.issues)} issues ({result.seconds:.2f} s)")
+            self.echo(f"{_clock()} Built {result.papers} papers in "
+                      f"{result.issues} issues ({result.seconds:.2f} s)")
             if moved:
                 self.echo(f"{_clock()} The base path changed: now serving {self.url(config)}")
             return True

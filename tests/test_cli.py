@@ -8,6 +8,7 @@ import sys
 
 from click.testing import CliRunner
 
+from digestgen import cache
 from digestgen.cli import main
 
 
@@ -58,6 +59,21 @@ def test_the_program_says_what_it_built_and_exits_0(site):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Built 1 papers in 1 issues: ")
     assert "<h1" in site.page("papers/2401.00001/index.html")
+
+
+def test_a_build_with_nothing_to_do_says_what_the_site_holds_without_reading_it(
+        site, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)  # files written now count as settled
+    site.paper("2401.00001.yaml", PAPER)
+    assert CliRunner().invoke(main, ["build", "--config", str(site.config_path)]).exit_code == 0
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the content was read again")
+
+    monkeypatch.setattr("digestgen.fastload.load_content_cached", unread)
+    again = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("Built 1 papers in 1 issues: ")
 
 
 def test_the_program_reports_a_problem_and_exits_1(site):

@@ -1,8 +1,11 @@
 """Grouping papers into issues, ordering tables, and issue-file checks."""
 
 import pytest
+from click.testing import CliRunner
 
+from digestgen import cache, fastload
 from digestgen.build import load_site
+from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import SiteError
 from digestgen.periods import issue_key, parse_issue_id
@@ -95,3 +98,19 @@ def test_tags_and_categories_list_their_papers_newest_first(site):
     assert {t.name: [p.id for p in t.papers] for t in s.tags} == {
         "llm": ["2403.00002", "2403.00001"], "theory": ["2403.00002"]}
     assert [c.name for c in s.categories] == ["cs.CL", "cs.LG"]
+
+
+def test_the_model_of_a_built_site_comes_from_the_records_the_build_cached(site, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)  # files written now count as settled
+    paper(site, "2403.14715", "2024-03-22")
+    assert CliRunner().invoke(main, ["build", "--config", str(site.config_path)]).exit_code == 0
+
+    def parse_again(*args, **kwargs):
+        raise AssertionError("a paper was parsed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fastload, "parse_paper", parse_again)
+        assert [list(p.title.values.values()) for p in model(site).papers] == [["Paper 2403.14715"]]
+    # A paper edited since is read from its file.
+    paper(site, "2403.14715", "2024-03-22", tags="[edited]")
+    assert [p.tags for p in model(site).papers] == [("edited",)]

@@ -26,6 +26,6 @@ def build(config_path: Path | None, drafts: bool, base_url: str | None, output: 
     config = configure(site_config(config_path), output=output, base_url=base_url)
     result = build_site(config, drafts=drafts)
     if not quiet:
-        click.echo(f"Built {len(result.site.papers)} papers in {len(result.site.issues)} issues: "
+        click.echo(f"Built {result.papers} papers in {result.issues} issues: "
                    f"{result.files} files in {display_path(result.output)} "
                    f"({result.seconds:.2f} s)")
