@@ -246,7 +246,8 @@ def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) 
                 staging.keep(job.path, live_files[job.path])
         staging.settle_pages()
         clock.lap("keep unchanged pages")
-        write_search_index(config, staging)
+        write_search_index(config, staging, [job.path for job in jobs if job.kind == "paper"
+                                             and job.lang == config.default_language])
         clock.lap("search index")
         staging.commit()
     except BaseException:

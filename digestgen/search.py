@@ -6,15 +6,17 @@ theme's script queries in the browser; the script turns result links into the re
 language. The extended Pagefind binary segments Chinese and Japanese words, so the whole index is
 built as one such language when the site has one: 标签平滑 and "label smoothing" are both found.
 
-Pagefind cannot add one page to an index, and indexing takes about 4 ms a page, so a large site's
-index is split into shards by a hash of the paper's page: a rebuild indexes again only the shards
-whose pages changed. Each shard is a Pagefind bundle in ``pagefind/<n>/``; ``pagefind/shards.json``
-lists those that index any page. The script loads Pagefind from the first of them (only that one
-keeps Pagefind's script and wasm) and merges the others in (``mergeIndex``). The list also
-records what each shard was made from, so the next build can tell which it may keep. The index
-goes through the staging folder like every other file, so the manifest lists it. Pagefind works
-in a folder beside the output (``.site.search``), not in the system's temporary folder, so that
-what a killed build leaves there is found and removed by the next build.
+Pagefind cannot add one page to an index, and indexing takes about 3 ms a page, so a large
+site's index is split into shards: runs of papers in the archive's order, oldest first, each cut
+where its papers say (see :func:`split_shards`), so that an edit indexes again only the shard of
+the edited paper, and a day's new papers only the last shard or two. Each shard is a Pagefind
+bundle in ``pagefind/<name>/``, named after its first paper; ``pagefind/shards.json`` lists them.
+The script loads Pagefind from the first (only that one keeps Pagefind's script and wasm) and
+merges the others in (``mergeIndex``). The list also records what each shard was made from, so
+the next build can tell which it may keep. The index goes through the staging folder like every
+other file, so the manifest lists it. Pagefind works in a folder beside the output
+(``.site.search``), not in the system's temporary folder, so that what a killed build leaves
+there is found and removed by the next build.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ BUNDLE_DIR = "pagefind"
 INDEXED_PAGES = "papers/*/index.html"
 #: Languages whose words are not separated by spaces; Pagefind's extended build segments them.
 SEGMENTED = ("zh", "ja")
-#: Most papers a shard holds: indexing one again takes about 0.4 s + 4 ms a paper.
-SHARD_PAPERS = 1000
+#: About how many papers a shard holds: indexing one again takes about 0.35 s + 3 ms a paper,
+#: and each shard costs the reader's first search about 5 ms more (see split_shards).
+SHARD_PAPERS = 200
 #: The file in the bundle that lists the shards to merge and what each was made from.
 SHARDS_FILE = "shards.json"
 #: What a merged shard needs of a Pagefind bundle (the first shard's script and wasm do the rest).
@@ -49,11 +52,11 @@ SHARD_DATA = ("pagefind-entry.json", "*.pf_meta", "*/*")
 
 @dataclass(frozen=True)
 class Shard:
-    """One part of the index: its number, the pages it indexes (path -> hash), whether it
+    """One part of the index: its name, the pages it indexes (path -> hash), whether it
     carries Pagefind's script for all of them, and a fingerprint of what its files are made
     from."""
 
-    number: int
+    name: str
     pages: dict[str, str]
     engine: bool
     source: str
@@ -61,13 +64,15 @@ class Shard:
     @property
     def folder(self) -> str:
         """Its folder, relative to the bundle, with a trailing slash."""
-        return f"{self.number}/"
+        return f"{self.name}/"
 
 
-def shard_of_file(rel: str) -> int | None:
-    """The number of the shard that an output file belongs to (None: no shard's)."""
-    head, _, rest = rel.removeprefix(BUNDLE_DIR + "/").partition("/")
-    return int(head) if rel.startswith(BUNDLE_DIR + "/") and rest and head.isdigit() else None
+def shard_of_file(rel: str) -> str | None:
+    """The name of the shard that an output file belongs to (None: no shard's)."""
+    if not rel.startswith(BUNDLE_DIR + "/"):
+        return None
+    head, _, rest = rel[len(BUNDLE_DIR) + 1:].partition("/")
+    return head if rest else None
 
 
 def index_language(config: SiteConfig) -> str:
@@ -90,49 +95,66 @@ def pagefind_binary(config: SiteConfig) -> Path:
             from None
 
 
-def shard_count(papers: int) -> int:
-    """How many shards an index of ``papers`` pages has: the fewest, a power of two, that hold
-    at most SHARD_PAPERS each (a growing site is split again only at 2k, 4k, 8k, ... papers)."""
-    count = 1
-    while papers > count * SHARD_PAPERS:
-        count *= 2
-    return count
+def split_shards(pages: list[str]) -> list[list[str]]:
+    """``pages`` (oldest paper first) cut into shards of about SHARD_PAPERS: a shard ends at a
+    page whose path hashes to 0 modulo a third of that, once it holds two thirds of it, and at
+    twice that in any case.
+
+    Where a shard ends depends on its own pages, not on a count from the archive's start: papers
+    added at the end change only the last shard, and a paper added or removed in the middle
+    changes its shard and rarely the next, where hash-numbered shards would put each of a
+    day's papers in another shard."""
+    least, spread, most = max(1, SHARD_PAPERS * 2 // 3), max(1, SHARD_PAPERS // 3), \
+        2 * SHARD_PAPERS
+    shards: list[list[str]] = [[]]
+    for rel in pages:
+        shards[-1].append(rel)
+        size = len(shards[-1])
+        if size >= most or (size >= least and zlib.crc32(rel.encode()) % spread == 0):
+            shards.append([])
+    return [shard for shard in shards if shard]
 
 
-def plan_shards(config: SiteConfig, files: dict[str, str]) -> list[Shard]:
-    """The shards that index the paper pages among ``files`` (output path -> hash): those of
-    the shard count that hold any page."""
-    pages = dict(sorted((rel, digest) for rel, digest in files.items()
-                        if fnmatchcase(rel, INDEXED_PAGES)))
-    count = shard_count(len(pages))
-    parts: list[dict[str, str]] = [{} for _ in range(count)]
-    for rel, digest in pages.items():
-        parts[zlib.crc32(rel.encode()) % count][rel] = digest
-    made_by = [_pagefind_version(), index_language(config), count]
-    numbered = [(number, part) for number, part in enumerate(parts) if part]
-    return [Shard(number, part, engine=not i,
-                  source=digest_text(json.dumps([*made_by, not i, sorted(part.items())])))
-            for i, (number, part) in enumerate(numbered)]
+def plan_shards(config: SiteConfig, files: dict[str, str], pages: list[str]) -> list[Shard]:
+    """The shards that index the paper pages ``pages`` (newest first, as the archive lists
+    them), whose hashes are in ``files`` (output path -> hash)."""
+    made_by = [_pagefind_version(), index_language(config)]
+    shards, names = [], set()
+    for i, part in enumerate(split_shards([rel for rel in reversed(pages) if rel in files])):
+        name = digest_text(part[0])[:10]  # the first paper's: stable as the archive grows
+        name = name if name not in names else f"{name}-{i}"
+        names.add(name)
+        digests = {rel: files[rel] for rel in part}
+        shards.append(Shard(name, digests, engine=not i, source=digest_text(json.dumps(
+            [*made_by, not i, sorted(digests.items())]))))
+    return shards
 
 
-def write_search_index(config: SiteConfig, staging) -> None:
-    """Write the index of the pages in ``staging`` into it (if search is on): the live site's
-    files of every shard whose pages are unchanged, and a new index of each other shard."""
+def write_search_index(config: SiteConfig, staging, pages: list[str]) -> None:
+    """Write the index of the paper pages ``pages`` (newest first) in ``staging`` into it (if
+    search is on): the live site's files of every shard whose pages are unchanged, and a new
+    index of each other shard."""
     if not config.search:
         return
-    shards = plan_shards(config, staging.files)
-    live = staging.live
-    built = _live_sources(staging.output, live)
-    todo = [shard for shard in shards if built.get(str(shard.number)) != shard.source]
-    reused = {shard.number for shard in shards} - {shard.number for shard in todo}
-    if reused:
-        for rel, digest in live.files.items():
-            if shard_of_file(rel) in reused:
-                staging.keep(rel, digest)
-    if todo:
-        _index_shards(config, staging, todo)
+    shards = plan_shards(config, staging.files, pages)
+    built = _live_sources(staging.output, staging.live)
+    todo = [shard for shard in shards if built.get(shard.name) != shard.source]
+    binary = pagefind_binary(config) if todo else None
+    work = search_work_dir(staging.output)
+    shutil.rmtree(work, ignore_errors=True)  # what a killed build left; ours by name
+    try:
+        with ThreadPoolExecutor(max_workers=worker_count()) as pool:
+            made = [pool.submit(index_shard, config, binary, staging.dir, shard,
+                                work / shard.name) for shard in todo]
+            # While Pagefind runs, the shards it need not index are carried over.
+            _keep_shards(staging, {shard.name for shard in shards} - {s.name for s in todo})
+            for shard, files in zip(todo, made):
+                for rel, data in files.result():
+                    staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     listing = {"bundles": [shard.folder for shard in shards], "language": index_language(config),
-               "sources": {str(shard.number): shard.source for shard in shards}}
+               "sources": {shard.name: shard.source for shard in shards}}
     staging.write(f"{BUNDLE_DIR}/{SHARDS_FILE}",
                   (json.dumps(listing, indent=1, sort_keys=True) + "\n").encode())
 
@@ -142,20 +164,12 @@ def search_work_dir(output: Path) -> Path:
     return beside(output, "search")
 
 
-def _index_shards(config: SiteConfig, staging, shards: list[Shard]) -> None:
-    """Index ``shards`` again, two at a time, into ``staging``."""
-    binary = pagefind_binary(config)
-    work = search_work_dir(staging.output)
-    shutil.rmtree(work, ignore_errors=True)  # what a killed build left; ours by name
-    try:
-        with ThreadPoolExecutor(max_workers=worker_count()) as pool:
-            made = pool.map(lambda shard: index_shard(config, binary, staging.dir, shard,
-                                                      work / str(shard.number)), shards)
-            for shard, files in zip(shards, made):
-                for rel, data in files:
-                    staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+def _keep_shards(staging, names: set[str]) -> None:
+    """Keep the live site's files of the shards named ``names``."""
+    if names and staging.live is not None:
+        for rel, digest in staging.live.files.items():
+            if shard_of_file(rel) in names:
+                staging.keep(rel, digest)
 
 
 def index_shard(config: SiteConfig, binary: Path, site_dir: Path, shard: Shard, work: Path) \
@@ -183,18 +197,18 @@ def index_shard(config: SiteConfig, binary: Path, site_dir: Path, shard: Shard, 
 
 
 def _live_sources(output: Path, live) -> dict[str, str]:
-    """What each shard of the live site's index was made from, by shard number; a shard with
-    a file that someone removed is left out (it is made again)."""
+    """What each shard of the live site's index was made from, by shard name; a shard with a
+    file that someone removed is left out (it is made again)."""
     rel = f"{BUNDLE_DIR}/{SHARDS_FILE}"
     if live is None or rel not in live.files or rel in live.missing:
         return {}
     try:
         sources = json.loads((output / rel).read_text(encoding="utf-8"))["sources"]
-        built = {str(number): str(source) for number, source in sources.items()}
+        built = {str(name): str(source) for name, source in sources.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
     for gone in live.missing:
-        built.pop(str(shard_of_file(gone)), None)
+        built.pop(shard_of_file(gone), None)
     return built
 
 

@@ -14,7 +14,7 @@ from digestgen import search
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import SiteError
-from digestgen.search import shard_count
+from digestgen.search import split_shards
 
 PAPER = """\
     id: "2403.14715"
@@ -69,21 +69,47 @@ def test_the_index_covers_each_paper_once_and_the_manifest_lists_it(site):
     build(site)
     files = bundle(site.output)
     # A small site's index is one shard, which carries Pagefind's script.
-    assert json.loads(files["shards.json"])["bundles"] == ["0/"]
-    entry = json.loads(files["0/pagefind-entry.json"])
+    [only] = json.loads(files["shards.json"])["bundles"]
+    entry = json.loads(files[f"{only}pagefind-entry.json"])
     # One index, segmented as Chinese, of the default language's paper pages: two, not four.
     assert list(entry["languages"]) == ["zh"]
     assert entry["languages"]["zh"]["page_count"] == 2
-    assert "0/pagefind.js" in files
+    assert f"{only}pagefind.js" in files
     manifest = json.loads((site.output / ".digestgen-manifest.json").read_text())["files"]
     assert {f"pagefind/{rel}" for rel in files} <= set(manifest)
     html = site.page("en/papers/2403.14715/index.html")
     assert "<search class=\"search\" hidden>" in html and 'data-bundle="/digest/pagefind/"' in html
 
 
-def test_shards_hold_at_most_the_shard_size_and_split_in_powers_of_two():
-    assert [shard_count(n) for n in (0, 1, 1000, 1001, 2000, 2001, 20000, 100000)] == \
-        [1, 1, 1, 2, 2, 4, 32, 128]
+def pages(count: int, start: int = 0) -> list[str]:
+    return [f"papers/{n:05}/index.html" for n in range(start, start + count)]
+
+
+def test_shards_are_runs_of_the_archive_of_about_the_shard_size(monkeypatch):
+    monkeypatch.setattr(search, "SHARD_PAPERS", 30)
+    shards = split_shards(pages(3000))
+    assert sum(shards, []) == pages(3000)  # in order, each page once
+    assert all(20 <= len(shard) <= 60 for shard in shards[:-1])
+    assert 80 <= len(shards) <= 120
+
+
+def test_papers_added_at_the_end_change_only_the_last_shard(monkeypatch):
+    monkeypatch.setattr(search, "SHARD_PAPERS", 30)
+    before = split_shards(pages(3000))
+    after = split_shards(pages(3030))  # a day's papers
+    assert after[:len(before) - 1] == before[:-1]
+
+
+def test_a_paper_added_or_removed_in_the_middle_changes_its_shard_and_few_others(monkeypatch):
+    monkeypatch.setattr(search, "SHARD_PAPERS", 30)
+    archive = pages(3000)
+    before = split_shards(archive)
+    for at in range(100, 3000, 290):
+        for changed in (archive[:at] + ["papers/new/index.html"] + archive[at:],
+                        archive[:at] + archive[at + 1:]):
+            after = split_shards(changed)
+            # Shards cut by position from the start would all change from there on (~70).
+            assert len([s for s in after if s not in before]) <= 3, at
 
 
 def test_a_large_index_is_split_into_shards_that_cover_each_paper_once(site, monkeypatch):
@@ -92,7 +118,7 @@ def test_a_large_index_is_split_into_shards_that_cover_each_paper_once(site, mon
     build(site)
     files = bundle(site.output)
     bundles = json.loads(files["shards.json"])["bundles"]
-    assert len(bundles) > 1 and all(b in {f"{n}/" for n in range(4)} for b in bundles)
+    assert len(bundles) > 1
     counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["zh"]["page_count"]
               for b in bundles]
     assert sum(counts) == 8
@@ -127,12 +153,38 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     assert bundle(tmp_path / "cold") == after
 
 
+def test_a_days_new_papers_index_again_only_the_last_shard_and_new_ones(site, monkeypatch,
+                                                                        tmp_path):
+    monkeypatch.setattr(search, "SHARD_PAPERS", 6)
+    write_papers(site, 20)
+    build(site)
+    before = json.loads(bundle(site.output)["shards.json"])["bundles"]
+    indexed = []
+    index_shard = search.index_shard
+
+    def noting_shard(config, binary, folder, shard, work):
+        indexed.append(sorted(shard.pages))
+        return index_shard(config, binary, folder, shard, work)
+
+    monkeypatch.setattr(search, "index_shard", noting_shard)
+    for n in range(21, 27):
+        site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-03-21\n")
+    build(site)
+    after = json.loads(bundle(site.output)["shards.json"])["bundles"]
+    assert len(before) > 2 and after[:len(before) - 1] == before[:-1]
+    assert len(indexed) == len(after) - len(before) + 1
+    assert {f"papers/p{n}/index.html" for n in range(21, 27)} <= set(sum(indexed, []))
+    build(site, "--output", str(tmp_path / "cold"))
+    assert bundle(tmp_path / "cold") == bundle(site.output)
+
+
 def test_a_shard_with_a_removed_file_is_made_again(site):
     site.paper("2403.14715.yaml", PAPER)
     build(site)
-    (site.output / "pagefind/0/pagefind.js").unlink()
+    [only] = json.loads(bundle(site.output)["shards.json"])["bundles"]
+    (site.output / "pagefind" / only / "pagefind.js").unlink()
     build(site)
-    assert (site.output / "pagefind/0/pagefind.js").is_file()
+    assert (site.output / "pagefind" / only / "pagefind.js").is_file()
 
 
 def test_a_site_without_papers_has_an_empty_index(site):
