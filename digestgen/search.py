@@ -41,9 +41,11 @@ BUNDLE_DIR = "pagefind"
 INDEXED_PAGES = "papers/*/index.html"
 #: Languages whose words are not separated by spaces; Pagefind's extended build segments them.
 SEGMENTED = ("zh", "ja")
-#: About how many papers a shard holds: indexing one again takes about 0.35 s + 3 ms a paper,
-#: and each shard costs the reader's first search about 5 ms more (see split_shards).
+#: About how many papers a shard holds (see split_shards): indexing one again takes about
+#: 0.35 s + 3 ms a paper, and each shard adds 5 to 15 ms to the reader's first search ...
 SHARD_PAPERS = 200
+#: ... as long as there are no more than about this many shards; past it, shards twice as large.
+MAX_SHARDS = 128
 #: The file in the bundle that lists the shards to merge and what each was made from.
 SHARDS_FILE = "shards.json"
 #: What a merged shard needs of a Pagefind bundle (the first shard's script and wasm do the rest).
@@ -96,16 +98,16 @@ def pagefind_binary(config: SiteConfig) -> Path:
 
 
 def split_shards(pages: list[str]) -> list[list[str]]:
-    """``pages`` (oldest paper first) cut into shards of about SHARD_PAPERS: a shard ends at a
-    page whose path hashes to 0 modulo a third of that, once it holds two thirds of it, and at
-    twice that in any case.
+    """``pages`` (oldest paper first) cut into shards of about :func:`shard_size` papers: a
+    shard ends at a page whose path hashes to 0 modulo a third of that, once it holds two
+    thirds of it, and at twice that in any case.
 
     Where a shard ends depends on its own pages, not on a count from the archive's start: papers
     added at the end change only the last shard, and a paper added or removed in the middle
     changes its shard and rarely the next, where hash-numbered shards would put each of a
     day's papers in another shard."""
-    least, spread, most = max(1, SHARD_PAPERS * 2 // 3), max(1, SHARD_PAPERS // 3), \
-        2 * SHARD_PAPERS
+    target = shard_size(len(pages))
+    least, spread, most = max(1, target * 2 // 3), max(1, target // 3), 2 * target
     shards: list[list[str]] = [[]]
     for rel in pages:
         shards[-1].append(rel)
@@ -113,6 +115,16 @@ def split_shards(pages: list[str]) -> list[list[str]]:
         if size >= most or (size >= least and zlib.crc32(rel.encode()) % spread == 0):
             shards.append([])
     return [shard for shard in shards if shard]
+
+
+def shard_size(papers: int) -> int:
+    """About how many papers a shard of an index of ``papers`` holds: SHARD_PAPERS, doubled
+    until there are at most MAX_SHARDS of them (so an archive is cut anew, and indexed again
+    whole, only when it grows past 25,600 papers, 51,200, ...)."""
+    size = SHARD_PAPERS
+    while papers > MAX_SHARDS * size:
+        size *= 2
+    return size
 
 
 def plan_shards(config: SiteConfig, files: dict[str, str], pages: list[str]) -> list[Shard]:

@@ -14,7 +14,7 @@ from digestgen import search
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import SiteError
-from digestgen.search import split_shards
+from digestgen.search import shard_size, split_shards
 
 PAPER = """\
     id: "2403.14715"
@@ -91,6 +91,14 @@ def test_shards_are_runs_of_the_archive_of_about_the_shard_size(monkeypatch):
     assert sum(shards, []) == pages(3000)  # in order, each page once
     assert all(20 <= len(shard) <= 60 for shard in shards[:-1])
     assert 80 <= len(shards) <= 120
+
+
+def test_a_large_archive_has_larger_shards_not_more_of_them(monkeypatch):
+    assert [shard_size(n) for n in (0, 200, 25_600, 25_601, 51_200, 51_201, 100_000)] == \
+        [200, 200, 200, 400, 400, 800, 800]
+    monkeypatch.setattr(search, "SHARD_PAPERS", 30)
+    monkeypatch.setattr(search, "MAX_SHARDS", 16)
+    assert 8 <= len(split_shards(pages(3000))) <= 20  # of about 240 papers
 
 
 def test_papers_added_at_the_end_change_only_the_last_shard(monkeypatch):
