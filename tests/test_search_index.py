@@ -49,6 +49,19 @@ def write_papers(site, count: int) -> None:
         site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-03-{n:02}\n")
 
 
+def shards_indexed(monkeypatch) -> list[list[str]]:
+    """The pages of each shard that builds from now on run Pagefind over, filled as they run."""
+    indexed: list[list[str]] = []
+    index_shard = search.index_shard
+
+    def noting_shard(config, binary, folder, shard, work):
+        indexed.append(sorted(shard.pages))
+        return index_shard(config, binary, folder, shard, work)
+
+    monkeypatch.setattr(search, "index_shard", noting_shard)
+    return indexed
+
+
 def test_search_is_on_unless_the_config_turns_it_off(site):
     assert load_config(site.config_path).search is True
     site.write("digestgen.yaml", site.config_path.read_text() + "search: false\n")
@@ -142,14 +155,7 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     write_papers(site, 8)
     build(site)
     before = bundle(site.output)
-    indexed = []
-    index_shard = search.index_shard
-
-    def noting_shard(config, binary, folder, shard, work):
-        indexed.append(sorted(shard.pages))
-        return index_shard(config, binary, folder, shard, work)
-
-    monkeypatch.setattr(search, "index_shard", noting_shard)
+    indexed = shards_indexed(monkeypatch)
     site.paper("p3.yaml", "id: p3\ntitle: Paper three, renamed\ndate: 2024-03-23\n")
     build(site)
     assert len(indexed) == 1 and "papers/p3/index.html" in indexed[0]
@@ -167,14 +173,7 @@ def test_a_days_new_papers_index_again_only_the_last_shard_and_new_ones(site, mo
     write_papers(site, 20)
     build(site)
     before = json.loads(bundle(site.output)["shards.json"])["bundles"]
-    indexed = []
-    index_shard = search.index_shard
-
-    def noting_shard(config, binary, folder, shard, work):
-        indexed.append(sorted(shard.pages))
-        return index_shard(config, binary, folder, shard, work)
-
-    monkeypatch.setattr(search, "index_shard", noting_shard)
+    indexed = shards_indexed(monkeypatch)
     for n in range(21, 27):
         site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-03-21\n")
     build(site)
