@@ -38,6 +38,7 @@ from .parallel import Forked, fork_map, split, worker_count
 if TYPE_CHECKING:
     from .model import Site
     from .pagekeys import PageKeys, RowDigests
+    from .search import SearchIndex
 
 #: Below this much work (about a page of a paper per unit), one process renders everything.
 PARALLEL_MIN_WEIGHT = 400
@@ -219,7 +220,7 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
 def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) -> list:
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
-    from .search import write_search_index
+    from .search import SearchIndex
 
     live, renderer, jobs = staging.live, plan.renderer, plan.jobs
     valid = live is not None and plan.last.manifest == manifest_identity(staging.output) \
@@ -233,12 +234,14 @@ def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) 
             or job.path not in live_files or job.path in missing]
     renderer.keep_rows({lang: ShardedStore(config.cache_dir, f"rows-{plan.rows_namespace}-{lang}")
                         for lang in config.languages}, plan.page_keys.paper)
+    search = SearchIndex(config, staging, indexed_pages(config, jobs)) if config.search else None
     try:
         for folder in (*renderer.theme.static_dirs, config.static_dir):
             if folder.is_dir():
                 staging.copy_tree(folder)
         with gc_running():  # pages make garbage; the workers forked to render inherit this
-            markdown_done = render_into(renderer, todo, staging, plan.page_keys.rows)
+            markdown_done = _render_and_index(renderer, todo, staging, plan.page_keys.rows,
+                                              search)
         clock.lap(f"render {len(todo)} pages")
         rendered = {job.path for job in todo}
         for job in jobs:
@@ -246,18 +249,47 @@ def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) 
                 staging.keep(job.path, live_files[job.path])
         staging.settle_pages()
         clock.lap("keep unchanged pages")
-        write_search_index(config, staging, [job.path for job in jobs if job.kind == "paper"
-                                             and job.lang == config.default_language])
-        clock.lap("search index")
+        if search is not None:
+            search.finish()
+            clock.lap("search index")
         staging.commit()
     except BaseException:
         staging.discard()
         raise
+    finally:
+        if search is not None:
+            search.close()
     _keep_markdown(plan.markdown_cache, renderer.markdown.known, *markdown_done,
                    full=len(todo) == len(jobs))
     prune_namespaces(config.cache_dir, {"records": plan.namespace, "markdown": plan.namespace,
                                         "rows": plan.rows_namespace})
     return todo
+
+
+def indexed_pages(config: SiteConfig, jobs: list) -> list[str]:
+    """The pages the search index reads: the default language's paper pages."""
+    return [job.path for job in jobs if job.kind == "paper" and job.lang == config.default_language]
+
+
+def _render_and_index(renderer, todo: list, staging: Staging, rows: RowDigests,
+                      search: SearchIndex | None) -> tuple[dict[bytes, str], set[bytes]]:
+    """Render ``todo`` into ``staging`` and start indexing it. When this process renders
+    everything (a small change), the pages that the index reads are rendered first and indexed
+    while the others render; a large change is rendered in workers first (they are forked,
+    which Pagefind's threads would forbid)."""
+    if search is None:
+        return render_into(renderer, todo, staging, rows)
+    if len(shares(todo)) > 1:
+        done = render_into(renderer, todo, staging, rows)
+        search.start()
+        return done
+    indexed = set(search.pages)
+    learned, recalled = render_into(renderer, [job for job in todo if job.path in indexed],
+                                    staging, rows)
+    search.start()
+    more, used = render_into(renderer, [job for job in todo if job.path not in indexed],
+                             staging, rows)
+    return {**learned, **more}, recalled | used
 
 
 class Clock:

@@ -13,19 +13,22 @@ the edited paper, and a day's new papers only the last shard or two. Each shard 
 bundle in ``pagefind/<name>/``, named after its first paper; ``pagefind/shards.json`` lists them.
 The script loads Pagefind from the first (only that one keeps Pagefind's script and wasm) and
 merges the others in (``mergeIndex``). The list also records what each shard was made from, so
-the next build can tell which it may keep. The index goes through the staging folder like every
-other file, so the manifest lists it. Pagefind works in a folder beside the output
+the next build can tell which it may keep. After a small change Pagefind starts as soon as the
+pages it reads are rendered, and runs while the rest of the build renders and writes (see
+:class:`SearchIndex`). The index goes through the staging folder like every other file, so the
+manifest lists it. Pagefind works in a folder beside the output
 (``.site.search``), not in the system's temporary folder, so that what a killed build leaves
 there is found and removed by the next build.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import select
 import shutil
 import subprocess
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -37,6 +40,8 @@ from .manifest import beside
 from .parallel import worker_count
 
 BUNDLE_DIR = "pagefind"
+#: The package that ships the extended Pagefind binary.
+PAGEFIND_PACKAGE = "pagefind_bin_extended"
 #: The pages that are indexed: one per paper, in the default language (at the output root).
 INDEXED_PAGES = "papers/*/index.html"
 #: Languages whose words are not separated by spaces; Pagefind's extended build segments them.
@@ -142,33 +147,75 @@ def plan_shards(config: SiteConfig, files: dict[str, str], pages: list[str]) -> 
     return shards
 
 
-def write_search_index(config: SiteConfig, staging, pages: list[str]) -> None:
-    """Write the index of the paper pages ``pages`` (newest first) in ``staging`` into it (if
-    search is on): the live site's files of every shard whose pages are unchanged, and a new
-    index of each other shard."""
-    if not config.search:
-        return
-    shards = plan_shards(config, staging.files, pages)
-    built = _live_sources(staging.output, staging.live)
-    todo = [shard for shard in shards if built.get(shard.name) != shard.source]
-    binary = pagefind_binary(config) if todo else None
-    work = search_work_dir(staging.output)
-    shutil.rmtree(work, ignore_errors=True)  # what a killed build left; ours by name
-    try:
-        with ThreadPoolExecutor(max_workers=worker_count()) as pool:
-            made = [pool.submit(index_shard, config, binary, staging.dir, shard,
-                                work / shard.name) for shard in todo]
-            # While Pagefind runs, the shards it need not index are carried over.
-            _keep_shards(staging, {shard.name for shard in shards} - {s.name for s in todo})
-            for shard, files in zip(todo, made):
-                for rel, data in files.result():
+class SearchIndex:
+    """The index of one build's paper pages ``pages`` (newest first), made while the build goes
+    on: :meth:`start` plans the shards and starts Pagefind over those that changed, once the
+    pages they index are in ``staging`` (rendered by this build) or in the live site
+    (unchanged); :meth:`finish` writes the index into ``staging`` once the rest of the build is
+    there; :meth:`close` stops what still runs and removes Pagefind's work folder.
+
+    Pagefind runs in processes of its own, as many at a time as there are cores, started and
+    awaited from this thread: the build renders on meanwhile, and a thread of ours would have
+    to take turns with it (Python's lock) for every file it links."""
+
+    def __init__(self, config: SiteConfig, staging, pages: list[str]):
+        self.config, self.staging, self.pages = config, staging, pages
+        self.work = search_work_dir(staging.output)
+        self.shards: list[Shard] = []
+        self._waiting: list[Shard] = []
+        self._running: dict[int, tuple[Shard, subprocess.Popen]] = {}  # by its output's fd
+        self._binary: Path | None = None
+
+    def start(self) -> None:
+        staging = self.staging
+        # A page this build has not written (yet) is the live site's, unchanged.
+        files = dict(staging.live.files) if staging.live is not None else {}
+        files.update(staging.files)
+        self.shards = plan_shards(self.config, files, self.pages)
+        built = _live_sources(staging.output, staging.live)
+        self._waiting = [shard for shard in self.shards if built.get(shard.name) != shard.source]
+        shutil.rmtree(self.work, ignore_errors=True)  # what a killed build left; ours by name
+        if self._waiting:
+            self._binary = pagefind_binary(self.config)
+        self._start_more()
+
+    def _start_more(self) -> None:
+        staging = self.staging
+        while self._waiting and len(self._running) < worker_count():
+            shard = self._waiting.pop(0)
+            pages = {rel: (staging.dir if rel in staging.files else staging.output) / rel
+                     for rel in shard.pages}
+            run = start_pagefind(self.config, self._binary, pages, self.work / shard.name)
+            self._running[run.stdout.fileno()] = (shard, run)
+
+    def finish(self) -> None:
+        staging = self.staging
+        # While Pagefind runs, the shards it need not index are carried over.
+        _keep_shards(staging, {shard.name for shard in self.shards}
+                     - {shard.name for shard, _ in self._running.values()}
+                     - {shard.name for shard in self._waiting})
+        while self._running:
+            ready, _, _ = select.select(list(self._running), [], [])
+            for fd in ready:
+                shard, run = self._running.pop(fd)
+                for rel, data in bundle_files(self.config, run, shard.engine,
+                                              self.work / shard.name):
                     staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    listing = {"bundles": [shard.folder for shard in shards], "language": index_language(config),
-               "sources": {shard.name: shard.source for shard in shards}}
-    staging.write(f"{BUNDLE_DIR}/{SHARDS_FILE}",
-                  (json.dumps(listing, indent=1, sort_keys=True) + "\n").encode())
+            self._start_more()
+        listing = {"bundles": [shard.folder for shard in self.shards],
+                   "language": index_language(self.config),
+                   "sources": {shard.name: shard.source for shard in self.shards}}
+        staging.write(f"{BUNDLE_DIR}/{SHARDS_FILE}",
+                      (json.dumps(listing, indent=1, sort_keys=True) + "\n").encode())
+
+    def close(self) -> None:
+        for _, run in self._running.values():  # only after a failure: stop the rest
+            run.kill()
+            run.wait()
+            run.stdout.close()
+        self._running.clear()
+        self._waiting.clear()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def search_work_dir(output: Path) -> Path:
@@ -184,28 +231,36 @@ def _keep_shards(staging, names: set[str]) -> None:
                 staging.keep(rel, digest)
 
 
-def index_shard(config: SiteConfig, binary: Path, site_dir: Path, shard: Shard, work: Path) \
+def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path],
+                   work: Path) -> subprocess.Popen:
+    """Start Pagefind over ``pages`` (output path -> where the page is now), in the empty or
+    missing folder ``work``; see :func:`bundle_files` for what it wrote."""
+    site = work / "pages"
+    for rel, source in pages.items():  # Pagefind reads the pages through links to them
+        (site / rel).parent.mkdir(parents=True)
+        (site / rel).symlink_to(source)
+    site.mkdir(parents=True, exist_ok=True)
+    command = [str(binary), "--site", str(site), "--glob", INDEXED_PAGES,
+               "--force-language", index_language(config), "--output-path",
+               str(work / "bundle"), "--silent"]
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+
+
+def bundle_files(config: SiteConfig, run: subprocess.Popen, engine: bool, work: Path) \
         -> list[tuple[str, bytes]]:
-    """Run Pagefind over the shard's pages in ``site_dir``, in the empty or missing folder
-    ``work``; the files of the bundle it writes (only its data files unless it is the engine),
-    as (path in the bundle, bytes)."""
-    pages, bundle = work / "pages", work / "bundle"
-    for rel in shard.pages:  # Pagefind reads the shard's pages through links to them
-        (pages / rel).parent.mkdir(parents=True)
-        (pages / rel).symlink_to(site_dir / rel)
-    pages.mkdir(parents=True, exist_ok=True)
-    command = [str(binary), "--site", str(pages), "--glob", INDEXED_PAGES,
-               "--force-language", index_language(config), "--output-path", str(bundle),
-               "--silent"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
+    """Once the Pagefind ``run`` started in ``work`` ends, the files of the bundle it wrote
+    (only its data files unless it is the ``engine``), as (path in the bundle, bytes)."""
+    with run.stdout:
+        said = run.stdout.read().decode("utf-8", "replace").strip().splitlines()
+    if run.wait() != 0:
         raise SiteError([Problem(config.path, None, "building the search index failed: "
-                                 + (detail[-1] if detail else f"exit {done.returncode}"))])
+                                 + (said[-1] if said else f"exit {run.returncode}"))])
+    bundle = work / "bundle"
     files = [(path.relative_to(bundle).as_posix(), path) for path in sorted(bundle.rglob("*"))
              if path.is_file()]
     return [(rel, path.read_bytes()) for rel, path in files
-            if shard.engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]
+            if engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]
 
 
 def _live_sources(output: Path, live) -> dict[str, str]:
@@ -225,9 +280,15 @@ def _live_sources(output: Path, live) -> dict[str, str]:
 
 
 def _pagefind_version() -> str:
-    # Imported here: it takes ~30 ms, which every build would pay, search on or off.
+    """The version of the Pagefind package, from the install record beside it: importing
+    importlib.metadata alone takes ~30 ms, which every build with search on would pay."""
+    spec = importlib.util.find_spec(PAGEFIND_PACKAGE)
+    if spec is not None and spec.origin is not None:
+        prefix = PAGEFIND_PACKAGE + "-"
+        for record in sorted(Path(spec.origin).parent.parent.glob(prefix + "*.dist-info")):
+            return record.name[len(prefix):-len(".dist-info")]
     from importlib import metadata
     try:
-        return metadata.version("pagefind_bin_extended")
+        return metadata.version(PAGEFIND_PACKAGE)
     except metadata.PackageNotFoundError:
         return "unknown"

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from digestgen import search
 from digestgen.cli import main
 from digestgen.config import load_config
-from digestgen.errors import SiteError
+from digestgen.errors import Problem, SiteError
+from digestgen.render import Renderer
 from digestgen.search import shard_size, split_shards
 
 PAPER = """\
@@ -52,13 +53,13 @@ def write_papers(site, count: int) -> None:
 def shards_indexed(monkeypatch) -> list[list[str]]:
     """The pages of each shard that builds from now on run Pagefind over, filled as they run."""
     indexed: list[list[str]] = []
-    index_shard = search.index_shard
+    start_pagefind = search.start_pagefind
 
-    def noting_shard(config, binary, folder, shard, work):
-        indexed.append(sorted(shard.pages))
-        return index_shard(config, binary, folder, shard, work)
+    def noting_shard(config, binary, pages, work):
+        indexed.append(sorted(pages))
+        return start_pagefind(config, binary, pages, work)
 
-    monkeypatch.setattr(search, "index_shard", noting_shard)
+    monkeypatch.setattr(search, "start_pagefind", noting_shard)
     return indexed
 
 
@@ -165,6 +166,57 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     assert len(changed) == 1
     build(site, "--output", str(tmp_path / "cold"))
     assert bundle(tmp_path / "cold") == after
+
+
+def test_after_a_small_change_pagefind_indexes_while_the_other_pages_render(site,
+                                                                            monkeypatch):
+    write_papers(site, 3)
+    build(site)
+    events: list[str] = []
+    start_pagefind, render = search.start_pagefind, Renderer.render
+
+    def noting_start(config, binary, pages, work):
+        events.append("pagefind")
+        return start_pagefind(config, binary, pages, work)
+
+    def noting_render(self, job):
+        events.append(job.path)
+        return render(self, job)
+
+    monkeypatch.setattr(search, "start_pagefind", noting_start)
+    monkeypatch.setattr(Renderer, "render", noting_render)
+    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
+    build(site)
+    # The paper's page in the default language is what the index reads; its other pages (and
+    # its issue's) render while Pagefind runs.
+    assert events[:2] == ["papers/p2/index.html", "pagefind"]
+    assert "en/papers/p2/index.html" in events[2:]
+
+
+def test_a_build_that_fails_while_pagefind_runs_stops_it_and_leaves_the_site_as_it_was(
+        site, monkeypatch):
+    write_papers(site, 3)
+    build(site)
+    before = bundle(site.output)
+    render = Renderer.render
+
+    def failing_render(self, job):
+        if job.kind != "paper":
+            raise SiteError([Problem(site.root / "layouts/issue.html", 1, "broken")])
+        return render(self, job)
+
+    monkeypatch.setattr(Renderer, "render", failing_render)
+    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
+    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    assert result.exit_code == 1 and "issue.html:1: broken" in result.output
+    assert bundle(site.output) == before
+    assert "Paper two, renamed" not in site.page("papers/p2/index.html")
+    assert not (site.output.parent / f".{site.output.name}.search").exists()
+
+
+def test_the_pagefind_version_is_the_installed_packages():
+    from importlib import metadata
+    assert search._pagefind_version() == metadata.version("pagefind_bin_extended")
 
 
 def test_a_days_new_papers_index_again_only_the_last_shard_and_new_ones(site, monkeypatch,
