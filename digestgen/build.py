@@ -275,8 +275,8 @@ def _render_and_index(renderer, todo: list, staging: Staging, rows: RowDigests,
                       search: SearchIndex | None) -> tuple[dict[bytes, str], set[bytes]]:
     """Render ``todo`` into ``staging`` and start indexing it. When this process renders
     everything (a small change), the pages that the index reads are rendered first and indexed
-    while the others render; a large change is rendered in workers first (they are forked,
-    which Pagefind's threads would forbid)."""
+    while the others render; a large change is rendered in forked workers in one pass (two
+    passes would split the languages unevenly between them), then indexed."""
     if search is None:
         return render_into(renderer, todo, staging, rows)
     if len(shares(todo)) > 1:
