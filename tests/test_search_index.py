@@ -214,6 +214,27 @@ def test_a_build_that_fails_while_pagefind_runs_stops_it_and_leaves_the_site_as_
     assert not (site.output.parent / f".{site.output.name}.search").exists()
 
 
+def test_a_pagefind_run_that_fails_is_reported_and_leaves_the_site_as_it_was(
+        site, monkeypatch, tmp_path):
+    write_papers(site, 3)
+    build(site)
+    before = bundle(site.output)
+    failing = tmp_path / "pagefind"
+    failing.write_text("#!/bin/sh\necho 'Indexing 1 page'\necho 'Error: no space left' >&2\n"
+                       "exit 3\n")
+    failing.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_binary", lambda config: failing)
+    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
+    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    assert result.exit_code == 1
+    assert f"{site.config_path}: building the search index failed: Error: no space left" \
+        in result.output
+    assert "Traceback" not in result.output
+    assert bundle(site.output) == before
+    assert "Paper two, renamed" not in site.page("papers/p2/index.html")
+    assert not (site.output.parent / f".{site.output.name}.search").exists()
+
+
 def test_the_pagefind_version_is_the_installed_packages():
     from importlib import metadata
     assert search._pagefind_version() == metadata.version("pagefind_bin_extended")
