@@ -204,8 +204,7 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
     # After an edit of a few papers the last build's keys hold for most pages: only those
     # that show the papers are keyed again (at 100,000 papers this step takes about 1 s
     # instead of 3).
-    page_keys = keys.patched(jobs, structure, (last.structure, last.base, last.keys,
-                                               last.digests), row_of)
+    page_keys = keys.patched(jobs, structure, last, row_of)
     if page_keys is None:
         # Rows new since the last build are made now, when few, so that lists are compared
         # by key.

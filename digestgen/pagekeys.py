@@ -20,6 +20,7 @@ import operator
 import pickle
 from collections.abc import Callable
 
+from .incremental import BuildState
 from .model import Issue, Site, Term
 from .records import Paper
 
@@ -223,19 +224,18 @@ class PageKeys:
         data = pickle.dumps((issues, terms), protocol=5)
         return hashlib.blake2b(data, digest_size=16).hexdigest()
 
-    def patched(self, jobs: list, structure: str, last: tuple[str | None, str | None, dict, dict],
+    def patched(self, jobs: list, structure: str, last: BuildState,
                 row_of: Callable[[str, Paper], str]) -> dict[str, str | None] | None:
         """The keys of ``jobs``, each taken from the last build's where it cannot have changed;
         None when they cannot be trusted: unless the last build had this ``structure`` and
         ``base`` and the same content files, and only paper files changed since.
 
-        ``last`` is that build's (structure, base, keys by page path, digests by file). The
-        keys computed again are those of the pages that show a changed paper (its own pages,
-        its issues', the lists that hold its row) and of the few pages about the whole site."""
-        last_structure, last_base, last_keys, last_digests = last
-        if last_structure != structure or last_base != self.base or not last_keys:
+        ``last`` is what that build left. The keys computed again are those of the pages that
+        show a changed paper (its own pages, its issues', the lists that hold its row) and of
+        the few pages about the whole site."""
+        if last.structure != structure or last.base != self.base or not last.keys:
             return None
-        papers = self.changed_papers(last_digests)
+        papers = self.changed_papers(last.digests)
         if papers is None:
             return None
         site = self.site
@@ -252,7 +252,7 @@ class PageKeys:
         self.rows.fill([paper for paper in papers.values() if id(paper) in shown], self.paper,
                        row_of)
         terms = {id(term) for term in lists}
-        keys = dict(last_keys)
+        keys = dict(last.keys)
         for job in jobs:
             kind, subject = job.kind, job.subject
             if kind == "paper":

@@ -8,6 +8,7 @@ import pytest
 from digestgen.build import listed
 from digestgen.config import load_config
 from digestgen.fastload import load_content_cached
+from digestgen.incremental import BuildState
 from digestgen.model import build_model
 from digestgen.pagekeys import PageKeys
 from digestgen.render import FEED_ISSUES, HOME_ISSUES, Renderer
@@ -55,8 +56,9 @@ class Keyed:
                 for job in self.jobs}
 
     def patched(self, last: Keyed, last_keys: dict) -> dict[str, str | None] | None:
-        return self.keys.patched(self.jobs, self.structure, (
-            last.structure, last.keys.base, last_keys, last.keys.digests), self.row_of)
+        return self.keys.patched(self.jobs, self.structure, BuildState(
+            keys=last_keys, base=last.keys.base, structure=last.structure,
+            digests=last.keys.digests), self.row_of)
 
 
 def edited(site, change) -> tuple[dict, dict | None, dict]:
