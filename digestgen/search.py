@@ -23,6 +23,7 @@ there is found and removed by the next build.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import select
@@ -94,8 +95,7 @@ def index_language(config: SiteConfig) -> str:
 def pagefind_binary(config: SiteConfig) -> Path:
     """The extended Pagefind binary shipped by the ``pagefind[extended]`` package."""
     try:
-        from pagefind_bin_extended import get_executable
-        return get_executable()
+        return importlib.import_module(PAGEFIND_PACKAGE).get_executable()
     except (ImportError, FileNotFoundError):
         raise SiteError([Problem(config.path, None, "search needs the Pagefind binary: "
                                  "pip install 'pagefind[extended]', or set 'search: false'")]) \
