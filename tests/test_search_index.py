@@ -10,6 +10,7 @@ import tempfile
 import pytest
 from click.testing import CliRunner
 
+from digestgen import build as build_module
 from digestgen import search
 from digestgen.cli import main
 from digestgen.config import load_config
@@ -166,6 +167,32 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     assert len(changed) == 1
     build(site, "--output", str(tmp_path / "cold"))
     assert bundle(tmp_path / "cold") == after
+
+
+def test_a_large_change_rendered_by_workers_is_indexed_as_by_one_process(site, monkeypatch,
+                                                                          tmp_path):
+    write_papers(site, 28)
+    for n in range(29, 201):
+        site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-04-{1 + n % 28:02}\n")
+    workers = []
+    shares = build_module.shares
+
+    def noting_shares(jobs):
+        parts = shares(jobs)
+        workers.append(len(parts))
+        return parts
+
+    monkeypatch.setattr(build_module, "shares", noting_shares)
+    monkeypatch.setenv("DIGESTGEN_JOBS", "2")
+    build(site)
+    assert set(workers) == {2}  # a cold build of 200 papers renders in two processes
+    monkeypatch.setenv("DIGESTGEN_JOBS", "1")
+    build(site, "--output", str(tmp_path / "one"))
+    files = bundle(site.output)
+    counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["zh"]["page_count"]
+              for b in json.loads(files["shards.json"])["bundles"]]
+    assert sum(counts) == 200
+    assert files == bundle(tmp_path / "one")
 
 
 def test_after_a_small_change_pagefind_indexes_while_the_other_pages_render(site,
