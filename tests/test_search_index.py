@@ -10,7 +10,6 @@ import tempfile
 import pytest
 from click.testing import CliRunner
 
-from digestgen import build as build_module
 from digestgen import search
 from digestgen.cli import main
 from digestgen.config import load_config
@@ -169,25 +168,34 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     assert bundle(tmp_path / "cold") == after
 
 
-def test_a_large_change_rendered_by_workers_is_indexed_as_by_one_process(site, monkeypatch,
-                                                                          tmp_path):
+#: Builds a site in a process of its own, printing how many shares each render splits into: in
+#: the test process the browser tests' threads keep a build from forking.
+BUILD_NOTING_SHARES = """
+import sys
+from digestgen import build
+from digestgen.cli import main
+shares = build.shares
+def noting_shares(jobs):
+    parts = shares(jobs)
+    print("shares:", len(parts), file=sys.stderr)
+    return parts
+build.shares = noting_shares
+main(["build", "-q", "--config", *sys.argv[1:]])
+"""
+
+
+def test_a_large_change_rendered_by_workers_is_indexed_as_by_one_process(site, tmp_path):
     write_papers(site, 28)
     for n in range(29, 201):
         site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-04-{1 + n % 28:02}\n")
-    workers = []
-    shares = build_module.shares
-
-    def noting_shares(jobs):
-        parts = shares(jobs)
-        workers.append(len(parts))
-        return parts
-
-    monkeypatch.setattr(build_module, "shares", noting_shares)
-    monkeypatch.setenv("DIGESTGEN_JOBS", "2")
-    build(site)
-    assert set(workers) == {2}  # a cold build of 200 papers renders in two processes
-    monkeypatch.setenv("DIGESTGEN_JOBS", "1")
-    build(site, "--output", str(tmp_path / "one"))
+    for jobs, output in (("2", site.output), ("1", tmp_path / "one")):
+        done = subprocess.run([sys.executable, "-c", BUILD_NOTING_SHARES, str(site.config_path),
+                               "--output", str(output)], capture_output=True, text=True,
+                              env={**os.environ, "DIGESTGEN_JOBS": jobs})
+        assert done.returncode == 0, done.stderr
+        said = done.stderr.split()
+        assert said[::2] and set(said[::2]) == {"shares:"}
+        assert set(said[1::2]) == {jobs}  # a cold build of 200 papers renders in JOBS shares
     files = bundle(site.output)
     counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["zh"]["page_count"]
               for b in json.loads(files["shards.json"])["bundles"]]
