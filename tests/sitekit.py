@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -40,3 +43,32 @@ class SiteFolder:
 
     def page(self, rel: str) -> str:
         return (self.output / rel).read_text(encoding="utf-8")
+
+
+#: `digestgen build` that also prints, for each render, how many processes it was split into.
+_BUILD_NOTING_SHARES = """
+import sys
+from digestgen import build
+from digestgen.cli import main
+shares = build.shares
+def noting_shares(jobs):
+    parts = shares(jobs)
+    print("render shares:", len(parts), file=sys.stderr)
+    return parts
+build.shares = noting_shares
+main(["build", "--config", *sys.argv[1:]])
+"""
+
+
+def build_in_own_process(site: SiteFolder, *args: str, jobs: int) \
+        -> tuple[subprocess.CompletedProcess, set[int]]:
+    """Build ``site`` (with the options ``args``) in a process of its own that renders in up to
+    ``jobs`` processes; what it printed, and how many processes its renders took. A test that
+    needs forked workers builds this way: once the browser tests have run, their threads keep
+    the test process from forking (a fork would copy only the calling thread)."""
+    done = subprocess.run([sys.executable, "-c", _BUILD_NOTING_SHARES, str(site.config_path),
+                           *args], capture_output=True, text=True,
+                          env={**os.environ, "DIGESTGEN_JOBS": str(jobs)})
+    shares = {int(line.split(":")[1]) for line in done.stderr.splitlines()
+              if line.startswith("render shares:")}
+    return done, shares

@@ -24,7 +24,7 @@ from digestgen.load import load_content
 from digestgen.manifest import MANIFEST
 from digestgen.render import Renderer
 
-from sitekit import SiteFolder
+from sitekit import SiteFolder, build_in_own_process
 
 CONFIG = "title: Test Digest\nbase_url: https://alice.github.io/digest/\nsearch: false\n"
 OLD = 946684800  # 2000-01-01: files the rebuild does not write keep this mtime
@@ -386,7 +386,9 @@ def test_page_keys_that_cannot_be_saved_are_not_trusted_later(site, tmp_path, mo
 def test_a_parallel_build_equals_a_build_in_one_process(site, tmp_path, monkeypatch):
     for n in range(100, 260):
         site.paper(f"2403.{10000 + n}.yaml", paper(n, 1 + n % 28, "[alpha]"))
-    run_build(site)  # 2 workers where the machine has 2 cores or more
+    done, shares = build_in_own_process(site, jobs=2)
+    assert done.returncode == 0, done.stderr
+    assert shares == {2}
     monkeypatch.setenv("DIGESTGEN_JOBS", "1")
     config = configure(load_config(site.config_path), output=tmp_path / "one")
     build(config)
@@ -396,14 +398,14 @@ def test_a_parallel_build_equals_a_build_in_one_process(site, tmp_path, monkeypa
     rebuild_and_check(site, tmp_path)
 
 
-def test_a_template_error_in_a_worker_is_reported_at_its_line(site, monkeypatch):
+def test_a_template_error_in_a_worker_is_reported_at_its_line(site):
     for n in range(100, 260):
         site.paper(f"2403.{10000 + n}.yaml", paper(n, 1 + n % 28))
-    monkeypatch.setenv("DIGESTGEN_JOBS", "2")
     bad = site.write("layouts/paper.html", "<p>\n{{ paper.no_such_field }}\n</p>\n")
-    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
-    assert result.exit_code == 1
-    assert f"{bad}:2: template error:" in result.output and "Traceback" not in result.output
+    done, shares = build_in_own_process(site, jobs=2)
+    assert shares == {2}
+    assert done.returncode == 1
+    assert f"{bad}:2: template error:" in done.stderr and "Traceback" not in done.stderr
 
 
 # --- the cached loader reads what the plain loader reads ------------------------------------

@@ -17,6 +17,8 @@ from digestgen.errors import Problem, SiteError
 from digestgen.render import Renderer
 from digestgen.search import shard_size, split_shards
 
+from sitekit import build_in_own_process
+
 PAPER = """\
     id: "2403.14715"
     title:
@@ -168,34 +170,14 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     assert bundle(tmp_path / "cold") == after
 
 
-#: Builds a site in a process of its own, printing how many shares each render splits into: in
-#: the test process the browser tests' threads keep a build from forking.
-BUILD_NOTING_SHARES = """
-import sys
-from digestgen import build
-from digestgen.cli import main
-shares = build.shares
-def noting_shares(jobs):
-    parts = shares(jobs)
-    print("shares:", len(parts), file=sys.stderr)
-    return parts
-build.shares = noting_shares
-main(["build", "-q", "--config", *sys.argv[1:]])
-"""
-
-
 def test_a_large_change_rendered_by_workers_is_indexed_as_by_one_process(site, tmp_path):
     write_papers(site, 28)
     for n in range(29, 201):
         site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-04-{1 + n % 28:02}\n")
-    for jobs, output in (("2", site.output), ("1", tmp_path / "one")):
-        done = subprocess.run([sys.executable, "-c", BUILD_NOTING_SHARES, str(site.config_path),
-                               "--output", str(output)], capture_output=True, text=True,
-                              env={**os.environ, "DIGESTGEN_JOBS": jobs})
+    for jobs, output in ((2, site.output), (1, tmp_path / "one")):
+        done, shares = build_in_own_process(site, "--output", str(output), jobs=jobs)
         assert done.returncode == 0, done.stderr
-        said = done.stderr.split()
-        assert said[::2] and set(said[::2]) == {"shares:"}
-        assert set(said[1::2]) == {jobs}  # a cold build of 200 papers renders in JOBS shares
+        assert shares == {jobs}  # a cold build of 200 papers renders in as many processes
     files = bundle(site.output)
     counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["zh"]["page_count"]
               for b in json.loads(files["shards.json"])["bundles"]]
