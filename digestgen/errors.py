@@ -45,6 +45,11 @@ def fail(path: Path, line: int | None, message: str) -> SiteError:
     return SiteError([Problem(path, line, message)])
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 paper``, ``2 papers``: a count and its noun, agreeing in number."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it lies below it, else as given."""
     try:

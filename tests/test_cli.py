@@ -57,7 +57,7 @@ def test_the_program_says_what_it_built_and_exits_0(site):
     site.paper("2401.00001.yaml", PAPER)
     done = digestgen("build", cwd=site.root)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Built 1 papers in 1 issues: ")
+    assert done.stdout.startswith("Built 1 paper in 1 issue: ")
     assert "<h1" in site.page("papers/2401.00001/index.html")
 
 
@@ -73,7 +73,7 @@ def test_a_build_with_nothing_to_do_says_what_the_site_holds_without_reading_it(
     monkeypatch.setattr("digestgen.fastload.load_content_cached", unread)
     again = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
     assert again.exit_code == 0, again.output
-    assert again.output.startswith("Built 1 papers in 1 issues: ")
+    assert again.output.startswith("Built 1 paper in 1 issue: ")
 
 
 def test_the_program_reports_a_problem_and_exits_1(site):

@@ -8,7 +8,7 @@ import click
 
 from ..build import build as build_site
 from ..build import configure
-from ..errors import display_path
+from ..errors import counted, display_path
 from .common import config_option, reports_problems, site_config
 
 
@@ -26,6 +26,6 @@ def build(config_path: Path | None, drafts: bool, base_url: str | None, output: 
     config = configure(site_config(config_path), output=output, base_url=base_url)
     result = build_site(config, drafts=drafts)
     if not quiet:
-        click.echo(f"Built {result.papers} papers in {result.issues} issues: "
-                   f"{result.files} files in {display_path(result.output)} "
+        click.echo(f"Built {counted(result.papers, 'paper')} in "
+                   f"{counted(result.issues, 'issue')}: {counted(result.files, 'file')} in {display_path(result.output)} "
                    f"({result.seconds:.2f} s)")

@@ -17,6 +17,7 @@ import click
 
 from ..config import SiteConfig
 from ..errors import Problem, SiteError, display_path
+from ..errors import counted as _count
 from ..formats import DIGEST, Document, read_document
 from ..formats.markdown import is_chinese
 from ..periods import issue_key, parse_issue_id
@@ -240,6 +241,3 @@ def _report(run: _Run, plans: list[FilePlan], changed: list[FilePlan], dry_run: 
                f"{verb} {_count(len(changed), 'file')} ({sum(p.is_new for p in changed)} new); "
                f"{_count(kept, 'difference')} kept as {'it was' if kept == 1 else 'they were'}.")
 
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
