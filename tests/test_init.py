@@ -51,7 +51,7 @@ def test_init_writes_a_site_that_loads(tmp_path, monkeypatch):
     assert "cd mydigest\n  digestgen build" in result.output
 
     config = load_config(site / "digestgen.yaml")
-    assert config.title == "Paper Digest"
+    assert config.title_in("en") == "Paper Digest"
     assert config.base_url == "https://USER.github.io/REPO/"
     assert config.languages == ("zh", "en")
     assert config.output_dir == site / "site"
