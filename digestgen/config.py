@@ -20,6 +20,8 @@ CONFIG_NAME = "digestgen.yaml"
 #: The folder beside it where builds keep what they may reuse.
 CACHE_NAME = ".digestgen-cache"
 DEFAULT_ARXIV_API = "https://export.arxiv.org/api/query"
+#: The ``base_url`` that ``digestgen init`` writes, for the user to replace.
+PLACEHOLDER_BASE_URL = "https://USER.github.io/REPO/"
 
 
 #: A site text (SPEC 1.2): one string per language, as ``(code, string)`` pairs in file order;
@@ -94,6 +96,12 @@ class SiteConfig:
             if code in values:
                 return values[code]
         return text[0][1] if text else None
+
+    @property
+    def base_url_is_placeholder(self) -> bool:
+        """``base_url`` still names init's USER and REPO."""
+        parts = urlsplit(self.base_url)
+        return parts.netloc.startswith("USER.") or "/REPO/" in parts.path
 
     @property
     def base_path(self) -> str:

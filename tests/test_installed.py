@@ -160,6 +160,7 @@ def test_a_new_site_builds_checks_and_serves_from_the_wheel(wheel_install, tmp_p
     site = new_site(wheel_install, tmp_path / "work")
     built = wheel_install.digestgen("build", cwd=site)
     assert "Built 1 paper in 1 issue" in built.stdout
+    assert "base_url is still the placeholder" in built.stderr
     home = (site / "site" / "index.html").read_text(encoding="utf-8")
     assert 'href="/REPO/assets/digest.css' in home  # the built-in theme and its assets
     assert (site / "site" / "assets" / "digest.css").is_file()

@@ -9,7 +9,7 @@ import click
 from ..build import build as build_site
 from ..build import configure
 from ..errors import counted, display_path
-from .common import config_option, reports_problems, site_config
+from .common import config_option, reports_problems, site_config, warn_placeholder
 
 
 @click.command()
@@ -24,6 +24,7 @@ def build(config_path: Path | None, drafts: bool, base_url: str | None, output: 
           quiet: bool) -> None:
     """Build the site into the output directory (default: site/)."""
     config = configure(site_config(config_path), output=output, base_url=base_url)
+    warn_placeholder(config)
     result = build_site(config, drafts=drafts)
     if not quiet:
         click.echo(f"Built {counted(result.papers, 'paper')} in "

@@ -11,7 +11,7 @@ from typing import TypeVar
 import click
 
 from ..config import CONFIG_NAME, SiteConfig, find_config, load_config
-from ..errors import SiteError
+from ..errors import Problem, SiteError
 
 T = TypeVar("T")
 
@@ -33,6 +33,28 @@ def site_config(config_path: Path | None) -> SiteConfig:
                 f"no {CONFIG_NAME} here or in any folder above; run `digestgen init DIR` "
                 "or pass --config PATH")
     return load_config(config_path)
+
+
+def placeholder_problem(config: SiteConfig) -> Problem | None:
+    """``base_url`` still init's placeholder, as a problem on its line; None when it is not."""
+    if not config.base_url_is_placeholder:
+        return None
+    line = None
+    try:
+        lines = config.path.read_text(encoding="utf-8").splitlines()
+        line = next((n for n, text in enumerate(lines, 1) if text.startswith("base_url")), None)
+    except (OSError, UnicodeDecodeError):
+        pass
+    return Problem(config.path, line, f"base_url is still the placeholder {config.base_url}: "
+                                      "set it to the address the site is published at")
+
+
+def warn_placeholder(config: SiteConfig) -> None:
+    """Say on stderr when ``base_url`` is still init's placeholder: links in the feeds and
+    the sitemap would point there."""
+    problem = placeholder_problem(config)
+    if problem is not None:
+        click.echo(f"Warning: {problem}", err=True)
 
 
 def reports_problems(command: Callable) -> Callable:
