@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, SiteText, closest
-from .errors import Problem, SiteError
+from .errors import ConfigError, Problem, SiteError
 from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
 
 PERIODS = ("day", "week", "month")
@@ -24,10 +24,22 @@ _MARKDOWN_KEYS = {"html"}
 def read_config(path: Path) -> SiteConfig:
     """The configuration in ``path`` (an absolute, resolved path); its ``output_dir`` is not
     resolved yet."""
-    data = parse_yaml(read_text(path), path)
+    try:
+        data = parse_yaml(read_text(path), path)
+    except SiteError as exc:
+        raise ConfigError(exc.problems, _fallback(path)) from None
     if not isinstance(data, YamlMap):
-        raise SiteError([Problem(path, 1, "the configuration must be a mapping of keys")])
+        raise ConfigError([Problem(path, 1, "the configuration must be a mapping of keys")],
+                          _fallback(path))
     return _ConfigReader(path, data).read()
+
+
+def _fallback(path: Path, **values) -> SiteConfig:
+    """A configuration to check the content with while the file has errors: every value
+    that was wrong or missing is its default."""
+    title = values.pop("title", None) or (("en", "?"),)
+    base_url = values.pop("base_url", None) or "https://example.invalid/"
+    return SiteConfig(path=path, title=title, base_url=base_url, **values)
 
 
 class _ConfigReader:
@@ -102,7 +114,8 @@ class _ConfigReader:
             search=self.flag("search", True),
         )
         if self.problems:
-            raise SiteError(self.problems)
+            raise ConfigError(self.problems,
+                              _fallback(self.path, title=title, base_url=base_url, **values))
         return SiteConfig(path=self.path, title=title, base_url=base_url, **values)
 
     def base_url(self) -> str | None:

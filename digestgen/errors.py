@@ -36,6 +36,16 @@ class SiteError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class ConfigError(SiteError):
+    """Problems in the site configuration, with the configuration as well as it could be
+    read (defaults where a value was wrong), so that the content can be checked in the same
+    run."""
+
+    def __init__(self, problems: list[Problem], fallback: object):
+        super().__init__(problems)
+        self.fallback = fallback
+
+
 def _sort_key(problem: Problem) -> tuple:
     return (str(problem.path), problem.line or 0, problem.message)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from digestgen import cache
@@ -89,3 +90,20 @@ def test_the_program_exits_as_click_asks_for_usage_errors_and_help(site):
     assert digestgen("bulid", cwd=site.root).returncode == 2
     shown = digestgen("--version", cwd=site.root)
     assert shown.returncode == 0 and shown.stdout.startswith("digestgen, version ")
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+@pytest.mark.parametrize("config", [
+    "title: T\nbase_url: https://a.b/\nissue_perod: day\n",  # a wrong key
+    "title: T\nbase_url: [https://a.b/\n",  # not YAML
+])
+def test_one_run_reports_config_and_content_errors_together(site, command, config):
+    site.write("digestgen.yaml", config)
+    site.paper("2401.00001.yaml", PAPER.replace("2024-01-02", "2024-13-02"))
+    done = digestgen(command, cwd=site.root)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert any(line.startswith("digestgen.yaml:") for line in lines), done.stderr
+    assert any(line.startswith("content/papers/2401.00001.yaml:2: 'date'") for line in lines), \
+        done.stderr
+    assert "Traceback" not in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -11,7 +12,7 @@ from typing import TypeVar
 import click
 
 from ..config import CONFIG_NAME, SiteConfig, find_config, load_config
-from ..errors import Problem, SiteError
+from ..errors import ConfigError, Problem, SiteError
 
 T = TypeVar("T")
 
@@ -32,7 +33,22 @@ def site_config(config_path: Path | None) -> SiteConfig:
             raise click.ClickException(
                 f"no {CONFIG_NAME} here or in any folder above; run `digestgen init DIR` "
                 "or pass --config PATH")
-    return load_config(config_path)
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise SiteError([*exc.problems, *_content_problems(exc.fallback)]) from None
+
+
+def _content_problems(config: SiteConfig) -> list:
+    """The content's problems, read with a configuration that has errors of its own, so that
+    one run reports them all."""
+    from ..load import load_content  # imported only when there is something to report
+
+    try:
+        load_content(dataclasses.replace(config, output_dir=config.output_dir.resolve()))
+    except SiteError as exc:
+        return exc.problems
+    return []
 
 
 def placeholder_problem(config: SiteConfig) -> Problem | None:
