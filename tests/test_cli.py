@@ -13,15 +13,6 @@ from digestgen import cache
 from digestgen.cli import main
 
 
-def test_help_lists_every_command_with_its_summary():
-    result = CliRunner().invoke(main, ["--help"])
-    assert result.exit_code == 0
-    listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines()
-              if line.strip()]
-    assert listed == ["build", "init", "deploy", "add", "import", "export", "serve", "check"]
-    assert "Build the site into the output directory" in result.output
-
-
 def test_an_unknown_command_is_refused():
     result = CliRunner().invoke(main, ["bulid"])
     assert result.exit_code == 2
@@ -107,3 +98,31 @@ def test_one_run_reports_config_and_content_errors_together(site, command, confi
     assert any(line.startswith("content/papers/2401.00001.yaml:2: 'date'") for line in lines), \
         done.stderr
     assert "Traceback" not in done.stderr
+
+
+ORDER = ["init", "add", "import", "build", "serve", "check", "export", "deploy"]
+
+
+def test_help_lists_the_commands_in_the_order_a_user_meets_them_each_summary_whole():
+    done = CliRunner().invoke(main, ["--help"])
+    listed = [line.split()[0] for line in
+              done.output.split("Commands:\n")[1].split("\n\n")[0].splitlines()]
+    assert listed == ORDER
+    for line in done.output.split("Commands:\n")[1].split("\n\n")[0].splitlines():
+        assert line.rstrip().endswith(".") and "..." not in line, line
+    assert "Examples:" in done.output
+
+
+@pytest.mark.parametrize("command", ORDER)
+def test_every_command_shows_an_example(command):
+    done = CliRunner().invoke(main, [command, "--help"])
+    assert done.exit_code == 0
+    examples = done.output.split("Examples:\n")[1]
+    assert examples.lstrip().startswith(f"digestgen {command}") or \
+        f"digestgen {command}" in examples, done.output
+
+
+def test_a_mistyped_command_names_the_closest_one():
+    done = CliRunner().invoke(main, ["biuld"])
+    assert done.exit_code == 2
+    assert "No such command 'biuld'. Did you mean 'build'?" in done.output

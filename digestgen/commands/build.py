@@ -12,7 +12,11 @@ from ..errors import counted, display_path
 from .common import config_option, reports_problems, site_config, warn_placeholder
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  digestgen build
+  digestgen build --drafts --output /tmp/preview
+  digestgen build --base-url https://alice.github.io/digest/""")
 @config_option
 @click.option("--drafts", is_flag=True, help="Include papers and issues marked draft.")
 @click.option("--base-url", metavar="URL", help="Public root URL, overriding base_url.")

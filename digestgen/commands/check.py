@@ -12,7 +12,10 @@ from ..build import configure
 from .common import config_option, reports_problems, site_config, warn_placeholder
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  digestgen check
+  digestgen check --strict --base-url https://alice.github.io/digest/""")
 @config_option
 @click.option("--strict", is_flag=True, help="Count warnings (missing translations) as errors.")
 @click.option("--drafts", is_flag=True, help="Include papers and issues marked draft.")

@@ -20,7 +20,12 @@ static/ was modified after the newest file or folder in output_dir.
 The branch gets one new commit on top of its previous tip (none when it
 already holds this very site). A {CNAME} on the branch is kept when the build
 has none, and an empty {NOJEKYLL} is added when it has none. The working tree, the index and the
-current branch are never touched.""")
+current branch are never touched.
+
+\b
+Examples:
+  digestgen build && digestgen deploy
+  digestgen deploy --remote upstream --branch gh-pages""")
 @click.option("--remote", metavar="NAME", default=None,
               help="Remote to push to (a name or URL). Default: origin; with no remote at "
                    "all, only the local branch is updated.")

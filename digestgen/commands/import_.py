@@ -46,7 +46,10 @@ class _Run:
     problems: list[Problem] = field(default_factory=list)
 
 
-@click.command("import")
+@click.command("import", epilog="""\b
+Examples:
+  digestgen import 2024-03-22-digest.md
+  digestgen import digest.md review.md --date 2024-03-22 --dry-run""")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--date", "date_text", metavar="YYYY-MM-DD",
               help="The digest date (default: a YYYY-MM-DD in the file name; a review's own "
