@@ -64,6 +64,7 @@ def init(directory: Path, install: str) -> None:
     click.echo("  digestgen build      # writes the site to site/\n"
                "  digestgen serve      # previews it on http://127.0.0.1:8000/\n"
                "  digestgen add ID     # adds a paper by its arXiv id\n"
+               "Set title and base_url in digestgen.yaml (base_url is a placeholder until then).\n"
                "To publish on GitHub Pages, push the folder to a GitHub repository and set\n"
                "Settings > Pages > Source to \"GitHub Actions\"; or run `digestgen deploy` to\n"
                "publish the built site to the gh-pages branch.")
