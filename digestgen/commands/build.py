@@ -32,5 +32,5 @@ def build(config_path: Path | None, drafts: bool, base_url: str | None, output: 
     result = build_site(config, drafts=drafts)
     if not quiet:
         click.echo(f"Built {counted(result.papers, 'paper')} in "
-                   f"{counted(result.issues, 'issue')}: {counted(result.files, 'file')} in {display_path(result.output)} "
-                   f"({result.seconds:.2f} s)")
+                   f"{counted(result.issues, 'issue')}: {counted(result.files, 'file')} in "
+                   f"{display_path(result.output)} ({result.seconds:.2f} s)")

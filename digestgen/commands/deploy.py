@@ -13,8 +13,9 @@ from .common import config_option, placeholder_problem, reports_problems, site_c
 
 @click.command(epilog=f"""\b
 Refuses to run while base_url is init's placeholder (USER, REPO), when there is
-no build (output_dir has no index.html) or when the build is out of date: digestgen.yaml or a file under content/, layouts/ or
-static/ was modified after the newest file or folder in output_dir.
+no build (output_dir has no index.html) or when the build is out of date:
+digestgen.yaml or a file under content/, layouts/ or static/ was
+modified after the newest file or folder in output_dir.
 
 \b
 The branch gets one new commit on top of its previous tip (none when it
