@@ -18,7 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .build import build, configure
 from .config import SiteConfig
-from .errors import display_path
+from .errors import counted as _count, display_path
 from .model import Site
 from .load import record_files
 
@@ -287,6 +287,3 @@ def _listed(ids: tuple[str, ...]) -> str:
     more = len(ids) - LISTED_PAPERS
     return shown + (f" and {more} more" if more > 0 else "")
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 
+from .config import SiteConfig
 from .errors import Problem, SiteError
 from .cache import ShardedStore
 from .markup import Markdown
@@ -70,10 +71,26 @@ class PageInfo:
     search: str
 
 
+class LocalSite:
+    """The configuration as the pages of one language show it (``site`` in templates): its
+    ``title`` and ``description`` in that language, every other key as configured."""
+
+    def __init__(self, config: SiteConfig, lang: str):
+        self.config = config
+        self.title = config.title_in(lang)
+        self.description = config.description_in(lang)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # copying and pickling ask before config is set
+            raise AttributeError(name)
+        return getattr(self.config, name)
+
+
 class Renderer:
     def __init__(self, site: Site, theme: Theme, markdown: Markdown | None = None):
         self.site, self.theme, self.config = site, theme, site.config
         self.markdown = markdown or FastMarkdown(site.config.markdown.html)
+        self.local = {lang: LocalSite(site.config, lang) for lang in site.config.languages}
         self.views = {lang: Views(site, theme.strings, self.markdown, lang)
                       for lang in self.config.languages}
         self.rows = {lang: PaperRows(functools.partial(self.paper_row, lang))
@@ -149,7 +166,7 @@ class Renderer:
     def home(self, lang: str) -> Page:
         v = self.views[lang]
         issues = [v.issue(i) for i in self.site.issues[:HOME_ISSUES]]
-        return self.html("home.html", lang, "", self.config.title, issues=issues,
+        return self.html("home.html", lang, "", self.local[lang].title, issues=issues,
                          paper_count=len(self.site.papers), issue_count=len(self.site.issues))
 
     def archive(self, lang: str) -> Page:
@@ -184,7 +201,8 @@ class Renderer:
         on every list): ``page`` holds only the language."""
         v = self.views[lang]
         return self.render_str("paper-row.html", {
-            "p": v.paper(paper), "s": v.s, "site": self.config, "page": RowPage(lang)})
+            "p": v.paper(paper), "s": v.s, "site": self.local[lang],
+            "page": RowPage(lang)})
 
     def not_found(self) -> Page:
         lang = self.config.default_language
@@ -195,7 +213,7 @@ class Renderer:
         v = self.views[lang]
         newest = self.site.issues[:FEED_ISSUES]
         data = self.render_text("feed.xml", {
-            "lang": lang, "s": v.s, "site": self.config,
+            "lang": lang, "s": v.s, "site": self.local[lang],
             "issues": [(v.issue(i), self.links.absolute(lang, Links.issue(i))) for i in newest],
             "self_url": self.links.absolute(lang, "feed.xml"),
             "home_url": self.links.absolute(lang, ""),
@@ -253,7 +271,7 @@ class Renderer:
 
     def html(self, template: str, lang: str, rel: str, title: str, **context) -> Page:
         context.update(page=self.page_info(lang, rel, title), s=self.views[lang].s,
-                       site=self.config, asset=self.links.asset)
+                       site=self.local[lang], asset=self.links.asset)
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)
 
