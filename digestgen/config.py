@@ -43,6 +43,9 @@ class SiteConfig:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     arxiv_api: str = DEFAULT_ARXIV_API
     search: bool = True  # build a Pagefind search index of the papers
+    # How `translate` reaches a model (digestgen.translate.settings). No page shows it, so it is
+    # left out of the repr that page keys hash: changing it rebuilds nothing.
+    translate: object | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Path:

@@ -1,0 +1,160 @@
+"""A translate run: drafts asked for by a few workers at a time, each paper's record written
+(atomically, comments kept) as soon as all of its drafts are in, so a run that is stopped loses
+only what was in flight and the next run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from ..errors import display_path
+from ..recordfile import FilePlan, plan_record, plan_replace, read_record, write_records
+from ..records import Paper
+from .draft import Draft, Drafter
+from .gaps import Task
+
+
+@dataclass
+class Outcome:
+    """What a run did, for its closing summary."""
+
+    written: dict[str, int] = field(default_factory=dict)  # file shown -> texts written
+    failures: list[str] = field(default_factory=list)  # "PATH: KEY: why"
+    tokens_in: int = 0
+    tokens_out: int = 0
+    diffs: list[str] = field(default_factory=list)
+
+
+def run_tasks(tasks: list[Task], drafter: Drafter, concurrency: int, source_language: str,
+              dry_run: bool, tick: Callable[[], None] = lambda: None) -> Outcome:
+    # Tasks are started in order, so the first papers are done (and written) first.
+    """Draft every task, ``concurrency`` at a time, writing each paper when its drafts are in."""
+    outcome = Outcome()
+    remaining: dict[str, int] = {}
+    for task in tasks:
+        remaining[task.paper.id] = remaining.get(task.paper.id, 0) + 1
+    done: dict[str, list[Draft]] = {}
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="translate")
+    try:
+        pending = {pool.submit(drafter.draft, task) for task in tasks}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                result = future.result()
+                tick()
+                paper = result.task.paper
+                done.setdefault(paper.id, []).append(result)
+                remaining[paper.id] -= 1
+                if remaining[paper.id] == 0:
+                    write_paper(paper, done.pop(paper.id), drafter.settings.model,
+                                source_language, dry_run, outcome)
+    finally:
+        drafter.stop.set()  # on an interruption, workers give up their waits
+        pool.shutdown(wait=True, cancel_futures=True)
+    return outcome
+
+
+def write_paper(paper: Paper, drafts: list[Draft], model: str, source_language: str,
+                dry_run: bool, outcome: Outcome) -> None:
+    """Merge one paper's drafts into its record file, and note what happened in ``outcome``."""
+    shown = display_path(paper.source)
+    values: dict[str, str | list[str]] = {}
+    models: dict[str, str] = {}
+    for draft in drafts:
+        outcome.tokens_in += draft.tokens_in
+        outcome.tokens_out += draft.tokens_out
+        if draft.failure:
+            outcome.failures.append(f"{shown}: {draft.task.key}: {draft.failure}")
+        else:
+            values.update(draft.values)
+            models.update(dict.fromkeys(draft.values, model))
+    values = _writable(paper, values, models, source_language, outcome)
+    if values:
+        write(_plan(paper, values, models, source_language), dry_run, outcome)
+        outcome.written[shown] = len(values)
+
+
+def _plan(paper: Paper, values: dict, models: dict[str, str], source_language: str) -> FilePlan:
+    return plan_record(paper.source, incoming(values, models), "paper", frozenset(),
+                       source_language)
+
+
+def _writable(paper: Paper, values: dict, models: dict[str, str], source_language: str,
+              outcome: Outcome) -> dict:
+    """``values`` but those the file cannot take: a text a person wrote since the run began
+    (it wins, and gets no machine mark), and the fields whose lines hold a comment that
+    rewriting them would drop (the writer then leaves the file alone)."""
+    shown = display_path(paper.source)
+    plan = _plan(paper, values, models, source_language)
+    taken = {c.path for c in plan.merge.conflicts} & set(values)
+    for key in sorted(taken):
+        outcome.failures.append(f"{shown}: {key}: written in the file meanwhile; kept")
+    values = {key: value for key, value in values.items() if key not in taken}
+    if not values or not _plan(paper, values, models, source_language).kept_because:
+        return values
+    by_field: dict[str, dict] = {}
+    for key, value in values.items():
+        by_field.setdefault(key.split(".")[0], {})[key] = value
+    for part in by_field.values():
+        plan = _plan(paper, part, models, source_language)
+        if plan.kept_because:
+            outcome.failures += [f"{shown}: {key}: file left as it is: {plan.kept_because}"
+                                 for key in part]
+            values = {key: value for key, value in values.items() if key not in part}
+    return values
+
+
+def incoming(values: dict[str, str | list[str]], models: dict[str, str]) -> dict:
+    """The record fragment holding ``values`` (by machine key) and their ``machine`` entries."""
+    record: dict = {}
+    for key, value in sorted(values.items()):
+        *path, lang = key.split(".")
+        holder = record
+        for part in path:
+            holder = holder.setdefault(part, {})
+        holder[lang] = value
+    record["machine"] = {key: models[key] for key in sorted(values)}
+    return record
+
+
+def write(plan: FilePlan, dry_run: bool, outcome: Outcome) -> None:
+    """Write ``plan`` (atomically), or with ``dry_run`` keep its diff to show."""
+    write_records([plan], dry_run=dry_run)
+    if dry_run and plan.changes_file:
+        name = display_path(plan.path)
+        outcome.diffs.append("".join(difflib.unified_diff(
+            plan.old_text.splitlines(keepends=True), plan.text.splitlines(keepends=True),
+            f"a/{name}", f"b/{name}")))
+
+
+def accept(papers: list[Paper], keep: Callable[[str], bool], dry_run: bool,
+           outcome: Outcome) -> int:
+    """Drop the ``machine`` entries ``keep`` does not keep from each paper's file: the editor
+    has reviewed those texts. Returns how many entries were dropped."""
+    dropped = 0
+    for paper in papers:
+        record = dict(read_record(paper.source))
+        machine = record.get("machine")
+        if not isinstance(machine, dict):
+            continue
+        left = {key: model for key, model in machine.items() if keep(str(key))}
+        if len(left) == len(machine):
+            continue
+        if left:
+            record["machine"] = left
+        else:
+            record.pop("machine")
+        plan = plan_replace(paper.source, record, "paper")
+        if plan.kept_because:
+            outcome.failures.append(f"{display_path(paper.source)}: file left as it is: "
+                                    f"{plan.kept_because}")
+            continue
+        write(plan, dry_run, outcome)
+        dropped += len(machine) - len(left)
+        outcome.written[display_path(paper.source)] = len(machine) - len(left)
+    return dropped
+
