@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from .config import SiteConfig, closest
 from .errors import Problem
 from .records import (
-    ANNOUNCE_TYPES, ARXIV_NEW_ID, MACHINE_FIELDS, REVIEW_SECTIONS, SLUG, ArxivInfo, IssueFile, Paper, Text,
-    TextList, is_arxiv_id,
+    ANNOUNCE_TYPES, ARXIV_NEW_ID, MACHINE_FIELDS, REVIEW_SECTIONS, SLUG, ArxivInfo, IssueFile,
+    Paper, Text, TextList, is_arxiv_id,
 )
 from .yamlsrc import line_of
 

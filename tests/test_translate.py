@@ -5,7 +5,6 @@ OpenAI-compatible API (tests/model_server.py) and a local ``command`` (tests/mod
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -313,3 +312,30 @@ def test_without_a_translate_section_it_says_what_to_set(site):
     site.paper("2403.14715.yaml", PAPER)
     result = translate(site, code=1)
     assert "no 'translate' section" in result.stderr
+
+
+def test_a_bad_machine_entry_is_reported_with_its_line(site):
+    site.paper("p.yaml", "id: p\ntitle: T\ndate: 2024-03-22\nmachine:\n  title.zh: m\n"
+                         "  titel.zh: m\n  title.fr: m\n  abstract.en: ''\n")
+    result = CliRunner().invoke(main, ["check", "--config", str(site.config_path)])
+    assert result.exit_code == 1
+    assert "p.yaml:6: 'machine' key 'titel.zh' must be FIELD.LANG" in result.stderr
+    assert "p.yaml:7: language 'fr' is not configured" in result.stderr
+    assert "p.yaml:8: 'machine.abstract.en' must name the model" in result.stderr
+
+
+@pytest.mark.parametrize("source, draft, lost", [
+    ("Gains of 93.5% on 1,000 tasks in 2024.", "在 2024 年 1000 个任务上提升 93.5%。", []),
+    ("Gains of 93.5% on 1,000 tasks.", "在一千个任务上提升 93.5%。", ["1000"]),
+    ("With $H<1/\\alpha$ and $$\\sum_i x_i$$.", "当 $H<1/\\alpha$ 与 $$\\sum_i  x_i$$ 时。", []),
+    ("With $H<1/\\alpha$.", "当 H<1/α 时。", ["$H<1/\\alpha$"]),
+    ("See [code](https://x.org/a) and https://y.org/b.", "见[代码](https://x.org/a)。",
+     ["https://y.org/b"]),
+    ("Run `torch.compile` twice.", "运行 torch.compile 两次。", ["`torch.compile`"]),
+    ("GPT-4 and v2 models, $x_2$ and `f(3)`.", "GPT-4 与 v2 模型，$x_2$ 与 `f(3)`。", []),
+    ("GPT-4 and v2 models.", "GPT 与 v2 模型。", ["4"]),
+])
+def test_a_draft_keeps_the_math_links_code_and_numbers_of_its_source(source, draft, lost):
+    from digestgen.translate.faithful import missing_parts
+
+    assert missing_parts(source, draft) == lost

@@ -6,7 +6,6 @@ only what was in flight and the next run resumes where it stopped.
 from __future__ import annotations
 
 import difflib
-import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
