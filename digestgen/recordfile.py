@@ -156,8 +156,10 @@ class FilePlan:
 
 
 def plan_record(path: Path, incoming: dict, kind: str = "paper",
-                owned: frozenset[str] = frozenset(), source_language: str = "en") -> FilePlan:
-    """Plan writing ``incoming`` to ``path``, merged into the file there if there is one."""
+                owned: frozenset[str] = frozenset(), source_language: str = "en",
+                body_addition: str = "") -> FilePlan:
+    """Plan writing ``incoming`` to ``path``, merged into the file there if there is one;
+    ``body_addition`` is Markdown added at the end of an existing ``.md`` file's body."""
     if not path.exists():
         record = ordered(incoming, kind)
         text = dump_record(record, kind)
@@ -168,12 +170,15 @@ def plan_record(path: Path, incoming: dict, kind: str = "paper",
     source = _read_source(path)
     existing = source.record()
     merge = merge_record(existing, incoming, owned, source_language)
-    if not merge.changes:
+    if not merge.changes and not body_addition:
         return FilePlan(path, kind, existing, source.text, source.text, merge)
     new_yaml, why = update_yaml(source.yaml_text, existing, merge.record, kind)
     if new_yaml is None:
         return FilePlan(path, kind, existing, source.text, source.text, merge, kept_because=why)
-    return FilePlan(path, kind, merge.record, source.with_yaml(new_yaml), source.text, merge)
+    text = source.with_yaml(new_yaml)
+    if body_addition:
+        text = text.rstrip("\n") + "\n\n" + body_addition
+    return FilePlan(path, kind, merge.record, text, source.text, merge)
 
 
 def plan_replace(path: Path, record: dict, kind: str = "paper") -> FilePlan:

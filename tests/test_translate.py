@@ -339,3 +339,16 @@ def test_a_draft_keeps_the_math_links_code_and_numbers_of_its_source(source, dra
     from digestgen.translate.faithful import missing_parts
 
     assert missing_parts(source, draft) == lost
+
+
+def test_the_notes_of_an_md_paper_go_into_its_body_as_a_language_container(api_site):
+    path = api_site.paper("n.md", "---\n# Front matter.\nid: n\ntitle: {en: T, zh: 题}\n"
+                                  "date: 2024-03-22\n---\nSome *notes* with $x^2$.\n")
+    translate(api_site, "--fields", "notes")
+    assert path.read_text() == (
+        "---\n# Front matter.\nid: n\ntitle: {en: T, zh: 题}\ndate: 2024-03-22\n"
+        "machine:\n  notes.zh: test-model-1\n---\nSome *notes* with $x^2$.\n\n"
+        "::: zh\n〔zh〕Some *notes* with $x^2$.\n:::\n")
+    check = CliRunner().invoke(main, ["check"])
+    assert "zh: 1 machine-written text in 1 paper to review" in check.output, check.output
+    assert "Nothing to draft" in translate(api_site, "--fields", "notes").output

@@ -114,11 +114,7 @@ def _draft(config: SiteConfig, papers: list[Paper], langs: tuple[str, ...],
     from ..translate.run import run_tasks
 
     settings = config.translate
-    tasks, md_notes = find_tasks(papers, langs, fields, summarize, review,
-                                 config.source_language)
-    for paper in md_notes:
-        click.echo(f"{paper.source}: the notes are the file's body: write the missing "
-                   "languages in '::: LANG' containers by hand", err=True)
+    tasks = find_tasks(papers, langs, fields, summarize, review, config.source_language)
     if not tasks:
         click.echo("Nothing to draft: every text has every language asked for.")
         return

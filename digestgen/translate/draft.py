@@ -131,7 +131,11 @@ class Drafter:
     @staticmethod
     def _check_text(reply: str, task: Task) -> tuple[str, str | None]:
         lost = missing_parts(task.source, reply)
-        return reply, (f"the draft lost {', '.join(lost)}" if lost else None)
+        if lost:
+            return reply, f"the draft lost {', '.join(lost)}"
+        if task.field == "notes" and any(line.startswith(":::") for line in reply.splitlines()):
+            return reply, "the draft holds a ':::' line, which would end a language container"
+        return reply, None
 
     @staticmethod
     def _check_list(reply: str, task: Task) -> tuple[list[str], str | None]:

@@ -40,11 +40,9 @@ def source_language(languages: tuple[str, ...], preferred: str) -> str:
 
 
 def find_tasks(papers: list[Paper], langs: tuple[str, ...], fields: tuple[str, ...],
-               summarize: bool, review: bool, preferred: str) -> tuple[list[Task], list[Paper]]:
-    """The tasks for ``papers``, in their order; and the ``.md`` papers whose notes (their
-    body) lack a language, which are left to a person."""
+               summarize: bool, review: bool, preferred: str) -> list[Task]:
+    """The tasks for ``papers``, in their order."""
     tasks: list[Task] = []
-    md_notes: list[Paper] = []
     for paper in papers:
         for name in ("title", "tldr", "abstract", "notes"):
             if name not in fields:
@@ -55,15 +53,12 @@ def find_tasks(papers: list[Paper], langs: tuple[str, ...], fields: tuple[str, .
                     tasks += [Task(paper, f"tldr.{lang}", "summarize", lang) for lang in langs]
                 continue
             gaps = [lang for lang in langs if lang not in text]
-            if name == "notes" and gaps and paper.source.suffix == ".md":
-                md_notes.append(paper)
-                continue
             source = source_language(text.languages(), preferred)
             tasks += [Task(paper, f"{name}.{lang}", "translate", lang, source, text[source])
                       for lang in gaps]
         if "review" in fields:
             tasks += _review_tasks(paper, langs, review, preferred)
-    return tasks, md_notes
+    return tasks
 
 
 def _review_tasks(paper: Paper, langs: tuple[str, ...], review: bool,

@@ -78,8 +78,24 @@ def write_paper(paper: Paper, drafts: list[Draft], model: str, source_language: 
 
 
 def _plan(paper: Paper, values: dict, models: dict[str, str], source_language: str) -> FilePlan:
-    return plan_record(paper.source, incoming(values, models), "paper", frozenset(),
-                       source_language)
+    """The plan that writes ``values``; the notes of an ``.md`` paper whose body holds them
+    go into the body, as ``::: LANG`` containers (the machine entries into the front matter)."""
+    body = {}
+    if paper.source.suffix == ".md" and "notes" not in read_record(paper.source):
+        body = {key: value for key, value in values.items() if key.startswith("notes.")}
+    front = {key: value for key, value in values.items() if key not in body}
+    addition = "".join(_container(key.partition(".")[2], text, source_language)
+                       for key, text in sorted(body.items()))
+    return plan_record(paper.source, incoming(front, models, machine=values), "paper",
+                       frozenset(), source_language, body_addition=addition)
+
+
+def _container(lang: str, text: str, source_language: str) -> str:
+    """Notes in ``lang`` as an ``.md`` body holds them: the source language's outside any
+    container."""
+    if lang == source_language:
+        return f"{text.strip()}\n"
+    return f"::: {lang}\n{text.strip()}\n:::\n"
 
 
 def _writable(paper: Paper, values: dict, models: dict[str, str], source_language: str,
@@ -107,8 +123,10 @@ def _writable(paper: Paper, values: dict, models: dict[str, str], source_languag
     return values
 
 
-def incoming(values: dict[str, str | list[str]], models: dict[str, str]) -> dict:
-    """The record fragment holding ``values`` (by machine key) and their ``machine`` entries."""
+def incoming(values: dict[str, str | list[str]], models: dict[str, str],
+             machine: dict | None = None) -> dict:
+    """The record fragment holding ``values`` (by machine key) and the ``machine`` entries of
+    ``machine`` (default: of ``values``)."""
     record: dict = {}
     for key, value in sorted(values.items()):
         *path, lang = key.split(".")
@@ -116,7 +134,7 @@ def incoming(values: dict[str, str | list[str]], models: dict[str, str]) -> dict
         for part in path:
             holder = holder.setdefault(part, {})
         holder[lang] = value
-    record["machine"] = {key: models[key] for key in sorted(values)}
+    record["machine"] = {key: models[key] for key in sorted(machine or values)}
     return record
 
 
