@@ -6,14 +6,15 @@ only what was in flight and the next run resumes where it stopped.
 from __future__ import annotations
 
 import difflib
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from ..errors import display_path
 from ..recordfile import FilePlan, plan_record, plan_replace, read_record, write_records
 from ..records import Paper
-from .draft import Draft, Drafter
+from .draft import Draft, Drafter, Stopped
 from .gaps import Task
 
 
@@ -30,31 +31,53 @@ class Outcome:
 
 def run_tasks(tasks: list[Task], drafter: Drafter, concurrency: int, source_language: str,
               dry_run: bool, tick: Callable[[], None] = lambda: None) -> Outcome:
-    # Tasks are started in order, so the first papers are done (and written) first.
-    """Draft every task, ``concurrency`` at a time, writing each paper when its drafts are in."""
+    """Draft every task, ``concurrency`` at a time, writing each paper when its drafts are in.
+
+    Tasks start in order, so the first papers are done (and written) first. The workers are
+    daemon threads: on Ctrl-C the run ends at once, dropping the requests in flight, rather
+    than waiting for their replies."""
     outcome = Outcome()
     remaining: dict[str, int] = {}
     for task in tasks:
         remaining[task.paper.id] = remaining.get(task.paper.id, 0) + 1
+    todo: queue.SimpleQueue[Task] = queue.SimpleQueue()
+    for task in tasks:
+        todo.put(task)
+    results: queue.SimpleQueue[Draft | BaseException] = queue.SimpleQueue()
+    for number in range(min(concurrency, len(tasks))):
+        threading.Thread(target=_work, args=(drafter, todo, results), daemon=True,
+                         name=f"translate-{number}").start()
     done: dict[str, list[Draft]] = {}
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="translate")
     try:
-        pending = {pool.submit(drafter.draft, task) for task in tasks}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                result = future.result()
-                tick()
-                paper = result.task.paper
-                done.setdefault(paper.id, []).append(result)
-                remaining[paper.id] -= 1
-                if remaining[paper.id] == 0:
-                    write_paper(paper, done.pop(paper.id), drafter.settings.model,
-                                source_language, dry_run, outcome)
+        for _ in tasks:
+            result = results.get()
+            if isinstance(result, BaseException):
+                raise result
+            tick()
+            paper = result.task.paper
+            done.setdefault(paper.id, []).append(result)
+            remaining[paper.id] -= 1
+            if remaining[paper.id] == 0:
+                write_paper(paper, done.pop(paper.id), drafter.settings.model,
+                            source_language, dry_run, outcome)
     finally:
-        drafter.stop.set()  # on an interruption, workers give up their waits
-        pool.shutdown(wait=True, cancel_futures=True)
+        drafter.stop.set()  # workers start nothing more, and give up their waits
     return outcome
+
+
+def _work(drafter: Drafter, todo: queue.SimpleQueue, results: queue.SimpleQueue) -> None:
+    while not drafter.stop.is_set():
+        try:
+            task = todo.get_nowait()
+        except queue.Empty:
+            return
+        try:
+            results.put(drafter.draft(task))
+        except Stopped:
+            return
+        except BaseException as exc:  # a bug: the run reports it rather than hanging
+            results.put(exc)
+            return
 
 
 def write_paper(paper: Paper, drafts: list[Draft], model: str, source_language: str,
