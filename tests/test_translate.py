@@ -352,3 +352,15 @@ def test_the_notes_of_an_md_paper_go_into_its_body_as_a_language_container(api_s
     check = CliRunner().invoke(main, ["check"])
     assert "zh: 1 machine-written text in 1 paper to review" in check.output, check.output
     assert "Nothing to draft" in translate(api_site, "--fields", "notes").output
+
+
+def test_a_text_a_person_writes_during_the_run_wins(site, monkeypatch):
+    monkeypatch.chdir(site.root)
+    configure(site, f"command: {COMMAND}\n  model: local-7b")
+    site.paper("e.yaml", "id: e\ntitle: \"[[edit]] Title\"\ndate: 2024-03-22\ntldr: Short.\n")
+    result = translate(site, "--to", "zh", code=1)
+    data = record(site, "e.yaml")
+    assert data["title"] == {"zh": "人写的标题", "en": "[[edit]] Title"}
+    assert data["tldr"] == {"en": "Short.", "zh": "〔zh〕Short."}
+    assert data["machine"] == {"tldr.zh": "local-7b"}  # nothing marks the person's title
+    assert "content/papers/e.yaml: title.zh: written in the file meanwhile; kept" in result.stderr

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..errors import display_path
+from ..errors import SiteError, display_path
 from ..recordfile import FilePlan, plan_record, plan_replace, read_record, write_records
 from ..records import Paper
 from .draft import Draft, Drafter, Stopped
@@ -82,10 +82,10 @@ def _work(drafter: Drafter, todo: queue.SimpleQueue, results: queue.SimpleQueue)
 
 def write_paper(paper: Paper, drafts: list[Draft], model: str, source_language: str,
                 dry_run: bool, outcome: Outcome) -> None:
-    """Merge one paper's drafts into its record file, and note what happened in ``outcome``."""
+    """Merge one paper's drafts into its record file, and note what happened in ``outcome``.
+    A file that cannot be read or written is a failure of its texts; the run goes on."""
     shown = display_path(paper.source)
     values: dict[str, str | list[str]] = {}
-    models: dict[str, str] = {}
     for draft in drafts:
         outcome.tokens_in += draft.tokens_in
         outcome.tokens_out += draft.tokens_out
@@ -93,14 +93,18 @@ def write_paper(paper: Paper, drafts: list[Draft], model: str, source_language: 
             outcome.failures.append(f"{shown}: {draft.task.key}: {draft.failure}")
         else:
             values.update(draft.values)
-            models.update(dict.fromkeys(draft.values, model))
-    values = _writable(paper, values, models, source_language, outcome)
-    if values:
-        write(_plan(paper, values, models, source_language), dry_run, outcome)
-        outcome.written[shown] = len(values)
+    try:
+        values = _writable(paper, values, model, source_language, outcome)
+        if values:
+            write(_plan(paper, values, model, source_language), dry_run, outcome)
+            outcome.written[shown] = len(values)
+    except SiteError as exc:
+        outcome.failures += [str(problem) for problem in exc.problems]
+    except OSError as exc:
+        outcome.failures.append(f"{shown}: cannot write: {exc.strerror or exc}")
 
 
-def _plan(paper: Paper, values: dict, models: dict[str, str], source_language: str) -> FilePlan:
+def _plan(paper: Paper, values: dict, model: str, source_language: str) -> FilePlan:
     """The plan that writes ``values``; the notes of an ``.md`` paper whose body holds them
     go into the body, as ``::: LANG`` containers (the machine entries into the front matter)."""
     body = {}
@@ -109,7 +113,7 @@ def _plan(paper: Paper, values: dict, models: dict[str, str], source_language: s
     front = {key: value for key, value in values.items() if key not in body}
     addition = "".join(_container(key.partition(".")[2], text, source_language)
                        for key, text in sorted(body.items()))
-    return plan_record(paper.source, incoming(front, models, machine=values), "paper",
+    return plan_record(paper.source, incoming(front, model, machine=values), "paper",
                        frozenset(), source_language, body_addition=addition)
 
 
@@ -121,24 +125,24 @@ def _container(lang: str, text: str, source_language: str) -> str:
     return f"::: {lang}\n{text.strip()}\n:::\n"
 
 
-def _writable(paper: Paper, values: dict, models: dict[str, str], source_language: str,
+def _writable(paper: Paper, values: dict, model: str, source_language: str,
               outcome: Outcome) -> dict:
     """``values`` but those the file cannot take: a text a person wrote since the run began
     (it wins, and gets no machine mark), and the fields whose lines hold a comment that
     rewriting them would drop (the writer then leaves the file alone)."""
     shown = display_path(paper.source)
-    plan = _plan(paper, values, models, source_language)
+    plan = _plan(paper, values, model, source_language)
     taken = {c.path for c in plan.merge.conflicts} & set(values)
     for key in sorted(taken):
         outcome.failures.append(f"{shown}: {key}: written in the file meanwhile; kept")
     values = {key: value for key, value in values.items() if key not in taken}
-    if not values or not _plan(paper, values, models, source_language).kept_because:
+    if not values or not _plan(paper, values, model, source_language).kept_because:
         return values
     by_field: dict[str, dict] = {}
     for key, value in values.items():
         by_field.setdefault(key.split(".")[0], {})[key] = value
     for part in by_field.values():
-        plan = _plan(paper, part, models, source_language)
+        plan = _plan(paper, part, model, source_language)
         if plan.kept_because:
             outcome.failures += [f"{shown}: {key}: file left as it is: {plan.kept_because}"
                                  for key in part]
@@ -146,10 +150,10 @@ def _writable(paper: Paper, values: dict, models: dict[str, str], source_languag
     return values
 
 
-def incoming(values: dict[str, str | list[str]], models: dict[str, str],
+def incoming(values: dict[str, str | list[str]], model: str,
              machine: dict | None = None) -> dict:
-    """The record fragment holding ``values`` (by machine key) and the ``machine`` entries of
-    ``machine`` (default: of ``values``)."""
+    """The record fragment holding ``values`` (by machine key) and the ``machine`` entries,
+    naming ``model``, of the keys of ``machine`` (default: of ``values``)."""
     record: dict = {}
     for key, value in sorted(values.items()):
         *path, lang = key.split(".")
@@ -157,7 +161,7 @@ def incoming(values: dict[str, str | list[str]], models: dict[str, str],
         for part in path:
             holder = holder.setdefault(part, {})
         holder[lang] = value
-    record["machine"] = {key: models[key] for key in sorted(machine or values)}
+    record["machine"] = {key: model for key in sorted(machine or values)}
     return record
 
 
@@ -177,24 +181,33 @@ def accept(papers: list[Paper], keep: Callable[[str], bool], dry_run: bool,
     has reviewed those texts. Returns how many entries were dropped."""
     dropped = 0
     for paper in papers:
-        record = dict(read_record(paper.source))
-        machine = record.get("machine")
-        if not isinstance(machine, dict):
-            continue
-        left = {key: model for key, model in machine.items() if keep(str(key))}
-        if len(left) == len(machine):
-            continue
-        if left:
-            record["machine"] = left
-        else:
-            record.pop("machine")
-        plan = plan_replace(paper.source, record, "paper")
-        if plan.kept_because:
-            outcome.failures.append(f"{display_path(paper.source)}: file left as it is: "
-                                    f"{plan.kept_because}")
-            continue
-        write(plan, dry_run, outcome)
-        dropped += len(machine) - len(left)
-        outcome.written[display_path(paper.source)] = len(machine) - len(left)
+        try:
+            dropped += _accept(paper, keep, dry_run, outcome)
+        except SiteError as exc:
+            outcome.failures += [str(problem) for problem in exc.problems]
+        except OSError as exc:
+            outcome.failures.append(f"{display_path(paper.source)}: cannot write: "
+                                    f"{exc.strerror or exc}")
     return dropped
 
+
+def _accept(paper: Paper, keep: Callable[[str], bool], dry_run: bool, outcome: Outcome) -> int:
+    record = dict(read_record(paper.source))
+    machine = record.get("machine")
+    if not isinstance(machine, dict):
+        return 0
+    left = {key: model for key, model in machine.items() if keep(str(key))}
+    if len(left) == len(machine):
+        return 0
+    if left:
+        record["machine"] = left
+    else:
+        record.pop("machine")
+    plan = plan_replace(paper.source, record, "paper")
+    shown = display_path(paper.source)
+    if plan.kept_because:
+        outcome.failures.append(f"{shown}: file left as it is: {plan.kept_because}")
+        return 0
+    write(plan, dry_run, outcome)
+    outcome.written[shown] = len(machine) - len(left)
+    return len(machine) - len(left)
