@@ -33,19 +33,26 @@ class Stopped(Exception):
 
 
 class RateLimit:
-    """Starts of requests at least ``60 / per_minute`` seconds apart, across threads."""
+    """Starts of requests at least ``60 / per_minute`` seconds apart, across threads, and none
+    while a server has asked to wait."""
 
     def __init__(self, per_minute: float, stop: threading.Event):
         self.interval, self.stop = 60.0 / per_minute, stop
         self.lock = threading.Lock()
         self.next = 0.0
 
+    def hold(self, seconds: float) -> None:
+        """Start no request for ``seconds`` (a server's ``Retry-After``)."""
+        with self.lock:
+            self.next = max(self.next, time.monotonic() + seconds)
+
     def wait(self) -> None:
         with self.lock:
             now = time.monotonic()
             start = max(now, self.next)
             self.next = start + self.interval
-        if self.stop.wait(start - now) if start > now else self.stop.is_set():
+        stopped = self.stop.wait(start - now) if start > now else self.stop.is_set()
+        if stopped:
             raise Stopped
 
 
@@ -72,9 +79,9 @@ class Drafter:
                 if not exc.retry or attempt == self.settings.retries:
                     tries = f" (tried {attempt + 1} times)" if attempt else ""
                     raise BackendError(f"{exc}{tries}") from None
-                wait = exc.wait if exc.wait is not None \
-                    else self.settings.retry_wait * 2 ** attempt
-                if self.stop.wait(wait):
+                if exc.wait is not None:  # the server said when: every worker holds back
+                    self.limit.hold(exc.wait)
+                elif self.stop.wait(self.settings.retry_wait * 2 ** attempt):
                     raise Stopped from None
                 continue
             draft.tokens_in += reply.tokens_in
