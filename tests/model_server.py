@@ -10,6 +10,7 @@ in the text asked about:
 - ``[[slow]]``: the first request is answered after 3 s (tests set a shorter timeout)
 - ``[[malformed]]``: every answer is a 200 whose body is not JSON
 - ``[[nomath]]``: every reply drops the math; ``[[nomath-once]]`` only the first
+- ``[[busy]]``: every answer takes 0.3 s (``max_in_flight`` tells how many overlapped)
 - ``[[hang]]``: no answer until the server is closed, unless ``release`` is set
 """
 
@@ -57,6 +58,7 @@ class ModelServer:
         self.requests: list[list[dict]] = []
         self.seen: dict[str, int] = {}
         self.tokens_in = self.tokens_out = 0
+        self.in_flight = self.max_in_flight = 0
         self.lock = threading.Lock()
         self.closing = threading.Event()
         self.release = threading.Event()  # set: "[[hang]]" is answered as any text
@@ -96,6 +98,13 @@ class ModelServer:
                     server.requests.append(messages)
                     count = server.seen[user] = server.seen.get(user, 0) + 1
                 first = count == 1
+                if "[[busy]]" in user:
+                    with server.lock:
+                        server.in_flight += 1
+                        server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                    server.closing.wait(0.3)
+                    with server.lock:
+                        server.in_flight -= 1
                 if "[[hang]]" in user and not server.release.is_set():
                     server.closing.wait(60)
                     return

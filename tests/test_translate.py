@@ -364,3 +364,24 @@ def test_a_text_a_person_writes_during_the_run_wins(site, monkeypatch):
     assert data["tldr"] == {"en": "Short.", "zh": "〔zh〕Short."}
     assert data["machine"] == {"tldr.zh": "local-7b"}  # nothing marks the person's title
     assert "content/papers/e.yaml: title.zh: written in the file meanwhile; kept" in result.stderr
+
+
+def test_no_more_requests_than_concurrency_are_in_flight(site, server, monkeypatch):
+    monkeypatch.chdir(site.root)
+    configure(site, f"api: {server.api}\n  model: m", concurrency=2)
+    for n in range(6):
+        site.paper(f"p{n}.yaml", f'id: p{n}\ntitle: "[[busy]] Title {n}"\ndate: 2024-03-22\n')
+    translate(site, "--to", "zh")
+    assert len(server.requests) == 6
+    assert server.max_in_flight <= 2
+
+
+def test_an_issue_names_its_papers(api_site, server):
+    api_site.paper("2403.14715.yaml", PAPER)
+    api_site.paper("other.yaml", "id: other\ntitle: Elsewhere\ndate: 2024-03-23\n")
+    translate(api_site, "--issue", "2024-03-22", "--fields", "title")
+    assert "machine" not in record(api_site, "other.yaml")
+    assert record(api_site)["machine"] == {"title.zh": "test-model-1"}
+    assert "issue 2024-01-01 has no papers" in translate(
+        api_site, "--issue", "2024-01-01", code=2).stderr
+    assert "no paper with id nope" in translate(api_site, "nope", code=2).stderr
