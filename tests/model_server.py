@@ -59,6 +59,8 @@ class ModelServer:
         self.seen: dict[str, int] = {}
         self.tokens_in = self.tokens_out = 0
         self.in_flight = self.max_in_flight = 0
+        self.key: str | None = None  # set: requests without "Bearer KEY" are answered 401
+        self.refused = 0
         self.lock = threading.Lock()
         self.closing = threading.Event()
         self.release = threading.Event()  # set: "[[hang]]" is answered as any text
@@ -92,6 +94,10 @@ class ModelServer:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if server.key and self.headers.get("Authorization") != f"Bearer {server.key}":
+                    with server.lock:
+                        server.refused += 1
+                    return self.send(401, {"error": {"message": "Incorrect API key"}})
                 messages = body["messages"]
                 user = messages[1]["content"]
                 with server.lock:

@@ -385,3 +385,18 @@ def test_an_issue_names_its_papers(api_site, server):
     assert "issue 2024-01-01 has no papers" in translate(
         api_site, "--issue", "2024-01-01", code=2).stderr
     assert "no paper with id nope" in translate(api_site, "nope", code=2).stderr
+
+
+def test_the_api_key_comes_from_the_environment_variable_named(site, server, monkeypatch):
+    monkeypatch.chdir(site.root)
+    configure(site, f"api: {server.api}\n  model: m", api_key_env="DIGEST_TEST_KEY")
+    site.paper("p.yaml", "id: p\ntitle: A title\ndate: 2024-03-22\n")
+    server.key = "sekrit"
+    monkeypatch.delenv("DIGEST_TEST_KEY", raising=False)
+    result = translate(site, "--to", "zh", code=1)
+    assert "p.yaml: title.zh: the API refused the key: set DIGEST_TEST_KEY in the environment" \
+        in result.stderr
+    assert server.refused == 1  # a wrong key is not tried again
+    monkeypatch.setenv("DIGEST_TEST_KEY", "sekrit")
+    translate(site, "--to", "zh")
+    assert record(site, "p.yaml")["machine"] == {"title.zh": "m"}
