@@ -136,7 +136,8 @@ def update_yaml(old: str, existing: dict, new: dict, kind: str) -> tuple[str | N
     for key in existing:
         if key not in new and key in spans:  # a key the new record drops
             start, end = spans[key]
-            if "#" in "".join(lines[start:end]):
+            block = "".join(lines[start:end])
+            if "#" in block and block != _dump({key: ordered({key: existing[key]}, kind)[key]}):
                 return None, (f"lines {start + 1}-{end} ('{key}') hold a comment that "
                               "removing the key would drop")
             edits.append((start, end, ""))

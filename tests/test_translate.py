@@ -400,3 +400,16 @@ def test_the_api_key_comes_from_the_environment_variable_named(site, server, mon
     monkeypatch.setenv("DIGEST_TEST_KEY", "sekrit")
     translate(site, "--to", "zh")
     assert record(site, "p.yaml")["machine"] == {"title.zh": "m"}
+
+
+def test_accepting_keeps_a_comment_among_the_machine_entries_and_says_so(api_site):
+    api_site.paper("2403.14715.yaml", PAPER + "machine:\n  # checked half of it\n"
+                                              "  title.zh: model#2\n")
+    before = text(api_site)
+    result = translate(api_site, "--accept", "2403.14715", code=1)
+    assert text(api_site) == before
+    assert "2403.14715.yaml: file left as it is: lines 12-14 ('machine') hold a comment" \
+        in result.stderr
+    api_site.paper("2403.14715.yaml", PAPER + "machine:\n  title.zh: model#2\n")
+    translate(api_site, "--accept", "2403.14715")
+    assert text(api_site) == PAPER
