@@ -148,6 +148,12 @@ def test_a_machine_mark_and_its_acceptance_reach_every_page_that_shows_the_text(
     assert "m-1" in (site.output / "en/papers/2403.10005/index.html").read_text()
 
 
+def test_a_changed_translate_section_renders_no_page_again(site, tmp_path):
+    run_build(site)
+    site.write("digestgen.yaml", CONFIG + "translate: {command: draft, timeout: 5}\n")
+    assert run_build(site).rendered == 0
+
+
 def test_the_first_rebuild_after_a_cold_build_matches_too(site, tmp_path):
     run_build(site)
     site.paper("2403.10003.yaml", paper(3, 23, "[gamma]"))  # a new tag, an old one emptier
