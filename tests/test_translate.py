@@ -299,6 +299,8 @@ def test_a_command_backend_reads_json_and_writes_json(site, monkeypatch):
      ":4: 'translate' needs either 'api' (an OpenAI-compatible API) or 'command'"),
     ("translate:\n  api: http://127.0.0.1:9/v1\n  modle: m\n",
      ":5: unknown key 'translate.modle' (did you mean 'translate.model'?)"),
+    ("translate:\n  api: http://127.0.0.1:9/v1\n  command: x\n",
+     ":5: 'translate' takes 'api' or 'command', not both"),
     ("translate:\n  command: x\n  concurrency: 0\n",
      ":5: 'translate.concurrency' must be a whole number above 0, not 0"),
 ])

@@ -7,7 +7,7 @@ than this small module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +15,10 @@ from urllib.parse import urlsplit
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 KEYS = {"api", "model", "api_key_env", "command", "glossary", "concurrency",
         "requests_per_minute", "timeout", "retries", "retry_wait"}
+
+#: The numeric keys, and whether each is a whole number.
+NUMBERS = {"concurrency": True, "requests_per_minute": False, "timeout": False, "retries": True,
+           "retry_wait": False}
 
 
 @dataclass(frozen=True)
@@ -58,16 +62,16 @@ def read_settings(value: Any, root: Path, report: Report,
     if text["api"] and (urlsplit(text["api"]).scheme not in ("http", "https")
                         or not urlsplit(text["api"]).netloc):
         problem("api", f"'translate.api' must be an http(s) URL, not {text['api']!r}")
-    if bool(text["api"]) == bool(text["command"]):
-        problem("api" if "api" in value else "command" if "command" in value else None,
-                "'translate' needs either 'api' (an OpenAI-compatible API) or 'command'")
+    if text["api"] and text["command"]:
+        problem("command", "'translate' takes 'api' or 'command', not both")
+    elif not text["api"] and not text["command"] and "api" not in value \
+            and "command" not in value:
+        problem(None, "'translate' needs either 'api' (an OpenAI-compatible API) or 'command'")
     if text["api"] and not text["model"]:
         problem("model", "'translate.model' is required with 'api'")
-    numbers = {key: _number(value, key, problem, default, whole)
-               for key, default, whole in (("concurrency", 4, True),
-                                           ("requests_per_minute", 60.0, False),
-                                           ("timeout", 60.0, False), ("retries", 4, True),
-                                           ("retry_wait", 2.0, False))}
+    defaults = {item.name: item.default for item in fields(TranslateSettings)}
+    numbers = {key: _number(value, key, problem, defaults[key], whole)
+               for key, whole in NUMBERS.items()}
     if problems:
         return None
     model = text["model"] or Path(text["command"].split()[0]).name
