@@ -329,6 +329,8 @@ def test_a_bad_machine_entry_is_reported_with_its_line(site):
 @pytest.mark.parametrize("source, draft, lost", [
     ("Gains of 93.5% on 1,000 tasks in 2024.", "在 2024 年 1000 个任务上提升 93.5%。", []),
     ("Gains of 93.5% on 1,000 tasks.", "在一千个任务上提升 93.5%。", ["1000"]),
+    ("Gains of 93.5% on 1,000 tasks in 2024.", "2024年在1000个任务上提升93.5%。", []),
+    ("第5篇论文，2024年。", "Paper 5 of 2024.", []),
     ("With $H<1/\\alpha$ and $$\\sum_i x_i$$.", "当 $H<1/\\alpha$ 与 $$\\sum_i  x_i$$ 时。", []),
     ("With $H<1/\\alpha$.", "当 H<1/α 时。", ["$H<1/\\alpha$"]),
     ("See [code](https://x.org/a) and https://y.org/b.", "见[代码](https://x.org/a)。",
