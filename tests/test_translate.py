@@ -86,6 +86,7 @@ def test_only_missing_languages_are_filled_and_what_a_person_wrote_stays(api_sit
     written = text(api_site)
     assert written.startswith("# Written by the editor.\n")
     assert PAPER.split("abstract:")[1].split("tags:")[0] in written  # untouched, byte for byte
+    assert "wrote content/papers/2403.14715.yaml: title.zh, tldr.en\n" in result.output
     assert "Wrote 2 texts to 1 paper (test-model-1)" in result.output
     # A second run finds nothing to do and asks nothing.
     assert "Nothing to draft" in translate(api_site).output
@@ -243,7 +244,8 @@ def test_accept_marks_texts_as_reviewed(api_site):
     result = translate(api_site, "--accept", "2403.14715", "--to", "en", "--dry-run")
     assert "-  tldr.en: test-model-1" in result.output
     assert text(api_site) == written
-    translate(api_site, "--accept", "2403.14715", "--to", "en")
+    result = translate(api_site, "--accept", "2403.14715", "--to", "en")
+    assert "accepted content/papers/2403.14715.yaml: tldr.en\n" in result.output
     assert record(api_site)["machine"] == {"title.zh": "test-model-1"}
     translate(api_site, "--accept", "2403.14715")
     assert "machine" not in record(api_site)

@@ -127,8 +127,11 @@ def _draft(config: SiteConfig, papers: list[Paper], langs: tuple[str, ...],
                             dry_run, tick=(lambda: shown.update(1)) if shown else lambda: None)
     for diff in outcome.diffs:
         click.echo(diff, nl=False)
-    texts = sum(outcome.written.values())
+    texts = sum(map(len, outcome.written.values()))
     counts = f"{_count(texts, 'text')} to {_count(len(outcome.written), 'paper')}"
+    if not quiet and not dry_run:
+        for name, keys in outcome.written.items():
+            click.echo(f"wrote {name}: {', '.join(keys)}")
     tokens = f"tokens: {outcome.tokens_in} in, {outcome.tokens_out} out"
     if dry_run:
         click.echo(f"Dry run, nothing was written: {counts} would be written; {tokens}.")
@@ -149,6 +152,9 @@ def _accept(papers: list[Paper], langs: tuple[str, ...], fields: tuple[str, ...]
     dropped = accept(papers, keep, dry_run, outcome)
     for diff in outcome.diffs:
         click.echo(diff, nl=False)
+    if not quiet and not dry_run:
+        for name, keys in outcome.written.items():
+            click.echo(f"accepted {name}: {', '.join(keys)}")
     counts = f"{_count(dropped, 'machine text')} in {_count(len(outcome.written), 'paper')}"
     if dry_run:
         click.echo(f"Dry run, nothing was written: would accept {counts}.")

@@ -22,7 +22,7 @@ from .gaps import Task
 class Outcome:
     """What a run did, for its closing summary."""
 
-    written: dict[str, int] = field(default_factory=dict)  # file shown -> texts written
+    written: dict[str, list[str]] = field(default_factory=dict)  # file shown -> machine keys
     failures: list[str] = field(default_factory=list)  # "PATH: KEY: why"
     tokens_in: int = 0
     tokens_out: int = 0
@@ -97,7 +97,7 @@ def write_paper(paper: Paper, drafts: list[Draft], model: str, source_language: 
         values = _writable(paper, values, model, source_language, outcome)
         if values:
             write(_plan(paper, values, model, source_language), dry_run, outcome)
-            outcome.written[shown] = len(values)
+            outcome.written[shown] = sorted(values)
     except SiteError as exc:
         outcome.failures += [str(problem) for problem in exc.problems]
     except OSError as exc:
@@ -209,5 +209,5 @@ def _accept(paper: Paper, keep: Callable[[str], bool], dry_run: bool, outcome: O
         outcome.failures.append(f"{shown}: file left as it is: {plan.kept_because}")
         return 0
     write(plan, dry_run, outcome)
-    outcome.written[shown] = len(machine) - len(left)
+    outcome.written[shown] = sorted(str(key) for key in machine if key not in left)
     return len(machine) - len(left)
