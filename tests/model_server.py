@@ -10,6 +10,8 @@ in the text asked about:
 - ``[[slow]]``: the first request is answered after 3 s (tests set a shorter timeout)
 - ``[[malformed]]``: every answer is a 200 whose body is not JSON
 - ``[[nomath]]``: every reply drops the math; ``[[nomath-once]]`` only the first
+- ``[[think]]``: the reply starts with a ``<think>...</think>`` block
+- ``[[long]]``: the reply is cut off at the length limit (``finish_reason: length``)
 - ``[[busy]]``: every answer takes 0.3 s (``max_in_flight`` tells how many overlapped)
 - ``[[hang]]``: no answer until the server is closed, unless ``release`` is set
 """
@@ -124,6 +126,8 @@ class ModelServer:
                 if "[[malformed]]" in user:
                     return self.send(200, b"{not json")
                 reply = fake_reply(messages, first)
+                if "[[think]]" in user:
+                    reply = "<think>\nThe user wants $x$ kept. 42.\n</think>\n\n" + reply
                 tokens_in = sum(len(m["content"]) for m in messages)
                 with server.lock:
                     server.tokens_in += tokens_in
@@ -131,7 +135,8 @@ class ModelServer:
                 self.send(200, {
                     "id": "chatcmpl-1", "object": "chat.completion", "created": 0,
                     "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
+                    "choices": [{"index": 0,
+                                 "finish_reason": "length" if "[[long]]" in user else "stop",
                                  "message": {"role": "assistant", "content": reply}}],
                     "usage": {"prompt_tokens": tokens_in, "completion_tokens": len(reply),
                               "total_tokens": tokens_in + len(reply)}})

@@ -419,3 +419,16 @@ def test_accepting_keeps_a_comment_among_the_machine_entries_and_says_so(api_sit
     api_site.paper("2403.14715.yaml", PAPER + "machine:\n  title.zh: model#2\n")
     translate(api_site, "--accept", "2403.14715")
     assert text(api_site) == PAPER
+
+
+def test_a_reasoning_block_is_dropped_and_a_cut_off_reply_is_not_written(site, server,
+                                                                         monkeypatch):
+    monkeypatch.chdir(site.root)
+    configure(site, f"api: {server.api}\n  model: qwen3")
+    site.paper("t.yaml", 'id: t\ntitle: "[[think]] A title"\ndate: 2024-03-22\n')
+    site.paper("l.yaml", 'id: l\ntitle: "[[long]] A title"\ndate: 2024-03-22\n')
+    result = translate(site, "--to", "zh", code=1)
+    assert record(site, "t.yaml")["title"]["zh"] == "〔zh〕[[think]] A title"
+    assert "l.yaml: title.zh: the model's reply was cut off at its length limit" in result.stderr
+    assert "machine" not in record(site, "l.yaml")
+    assert server.asked("[[long]]") == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -82,13 +83,17 @@ class ApiBackend:
             raise BackendError(f"malformed reply from the API: {_short(str(exc))}", retry=True) \
                 from None
         try:
-            text = response.choices[0].message.content
+            choice = response.choices[0]
+            text = choice.message.content
         except (AttributeError, IndexError, TypeError):
-            text = None
-        if not isinstance(text, str) or not text.strip():
+            choice, text = None, None
+        if getattr(choice, "finish_reason", None) == "length":
+            raise BackendError("the model's reply was cut off at its length limit")
+        text = _without_reasoning(text) if isinstance(text, str) else ""
+        if not text:
             raise BackendError("the API's reply holds no text", retry=True)
         usage = getattr(response, "usage", None)
-        return Reply(text.strip(), getattr(usage, "prompt_tokens", 0) or 0,
+        return Reply(text, getattr(usage, "prompt_tokens", 0) or 0,
                      getattr(usage, "completion_tokens", 0) or 0)
 
 
@@ -129,11 +134,20 @@ def _command_reply(output: str) -> Reply:
             text = data["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):
             text = None
-    if not isinstance(text, str) or not text.strip():
+    text = _without_reasoning(text) if isinstance(text, str) else ""
+    if not text:
         raise BackendError("the command's reply holds no 'content' text")
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-    return Reply(text.strip(), _count(usage.get("prompt_tokens")),
-                 _count(usage.get("completion_tokens")))
+    return Reply(text, _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
+
+
+#: What reasoning models served locally (Qwen3, DeepSeek-R1) put before their answer.
+_REASONING = re.compile(r"^\s*<think>.*?</think>", re.S)
+
+
+def _without_reasoning(text: str) -> str:
+    """The answer in a reply, without a leading ``<think>...</think>`` block."""
+    return _REASONING.sub("", text, count=1).strip()
 
 
 def _count(value) -> int:
