@@ -11,10 +11,14 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .cache import code_version, read_pickle, settled, write_pickle
 from .errors import Problem, SiteError
+
+if TYPE_CHECKING:
+    from .translate.settings import TranslateSettings
 
 CONFIG_NAME = "digestgen.yaml"
 #: The folder beside it where builds keep what they may reuse.
@@ -50,6 +54,9 @@ class SiteConfig:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     arxiv_api: str = DEFAULT_ARXIV_API
     search: bool = True  # build a Pagefind search index of the papers
+    # How `translate` reaches a model. No page shows it, so it is left out of the repr that
+    # page keys hash: changing it renders no page again.
+    translate: TranslateSettings | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Path:

@@ -16,7 +16,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 _KEYS = {
     "title", "description", "base_url", "languages", "source_language", "issue_period",
-    "output_dir", "repo_url", "markdown", "arxiv_api", "search",
+    "output_dir", "repo_url", "markdown", "arxiv_api", "search", "translate",
 }
 _MARKDOWN_KEYS = {"html"}
 
@@ -112,11 +112,22 @@ class _ConfigReader:
             output_dir=self.output_dir(),
             markdown=self.markdown(),
             search=self.flag("search", True),
+            translate=self.translate(),
         )
         if self.problems:
             raise ConfigError(self.problems,
                               _fallback(self.path, title=title, base_url=base_url, **values))
         return SiteConfig(path=self.path, title=title, base_url=base_url, **values)
+
+    def translate(self):
+        """The ``translate:`` section (SPEC 5), checked by its own module."""
+        if self.data.get("translate") is None:
+            return None
+        from .translate.settings import read_settings
+
+        return read_settings(self.data["translate"], self.path.parent,
+                             lambda key, message, container: self.problem(key, message,
+                                                                          container), closest)
 
     def base_url(self) -> str | None:
         value = self.url("base_url", required=True)

@@ -71,6 +71,23 @@ markdown:
 # A search box that finds Chinese and English words in every paper (a Pagefind index, built
 # with the site); false leaves it out.
 # search: true
+
+# Machine drafts of missing texts (`digestgen translate`): an OpenAI-compatible chat API and
+# the model to ask (a hosted one, or a local llama.cpp, Ollama or vLLM server), or instead a
+# command that reads one JSON request on stdin and writes one JSON reply. The API key is read
+# from the environment variable named by api_key_env, never from a file. Pages mark each
+# machine-written text, naming the model, until you accept it.
+# translate:
+#   api: https://api.openai.com/v1     # Ollama: http://127.0.0.1:11434/v1
+#   model: gpt-4o-mini
+#   api_key_env: OPENAI_API_KEY
+#   # command: python draft.py         # instead of api and model
+#   glossary: glossary.yaml            # term: {zh: ..., en: ...}, so terms stay consistent
+#   concurrency: 4                     # requests at a time
+#   requests_per_minute: 60
+#   timeout: 60                        # seconds to wait for each reply
+#   retries: 4                         # after a 429, a 5xx, a timeout or a dropped connection
+#   retry_wait: 2                      # seconds before the first retry, doubled each time
 """
 
 PAPER_TEXT = """\

@@ -23,7 +23,7 @@ def test_a_build_does_not_import_the_arxiv_client_or_the_watcher(tmp_path):
     code = ("import sys; from digestgen.cli import main\n"
             "try: main(['build', '--help'])\n"
             "except SystemExit: pass\n"
-            "print(sorted(m for m in ('arxiv', 'watchfiles') if m in sys.modules))")
+            "print(sorted(m for m in ('arxiv', 'watchfiles', 'openai') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, check=True)
     assert done.stdout.strip().endswith("[]")
@@ -100,7 +100,7 @@ def test_one_run_reports_config_and_content_errors_together(site, command, confi
     assert "Traceback" not in done.stderr
 
 
-ORDER = ["init", "add", "import", "build", "serve", "check", "export", "deploy"]
+ORDER = ["init", "add", "import", "translate", "build", "serve", "check", "export", "deploy"]
 
 
 def test_help_lists_the_commands_in_the_order_a_user_meets_them_each_summary_whole():

@@ -20,7 +20,8 @@ from digestgen.load import load_content
 FILES = ["digestgen.yaml", "content/papers/2403.14715.yaml", ".gitignore",
          ".github/workflows/pages.yml"]
 SPEC_KEYS = ["title", "description", "base_url", "languages", "source_language",
-             "issue_period", "output_dir", "repo_url", "markdown", "html", "arxiv_api", "search"]
+             "issue_period", "output_dir", "repo_url", "markdown", "html", "arxiv_api", "search",
+             "translate"]
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +42,21 @@ def run_init(*args: str):
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file()}
+
+
+def test_the_commented_translate_example_is_a_valid_section(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_init("mydigest").exit_code == 0
+    config_path = tmp_path / "mydigest" / "digestgen.yaml"
+    lines = config_path.read_text().splitlines()
+    start = lines.index("# translate:")
+    example = [line[2:] for line in lines[start:] if line.startswith("# ")]
+    config_path.write_text("\n".join(lines[:start] + example) + "\n")
+    settings = load_config(config_path).translate
+    assert (settings.api, settings.model, settings.api_key_env) == \
+        ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY")
+    assert settings.glossary == tmp_path / "mydigest" / "glossary.yaml"
+    assert (settings.concurrency, settings.requests_per_minute, settings.timeout) == (4, 60, 60)
 
 
 def test_init_writes_a_site_that_loads(tmp_path, monkeypatch):
