@@ -170,3 +170,41 @@ def test_rank_needs_a_feed(site):
     result = CliRunner().invoke(main, ["add", "--config", str(site.config_path), "2403.14715",
                                        "--rank"])
     assert result.exit_code == 2 and "--rank works only with --feed" in result.output
+
+
+def feed_item(arxiv_id: str, title: str, abstract: str):
+    from digestgen.arxiv_feed import FeedItem
+    from digestgen.arxiv_ids import parse_arxiv_id
+    return FeedItem(parse_arxiv_id(arxiv_id), "new", title, (), abstract, ("cs.LG",), None, 1)
+
+
+def test_recent_digest_papers_weigh_more_than_old_ones():
+    import datetime
+
+    from digestgen.rank import Interest, rank
+    qubits = "Spin qubits in quantum dots\nReadout fidelity of spin qubits in quantum dots."
+    galaxies = "Star formation in dwarf galaxies\nStellar mass and gas of dwarf galaxies."
+    today = datetime.date(2024, 11, 28)
+    interests = [Interest("recent", "q", qubits, today - datetime.timedelta(days=7), "digest"),
+                 Interest("old", "g", galaxies, datetime.date(2020, 1, 1), "digest")]
+    items = [feed_item("2411.00001v1", *galaxies.split("\n")),
+             feed_item("2411.00002v1", *qubits.split("\n"))]
+    ranked = rank(items, interests, today)
+    assert [r.item.arxiv_id.id for r in ranked] == ["2411.00002", "2411.00001"]
+    assert [r.closest.key for r in ranked] == ["recent", "old"]
+    undated = [Interest(i.key, i.title, i.text, None, "x.bib") for i in interests]
+    tied = rank(items, undated, today)  # equal weights: equal scores, ties by id
+    assert tied[0].score == tied[1].score
+    assert [r.item.arxiv_id.id for r in tied] == ["2411.00001", "2411.00002"]
+
+
+def test_only_english_texts_of_the_digest_are_compared(site):
+    from digestgen.config import load_config
+    from digestgen.load import load_content
+    from digestgen.rank import digest_interests
+    site.paper("a.yaml", 'id: a\ntitle: {zh: 只有中文标题}\ndate: 2024-01-01\n')
+    site.paper("b.yaml", 'id: b\ntitle: {zh: 中文, en: English title}\ndate: 2024-01-01\n'
+                         'abstract: {zh: 中文摘要, en: English abstract}\n')
+    papers = load_content(load_config(site.config_path)).papers
+    (interest,) = digest_interests(papers)
+    assert (interest.key, interest.text) == ("b", "English title\nEnglish abstract")
