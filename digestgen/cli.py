@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "export"),
     "serve": ("serve", "serve"),
     "check": ("check", "check"),
+    "daily": ("daily", "daily"),
 }
 
 

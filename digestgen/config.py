@@ -28,6 +28,17 @@ class MarkdownOptions:
 
 
 @dataclass(frozen=True)
+class DailyOptions:
+    """The ``daily:`` section: what ``digestgen daily`` (the scheduled workflow) adds."""
+
+    feeds: tuple[str, ...] = ()  # announcement feed URLs; default from the categories
+    categories: tuple[str, ...] = ()
+    types: tuple[str, ...] = ("new", "cross")
+    top: int = 10
+    translate: bool = True  # draft missing languages when an API key is set
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """A validated site configuration; paths are absolute."""
 
@@ -43,6 +54,7 @@ class SiteConfig:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     arxiv_api: str = DEFAULT_ARXIV_API
     search: bool = True  # build a Pagefind search index of the papers
+    daily: DailyOptions | None = None
 
     @property
     def root(self) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, closest
+from .dailyconfig import read_daily
 from .errors import Problem, SiteError
 from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
 
@@ -16,7 +17,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 _KEYS = {
     "title", "description", "base_url", "languages", "source_language", "issue_period",
-    "output_dir", "repo_url", "markdown", "arxiv_api", "search",
+    "output_dir", "repo_url", "markdown", "arxiv_api", "search", "daily",
 }
 _MARKDOWN_KEYS = {"html"}
 
@@ -75,6 +76,8 @@ class _ConfigReader:
             output_dir=self.output_dir(),
             markdown=self.markdown(),
             search=self.flag("search", True),
+            daily=read_daily(self.data.get("daily"), line_of(self.data, "daily"), self.path,
+                             self.problems),
         )
         if self.problems:
             raise SiteError(self.problems)

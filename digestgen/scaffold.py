@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .daily_workflow import DAILY_WORKFLOW, daily_workflow
 from .load import record_files
 
 CONFIG_FILE = "digestgen.yaml"
@@ -59,6 +60,17 @@ markdown:
 
 # The arXiv API endpoint `digestgen add` asks for metadata (a mirror may be named here).
 # arxiv_api: https://export.arxiv.org/api/query
+
+# What the scheduled workflow (.github/workflows/daily.yml, `digestgen daily`) adds each
+# announcement day: the papers of the categories' feed closest to the digest's own papers.
+# Until this section is here, the workflow does nothing.
+# daily:
+#   categories: [cs.LG, stat.ML]  # arXiv categories or whole archives (cs); the feed read is
+#                                 # https://rss.arxiv.org/rss/cs.LG+stat.ML
+#   feeds: []                     # other feed URLs to read instead
+#   types: [new, cross]           # announce types to consider (also replace, replace-cross)
+#   top: 10                       # papers per announce day; papers already of that day count
+#   translate: true               # draft missing languages when the API key secret is set
 """
 
 PAPER_TEXT = """\
@@ -213,6 +225,7 @@ def init_site(folder: Path) -> InitResult:
         EXAMPLE_PAPER: PAPER_TEXT,
         GITIGNORE: GITIGNORE_TEXT,
         WORKFLOW: pages_workflow(f"digestgen=={__version__}", branch),
+        DAILY_WORKFLOW: daily_workflow(f"digestgen[rank]=={__version__}"),
     }
     result = InitResult()
     for name, text in files.items():

@@ -17,7 +17,8 @@ def test_help_lists_every_command_with_its_summary():
     assert result.exit_code == 0
     listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines()
               if line.strip()]
-    assert listed == ["build", "init", "deploy", "add", "import", "export", "serve", "check"]
+    assert listed == ["build", "init", "deploy", "add", "import", "export", "serve", "check",
+                      "daily"]
     assert "Build the site into the output directory" in result.output
 
 

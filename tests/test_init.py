@@ -15,7 +15,7 @@ from digestgen.config import load_config
 from digestgen.load import load_content
 
 FILES = ["digestgen.yaml", "content/papers/2403.14715.yaml", ".gitignore",
-         ".github/workflows/pages.yml"]
+         ".github/workflows/pages.yml", ".github/workflows/daily.yml"]
 SPEC_KEYS = ["title", "description", "base_url", "languages", "source_language",
              "issue_period", "output_dir", "repo_url", "markdown", "html", "arxiv_api"]
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..scaffold import CONFIG_FILE, EXAMPLE_PAPER, GITIGNORE, WORKFLOW, init_site
+from ..scaffold import CONFIG_FILE, DAILY_WORKFLOW, EXAMPLE_PAPER, GITIGNORE, WORKFLOW, \
+    init_site
 
 
 @click.command(epilog=f"""\b
@@ -16,6 +17,7 @@ Files written:
   {EXAMPLE_PAPER}  an example paper
   {GITIGNORE}  ignores the built site and caches
   {WORKFLOW}  builds and publishes the site on GitHub Pages
+  {DAILY_WORKFLOW}  adds the day's best arXiv papers (daily: in {CONFIG_FILE})
 
 A file that already exists is never overwritten: it is kept as it is and
 reported as kept, and so is the example paper when content/papers/ already
