@@ -22,10 +22,15 @@ from .common import config_option, reports_problems, site_config
 @click.option("--lang", default=None, metavar="CODE",
               help="Language the document leads with: zh or en (default: the site's first "
                    "language when it is one of them, else zh).")
+@click.option("--format", "output_format", type=click.Choice(["markdown", "email"]),
+              default="markdown", show_default=True,
+              help="markdown: a digest document; email: an HTML e-mail linking to the site.")
 @config_option
 @reports_problems
-def export(issue_id: str, lang: str | None, config_path: Path | None) -> None:
-    """Print issue ISSUE-ID (e.g. 2024-03-22) as a digest document in Markdown."""
+def export(issue_id: str, lang: str | None, output_format: str,
+           config_path: Path | None) -> None:
+    """Print issue ISSUE-ID (e.g. 2024-03-22) as a digest document in Markdown, or as an
+    HTML e-mail (--format email)."""
     config = site_config(config_path)
     if lang is None:
         lang = config.default_language if config.default_language in HEADINGS else "zh"
@@ -34,6 +39,11 @@ def export(issue_id: str, lang: str | None, config_path: Path | None) -> None:
     if issue is None:
         known = ", ".join(issue.id for issue in site.issues[:5]) or "none yet"
         raise click.ClickException(f"no issue {issue_id!r} (newest issues: {known})")
+    if output_format == "email":
+        from ..formats.email import render_email
+
+        click.echo(render_email(config, site, issue, lang), nl=False)
+        return
     intro = _pick(issue.file.intro, lang, config.source_language) if issue.file else None
     records = [paper_record(entry.paper) for entry in issue.entries]
     try:
