@@ -92,32 +92,41 @@ def item_text(item: FeedItem) -> str:
     return f"{item.title}\n{item.abstract}"
 
 
-def rank(items: Sequence[FeedItem], interests: Sequence[Interest],
-         today: datetime.date | None) -> list[Ranked]:
-    """``items`` best first (ties by id), each scored against ``interests``."""
-    if not items:
-        return []
-    if not interests:
-        raise ValueError("no interest papers to rank against")
+def tfidf_similarity(candidates: list[str], corpus: list[str]):
+    """Cosine similarity of each candidate text to each corpus text, by TF-IDF vectors fitted
+    on both (a numpy array, candidates x corpus)."""
     import numpy as np  # with scikit-learn: imported only when ranking
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     # Words of one paper alone (min_df=2) tell nothing about closeness.
     vectorizer = TfidfVectorizer(strip_accents="unicode", stop_words="english",
                                  sublinear_tf=True, min_df=2)
-    texts = [item_text(item) for item in items] + [i.text for i in interests]
     try:
-        matrix = vectorizer.fit_transform(texts)
+        matrix = vectorizer.fit_transform(candidates + corpus)
     except ValueError:  # no word occurs twice: nothing is like anything
-        return _ordered([Ranked(item, 0.0, None) for item in items])
-    candidates, corpus = matrix[:len(items)], matrix[len(items):]
+        return np.zeros((len(candidates), len(corpus)))
+    return (matrix[:len(candidates)] @ matrix[len(candidates):].T).toarray()  # unit rows
+
+
+def rank(items: Sequence[FeedItem], interests: Sequence[Interest],
+         today: datetime.date | None, similarity=tfidf_similarity) -> list[Ranked]:
+    """``items`` best first (ties by id), each scored against ``interests``; ``similarity``
+    maps candidate and corpus texts to their similarities (:func:`tfidf_similarity`, or
+    :class:`digestgen.embeddings.Embeddings`)."""
+    if not items:
+        return []
+    if not interests:
+        raise ValueError("no interest papers to rank against")
+    import numpy as np
+
+    close = similarity([item_text(item) for item in items], [i.text for i in interests])
     weights = [weight(interest, today) for interest in interests]
-    similarity = (candidates @ corpus.T).toarray() * weights  # rows are unit vectors
-    best = similarity.argmax(axis=1)
+    close = np.clip(close, 0.0, 1.0) * weights  # opposite meanings count as unrelated
+    best = close.argmax(axis=1)
     neighbours = min(NEIGHBOURS, len(interests))
-    scores = np.sort(similarity, axis=1)[:, -neighbours:].mean(axis=1)
+    scores = np.sort(close, axis=1)[:, -neighbours:].mean(axis=1)
     ranked = [Ranked(item, round(float(scores[row]), 6),
-                     interests[column] if similarity[row, column] > 0 else None)
+                     interests[column] if close[row, column] > 0 else None)
               for row, (item, column) in enumerate(zip(items, best))]
     return _ordered(ranked)
 

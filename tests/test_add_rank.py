@@ -208,3 +208,89 @@ def test_only_english_texts_of_the_digest_are_compared(site):
     papers = load_content(load_config(site.config_path)).papers
     (interest,) = digest_interests(papers)
     assert (interest.key, interest.text) == ("b", "English title\nEnglish abstract")
+
+
+class EmbeddingServer:
+    """A tiny OpenAI-compatible ``/v1/embeddings`` on 127.0.0.1: each text's vector counts its
+    words in 256 buckets (by CRC-32), so texts sharing words are close, as with a real model."""
+
+    def __init__(self, status: int = 200):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.requests: list[tuple[str, str | None, dict]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                import json
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append((self.path, self.headers.get("Authorization"), body))
+                if status != 200:
+                    reply = b'{"error": {"message": "model overloaded"}}'
+                else:
+                    reply = json.dumps({"object": "list", "model": body["model"], "data": [
+                        {"object": "embedding", "index": i, "embedding": bag_of_words(text)}
+                        for i, text in enumerate(body["input"])]}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_port}/v1"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def bag_of_words(text: str) -> list[float]:
+    import zlib
+    vector = [0.0] * 256
+    for word in re.findall(r"[a-z]{4,}", text.lower()):
+        vector[zlib.crc32(word.encode()) % 256] += 1.0
+    return vector
+
+
+def test_an_embeddings_endpoint_can_rank_instead_of_words(quantum_site, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with EmbeddingServer() as server:
+        result = run(quantum_site, "--embeddings", "tiny-embed", "--api", server.api,
+                     "--top", "5", "--dry-run")
+    assert result.exit_code == 0, result.output
+    rows = ranked_rows(result.output)
+    assert len(rows) == 5 and all(score > 0 for _, score, *_ in rows)
+    assert [path for path, *_ in server.requests] == ["/v1/embeddings"] * 12  # 1,505 texts
+    assert {auth for _, auth, _ in server.requests} == {"Bearer sk-test"}
+    assert {body["model"] for *_, body in server.requests} == {"tiny-embed"}
+    sent = [text for *_, body in server.requests for text in body["input"]]
+    assert sent[-2].startswith("Approaching ideal visibility")  # the digest's papers last
+    assert papers(quantum_site) == ["2203.01101.yaml", "entanglement-notes.yaml"]
+
+
+def test_a_failing_embeddings_endpoint_stops_before_anything_is_written(quantum_site):
+    with EmbeddingServer(status=503) as server:
+        result = run(quantum_site, "--embeddings", "tiny-embed", "--api", server.api,
+                     "--top", "5")
+    assert result.exit_code == 1
+    assert f"{server.api}/embeddings: HTTP 503: " in result.output
+    assert "model overloaded" in result.output and "Nothing was written." in result.output
+    assert "Traceback" not in result.output
+    assert papers(quantum_site) == ["2203.01101.yaml", "entanglement-notes.yaml"]
+
+
+def test_embeddings_need_an_api_address(quantum_site):
+    result = run(quantum_site, "--embeddings", "tiny-embed", "--dry-run")
+    assert result.exit_code == 2 and "--embeddings needs the API's address" in result.output

@@ -25,7 +25,7 @@ from ..errors import Problem, SiteError, display_path
 from ..recordfile import FilePlan, describe, file_stem, find_papers, plan_record, write_records
 from ..records import SLUG
 from .common import config_option, progress, reports_problems, site_config
-from .rank_feed import DEFAULT_TOP, Ranking
+from .rank_feed import DEFAULT_TOP, Ranking, embeddings_for
 
 MIN_ARXIV_DELAY = 3.0  # arXiv's terms: no more than one request every three seconds
 
@@ -76,6 +76,11 @@ Requests go one at a time, at least 3 s apart, ids batched 100 per request.""")
               type=click.Path(dir_okay=False, path_type=Path),
               help="With --rank: also rank by the papers of a BibTeX or CSL-JSON file "
                    "(a reference manager's export); repeatable.")
+@click.option("--embeddings", "embeddings_model", metavar="MODEL",
+              help="With --rank: compare texts by this embedding model of an OpenAI-compatible "
+                   "API instead of by their words (key: $OPENAI_API_KEY).")
+@click.option("--api", "embeddings_api", metavar="URL",
+              help="With --embeddings: the API's base URL (…/v1; default: translate.api).")
 @click.option("--date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Digest date of new records (YYYY-MM-DD); with --feed, default: the "
                    "feed's announce day.")
@@ -93,15 +98,17 @@ Requests go one at a time, at least 3 s apart, ids batched 100 per request.""")
 def add(config_path: Path | None, ids: tuple[str, ...], feed: str | None,
         types: tuple[str, ...], categories: tuple[str, ...], fetch: bool, rank: bool,
         top: int | None, min_score: float, interest_files: tuple[Path, ...],
-        date: datetime.datetime | None, tags: tuple[str, ...], dry_run: bool, delay: float,
+        embeddings_model: str | None, embeddings_api: str | None, date: datetime.datetime | None, tags: tuple[str, ...], dry_run: bool, delay: float,
         timeout: float, quiet: bool) -> None:
     """Add papers from arXiv by ID (any form: 2403.14715, 2403.14715v2, abs/pdf links,
     math/0211159), or from an announcement feed with --feed."""
     wanted = _check_usage(ids, feed, types, categories, fetch, tags)
-    _check_rank_usage(feed, rank, top, min_score, interest_files)
-    ranking = Ranking(top or DEFAULT_TOP, min_score, interest_files, dry_run, quiet) \
-        if rank else None
+    _check_rank_usage(feed, rank, top, min_score, interest_files, embeddings_model,
+                      embeddings_api)
     config = site_config(config_path)
+    ranking = Ranking(top or DEFAULT_TOP, min_score, interest_files, dry_run, quiet,
+                      embeddings_for(config, embeddings_model, embeddings_api, timeout)) \
+        if rank else None
     _check_delay(delay, config.arxiv_api, feed)
     session = PoliteSession(Policy(delay=delay, timeout=timeout))
     papers_dir = config.content_dir / "papers"
@@ -168,13 +175,15 @@ def _parse_ids(texts: tuple[str, ...]) -> list[ArxivId]:
     return list(wanted.values())
 
 
-def _check_rank_usage(feed, rank, top, min_score, interest_files) -> None:
+def _check_rank_usage(feed, rank, top, min_score, interest_files, model, api) -> None:
     if rank and feed is None:
         raise click.UsageError("--rank works only with --feed")
     for option, value in (("--top", top), ("--min-score", min_score),
-                          ("--interests", interest_files)):
+                          ("--interests", interest_files), ("--embeddings", model)):
         if value and not rank:
             raise click.UsageError(f"{option} works only with --rank")
+    if api and not model:
+        raise click.UsageError("--api works only with --embeddings")
 
 
 def _check_delay(delay: float, api_url: str, feed: str | None) -> None:

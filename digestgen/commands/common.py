@@ -35,6 +35,17 @@ def site_config(config_path: Path | None) -> SiteConfig:
     return load_config(config_path)
 
 
+def translate_setting(config: SiteConfig, name: str) -> str | None:
+    """A key of the ``translate:`` section (SPEC 5), where the configuration has one: its
+    ``api`` serves embeddings too, and its ``api_key_env`` names the key of both."""
+    return getattr(getattr(config, "translate", None), name, None)
+
+
+def api_key_env(config: SiteConfig) -> str:
+    """The environment variable that holds the API key (default ``OPENAI_API_KEY``)."""
+    return translate_setting(config, "api_key_env") or "OPENAI_API_KEY"
+
+
 def reports_problems(command: Callable) -> Callable:
     """Print a :class:`SiteError`'s problems as ``PATH:LINE: message`` and exit 1."""
 

@@ -25,11 +25,7 @@ from ..config import SiteConfig
 from ..errors import SiteError
 from ..load import load_content
 from .add import MIN_ARXIV_DELAY, add
-from .common import config_option, reports_problems, site_config
-
-#: The environment variable of the API key when ``translate.api_key_env`` names none.
-DEFAULT_KEY_ENV = "OPENAI_API_KEY"
-
+from .common import api_key_env, config_option, reports_problems, site_config
 
 @click.command(epilog="""\b
 Configured by the daily: section of digestgen.yaml:
@@ -105,8 +101,7 @@ def _add_from(config: SiteConfig, session: PoliteSession, url: str) -> None:
 def _translate(config: SiteConfig, ids: list[str]) -> None:
     """Draft the missing languages of ``ids`` with ``digestgen translate``, when a key is set.
     A failure is reported, not fatal: the papers are kept, and a later run can draft them."""
-    translate = getattr(config, "translate", None)  # the translate: section, where known
-    key_env = getattr(translate, "api_key_env", None) or DEFAULT_KEY_ENV
+    key_env = api_key_env(config)
     if not os.environ.get(key_env):
         click.echo(f"No machine drafts: {key_env} is not set.")
         return

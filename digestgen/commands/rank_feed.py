@@ -8,17 +8,21 @@ such, for the editor to update with ``digestgen add ID``.
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from ..arxiv_feed import FeedItem
 from ..config import SiteConfig
+from ..embeddings import EmbeddingError, Embeddings
 from ..interests import read_interests
 from ..load import load_content
-from ..rank import Ranked, Replacement, digest_interests, rank, split_known
+from ..rank import Ranked, Replacement, digest_interests, rank, split_known, tfidf_similarity
+from .common import api_key_env, translate_setting
 
 DEFAULT_TOP = 10
 
@@ -32,6 +36,7 @@ class Ranking:
     interest_files: Sequence[Path] = ()
     dry_run: bool = False
     quiet: bool = False
+    embeddings: Embeddings | None = None  # else TF-IDF
 
     def choose(self, config: SiteConfig, items: Sequence[FeedItem],
                feed_date: datetime.date | None) -> list[FeedItem]:
@@ -44,13 +49,33 @@ class Ranking:
                                    "it has none with an English title yet; give a reference "
                                    "list with --interests FILE")
         fresh, replaced = split_known(items, papers)
-        ranked = rank(fresh, interests, feed_date or datetime.date.today())
+        try:
+            ranked = rank(fresh, interests, feed_date or datetime.date.today(),
+                          self.embeddings or tfidf_similarity)
+        except EmbeddingError as exc:
+            raise click.ClickException(f"{exc}\nNothing was written.") from None
         # A paper with no word in common with the corpus (score 0) is never a pick.
         chosen = [r for r in ranked if r.score > 0 and r.score >= self.min_score][:self.top]
         if self.dry_run or not self.quiet:
             _print_ranked(chosen, len(fresh), len(interests))
             _print_replaced(replaced)
         return [r.item for r in chosen]
+
+
+def embeddings_for(config: SiteConfig, model: str | None, api: str | None,
+                   timeout: float) -> Embeddings | None:
+    """The embeddings endpoint of ``--embeddings MODEL``: ``--api``, else the ``api`` of the
+    translate: section, which serves the machine drafts too; its key from the environment."""
+    if model is None:
+        return None
+    api = api or translate_setting(config, "api")
+    if not api:
+        raise click.UsageError("--embeddings needs the API's address: --api URL, or 'api' "
+                               "in the translate: section of digestgen.yaml")
+    parts = urlsplit(api)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.UsageError(f"--api must be an http(s) URL, not {api!r}")
+    return Embeddings(api, model, os.environ.get(api_key_env(config)) or None, timeout)
 
 
 def _require_rank_libraries() -> None:
