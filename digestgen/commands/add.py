@@ -98,7 +98,8 @@ Requests go one at a time, at least 3 s apart, ids batched 100 per request.""")
 def add(config_path: Path | None, ids: tuple[str, ...], feed: str | None,
         types: tuple[str, ...], categories: tuple[str, ...], fetch: bool, rank: bool,
         top: int | None, min_score: float, interest_files: tuple[Path, ...],
-        embeddings_model: str | None, embeddings_api: str | None, date: datetime.datetime | None, tags: tuple[str, ...], dry_run: bool, delay: float,
+        embeddings_model: str | None, embeddings_api: str | None,
+        date: datetime.datetime | None, tags: tuple[str, ...], dry_run: bool, delay: float,
         timeout: float, quiet: bool) -> None:
     """Add papers from arXiv by ID (any form: 2403.14715, 2403.14715v2, abs/pdf links,
     math/0211159), or from an announcement feed with --feed."""
@@ -228,9 +229,8 @@ def _from_ids(config, session, wanted, day, quiet) -> Batch:
 def _from_feed(config, session, feed, types, categories, fetch, day, quiet,
                ranking: Ranking | None = None) -> Batch:
     parsed = read_feed(feed, session)
-    items = select(parsed.items, types, categories)
-    if ranking is not None and items:
-        items = ranking.choose(config, items, parsed.date)
+    selected = select(parsed.items, types, categories)
+    items = ranking.choose(config, selected, parsed.date) if ranking and selected else selected
     batch = Batch()
     fetched, missing = ({}, [])
     if fetch and items:
@@ -246,7 +246,7 @@ def _from_feed(config, session, feed, types, categories, fetch, day, quiet,
     if not parsed.items:
         click.echo(f"The feed lists no papers ({parsed.title or feed}); arXiv announces "
                    "nothing on weekends and holidays.", err=True)
-    elif not select(parsed.items, types, categories):
+    elif not selected:
         click.echo(f"None of the feed's {len(parsed.items)} papers matches --type/--category.",
                    err=True)
     return batch
