@@ -65,6 +65,7 @@ jobs:
           git add --all content
           git -c user.name="{BOT_NAME}" -c user.email="{BOT_EMAIL}" \\
             commit --quiet --file "$RUNNER_TEMP/commit-message"
+          git pull --rebase --quiet  # an editor may have pushed meanwhile
           git push
           echo "pushed=true" >> "$GITHUB_OUTPUT"
       - name: Publish the site

@@ -109,8 +109,13 @@ def test_a_run_commits_the_days_best_papers_and_a_second_run_commits_nothing(
     assert [r.path for r in server.requests] == ["/rss/cs"]
     added = git(digest, "show", "--name-status", "--format=", "HEAD").splitlines()
     assert len(added) == 5 and all(line.startswith("A\tcontent/papers/") for line in added)
-    body = git(digest, "log", "-1", "--format=%b")
-    assert len([line for line in body.splitlines() if line.startswith("- 24")]) >= 1
+    body = git(digest, "log", "-1", "--format=%b").splitlines()
+    files = sorted(line.split("/")[-1].removesuffix(".yaml") for line in added)
+    assert sorted(line.split(":")[0].removeprefix("- ") for line in body if line) == files
+    for line in filter(None, body):
+        paper = yaml.safe_load((digest / f"content/papers/{line[2:].split(':')[0]}.yaml")
+                               .read_text(encoding="utf-8"))
+        assert line == f"- {paper['id']}: {paper['title']}"
     assert "No machine drafts: OPENAI_API_KEY is not set." in log
     author = git(digest, "log", "-1", "--format=%an <%ae>").strip()
     assert author.startswith("github-actions[bot] <")
