@@ -103,3 +103,10 @@ def test_an_unknown_issue_is_an_error(issue_site):
     result = CliRunner().invoke(main, ["export", "2024-01-01", "--format", "email",
                                        "--config", str(issue_site.config_path)])
     assert result.exit_code == 1 and "no issue '2024-01-01'" in result.output
+
+
+def test_the_lead_language_is_one_of_the_sites(issue_site):
+    result = CliRunner().invoke(main, ["export", "2024-03-22", "--format", "email", "--lang",
+                                       "fr", "--config", str(issue_site.config_path)])
+    assert result.exit_code == 2
+    assert "'fr' is not one of the site's languages (zh, en)" in result.output

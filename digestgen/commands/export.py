@@ -1,4 +1,5 @@
-"""``digestgen export ISSUE-ID [--lang CODE]``: an issue as a format A Markdown document.
+"""``digestgen export ISSUE-ID [--lang CODE] [--format markdown|email]``: an issue as a format A
+Markdown document, or as an HTML e-mail (:mod:`digestgen.formats.email`).
 
 The document is the one ``digestgen import`` reads, so an exported issue imported into an
 empty site gives back the same paper records (SPEC 3.1).
@@ -32,7 +33,9 @@ def export(issue_id: str, lang: str | None, output_format: str,
     """Print issue ISSUE-ID (e.g. 2024-03-22) as a digest document in Markdown, or as an
     HTML e-mail (--format email)."""
     config = site_config(config_path)
-    if lang is None:
+    if output_format == "email":
+        lang = _site_language(lang, config.languages)
+    elif lang is None:
         lang = config.default_language if config.default_language in HEADINGS else "zh"
     site = build_model(config, load_content(config))
     issue = next((issue for issue in site.issues if issue.id == issue_id), None)
@@ -51,6 +54,16 @@ def export(issue_id: str, lang: str | None, output_format: str,
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(document, nl=False)
+
+
+def _site_language(lang: str | None, languages: tuple[str, ...]) -> str:
+    """``--lang`` for an e-mail: one of the site's languages, by default its first."""
+    if lang is None:
+        return languages[0]
+    if lang not in languages:
+        raise click.BadParameter(f"{lang!r} is not one of the site's languages "
+                                 f"({', '.join(languages)})", param_hint="--lang")
+    return lang
 
 
 def paper_record(paper: Paper) -> dict:
