@@ -1,5 +1,5 @@
 """Similarity by an OpenAI-compatible embeddings endpoint (``POST <api>/embeddings``), for
-editors who have one; the default ranking needs none (:func:`digestgen.rank.tfidf_similarity`).
+editors who have one; the default ranking needs none (:func:`digestgen.rank.tfidf_vectors`).
 
 Texts are sent in batches, one request at a time, each with a time-out; a failed request stops
 the ranking with a message naming the endpoint, before anything is written.
@@ -20,7 +20,7 @@ class EmbeddingError(Exception):
 
 @dataclass(frozen=True)
 class Embeddings:
-    """A similarity function (see :func:`digestgen.rank.rank`) backed by ``<api>/embeddings``."""
+    """Text vectors for :func:`digestgen.rank.rank`, from ``<api>/embeddings``."""
 
     api: str
     model: str
@@ -33,7 +33,7 @@ class Embeddings:
 
     def __call__(self, candidates: list[str], corpus: list[str]):
         vectors = self.embed(candidates + corpus)
-        return vectors[:len(candidates)] @ vectors[len(candidates):].T
+        return vectors[:len(candidates)], vectors[len(candidates):]
 
     def embed(self, texts: list[str]):
         """One unit vector per text, as the rows of a numpy array."""

@@ -24,6 +24,8 @@ from .records import Paper
 HALF_LIFE_DAYS = 365.0
 #: The least weight of an archive paper, however old: an old interest is still an interest.
 MIN_WEIGHT = 0.5
+#: Similarities computed at once (8 bytes each).
+BLOCK_CELLS = 2_000_000
 #: How many of the closest interest papers a score averages.
 NEIGHBOURS = 3
 #: The source language of rankable text; announcements are English.
@@ -92,11 +94,10 @@ def item_text(item: FeedItem) -> str:
     return f"{item.title}\n{item.abstract}"
 
 
-def tfidf_similarity(candidates: list[str], corpus: list[str]):
-    """Cosine similarity of each candidate text to each corpus text, by TF-IDF vectors fitted
-    on both (a numpy array, candidates x corpus)."""
-    import numpy as np  # with scikit-learn: imported only when ranking
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def tfidf_vectors(candidates: list[str], corpus: list[str]):
+    """TF-IDF vectors of the candidate and the corpus texts, fitted on both (sparse matrices
+    of unit rows, so that their products are cosine similarities)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # with numpy and scipy
 
     # Words of one paper alone (min_df=2) tell nothing about closeness.
     vectorizer = TfidfVectorizer(strip_accents="unicode", stop_words="english",
@@ -104,14 +105,15 @@ def tfidf_similarity(candidates: list[str], corpus: list[str]):
     try:
         matrix = vectorizer.fit_transform(candidates + corpus)
     except ValueError:  # no word occurs twice: nothing is like anything
-        return np.zeros((len(candidates), len(corpus)))
-    return (matrix[:len(candidates)] @ matrix[len(candidates):].T).toarray()  # unit rows
+        from scipy.sparse import csr_matrix
+        return csr_matrix((len(candidates), 1)), csr_matrix((len(corpus), 1))
+    return matrix[:len(candidates)], matrix[len(candidates):]
 
 
 def rank(items: Sequence[FeedItem], interests: Sequence[Interest],
-         today: datetime.date | None, similarity=tfidf_similarity) -> list[Ranked]:
-    """``items`` best first (ties by id), each scored against ``interests``; ``similarity``
-    maps candidate and corpus texts to their similarities (:func:`tfidf_similarity`, or
+         today: datetime.date | None, vectors=tfidf_vectors) -> list[Ranked]:
+    """``items`` best first (ties by id), each scored against ``interests``; ``vectors`` maps
+    candidate and corpus texts to unit vectors (:func:`tfidf_vectors`, or
     :class:`digestgen.embeddings.Embeddings`)."""
     if not items:
         return []
@@ -119,15 +121,22 @@ def rank(items: Sequence[FeedItem], interests: Sequence[Interest],
         raise ValueError("no interest papers to rank against")
     import numpy as np
 
-    close = similarity([item_text(item) for item in items], [i.text for i in interests])
-    weights = [weight(interest, today) for interest in interests]
-    close = np.clip(close, 0.0, 1.0) * weights  # opposite meanings count as unrelated
-    best = close.argmax(axis=1)
+    candidates, corpus = vectors([item_text(item) for item in items],
+                                 [i.text for i in interests])
+    weights = np.asarray([weight(interest, today) for interest in interests])
     neighbours = min(NEIGHBOURS, len(interests))
-    scores = np.sort(close, axis=1)[:, -neighbours:].mean(axis=1)
-    ranked = [Ranked(item, round(float(scores[row]), 6),
-                     interests[column] if close[row, column] > 0 else None)
-              for row, (item, column) in enumerate(zip(items, best))]
+    # A block of rows at a time: a digest of 100,000 papers would need a gigabyte at once.
+    rows = max(1, BLOCK_CELLS // len(interests))
+    ranked = []
+    for start in range(0, len(items), rows):
+        block = candidates[start:start + rows] @ corpus.T
+        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+        close = np.clip(block, 0.0, 1.0) * weights  # opposite meanings count as unrelated
+        best = close.argmax(axis=1)
+        scores = np.partition(close, -neighbours, axis=1)[:, -neighbours:].mean(axis=1)
+        for row, column in enumerate(best):
+            ranked.append(Ranked(items[start + row], round(float(scores[row]), 6),
+                                 interests[column] if close[row, column] > 0 else None))
     return _ordered(ranked)
 
 

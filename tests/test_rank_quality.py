@@ -89,3 +89,14 @@ def test_the_ranking_is_the_same_every_time(feed):
     again = rank(list(reversed(candidates)), interests, feed.date)
     assert [(r.item.arxiv_id, r.score) for r in first] == \
         [(r.item.arxiv_id, r.score) for r in again]
+
+
+def test_ranking_block_by_block_gives_the_same_list(feed, monkeypatch):
+    """A large digest is compared a block of rows at a time; the blocks change nothing."""
+    from digestgen import rank as ranking
+    interests, candidates = held_out(feed, "hep-th")
+    whole = rank(candidates, interests, feed.date)
+    monkeypatch.setattr(ranking, "BLOCK_CELLS", 7 * len(interests) + 3)  # 7 rows, uneven end
+    blocks = rank(candidates, interests, feed.date)
+    assert [(r.item.arxiv_id, r.score, r.closest) for r in blocks] == \
+        [(r.item.arxiv_id, r.score, r.closest) for r in whole]

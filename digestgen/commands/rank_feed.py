@@ -21,7 +21,7 @@ from ..config import SiteConfig
 from ..embeddings import EmbeddingError, Embeddings
 from ..interests import read_interests
 from ..load import load_content
-from ..rank import Ranked, Replacement, digest_interests, rank, split_known, tfidf_similarity
+from ..rank import Ranked, Replacement, digest_interests, rank, split_known, tfidf_vectors
 from .common import api_key_env, translate_setting
 
 DEFAULT_TOP = 10
@@ -51,7 +51,7 @@ class Ranking:
         fresh, replaced = split_known(items, papers)
         try:
             ranked = rank(fresh, interests, feed_date or datetime.date.today(),
-                          self.embeddings or tfidf_similarity)
+                          self.embeddings or tfidf_vectors)
         except EmbeddingError as exc:
             raise click.ClickException(f"{exc}\nNothing was written.") from None
         # A paper with no word in common with the corpus (score 0) is never a pick.
