@@ -76,7 +76,8 @@ def test_dry_run_prints_the_best_papers_and_writes_nothing(quantum_site):
     scores = [score for _, score, *_ in rows]
     assert scores == sorted(scores, reverse=True) and scores[-1] > 0
     assert "ranked against 2 interest papers" in result.output
-    for *_, line in rows:  # each names the interest paper it is closest to
+    for *_, line in rows:  # each names its announce type and the closest interest paper
+        assert line.split()[3] in ("new", "cross", "replace", "replace-cross")
         assert "2203.01101 Approaching" in line or "entanglement-notes Entanglement" in line
     assert result.output.count("would create content/papers/") == 5
     assert "Dry run, nothing was written: 5 new." in result.output

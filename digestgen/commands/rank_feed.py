@@ -92,12 +92,14 @@ def _print_ranked(chosen: list[Ranked], candidates: int, interests: int) -> None
                f"{interests} interest papers:")
     if not chosen:
         return
-    click.echo(f"{'#':>3}  {'score':<6} {'id':<18} {'title':<52} closest interest paper")
+    click.echo(f"{'#':>3}  {'score':<6} {'id':<18} {'type':<13} {'title':<52} "
+               "closest interest paper")
     for place, entry in enumerate(chosen, 1):
         closest = (f"{entry.closest.key} {_clip(entry.closest.title, 40)}"
                    if entry.closest else "-")
         click.echo(f"{place:>3}  {entry.score:<6.3f} {str(entry.item.arxiv_id):<18} "
-                   f"{_clip(entry.item.title, 52):<52} {closest}")
+                   f"{entry.item.announce_type:<13} {_clip(entry.item.title, 52):<52} "
+                   f"{closest}")
 
 
 def _print_replaced(replaced: list[Replacement]) -> None:
