@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from digestgen.cli import main
 
-FEED = Path(__file__).resolve().parent / "fixtures" / "arxiv" / "rss-all-archives-2024-11-28.xml"
+FEED = Path(__file__).resolve().parent / "fixtures/arxiv/rss-all-archives-2024-11-28.xml"
 
 QUBIT = """\
 id: "2203.01101"

@@ -27,6 +27,7 @@ from ..load import load_content
 from .add import MIN_ARXIV_DELAY, add
 from .common import api_key_env, config_option, reports_problems, site_config
 
+
 @click.command(epilog="""\b
 Configured by the daily: section of digestgen.yaml:
   daily:
