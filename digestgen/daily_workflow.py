@@ -57,16 +57,20 @@ jobs:
         run: digestgen daily --message-file "$RUNNER_TEMP/commit-message"
       - name: Commit the new papers
         id: commit
+        env:  # the runner's git has no identity; committing and rebasing need one
+          GIT_AUTHOR_NAME: {BOT_NAME}
+          GIT_AUTHOR_EMAIL: {BOT_EMAIL}
+          GIT_COMMITTER_NAME: {BOT_NAME}
+          GIT_COMMITTER_EMAIL: {BOT_EMAIL}
         run: |
           if [ ! -f "$RUNNER_TEMP/commit-message" ]; then
             echo "Nothing new: no commit."
             exit 0
           fi
           git add --all content
-          git -c user.name="{BOT_NAME}" -c user.email="{BOT_EMAIL}" \\
-            commit --quiet --file "$RUNNER_TEMP/commit-message"
-          git pull --rebase --quiet  # an editor may have pushed meanwhile
-          git push
+          git commit --quiet --file "$RUNNER_TEMP/commit-message"
+          git pull --rebase --quiet origin "$GITHUB_REF_NAME"  # an editor may have pushed
+          git push origin "HEAD:$GITHUB_REF_NAME"
           echo "pushed=true" >> "$GITHUB_OUTPUT"
       - name: Publish the site
         if: steps.commit.outputs.pushed == 'true'

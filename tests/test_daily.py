@@ -88,9 +88,11 @@ def run_steps(site: Path, tmp_path: Path, **env: str) -> tuple[str, str]:
     for step in workflow(site)["jobs"]["add"]["steps"]:
         if "run" not in step or step["run"].startswith(("python -m pip", "gh ")):
             continue  # installing and starting another workflow are GitHub's part
+        step_env = {name: str(value) for name, value in step.get("env", {}).items()
+                    if "${{" not in str(value)}  # expressions are GitHub's: set above
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                               step["run"]], cwd=site, env=environment, capture_output=True,
-                              text=True, timeout=300)
+                               step["run"]], cwd=site, env={**environment, **step_env},
+                              capture_output=True, text=True, timeout=300)
         log.append(done.stdout + done.stderr)
         assert done.returncode == 0, "\n".join(log)
     return "\n".join(log), outputs.read_text()
@@ -210,3 +212,19 @@ def test_the_config_init_writes_documents_the_daily_section(tmp_path):
     assert set(config["daily"]) == {"categories", "feeds", "types", "top", "translate"}
     (site / "digestgen.yaml").write_text(text + "\n".join(block) + "\n", encoding="utf-8")
     assert load_config(site / "digestgen.yaml").daily.top == 10  # uncommented, it is valid
+
+
+def test_a_push_by_an_editor_during_the_run_is_kept(digest, tmp_path):
+    editor = tmp_path / "editor"
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "remote.git"), str(editor)],
+                   check=True)
+    (editor / "content/issues").mkdir(parents=True)
+    (editor / "content/issues/2024-03-22.yaml").write_text("intro: An editor's note.\n")
+    git(editor, "add", "-A")
+    git(editor, "-c", "user.name=Editor", "-c", "user.email=editor@example.org", "commit",
+        "-q", "-m", "an editor's note")
+    git(editor, "push", "-q", "origin", "main")
+    log, outputs = run_steps(digest, tmp_path)
+    assert outputs == "pushed=true\n"
+    assert commits(digest) == ["content: 5 papers of 2024-11-28 from arXiv's announcements",
+                               "an editor's note", "a new digest"]

@@ -89,7 +89,7 @@ def _require_rank_libraries() -> None:
 
 def _print_ranked(chosen: list[Ranked], candidates: int, interests: int) -> None:
     click.echo(f"The {len(chosen)} best of {candidates} papers not in the digest, ranked against "
-               f"{interests} interest papers:")
+               f"{interests} interest paper{'s' if interests != 1 else ''}:")
     if not chosen:
         return
     click.echo(f"{'#':>3}  {'score':<6} {'id':<18} {'type':<13} {'title':<52} "
