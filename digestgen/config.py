@@ -43,6 +43,12 @@ class SiteConfig:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     arxiv_api: str = DEFAULT_ARXIV_API
     search: bool = True  # build a Pagefind search index of the papers
+    #: The line of each key in the file, for problems found after it was read.
+    key_lines: tuple[tuple[str, int], ...] = ()
+
+    def line(self, key: str) -> int | None:
+        """The line of ``key`` in the file, or None when the file does not give it."""
+        return dict(self.key_lines).get(key)
 
     @property
     def root(self) -> Path:

@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from .config import SiteConfig
 from .errors import Problem, SiteError
+from .records import name_too_long
 from .manifest import (
     MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
     survey_output, write_manifest,
@@ -41,14 +42,19 @@ __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpa
 
 def check_output_dir(config: SiteConfig, output: Path) -> None:
     """Refuse an output that holds the site itself or something digestgen did not write."""
+    line = config.line("output_dir")
+    for name in output.parts:
+        if why := name_too_long(name):
+            raise SiteError([Problem(config.path, line, f"output directory: the name "
+                                     f"{name[:40]!r}... {why}")])
     output = output.resolve()
     for inner, what in ((config.root, "the site root"), (config.content_dir, "content/"),
                         (config.layouts_dir, "layouts/"), (config.static_dir, "static/")):
         if inner == output or output in inner.parents:
-            raise SiteError([Problem(config.path, None, f"output directory {output} holds "
+            raise SiteError([Problem(config.path, line, f"output directory {output} holds "
                                      f"{what}; building there would overwrite it")])
         if inner.is_dir() and inner in output.parents and what != "the site root":
-            raise SiteError([Problem(config.path, None, f"output directory {output} is inside "
+            raise SiteError([Problem(config.path, line, f"output directory {output} is inside "
                                      f"{what}")])
     if output.exists() and not output.is_dir():
         raise SiteError([Problem(output, None, "output path exists and is not a directory")])
