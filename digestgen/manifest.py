@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import read_pickle, write_pickle
+from .errors import naming
 
 MANIFEST = ".digestgen-manifest.json"
 
@@ -45,7 +46,10 @@ def write_manifest(tree: Path, files: dict[str, str]) -> None:
         listed = "{\n" + listed[1:-1] + "\n}"
     data = '{\n"files": ' + listed + ',\n"generator": "digestgen"\n}'
     temporary = tree / (MANIFEST + ".tmp")
-    temporary.write_text(data + "\n", encoding="utf-8")
+    try:
+        temporary.write_text(data + "\n", encoding="utf-8")
+    except OSError as exc:  # a full disk names no file: name it
+        raise naming(temporary, exc) from None
     os.replace(temporary, tree / MANIFEST)
 
 

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from .config import SiteConfig
-from .errors import Problem, SiteError
+from .errors import Problem, SiteError, naming
 from .records import name_too_long
 from .manifest import (
     MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
@@ -192,8 +192,11 @@ class Staging:
             self.touched.add(parent)
         try:
             make(target)
-        except (IsADirectoryError, FileExistsError):  # what the old tree left in the way
-            _unlink(target)
+        except OSError as exc:
+            if not isinstance(exc, (IsADirectoryError, FileExistsError)) \
+                    and exc.errno != errno.ELOOP:
+                raise
+            _unlink(target)  # what the old tree left in the way (a folder, a file, a link)
             self.touched.add(parent)
             make(target)
 
@@ -325,8 +328,13 @@ def write_pages(staging: Staging, pages: Iterable) -> None:
 
 
 def _write_bytes(target: Path, data: bytes) -> None:
-    with open(target, "wb") as handle:
-        handle.write(data)
+    """Write a new file ``target``; a link found there is never followed (OSError ELOOP)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+        with open(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:  # a full disk names no file: name it
+        raise naming(target, exc) from None
 
 
 def _unlink(path: Path) -> None:

@@ -210,6 +210,9 @@ def write_records(plans: list[FilePlan], dry_run: bool = False) -> list[FilePlan
 
 
 def _check_plan(plan: FilePlan) -> list[Problem]:
+    folder = plan.path.parent
+    if not folder.is_dir() and (folder.exists() or folder.is_symlink()):
+        return [Problem(folder, None, "is not a folder: records cannot be written into it")]
     try:
         current = plan.path.read_text(encoding="utf-8") if plan.path.exists() else None
     except (OSError, UnicodeDecodeError) as exc:
