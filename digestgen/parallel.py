@@ -117,7 +117,7 @@ def _spawn(work: Callable[[T], R], share: T) -> tuple[int, int]:
         os.close(read_fd)
         status = 0
         try:
-            _die_with(parent)
+            die_with(parent)
             try:
                 payload = ("ok", work(share))
             except SiteError as exc:
@@ -135,9 +135,10 @@ def _spawn(work: Callable[[T], R], share: T) -> tuple[int, int]:
     return pid, read_fd
 
 
-def _die_with(parent: int) -> None:
-    """Make this worker stop when the build that forked it stops, however it stops (a killed
-    build must not leave workers writing into the folder the next build uses)."""
+def die_with(parent: int) -> None:
+    """Make this worker (or a program about to start in this child) stop when the build that
+    forked it stops, however it stops (a killed build must not leave workers writing into the
+    folder the next build uses, nor indexers running)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -23,16 +23,14 @@ there is found and removed by the next build.
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import importlib
 import importlib.util
 import json
 import os
 import select
 import shutil
-import signal
 import subprocess
-import sys
 import zlib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -42,7 +40,7 @@ from .cache import digest_text
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .manifest import beside
-from .parallel import worker_count
+from .parallel import die_with, worker_count
 
 BUNDLE_DIR = "pagefind"
 #: The package that ships the extended Pagefind binary.
@@ -247,27 +245,11 @@ def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path],
     command = [str(binary), "--site", str(site), "--glob", INDEXED_PAGES,
                "--force-language", index_language(config), "--output-path",
                str(work / "bundle"), "--silent"]
+    # Pagefind ends with the build, even one killed with SIGKILL (which cleans nothing up).
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, preexec_fn=_ends_with(os.getpid()))
+                            stderr=subprocess.STDOUT,
+                            preexec_fn=functools.partial(die_with, os.getpid()))
 
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _ends_with(parent: int):
-    """What a child runs before Pagefind starts in it: on Linux, ask for SIGKILL when the build
-    ends (even killed with SIGKILL itself, which lets it clean nothing up), so no indexer is
-    left running; elsewhere nothing."""
-    if sys.platform != "linux":
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def die_with_parent() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the build ended before the request was made
-            os._exit(1)
-
-    return die_with_parent
 
 
 def bundle_files(config: SiteConfig, run: subprocess.Popen, engine: bool, work: Path) \
