@@ -30,11 +30,11 @@ from pathlib import Path, PurePosixPath
 
 from .config import SiteConfig
 from .errors import Problem, SiteError, naming
-from .records import name_too_long
 from .manifest import (
     MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
-    survey_output, write_manifest,
+    remove_ours, survey_output, write_manifest,
 )
+from .records import name_too_long
 
 __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
            "staging_dir", "survey_live"]
@@ -77,7 +77,9 @@ def output_lock(output: Path):
     """Hold the output's lock for a build; a second build at the same time is an error."""
     output.parent.mkdir(parents=True, exist_ok=True)
     lock_path = beside(output, "lock")
-    with open(lock_path, "w") as handle:
+    # Never through a link: opening one for writing would reach a file elsewhere.
+    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    with open(fd, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -122,10 +124,10 @@ class Staging:
         """The spare tree's files and record; its manifest is removed while it is being
         changed. A spare tree that is not known (a killed build was writing into it) is
         emptied."""
-        files = read_manifest(self.dir)
+        files = read_manifest(self.dir) if not self.dir.is_symlink() else None
         record = self.records.get(self.dir) if files is not None else None
         if files is None or record is None:
-            shutil.rmtree(self.dir, ignore_errors=True)  # ours by name
+            remove_ours(self.dir)  # ours by name
             self.dir.mkdir(parents=True)
             self._fresh = True
             return {}, TreeRecord()
@@ -158,7 +160,8 @@ class Staging:
         self.files[rel] = digest
         if self.base_files.get(rel) != digest:
             self.linked = True
-            self._put(rel, lambda target: os.link(self.output / rel, target), replace=True)
+            self._put(rel, lambda target: os.link(self.output / rel, target,
+                                                  follow_symlinks=False), replace=True)
 
     def copy_tree(self, source: Path) -> None:
         """Copy a folder's files (a theme's or the site's ``static/``) into the output root."""
@@ -206,14 +209,18 @@ class Staging:
             sub = "/".join(parts[:n])
             if sub in self._made:
                 continue
+            path = self.dir / sub
             if sub not in self.base.dirs:
-                path = self.dir / sub
                 if not self._fresh and (path.is_symlink() or (path.exists()
                                                               and not path.is_dir())):
                     path.unlink()  # a file of the old tree where a folder now goes
                 path.mkdir(exist_ok=True)
                 self.touched.add("/".join(parts[:n - 1]))
                 self.touched.add(sub)
+            elif not self._fresh and path.is_symlink():  # put there since the tree was built
+                raise SiteError([Problem(path, None, "is a symbolic link: digestgen never "
+                                         "writes through a link it did not make; the staging "
+                                         "folder is removed, build again")])
             self._made.add(sub)
 
     # -- work done elsewhere -----------------------------------------------------------------
@@ -266,7 +273,7 @@ class Staging:
             os.rename(self.dir, self.output)
 
     def discard(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_ours(self.dir)
 
     def _carry_foreign_files(self) -> dict[str, list[int]]:
         if self.live is None:

@@ -29,7 +29,6 @@ import importlib.util
 import json
 import os
 import select
-import shutil
 import subprocess
 import zlib
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from pathlib import Path
 from .cache import digest_text
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .manifest import beside
+from .manifest import beside, remove_ours
 from .parallel import die_with, worker_count
 
 BUNDLE_DIR = "pagefind"
@@ -176,7 +175,7 @@ class SearchIndex:
         self.shards = plan_shards(self.config, files, self.pages)
         built = _live_sources(staging.output, staging.live)
         self._waiting = [shard for shard in self.shards if built.get(shard.name) != shard.source]
-        shutil.rmtree(self.work, ignore_errors=True)  # what a killed build left; ours by name
+        remove_ours(self.work)  # what a killed build left; ours by name
         if self._waiting:
             self._binary = pagefind_binary(self.config)
         self._start_more()
@@ -217,7 +216,7 @@ class SearchIndex:
             run.stdout.close()
         self._running.clear()
         self._waiting.clear()
-        shutil.rmtree(self.work, ignore_errors=True)
+        remove_ours(self.work)
 
 
 def search_work_dir(output: Path) -> Path:
