@@ -16,20 +16,19 @@ merges the others in (``mergeIndex``). The list also records what each shard was
 the next build can tell which it may keep. After a small change Pagefind starts as soon as the
 pages it reads are rendered, and runs while the rest of the build renders and writes (see
 :class:`SearchIndex`). The index goes through the staging folder like every other file, so the
-manifest lists it. Pagefind works in a folder beside the output
+manifest lists it. Pagefind is handed each shard's pages one by one in the archive's order
+(:mod:`~digestgen.pagefind_run`), never by a walk of a folder, so that the index is the same
+bytes on any file system. Pagefind works in a folder beside the output
 (``.site.search``), not in the system's temporary folder, so that what a killed build leaves
 there is found and removed by the next build.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.util
 import json
-import os
 import select
-import subprocess
 import zlib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -39,7 +38,8 @@ from .cache import digest_text
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .manifest import beside, remove_ours
-from .parallel import die_with, worker_count
+from .pagefind_run import PagefindRun
+from .parallel import worker_count
 
 BUNDLE_DIR = "pagefind"
 #: The package that ships the extended Pagefind binary.
@@ -164,7 +164,7 @@ class SearchIndex:
         self.work = search_work_dir(staging.output)
         self.shards: list[Shard] = []
         self._waiting: list[Shard] = []
-        self._running: dict[int, tuple[Shard, subprocess.Popen]] = {}  # by its output's fd
+        self._running: dict[int, tuple[Shard, PagefindRun]] = {}  # by its output's fd
         self._binary: Path | None = None
 
     def start(self) -> None:
@@ -187,7 +187,7 @@ class SearchIndex:
             pages = {rel: (staging.dir if rel in staging.files else staging.output) / rel
                      for rel in shard.pages}
             run = start_pagefind(self.config, self._binary, pages, self.work / shard.name)
-            self._running[run.stdout.fileno()] = (shard, run)
+            self._running[run.reading] = (shard, run)
 
     def finish(self) -> None:
         staging = self.staging
@@ -196,9 +196,15 @@ class SearchIndex:
                      - {shard.name for shard, _ in self._running.values()}
                      - {shard.name for shard in self._waiting})
         while self._running:
-            ready, _, _ = select.select(list(self._running), [], [])
+            writing = {run.writing: run for _, run in self._running.values() if run.writing}
+            ready, writable, _ = select.select(list(self._running), list(writing), [])
+            for fd in writable:
+                writing[fd].pump()
             for fd in ready:
-                shard, run = self._running.pop(fd)
+                shard, run = self._running[fd]
+                if not run.read():
+                    continue
+                del self._running[fd]
                 for rel, data in bundle_files(self.config, run, shard.engine,
                                               self.work / shard.name):
                     staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
@@ -212,8 +218,6 @@ class SearchIndex:
     def close(self) -> None:
         for _, run in self._running.values():  # only after a failure: stop the rest
             run.kill()
-            run.wait()
-            run.stdout.close()
         self._running.clear()
         self._waiting.clear()
         remove_ours(self.work)
@@ -233,33 +237,26 @@ def _keep_shards(staging, names: set[str]) -> None:
 
 
 def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path],
-                   work: Path) -> subprocess.Popen:
-    """Start Pagefind over ``pages`` (output path -> where the page is now), in the empty or
-    missing folder ``work``; see :func:`bundle_files` for what it wrote."""
+                   work: Path) -> PagefindRun:
+    """Start Pagefind over ``pages`` (output path -> where the page is now, in the order they
+    are indexed), in the empty or missing folder ``work``; see :func:`bundle_files` for what
+    it wrote."""
     site = work / "pages"
     for rel, source in pages.items():  # Pagefind reads the pages through links to them
         (site / rel).parent.mkdir(parents=True)
         (site / rel).symlink_to(source)
     site.mkdir(parents=True, exist_ok=True)
-    command = [str(binary), "--site", str(site), "--glob", INDEXED_PAGES,
-               "--force-language", index_language(config), "--output-path",
-               str(work / "bundle"), "--silent"]
-    # Pagefind ends with the build, even one killed with SIGKILL (which cleans nothing up).
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT,
-                            preexec_fn=functools.partial(die_with, os.getpid()))
+    return PagefindRun(binary, site, list(pages), work / "bundle", index_language(config))
 
 
-
-def bundle_files(config: SiteConfig, run: subprocess.Popen, engine: bool, work: Path) \
+def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool, work: Path) \
         -> list[tuple[str, bytes]]:
-    """Once the Pagefind ``run`` started in ``work`` ends, the files of the bundle it wrote
+    """Once the Pagefind ``run`` started in ``work`` answered, the files of the bundle it wrote
     (only its data files unless it is the ``engine``), as (path in the bundle, bytes)."""
-    with run.stdout:
-        said = run.stdout.read().decode("utf-8", "replace").strip().splitlines()
-    if run.wait() != 0:
-        raise SiteError([Problem(config.path, None, "building the search index failed: "
-                                 + (said[-1] if said else f"exit {run.returncode}"))])
+    failure = run.finish()
+    if failure is not None:
+        raise SiteError([Problem(config.path, None,
+                                 f"building the search index failed: {failure}")])
     bundle = work / "bundle"
     files = [(path.relative_to(bundle).as_posix(), path) for path in sorted(bundle.rglob("*"))
              if path.is_file()]
