@@ -24,6 +24,10 @@ from pathlib import Path
 
 from .parallel import die_with
 
+#: How an index is made, recorded with each shard: a shard Pagefind made another way (its
+#: command line walking a folder) is made again, as a build from scratch would make it.
+METHOD = "service, one page at a time"
+
 
 def _request(message_id: int, payload: dict) -> bytes:
     return base64.b64encode(json.dumps({"message_id": message_id, "payload": payload})

@@ -38,7 +38,7 @@ from .cache import digest_text
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .manifest import beside, remove_ours
-from .pagefind_run import PagefindRun
+from .pagefind_run import METHOD, PagefindRun
 from .parallel import worker_count
 
 BUNDLE_DIR = "pagefind"
@@ -136,7 +136,7 @@ def shard_size(papers: int) -> int:
 def plan_shards(config: SiteConfig, files: dict[str, str], pages: list[str]) -> list[Shard]:
     """The shards that index the paper pages ``pages`` (newest first, as the archive lists
     them), whose hashes are in ``files`` (output path -> hash)."""
-    made_by = [_pagefind_version(), index_language(config)]
+    made_by = [_pagefind_version(), index_language(config), METHOD]
     shards, names = [], set()
     for i, part in enumerate(split_shards([rel for rel in reversed(pages) if rel in files])):
         name = digest_text(part[0])[:10]  # the first paper's: stable as the archive grows
