@@ -36,19 +36,20 @@ def _request(message_id: int, payload: dict) -> bytes:
 
 class PagefindRun:
     """Pagefind indexing the pages below ``site`` named by ``pages`` (paths relative to it, in
-    the order they are added) into ``bundle``."""
+    the order they are added); its answer to the last request is the bundle's files (Pagefind
+    writes nothing itself: it would be stopped, when its input closes, before its writes
+    are done)."""
 
-    def __init__(self, binary: Path, site: Path, pages: list[str], bundle: Path,
-                 language: str):
+    def __init__(self, binary: Path, site: Path, pages: list[str], language: str):
         requests = [_request(1, {"type": "NewIndex", "config": {"force_language": language}})]
         requests += [_request(n, {"type": "AddDir", "index_id": 0, "path": str(site),
                                   "glob": _literal_glob(rel)})
                      for n, rel in enumerate(pages, start=2)]
         self.last = len(requests) + 1
-        requests.append(_request(self.last, {"type": "WriteFiles", "index_id": 0,
-                                             "output_path": str(bundle)}))
+        requests.append(_request(self.last, {"type": "GetFiles", "index_id": 0}))
         self.pending = b"".join(requests)
-        self.received = b""
+        self._partial: list[bytes] = []  # of an answer not read to its end yet
+        self.files: list[tuple[str, bytes]] = []  # the bundle: (path in it, bytes)
         self.said: list[str] = []  # what Pagefind printed that is not an answer
         self.error: str | None = None
         self.answered = False  # the last request: the bundle is written
@@ -86,10 +87,13 @@ class PagefindRun:
         if not chunk:
             self.done = True
             return True
-        self.received += chunk
-        *answers, self.received = self.received.split(b",")
-        for answer in answers:
-            self._note(answer)
+        *ends, rest = chunk.split(b",")
+        if ends:  # a bundle's answer is megabytes long: its pieces are joined once
+            ends[0] = b"".join([*self._partial, ends[0]])
+            self._partial = []
+            for answer in ends:
+                self._note(answer)
+        self._partial.append(rest)
         return self.done
 
     def _note(self, answer: bytes) -> None:
@@ -102,13 +106,15 @@ class PagefindRun:
         if payload.get("type") == "Error" and self.error is None:
             self.error = str(payload.get("message"))
         if message.get("message_id") == self.last:
+            self.files = [(str(f["path"]), base64.b64decode(f["content"]))
+                          for f in payload.get("files", ())]
             self.answered = True
         self.done = self.done or self.answered or self.error is not None
 
     def finish(self) -> str | None:
         """End Pagefind; what went wrong, or None when it wrote the bundle."""
         self.process.stdin.close()
-        self.said += self.received.decode("utf-8", "replace").strip().splitlines()
+        self.said += b"".join(self._partial).decode("utf-8", "replace").strip().splitlines()
         status = self.process.wait()
         self.process.stdout.close()
         if self.error is not None:

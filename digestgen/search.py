@@ -205,8 +205,7 @@ class SearchIndex:
                 if not run.read():
                     continue
                 del self._running[fd]
-                for rel, data in bundle_files(self.config, run, shard.engine,
-                                              self.work / shard.name):
+                for rel, data in bundle_files(self.config, run, shard.engine):
                     staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
             self._start_more()
         listing = {"bundles": [shard.folder for shard in self.shards],
@@ -246,21 +245,17 @@ def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path],
         (site / rel).parent.mkdir(parents=True)
         (site / rel).symlink_to(source)
     site.mkdir(parents=True, exist_ok=True)
-    return PagefindRun(binary, site, list(pages), work / "bundle", index_language(config))
+    return PagefindRun(binary, site, list(pages), index_language(config))
 
 
-def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool, work: Path) \
-        -> list[tuple[str, bytes]]:
-    """Once the Pagefind ``run`` started in ``work`` answered, the files of the bundle it wrote
-    (only its data files unless it is the ``engine``), as (path in the bundle, bytes)."""
+def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tuple[str, bytes]]:
+    """Once the Pagefind ``run`` answered, the files of the bundle it made (only its data files
+    unless it is the ``engine``), as (path in the bundle, bytes)."""
     failure = run.finish()
     if failure is not None:
         raise SiteError([Problem(config.path, None,
                                  f"building the search index failed: {failure}")])
-    bundle = work / "bundle"
-    files = [(path.relative_to(bundle).as_posix(), path) for path in sorted(bundle.rglob("*"))
-             if path.is_file()]
-    return [(rel, path.read_bytes()) for rel, path in files
+    return [(rel, data) for rel, data in sorted(run.files)
             if engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]
 
 
