@@ -54,6 +54,11 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+def decode_error_line(exc: UnicodeDecodeError) -> int:
+    """The line of the first byte that is not UTF-8."""
+    return exc.object[: exc.start].count(b"\n") + 1
+
+
 def os_error_text(exc: OSError) -> str:
     """An operating-system error as ``PATH: message`` (``PATH -> OTHER: message`` for a
     rename or link), as every command reports one."""

@@ -98,9 +98,9 @@ def pagefind_binary(config: SiteConfig) -> Path:
     try:
         return importlib.import_module(PAGEFIND_PACKAGE).get_executable()
     except (ImportError, FileNotFoundError):
-        raise SiteError([Problem(config.path, None, "search needs the Pagefind binary: "
-                                 "pip install 'pagefind[extended]', or set 'search: false'")]) \
-            from None
+        raise SiteError([Problem(config.path, config.line("search"), "search needs the Pagefind "
+                                 "binary: pip install 'pagefind[extended]', or set "
+                                 "'search: false'")]) from None
 
 
 def split_shards(pages: list[str]) -> list[list[str]]:
@@ -253,7 +253,7 @@ def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tup
     unless it is the ``engine``), as (path in the bundle, bytes)."""
     failure = run.finish()
     if failure is not None:
-        raise SiteError([Problem(config.path, None,
+        raise SiteError([Problem(config.path, config.line("search"),
                                  f"building the search index failed: {failure}")])
     return [(rel, data) for rel, data in sorted(run.files)
             if engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]

@@ -121,3 +121,23 @@ def test_an_output_dir_that_holds_the_site_is_reported_at_its_line(built):
 def test_a_missing_required_key_is_reported_at_the_mapping_start(built):
     built.write("digestgen.yaml", "\n\n# a site\ntitle: T\n")
     assert refused(built) == ["digestgen.yaml:4: 'base_url' is required"]
+
+
+def test_two_files_with_one_id_found_by_add_name_both_with_lines(built):
+    from digestgen.recordfile import find_papers
+    built.paper("a.yaml", "# first\nid: same\ntitle: A\ndate: 2024-03-22\n")
+    built.paper("b.yaml", "title: B\n\nid: same\ndate: 2024-03-22\n")
+    _, problems = find_papers(built.root / "content/papers")
+    assert [str(p) for p in problems] == [
+        "content/papers/b.yaml:3: id 'same' is also used by content/papers/a.yaml:2"]
+
+
+def test_a_document_to_import_that_is_not_utf8_names_its_line(built):
+    from click.testing import CliRunner
+
+    from digestgen.cli import main
+    (built.root / "2024-03-22.md").write_bytes("# 摘要\n\nok\n".encode() + b"\xff\n")
+    result = CliRunner().invoke(main, ["import", "2024-03-22.md"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == ("2024-03-22.md:4: not UTF-8 text: invalid start "
+                                             "byte")
