@@ -141,3 +141,15 @@ def test_a_document_to_import_that_is_not_utf8_names_its_line(built):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == ("2024-03-22.md:4: not UTF-8 text: invalid start "
                                              "byte")
+
+
+@pytest.mark.parametrize("value", ["20240322", "2024-W12-1", "2024-03-22\n"])
+def test_an_import_date_is_a_whole_yyyy_mm_dd(built, value):
+    from click.testing import CliRunner
+
+    from digestgen.cli import main
+    (built.root / "review.md").write_text("[论文解读] A title\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "review.md", "--date", value])
+    assert result.exit_code == 2
+    assert f"Invalid value for --date: {value!r} is not a date such as 2024-03-22" \
+        in result.stderr
