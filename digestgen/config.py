@@ -43,8 +43,9 @@ class SiteConfig:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     arxiv_api: str = DEFAULT_ARXIV_API
     search: bool = True  # build a Pagefind search index of the papers
-    #: The line of each key in the file, for problems found after it was read.
-    key_lines: tuple[tuple[str, int], ...] = ()
+    #: The line of each key in the file, for problems found after it was read (not part of
+    #: what the site is: a comment added above a key changes no page).
+    key_lines: tuple[tuple[str, int], ...] = field(default=(), repr=False, compare=False)
 
     def line(self, key: str) -> int | None:
         """The line of ``key`` in the file, or None when the file does not give it."""

@@ -112,7 +112,7 @@ class PagefindRun:
         self.done = self.done or self.answered or self.error is not None
 
     def finish(self) -> str | None:
-        """End Pagefind; what went wrong, or None when it wrote the bundle."""
+        """End Pagefind; what went wrong, or None when it handed back the bundle."""
         self.process.stdin.close()
         self.said += b"".join(self._partial).decode("utf-8", "replace").strip().splitlines()
         status = self.process.wait()
