@@ -84,6 +84,7 @@ def test_a_file_size_limit_is_reported_and_leaves_the_site(tmp_path):
 #: Linux capabilities that let root write where the permission bits say no.
 _OVERRIDES = {"CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_FOWNER": 3}
 _PR_CAPBSET_DROP = 24
+_LIBC = ctypes.CDLL(None, use_errno=True)  # opened before a fork, not in the child
 
 
 def _as_permissions_say() -> None:
@@ -91,9 +92,8 @@ def _as_permissions_say() -> None:
     from the bounding set leaves root's new program without them (Linux)."""
     if os.geteuid() != 0:
         return
-    libc = ctypes.CDLL(None, use_errno=True)
     for cap in _OVERRIDES.values():
-        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+        if _LIBC.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "cannot drop a capability")
 
 
