@@ -119,6 +119,7 @@ class Staging:
         self.written: set[str] = set()  # the files whose bytes were written this build
         self.touched: set[str] = set()  # folders in which entries were added or removed
         self._made: set[str] = set()
+        self._unlinked: set[str] = set()  # folders of the old tree found to be no links
 
     def _claim_spare(self) -> tuple[dict[str, str], TreeRecord]:
         """The spare tree's files and record; its manifest is removed while it is being
@@ -218,10 +219,18 @@ class Staging:
                 self.touched.add("/".join(parts[:n - 1]))
                 self.touched.add(sub)
             elif not self._fresh and path.is_symlink():  # put there since the tree was built
-                raise SiteError([Problem(path, None, "is a symbolic link: digestgen never "
-                                         "writes through a link it did not make; the staging "
-                                         "folder is removed, build again")])
+                raise _link_in_staging(path)
             self._made.add(sub)
+
+    def _check_no_link_above(self, rel: str) -> None:
+        """Refuse to remove ``rel`` through a link put in the old tree since it was built."""
+        parts = rel.split("/")[:-1]
+        for n in range(1, len(parts) + 1):
+            sub = "/".join(parts[:n])
+            if sub not in self._made and sub not in self._unlinked:
+                if (self.dir / sub).is_symlink():
+                    raise _link_in_staging(self.dir / sub)
+                self._unlinked.add(sub)
 
     # -- work done elsewhere -----------------------------------------------------------------
 
@@ -290,6 +299,8 @@ class Staging:
 
     def _remove(self, rel: str) -> None:
         """Remove a file of the old tree (where a folder stands now, this build made it)."""
+        if not self._fresh:
+            self._check_no_link_above(rel)
         try:
             os.unlink(self.dir / rel)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -327,6 +338,12 @@ class Staging:
                     recorded = os.stat(self.dir / rel).st_mtime_ns
                 dirs[rel] = recorded
         return dirs
+
+
+def _link_in_staging(path: Path) -> SiteError:
+    return SiteError([Problem(path, None, "is a symbolic link: digestgen never writes through "
+                              "a link it did not make; the staging folder is removed, build "
+                              "again")])
 
 
 def write_pages(staging: Staging, pages: Iterable) -> None:

@@ -106,3 +106,21 @@ def test_a_search_work_folder_that_is_a_link_is_replaced(built, elsewhere):
     build(built)
     assert (built.output / "pagefind/shards.json").is_file()
     assert tree(elsewhere) == before
+
+
+def test_a_link_in_the_staging_tree_is_never_removed_through(built, elsewhere):
+    built.paper("gone.yaml", "id: gone\ntitle: Gone\ndate: 2024-03-22\n")
+    for title in ("One", "Two"):  # two builds: the first one's tree is the spare one now
+        built.paper("good.yaml", f"id: good\ntitle: {title}\ndate: 2024-03-22\n")
+        build(built)
+    spare = built.root / ".site.staging/papers/gone"
+    for path in spare.iterdir():
+        path.unlink()
+    spare.rmdir()
+    spare.symlink_to(elsewhere)
+    (elsewhere / "index.html").write_text("theirs", encoding="utf-8")
+    before = tree(elsewhere)
+    (built.root / "content/papers/gone.yaml").unlink()
+    (problem,) = refused(built)
+    assert problem.startswith(".site.staging/papers/gone: is a symbolic link")
+    assert tree(elsewhere) == before
