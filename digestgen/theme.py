@@ -196,7 +196,10 @@ def _load_strings(config: SiteConfig, folders: list[Path]) -> dict[str, dict[str
                 problems.append(Problem(path, 1, "UI strings must be a mapping of key to text"))
                 continue
             for key, value in data.items():
-                if isinstance(value, list):
+                if isinstance(value, list) and key in PLACEHOLDERS:  # a format string
+                    problems.append(Problem(path, data.line_of(key),
+                                            f"UI string '{key}' must be text, not a list"))
+                elif isinstance(value, list):
                     merged[key] = [str(v) for v in value]
                 elif isinstance(value, (str, int)):
                     merged[key] = str(value)

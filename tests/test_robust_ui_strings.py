@@ -56,3 +56,9 @@ def test_good_placeholders_and_braces_in_other_strings_build(built):
     result = CliRunner().invoke(main, ["build", "-q"])
     assert result.exit_code == 0, result.output
     assert "2024/03/22" in (built.output / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_format_string_given_as_a_list_is_reported_at_its_line(built):
+    built.write("layouts/i18n/zh.yaml", "home: 首页\ndate_format: [a]\n")
+    assert refused(built) == ["layouts/i18n/zh.yaml:2: UI string 'date_format' must be text, "
+                              "not a list"]
