@@ -155,6 +155,23 @@ class PageKeys:
             key = self._papers[paper.id] = _hash_texts(parts)
         return key
 
+    def neighbours(self, paper: Paper) -> tuple[Paper, ...]:
+        """The papers before and after ``paper`` in its issue: its page links to them."""
+        issue = self.site.issue_of.get(paper.id)
+        if issue is None:
+            return ()
+        entries = issue.entries
+        at = next(n for n, e in enumerate(entries) if e.paper.id == paper.id)
+        return tuple(entries[n].paper for n in (at - 1, at + 1) if 0 <= n < len(entries))
+
+    def paper_page(self, paper: Paper) -> str:
+        """A paper's own page: the paper, its row in its issue, the titles of its neighbours."""
+        issue = self.site.issue_of.get(paper.id)
+        row = next((e.number for e in issue.entries if e.paper.id == paper.id), None) \
+            if issue else None
+        return _hash(self.paper(paper), row, tuple(
+            (p.id, sorted(p.title.values.items())) for p in self.neighbours(paper)))
+
     def issue(self, issue: Issue) -> str:
         """An issue as every page shows it: its file, its entries, its neighbours."""
         key = self._issues.get(issue.id)
@@ -179,7 +196,7 @@ class PageKeys:
         if kind == "term":
             return self.term(lang, subject)
         if kind == "paper":
-            return self.paper(subject)
+            return self.paper_page(subject)
         memo = (kind, id(subject))
         key = self._subjects.get(memo)
         if key is None:
@@ -256,7 +273,8 @@ class PageKeys:
         for job in jobs:
             kind, subject = job.kind, job.subject
             if kind == "paper":
-                stale = subject.id in papers
+                stale = subject.id in papers or any(
+                    p.id in papers for p in self.neighbours(subject))
             elif kind == "issue":
                 stale = id(subject) in issues
             elif kind == "term":

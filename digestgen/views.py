@@ -15,9 +15,43 @@ from functools import cached_property
 
 from markupsafe import Markup
 
+import re
+from urllib.parse import quote_plus, urlsplit
+
 from .markup import Markdown, render_title
 from .model import Issue, Site, Term
-from .records import REVIEW_SECTIONS, Paper, Text, TextList
+from .records import REVIEW_SECTIONS, Paper, Text, TextList, is_arxiv_id
+
+#: A rendered heading at the start of a text, as a note that names itself begins.
+_LEADING_HEADING = re.compile(r"\s*<h[1-6][^>]*>(?P<text>[^<]*)</h[1-6]>")
+#: arXiv makes HTML versions of the papers submitted from December 2023 on.
+_NEW_STYLE_ID = re.compile(r"(?P<yymm>\d{4})\.\d{4,5}(?:v\d+)?")
+
+
+def outside_label(url: str | None) -> str:
+    """What a link to a paper's page elsewhere says: "arXiv", else the site's host name."""
+    if not url:
+        return ""
+    host = (urlsplit(url).hostname or url).removeprefix("www.")
+    return "arXiv" if host in ("arxiv.org", "export.arxiv.org") else host
+
+
+def secure_arxiv(url: str | None) -> str | None:
+    """``url``, by https when it is an http link to arXiv."""
+    if url and url.startswith(("http://arxiv.org/", "http://www.arxiv.org/")):
+        return "https://" + url[len("http://"):]
+    return url
+
+
+def arxiv_html_link(paper_id: str) -> str | None:
+    match = _NEW_STYLE_ID.fullmatch(paper_id)
+    if match is None or match["yymm"] < "2312":
+        return None
+    return f"https://arxiv.org/html/{paper_id}"
+
+
+def author_search(name: str) -> str:
+    return "https://arxiv.org/search/?searchtype=author&query=" + quote_plus(name)
 
 
 @dataclass(frozen=True)
@@ -45,6 +79,7 @@ class ReviewSection:
     label: str
     lists: tuple[tuple[str, tuple[Markup, ...]], ...]  # (language, items), page language first
     machine: dict[str, str] = field(default_factory=dict, hash=False)  # language -> model
+    untranslated: bool = False  # a language is missing: the page may mark the lists shown
 
 
 @dataclass(frozen=True)
@@ -64,6 +99,20 @@ class PaperView:
     tags: tuple[Link, ...]
     edit_url: str | None = None
     tldrs: tuple[Shown, ...] = ()  # the shown tldr first, then its translations
+    link: str | None = None  # the paper's page elsewhere (arXiv's always by https)
+    link_label: str = ""  # what the link to the paper's page elsewhere says (its site)
+    html_link: str | None = None  # arXiv's HTML version, for papers from December 2023 on
+    authors: tuple[Link, ...] = ()  # each author, linked to arXiv's author search on arXiv papers
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Where a paper page leads within its issue: the row it has there, the papers before and
+    after it."""
+
+    row: str
+    prev: Link | None
+    next: Link | None
 
 
 @dataclass(frozen=True)
@@ -155,6 +204,7 @@ class Views:
         self.config = site.config
         self.links = Links(site)
         self.s = strings[lang]
+        self.strings = strings
         order = [lang, self.config.source_language, *self.config.languages]
         self.fallback = tuple(dict.fromkeys(order))
         self._papers: dict[str, PaperView] = {}
@@ -179,19 +229,24 @@ class Views:
 
     def every(self, text: Text | None, render,
               machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
+        """``text`` in each of its languages, shown as one group (class ``bi``): when the group
+        lacks a language of the site, each text carries the untranslated mark, and the page
+        shows the marks only while the group lacks the language the reader reads."""
         if text is None:
             return ()
-        return tuple(Shown(Markup(render(text[code])), code, False, (machine or {}).get(code))
+        lacking = self.lacks_a_language(text)
+        return tuple(Shown(Markup(render(text[code])), code, lacking, (machine or {}).get(code))
                      for code in self._languages(text))
+
+    def lacks_a_language(self, text: Text) -> bool:
+        return any(code not in text for code in self.config.languages)
 
     def with_translations(self, text: Text | None, render,
                           machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
         """The text as :meth:`pick` shows it, then its other languages: the texts a reader
         may show side by side or one at a time."""
-        shown = self.pick(text, render, machine)
-        if shown is None:
-            return ()
-        return (shown, *(s for s in self.every(text, render, machine) if s.lang != shown.lang))
+        shown = self.every(text, render, machine)
+        return shown[:1] + tuple(s for s in shown[1:] if s.lang != shown[0].lang)
 
     def block(self, doc_id: str):
         return lambda source: self.markdown.block(source, doc_id)
@@ -234,7 +289,7 @@ class Views:
 
     def _paper(self, paper: Paper) -> PaperView:
         marks = machine_marks(paper)
-        title = self.pick(paper.title, render_title, marks.get("title"))
+        title = self.every(paper.title, render_title, marks.get("title"))[0]
         issue = self.site.issue_of.get(paper.id)
         also = [i for i in self.site.appearances.get(paper.id, ()) if i is not issue]
         render = self.markdown_renderers(paper)
@@ -251,13 +306,45 @@ class Views:
             review=tuple(self._review(key, paper.review[key], render["review"],
                                       marks.get(f"review.{key}", {}))
                          for key in REVIEW_SECTIONS if key in paper.review),
-            notes=self.every(paper.notes, render["notes"], marks.get("notes")),
+            notes=tuple(map(self.without_own_heading,
+                            self.every(paper.notes, render["notes"], marks.get("notes")))),
             categories=tuple(Link(c, self.links.page(self.lang, f"categories/{c}/"))
                              for c in paper.categories),
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
             tldrs=self.with_translations(paper.tldr, render["tldr"], marks.get("tldr")),
+            link=secure_arxiv(paper.link), link_label=outside_label(paper.link), html_link=arxiv_html_link(paper.id),
+            authors=tuple(Link(name, author_search(name) if is_arxiv_id(paper.id) else "")
+                          for name in paper.authors),
         )
+
+    def without_own_heading(self, note: Shown) -> Shown:
+        """A note without the heading it may begin with when that says what the page's own
+        heading above it says ("## Notes", "## 笔记")."""
+        match = _LEADING_HEADING.match(note.html)
+        if match and match["text"].strip().casefold() in self.notes_labels:
+            return dataclasses.replace(note, html=Markup(note.html[match.end():].lstrip()))
+        return note
+
+    @cached_property
+    def notes_labels(self) -> set[str]:
+        return {strings.get("notes", "").casefold() for strings in self.strings.values()}
+
+    def neighbours(self, paper: Paper) -> Neighbours | None:
+        """The paper's row in its issue and the papers before and after it there."""
+        issue = self.site.issue_of.get(paper.id)
+        if issue is None:
+            return None
+        entries = issue.entries
+        at = next(n for n, e in enumerate(entries) if e.paper.id == paper.id)
+        near = [entries[n] if 0 <= n < len(entries) else None for n in (at - 1, at + 1)]
+        prev, next_ = (self.paper_link(e.paper) if e else None for e in near)
+        return Neighbours(f"{self.links.page(self.lang, Links.issue(issue))}#ref-{entries[at].number}",
+                          prev, next_)
+
+    def paper_link(self, paper: Paper) -> Link:
+        title = self.every(paper.title, render_title)[0]
+        return Link(title.html, self.links.page(self.lang, Links.paper(paper)), title.lang)
 
     def _review(self, key: str, section: TextList, render: Callable[[str], str],
                 machine: dict[str, str]) -> ReviewSection:
@@ -266,7 +353,8 @@ class Views:
         lists = tuple((code, tuple(Markup(render(item))
                                    for item in section.values[code])) for code in codes)
         return ReviewSection(key, self.s[f"review_{key}"], lists,
-                             {code: model for code, model in machine.items() if code in codes})
+                             {code: model for code, model in machine.items() if code in codes},
+                             any(code not in section.values for code in self.config.languages))
 
     def issue_title(self, issue: Issue) -> Shown:
         if issue.file is not None and issue.file.title is not None:
