@@ -103,6 +103,12 @@ def _render_table_close(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
+def _render_header_cell(self, tokens, idx, options, env) -> str:
+    """A table's header cells name their columns (a Markdown table has no other headers)."""
+    tokens[idx].attrSet("scope", "col")
+    return self.renderToken(tokens, idx, options, env)
+
+
 class Markdown:
     """A configured Markdown renderer; one per build, its results cached by text."""
 
@@ -130,6 +136,7 @@ class Markdown:
         md.add_render_rule("math_inline_double", _render_display_in_line)
         md.add_render_rule("table_open", _render_table_open)
         md.add_render_rule("table_close", _render_table_close)
+        md.add_render_rule("th_open", _render_header_cell)
         return md
 
     def _block(self, text: str, doc_id: str = "") -> str:
@@ -147,7 +154,7 @@ class Markdown:
         return nh3.clean(out, tags=_HTML_TAGS | _MATHML_TAGS,
                          attributes={"*": _MATHML_ATTRIBUTES | {"class", "id", "title"},
                                      "a": {"href"}, "img": {"src", "alt"},
-                                     "th": {"style"}, "td": {"style"}},
+                                     "th": {"style", "scope"}, "td": {"style"}},
                          url_schemes={"http", "https", "mailto"}, link_rel=None)
 
 

@@ -76,7 +76,7 @@
       for (const part of parts) if (part.dataset.langHome !== mine) part.remove();
       root.lang = document.querySelector("[data-lang-home]").lang;
       document.querySelector(".site-title").href = mine;
-      document.title = document.querySelector("h1").textContent + " · " +
+      document.title = document.querySelector("h1").textContent.trim() + " · " +
         document.querySelector(".site-title").textContent;
     }
 
