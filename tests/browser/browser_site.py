@@ -134,7 +134,7 @@ PAPERS = {
         review:
           motivation:
             zh: [只有中文的研究动机。]
-        tags: [memorization]
+        tags: [formulas]
         ---
         ## Notes
 
