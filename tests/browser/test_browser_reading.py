@@ -298,6 +298,18 @@ def test_keys_move_between_papers_search_and_show_help(open_page, expect):
     assert page.locator("#search-q").input_value() == "jk"
 
 
+def test_on_a_paper_page_keys_lead_to_the_next_and_previous_paper(open_page, expect):
+    page = open_page("papers/2310.02664/")
+    page.keyboard.press("j")
+    expect(page).to_have_url(page.url.split("/digest/")[0] + "/digest/papers/long-formulas-and-urls/")
+    page.keyboard.press("k")
+    expect(page).to_have_url(page.url.split("/digest/")[0] + "/digest/papers/2310.02664/")
+    page.keyboard.press("k")
+    expect(page).to_have_url(page.url.split("/digest/")[0] + "/digest/papers/2403.14715/")
+    page.keyboard.press("s")
+    expect(page.locator(".star-line .star")).to_have_attribute("aria-pressed", "true")
+
+
 def test_papers_new_since_the_last_visit_are_marked(open_page):
     page = open_page(ISSUE)
     assert page.locator(".badge-new").count() == 0  # a first visit: nothing to compare with
@@ -335,3 +347,21 @@ def test_without_javascript_the_reading_list_says_what_it_needs(open_page):
     page = open_page("en/reading-list/", js=False)
     assert page.get_by_text("needs JavaScript").is_visible()
     assert not page.locator(".reading").is_visible()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["wide", "phone"])
+def test_axe_finds_nothing_in_what_the_page_script_adds(open_page, axe_source, scheme, viewport):
+    page = open_page(ISSUE, viewport=viewport, scheme=scheme)
+    page.evaluate("localStorage.setItem('digest-seen', '[]')")  # every paper new
+    page.reload()
+    page.locator("#item-2 .star").click()
+    page.locator("button.fold").click()
+    page.keyboard.press("j")
+    assert page.locator(".badge-new").count() == 4
+    assert violations(page, axe_source) == []
+    page.keyboard.press("?")
+    assert violations(page, axe_source) == []
+    page = open_page("en/reading-list/", viewport=viewport, scheme=scheme, context=page.context)
+    assert page.locator(".reading-list a").count() == 1
+    assert violations(page, axe_source) == []

@@ -171,7 +171,8 @@
       fill();
     }
 
-    // Keys: j and k to the next and previous paper, s to star it, / to search, ? for help.
+    // Keys: j and k to the next and previous paper (of the list, or of the paper's issue), s to
+    // star it, / to search, ? for help.
     let help = null;
     const helpDialog = () => help ||= document.body.appendChild(make("dialog",
       { className: "keys-help" },
@@ -181,6 +182,8 @@
       make("form", { method: "dialog" }, make("button", { type: "submit", className: "fold" }, ui.close))));
     const move = (step) => {
       const items = listed.map((p) => p.element);
+      const neighbour = page && document.querySelector(`.pager a[rel=${step > 0 ? "next" : "prev"}]`);
+      if (neighbour) neighbour.click();  // a paper's page: on to the next paper of its issue
       if (!items.length) return;
       let at = items.findIndex((e) => e.classList.contains("is-current"));
       if (at === -1) at = items.indexOf(document.querySelector(":target"));
