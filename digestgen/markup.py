@@ -68,6 +68,8 @@ def _limits_above_and_below(mathml: str) -> str:
     while (match := _SCRIPTED_OPERATOR.search(mathml)) is not None:
         name = match[1]
         end = _closing(mathml, match.start(), name)
+        if end < 0:
+            break  # not well-formed after all: the scripts stay beside
         new = _UNDER_OVER[name]
         mathml = (mathml[:match.start()] + f"<{new}>" + mathml[match.start() + len(name) + 2:end]
                   + f"</{new}>" + mathml[end + len(name) + 3:])
@@ -75,7 +77,7 @@ def _limits_above_and_below(mathml: str) -> str:
 
 
 def _closing(mathml: str, start: int, name: str) -> int:
-    """Where the element ``name`` opened at ``start`` closes."""
+    """Where the element ``name`` opened at ``start`` closes; -1 if it does not."""
     depth = 0
     for tag in _TAG.finditer(mathml, start):
         if tag[2] != name or tag[3]:
@@ -83,7 +85,7 @@ def _closing(mathml: str, start: int, name: str) -> int:
         depth += -1 if tag[1] else 1
         if depth == 0:
             return tag.start()
-    raise ValueError("unbalanced MathML")  # latex2mathml writes well-formed XML
+    return -1
 
 
 def _math_renderer(content: str, options: dict) -> str:

@@ -157,19 +157,13 @@ class PageKeys:
 
     def neighbours(self, paper: Paper) -> tuple[Paper, ...]:
         """The papers before and after ``paper`` in its issue: its page links to them."""
-        issue = self.site.issue_of.get(paper.id)
-        if issue is None:
-            return ()
-        entries = issue.entries
-        at = next(n for n, e in enumerate(entries) if e.paper.id == paper.id)
-        return tuple(entries[n].paper for n in (at - 1, at + 1) if 0 <= n < len(entries))
+        place = self.site.place(paper)
+        return tuple(e.paper for e in place[2:] if e) if place else ()
 
     def paper_page(self, paper: Paper) -> str:
         """A paper's own page: the paper, its row in its issue, the titles of its neighbours."""
-        issue = self.site.issue_of.get(paper.id)
-        row = next((e.number for e in issue.entries if e.paper.id == paper.id), None) \
-            if issue else None
-        return _hash(self.paper(paper), row, tuple(
+        place = self.site.place(paper)
+        return _hash(self.paper(paper), place[1].number if place else None, tuple(
             (p.id, sorted(p.title.values.items())) for p in self.neighbours(paper)))
 
     def issue(self, issue: Issue) -> str:

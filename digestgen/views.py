@@ -332,14 +332,12 @@ class Views:
 
     def neighbours(self, paper: Paper) -> Neighbours | None:
         """The paper's row in its issue and the papers before and after it there."""
-        issue = self.site.issue_of.get(paper.id)
-        if issue is None:
+        place = self.site.place(paper)
+        if place is None:
             return None
-        entries = issue.entries
-        at = next(n for n, e in enumerate(entries) if e.paper.id == paper.id)
-        near = [entries[n] if 0 <= n < len(entries) else None for n in (at - 1, at + 1)]
-        prev, next_ = (self.paper_link(e.paper) if e else None for e in near)
-        return Neighbours(f"{self.links.page(self.lang, Links.issue(issue))}#ref-{entries[at].number}",
+        issue, entry, before, after = place
+        prev, next_ = (self.paper_link(e.paper) if e else None for e in (before, after))
+        return Neighbours(f"{self.links.page(self.lang, Links.issue(issue))}#ref-{entry.number}",
                           prev, next_)
 
     def paper_link(self, paper: Paper) -> Link:
