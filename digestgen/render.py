@@ -210,7 +210,8 @@ class Renderer:
             "page": RowPage(lang)})
 
     def reading_list(self, lang: str) -> Page:
-        return self.html("reading-list.html", lang, READING_LIST, self.views[lang].s["reading_list"])
+        title = self.views[lang].s["reading_list"]
+        return self.html("reading-list.html", lang, READING_LIST, title)
 
     def not_found(self) -> Page:
         """One page for every missing path: in every language (the browser keeps the one of

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import quote_plus, urlsplit
 
 from markupsafe import Markup
-
-import re
-from urllib.parse import quote_plus, urlsplit
 
 from .markup import Markdown, render_title
 from .model import Issue, Site, Term
@@ -243,10 +242,9 @@ class Views:
 
     def with_translations(self, text: Text | None, render,
                           machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
-        """The text as :meth:`pick` shows it, then its other languages: the texts a reader
-        may show side by side or one at a time."""
-        shown = self.every(text, render, machine)
-        return shown[:1] + tuple(s for s in shown[1:] if s.lang != shown[0].lang)
+        """The text in the language :meth:`pick` takes, then its other languages: the texts a
+        reader may show side by side or one at a time."""
+        return self.every(text, render, machine)
 
     def block(self, doc_id: str):
         return lambda source: self.markdown.block(source, doc_id)
@@ -313,7 +311,8 @@ class Views:
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
             tldrs=self.with_translations(paper.tldr, render["tldr"], marks.get("tldr")),
-            link=secure_arxiv(paper.link), link_label=outside_label(paper.link), html_link=arxiv_html_link(paper.id),
+            link=secure_arxiv(paper.link), link_label=outside_label(paper.link),
+            html_link=arxiv_html_link(paper.id),
             authors=tuple(Link(name, author_search(name) if is_arxiv_id(paper.id) else "")
                           for name in paper.authors),
         )

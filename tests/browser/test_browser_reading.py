@@ -3,9 +3,11 @@ not in the reader's language, tables and formulas, the 404 page, the way from pa
 and what the page script keeps in the browser (folded abstracts, new papers, a reading list)."""
 
 import pytest
-
+import test_browser_accessibility as accessibility
 from browser_site import PHONE, WIDE
-from test_browser_accessibility import axe_source, violations  # noqa: F401  (a fixture)
+
+axe_source = accessibility.axe_source  # the fixture, shared
+violations = accessibility.violations
 
 ISSUE = "issues/2024-03-22/"
 NOTES = "papers/2405.00001/"
