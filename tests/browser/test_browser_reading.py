@@ -256,6 +256,10 @@ def test_links_say_where_they_lead_and_dates_show_once(open_page):
     page = open_page("")
     card = page.locator(".issue-card", has=page.locator("h2", has_text="2024年3月21日"))
     assert card.inner_text().count("2024年3月21日") == 1
+    page = open_page("en/" + NOTES)  # a paper of an issue titled by its date
+    assert page.locator(".paper-header").inner_text().count("March 21, 2024") == 1
+    assert page.locator(".meta a", has_text="March 21, 2024").get_attribute("href") == \
+        "/digest/en/issues/2024-03-21/#ref-1"
 
 
 # -- what the best paper sites give readers ---------------------------------------------------
