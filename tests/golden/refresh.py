@@ -7,6 +7,7 @@ then review the diff of ``tests/golden/expected`` and commit it with the change.
 
 from __future__ import annotations
 
+import difflib
 import shutil
 import sys
 import tempfile
@@ -32,6 +33,25 @@ def tree(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` by its "/"-separated relative path."""
     return {path.relative_to(folder).as_posix(): path.read_bytes()
             for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def differences(expected: dict[str, bytes], built: dict[str, bytes]) -> str:
+    """What differs, first differing files first, with a diff of the first changed text."""
+    missing = sorted(expected.keys() - built.keys())
+    extra = sorted(built.keys() - expected.keys())
+    changed = sorted(path for path in expected.keys() & built.keys()
+                     if expected[path] != built[path])
+    lines = [f"not written: {path}" for path in missing[:10]]
+    lines += [f"not expected: {path}" for path in extra[:10]]
+    lines += [f"differs: {path}" for path in changed[:10]]
+    if changed:
+        first = changed[0]
+        diff = difflib.unified_diff(
+            expected[first].decode("utf-8", "replace").splitlines(),
+            built[first].decode("utf-8", "replace").splitlines(),
+            f"expected/{first}", f"built/{first}", lineterm="", n=1)
+        lines += list(diff)[:40]
+    return "\n".join(lines)
 
 
 def main() -> None:
