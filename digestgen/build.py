@@ -22,13 +22,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import (
+from .incremental.storage import (
     SegmentedStore, ShardedStore, code_version, digest_text, gc_paused, gc_running,
     prune_namespaces,
 )
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .incremental import (
+from .incremental.state import (
     BuildState, InputSurvey, StateFiles, cache_namespace, manifest_identity, survey_inputs,
     theme_key,
 )
@@ -37,7 +37,7 @@ from .parallel import Forked, fork_map, split, worker_count
 
 if TYPE_CHECKING:
     from .model import Site
-    from .pagekeys import PageKeys, RowDigests
+    from .incremental.keys import PageKeys, RowDigests
     from .search import SearchIndex
 
 #: Below this much work (about a page of a paper per unit), one process renders everything.
@@ -80,7 +80,7 @@ def configure(config: SiteConfig, output: Path | None = None,
 def load_site(config: SiteConfig, drafts: bool = False) -> Site:
     """Read and validate the whole site: every content problem raises together. Records that
     the last build cached are read from the cache (which is left as it is)."""
-    from .fastload import load_content_cached
+    from .incremental.records import load_content_cached
     from .model import build_model
     store = ShardedStore(config.cache_dir, f"records-{cache_namespace(config)}")
     store.load()
@@ -173,9 +173,9 @@ def listed(site: Site) -> list:
 def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: StateFiles,
           clock: Clock) -> Plan:
     # Imported here: a build with nothing to do never needs them.
-    from .fastload import load_content_cached
+    from .incremental.records import load_content_cached
     from .model import build_model
-    from .pagekeys import PageKeys
+    from .incremental.keys import PageKeys
     from .plaintext import FastMarkdown
     from .render import FEED_ISSUES, HOME_ISSUES, Renderer
     from .theme import load_theme

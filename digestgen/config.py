@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .cache import code_version, read_pickle, settled, write_pickle
+from .incremental.storage import code_version, read_pickle, settled, write_pickle
 from .errors import Problem, SiteError
 
 CONFIG_NAME = "digestgen.yaml"

@@ -19,7 +19,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import read_pickle, write_pickle
+from .incremental.storage import read_pickle, write_pickle
 
 MANIFEST = ".digestgen-manifest.json"
 

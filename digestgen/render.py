@@ -15,13 +15,13 @@ from typing import NamedTuple
 
 
 from .errors import Problem, SiteError
-from .cache import ShardedStore
+from .incremental.storage import ShardedStore
 from .markup import Markdown
 from .plaintext import FastMarkdown
 from .model import Issue, Site, Term
 from .records import Paper
 from .theme import Theme
-from .rowstore import PaperRows
+from .incremental.rows import PaperRows
 from .views import Link, Links, TermView, Views
 
 HOME_ISSUES = 10

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from .cache import digest_text
+from .incremental.storage import digest_text
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .manifest import beside

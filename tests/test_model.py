@@ -3,7 +3,8 @@
 import pytest
 from click.testing import CliRunner
 
-from digestgen import cache, fastload
+from digestgen.incremental import records as fastload
+from digestgen.incremental import storage as cache
 from digestgen.build import load_site
 from digestgen.cli import main
 from digestgen.config import load_config

@@ -7,7 +7,7 @@ keeps it in ``.digestgen-cache/`` under the paper's key (:mod:`pagekeys`: its re
 issues it is in; the store as a whole belongs to one theme, configuration and version of the
 code). A rebuild after one paper changed then renders one row, not the thousands around it; the
 rows are the same strings either way, so pages are byte-identical. The digest of each row made
-or recalled goes to :class:`~digestgen.pagekeys.RowDigests`, which keys the lists by their rows.
+or recalled goes to :class:`~digestgen.incremental.keys.RowDigests`, which keys the lists by their rows.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from .cache import ShardedStore
-from .pagekeys import row_digest
-from .records import Paper
+from .storage import ShardedStore
+from .keys import row_digest
+from ..records import Paper
 
 
 class PaperRows:

@@ -46,7 +46,7 @@ def settled(*times_ns: int) -> bool:
 def code_version() -> str:
     """Identifies the code that builds: digestgen's own files and the libraries it renders
     with (by file size and mtime, which any install or edit changes)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # digestgen/, not this subpackage
     parts = [f"{FORMAT} {sys.version}"]
     for path in sorted(package.rglob("*.py")):
         info = path.stat()

@@ -20,9 +20,9 @@ import operator
 import pickle
 from collections.abc import Callable
 
-from .incremental import BuildState
-from .model import Issue, Site, Term
-from .records import Paper
+from .state import BuildState
+from ..model import Issue, Site, Term
+from ..records import Paper
 
 
 #: Rows rendered while planning a build, at most. When more rows are new (a first build, a

@@ -7,10 +7,10 @@ import pytest
 
 from digestgen.build import listed
 from digestgen.config import load_config
-from digestgen.fastload import load_content_cached
-from digestgen.incremental import BuildState
+from digestgen.incremental.records import load_content_cached
+from digestgen.incremental.state import BuildState
 from digestgen.model import build_model
-from digestgen.pagekeys import PageKeys
+from digestgen.incremental.keys import PageKeys
 from digestgen.render import FEED_ISSUES, HOME_ISSUES, Renderer
 from digestgen.theme import load_theme
 

@@ -5,7 +5,7 @@ import gc
 from datetime import date
 from pathlib import Path
 
-from digestgen.cache import (
+from digestgen.incremental.storage import (
     ShardedStore, decode_pickle, encode_pickle, gc_paused, gc_running, write_atomic,
 )
 from digestgen.records import Paper, Text

@@ -17,15 +17,15 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import ShardedStore, decode_pickle, encode_pickle, gc_paused, settled
-from .config import SiteConfig
-from .errors import Problem, SiteError
-from .load import (
+from .storage import ShardedStore, decode_pickle, encode_pickle, gc_paused, settled
+from ..config import SiteConfig
+from ..errors import Problem, SiteError
+from ..load import (
     RECORD_SUFFIXES, Content, _load_issue_files, assemble_content, read_source, split_languages,
 )
-from .parallel import fork_map, worker_count
-from .records import Paper
-from .validate import paper_from_data
+from ..parallel import fork_map, worker_count
+from ..records import Paper
+from ..validate import paper_from_data
 
 #: Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN = 200

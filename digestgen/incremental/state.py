@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISDIR
 
-from .cache import (
+from .storage import (
     code_version, digest_bytes, digest_text, read_pickle, settled, write_atomic, write_pickle,
 )
-from .config import SiteConfig
-from .manifest import MANIFEST
+from ..config import SiteConfig
+from ..manifest import MANIFEST
 
 @dataclass
 class BuildState:
@@ -179,10 +179,10 @@ def _stat_in(folder: int, name: str):
 def builtin_layouts() -> Path:
     """The built-in theme's folder (:func:`digestgen.theme.builtin_layouts`), found without
     importing Jinja when it is in the source tree: a no-op build never needs Jinja."""
-    source_tree = Path(__file__).resolve().parent.parent / "layouts"
+    source_tree = Path(__file__).resolve().parents[2] / "layouts"
     if (source_tree / "base.html").is_file():
         return source_tree
-    from .theme import builtin_layouts as installed
+    from ..theme import builtin_layouts as installed
     return installed()
 
 
