@@ -44,7 +44,7 @@ def load_content(config: SiteConfig, drafts: bool = False) -> Content:
     """Every paper and issue of the site, validated; drafts only when ``drafts``."""
     problems: list[Problem] = []
     papers = _load_papers(config, problems)
-    issues = _load_issue_files(config, problems)
+    issues = load_issue_files(config, problems)
     return assemble_content(config, papers, issues, problems, drafts)
 
 
@@ -140,7 +140,8 @@ def _load_papers(config: SiteConfig, problems: list[Problem]) -> list[Paper]:
     return papers
 
 
-def _load_issue_files(config: SiteConfig, problems: list[Problem]) -> list[IssueFile]:
+def load_issue_files(config: SiteConfig, problems: list[Problem]) -> list[IssueFile]:
+    """Every issue file of the site, validated; problems go to ``problems``."""
     issues = []
     for path in record_files(config.content_dir / "issues"):
         issue_id = path.stem

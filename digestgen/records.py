@@ -6,9 +6,6 @@ as :class:`Text`, a mapping from language code to string in the order the file g
 
 from __future__ import annotations
 
-import functools
-import os
-import pickle
 import re
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -84,12 +81,8 @@ class ArxivInfo:
 
 @dataclass(frozen=True, eq=False)
 class Paper:
-    """One paper record (SPEC 1.3).
-
-    Pickled, its :data:`BODY_FIELDS` travel as one blob (an out-of-band buffer, which the
-    cache leaves on disk until used) that is unpickled when one of them is first read: a
-    rebuild reads every record from the cache but shows the texts of a few.
-    """
+    """One paper record (SPEC 1.3). Compared field by field: a record read back from the
+    cache (:mod:`digestgen.incremental.records`) is another class, equal to the one parsed."""
 
     id: str
     title: Text
@@ -145,75 +138,8 @@ class Paper:
 
     __hash__ = None  # type: ignore[assignment]  # equal records need not be one object
 
-    def __reduce_ex__(self, protocol: int):
-        head = tuple(self.source_name() if name == "source" else getattr(self, name)
-                     for name in HEAD_FIELDS) + (self.categories,)
-        blob = self._body_blob()
-        blob = pickle.PickleBuffer(blob) if protocol >= 5 else bytes(blob)
-        return _paper_from_pickle, (head, blob)
 
-    def _body_blob(self) -> bytes:
-        body = tuple(getattr(self, name) for name in BODY_FIELDS)
-        return pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-#: The fields of a paper that only the pages and rows showing it read. (The rest, and its
-#: categories, are what the site model and page keys read of every paper in every build.)
-BODY_FIELDS = ("title", "arxiv", "authors", "url", "pdf", "tldr", "abstract",
-               "abstract_truncated", "review", "venue", "field", "citations", "references",
-               "notes")
 PAPER_FIELDS = tuple(f.name for f in fields(Paper))
-HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
-
-
-class _UnpickledPaper(Paper):
-    """A :class:`Paper` read back from a pickle, its body still a blob until first read (then
-    the blob is let go: a paper keeps its texts once, not twice)."""
-
-    def _body_blob(self) -> bytes | memoryview:
-        blob = self.__dict__.get("_blob")
-        return blob if blob is not None else super()._body_blob()
-
-    @property
-    def source(self) -> Path:
-        path = self.__dict__.get("_source_path")
-        if path is None:
-            # A path unpickled whole is parsed part by part; joined to its (shared) folder it
-            # is not. Made on first use: most builds use the path of few records.
-            folder, name = os.path.split(self.__dict__["_source"])
-            path = self.__dict__["_source_path"] = _folder(folder) / name
-        return path
-
-    def source_name(self) -> str:
-        return self.__dict__["_source"]
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        return self.__dict__["_categories"]
-
-    def _body(self) -> dict:
-        values = self.__dict__.get("_values")
-        if values is None:
-            body = pickle.loads(self.__dict__.pop("_blob"))
-            values = self.__dict__["_values"] = dict(zip(BODY_FIELDS, body))
-        return values
-
-
-for _name in BODY_FIELDS:
-    setattr(_UnpickledPaper, _name, property(lambda self, name=_name: self._body()[name]))
-
-
-def _paper_from_pickle(head: tuple, blob: bytes) -> Paper:
-    paper = object.__new__(_UnpickledPaper)
-    values = paper.__dict__
-    values.update(zip(HEAD_FIELDS, head))
-    values["_categories"] = head[len(HEAD_FIELDS)]
-    values["_source"] = values.pop("source")
-    values["_blob"] = blob
-    return paper
-
-
-_folder = functools.lru_cache(maxsize=64)(Path)
 
 
 @dataclass(frozen=True)

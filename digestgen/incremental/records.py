@@ -6,10 +6,16 @@ file whose bytes did not change since the last build is not parsed again: its va
 kept in ``.digestgen-cache/`` with a hash of the file's bytes. Files that must be parsed are split
 among worker processes when there are many. Only files without problems are cached, so every
 problem is reported afresh, exactly as the plain loader words it.
+
+The cache keeps a record's texts (:data:`BODY_FIELDS`) as one blob, an out-of-band buffer that
+:func:`~digestgen.incremental.storage.read_mapped` leaves on disk until it is used, unpickled
+when one of them is first read: a rebuild reads every record from the cache but shows the texts
+of a few.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -17,14 +23,16 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .storage import ShardedStore, decode_pickle, encode_pickle, gc_paused, settled
+from .storage import (
+    ShardedStore, decode_pickle, dumps, encode_pickle, gc_paused, register_reducer, settled,
+)
 from ..config import SiteConfig
 from ..errors import Problem, SiteError
 from ..load import (
-    RECORD_SUFFIXES, Content, _load_issue_files, assemble_content, read_source, split_languages,
+    RECORD_SUFFIXES, Content, assemble_content, load_issue_files, read_source, split_languages,
 )
 from ..parallel import fork_map, worker_count
-from ..records import Paper
+from ..records import PAPER_FIELDS, Paper
 from ..validate import paper_from_data
 
 #: Below this many files to parse, forking workers costs more than it saves.
@@ -151,7 +159,7 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
         if paper is not None:
             papers.append(paper)
             digests[paper.source_name()] = digest or ""
-    issues = _load_issue_files(config, problems)
+    issues = load_issue_files(config, problems)
     for issue in issues:
         digests[str(issue.source)] = _file_digest(issue.source)
     return Loaded(assemble_content(config, papers, issues, problems, drafts), digests)
@@ -187,7 +195,7 @@ def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
                         loose[path] = (paper, problems, _file_digest(path))
                 blob = encode_pickle(entries)
                 store.write_shard(shard, blob)
-                done.append((shard, blob, pickle.dumps(loose, protocol=pickle.HIGHEST_PROTOCOL)))
+                done.append((shard, blob, dumps(loose)))
         return done
 
     for done in fork_map(work, shares):
@@ -215,3 +223,71 @@ def _file_digest(path: Path) -> str:
         return hashlib.sha1(path.read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+# -- records as the cache keeps them --------------------------------------------------------
+
+#: The fields of a paper that only the pages and rows showing it read. (The rest, and its
+#: categories, are what the site model and page keys read of every paper in every build.)
+BODY_FIELDS = ("title", "arxiv", "authors", "url", "pdf", "tldr", "abstract",
+               "abstract_truncated", "review", "venue", "field", "citations", "references",
+               "notes")
+HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
+
+
+def _reduce_paper(paper: Paper) -> tuple:
+    head = tuple(paper.source_name() if name == "source" else getattr(paper, name)
+                 for name in HEAD_FIELDS) + (paper.categories,)
+    blob = paper.__dict__.get("_blob")
+    if blob is None:  # parsed, or read back and its texts read since
+        body = tuple(getattr(paper, name) for name in BODY_FIELDS)
+        blob = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
+    return _paper_from_pickle, (head, pickle.PickleBuffer(blob))
+
+
+class _UnpickledPaper(Paper):
+    """A :class:`Paper` read back from the cache, its body still a blob until first read (then
+    the blob is let go: a paper keeps its texts once, not twice)."""
+
+    @property
+    def source(self) -> Path:
+        path = self.__dict__.get("_source_path")
+        if path is None:
+            # A path unpickled whole is parsed part by part; joined to its (shared) folder it
+            # is not. Made on first use: most builds use the path of few records.
+            folder, name = os.path.split(self.__dict__["_source"])
+            path = self.__dict__["_source_path"] = _folder(folder) / name
+        return path
+
+    def source_name(self) -> str:
+        return self.__dict__["_source"]
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.__dict__["_categories"]
+
+    def _body(self) -> dict:
+        values = self.__dict__.get("_values")
+        if values is None:
+            body = pickle.loads(self.__dict__.pop("_blob"))
+            values = self.__dict__["_values"] = dict(zip(BODY_FIELDS, body))
+        return values
+
+
+for _name in BODY_FIELDS:
+    setattr(_UnpickledPaper, _name, property(lambda self, name=_name: self._body()[name]))
+
+
+def _paper_from_pickle(head: tuple, blob: bytes) -> Paper:
+    paper = object.__new__(_UnpickledPaper)
+    values = paper.__dict__
+    values.update(zip(HEAD_FIELDS, head))
+    values["_categories"] = head[len(HEAD_FIELDS)]
+    values["_source"] = values.pop("source")
+    values["_blob"] = blob
+    return paper
+
+
+_folder = functools.lru_cache(maxsize=64)(Path)
+register_reducer(Paper, _reduce_paper)
+register_reducer(_UnpickledPaper, _reduce_paper)

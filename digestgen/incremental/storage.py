@@ -8,10 +8,12 @@ so a killed build leaves no torn file behind.
 
 from __future__ import annotations
 
+import copyreg
 import functools
 import gc
 import hashlib
 import importlib.util
+import io
 import mmap
 import os
 import pickle
@@ -21,6 +23,7 @@ import time
 import zlib
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 #: Bumped when the layout of cached values changes.
@@ -96,15 +99,35 @@ def read_pickle(path: Path, default: Any = None) -> Any:
             return default
 
 
+#: How the cache pickles the types it stores in a form of its own (:func:`register_reducer`),
+#: and everything else as :mod:`copyreg` says.
+_DISPATCH: dict[type, Callable] = dict(copyreg.dispatch_table)
+
+
+def register_reducer(cls: type, reducer: Callable[[Any], tuple]) -> None:
+    """Pickle instances of exactly ``cls`` with ``reducer`` (as :func:`copyreg.pickle` would),
+    in what the cache writes only; ``reducer`` may return out-of-band buffers."""
+    _DISPATCH[cls] = reducer
+
+
+def dumps(value: Any, buffer_callback: Callable | None = None) -> bytes:
+    """``value`` pickled as the cache keeps it (protocol 5, the cache's reducers)."""
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=5, buffer_callback=buffer_callback)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(value)
+    return stream.getvalue()
+
+
 def write_pickle(path: Path, value: Any) -> bool:
-    return write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return write_atomic(path, dumps(value))
 
 
 def encode_pickle(value: Any) -> bytes:
     """``value`` pickled with its out-of-band buffers (a paper's texts) after the pickle, so
     that :func:`read_mapped` can leave them on disk until they are used."""
     buffers: list[pickle.PickleBuffer] = []
-    main = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+    main = dumps(value, buffer_callback=buffers.append)
     parts = [memoryview(main), *(buffer.raw() for buffer in buffers)]
     header = struct.pack(f"<4sI{len(parts)}Q", MAPPED_MAGIC, len(parts),
                          *(part.nbytes for part in parts))
