@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from markupsafe import Markup
 
 from .errors import Problem, SiteError
-from .incremental.storage import ShardedStore
 from .markup import Markdown
 from .plaintext import FastMarkdown
 from .model import Issue, Site, Term
 from .records import Paper
 from .theme import Theme
-from .incremental.rows import PaperRows
 from .views import Link, Links, TermView, Views
 
 HOME_ISSUES = 10
@@ -70,30 +69,38 @@ class PageInfo:
     search: str
 
 
+class Rows:
+    """The rows of one language's paper lists: ``render(paper)`` makes one, once per build.
+    (A build hands the renderer rows kept between builds instead: same strings, made less.)"""
+
+    def __init__(self, lang: str, render: Callable[[Paper], str]):
+        self.render, self.made = render, {}
+
+    def row(self, paper: Paper) -> Markup:
+        row = self.made.get(paper.id)
+        if row is None:
+            row = self.made[paper.id] = Markup(self.render(paper))
+        return row
+
+
 class Renderer:
-    def __init__(self, site: Site, theme: Theme, markdown: Markdown | None = None):
+    """Pages of one site. ``markdown`` renders its texts; ``rows(lang, render)`` gives what
+    makes the rows of its lists in ``lang`` (:class:`Rows` unless given)."""
+
+    def __init__(self, site: Site, theme: Theme, markdown: Markdown | None = None,
+                 rows: Callable[[str, Callable[[Paper], str]], Rows] = Rows):
         self.site, self.theme, self.config = site, theme, site.config
         self.markdown = markdown or FastMarkdown(site.config.markdown.html)
         self.views = {lang: Views(site, theme.strings, self.markdown, lang)
                       for lang in self.config.languages}
-        self.rows = {lang: PaperRows(functools.partial(self.paper_row, lang))
+        self.rows = {lang: rows(lang, functools.partial(self.paper_row, lang))
                      for lang in self.config.languages}
         self.links = Links(site)
 
-    def keep_rows(self, stores: dict[str, ShardedStore], key_of) -> None:
-        """Take paper rows from ``stores`` (one per language) while ``key_of(paper)`` is what
-        it was when they were made; put new ones there (see :mod:`rowstore`)."""
-        ids = {paper.id for paper in self.site.papers}
-        for lang, rows in self.rows.items():
-            rows.keep_in(stores[lang], key_of, ids)
-
-    def save_rows(self) -> None:
-        for rows in self.rows.values():
-            rows.save()
-
-    def row_digests(self) -> dict[str, dict[str, tuple[str, bytes]]]:
-        """Per language, the (paper key, digest) of each row made or recalled so far."""
-        return {lang: rows.digests for lang, rows in self.rows.items() if rows.digests}
+    def render_markdown(self, paper: Paper) -> None:
+        """Render the Markdown texts of ``paper`` (see :meth:`Views.render_markdown`), so that
+        they are known to ``markdown`` before any page shows them."""
+        self.views[self.config.default_language].render_markdown(paper)
 
     # -- the whole site --------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from digestgen.build import listed
+from digestgen.incremental.keys import listed
 from digestgen.config import load_config
 from digestgen.incremental.records import load_content_cached
 from digestgen.incremental.state import BuildState

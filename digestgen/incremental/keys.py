@@ -48,6 +48,11 @@ def row_digest(row: str) -> bytes:
     return hashlib.blake2b(row.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def listed(site: Site) -> list:
+    """The papers on some tag or category page."""
+    return list({paper.id: paper for term in site.terms for paper in term.papers}.values())
+
+
 class RowDigests:
     """The digest of each listed paper's row in each language. A digest is kept from one build
     to the next with the paper's key (:meth:`PageKeys.paper`), and holds while that key and the

@@ -21,6 +21,37 @@ from .keys import row_digest
 from ..records import Paper
 
 
+class RowCache:
+    """The rows of a build's paper lists, per language: what the renderer is handed to make
+    them with (``Renderer(..., rows=cache)``), kept between builds once :meth:`keep_in` is
+    called."""
+
+    def __init__(self):
+        self.languages: dict[str, PaperRows] = {}
+
+    def __call__(self, lang: str, render: Callable[[Paper], str]) -> PaperRows:
+        rows = self.languages[lang] = PaperRows(render)
+        return rows
+
+    def row(self, lang: str, paper: Paper) -> Markup:
+        return self.languages[lang].row(paper)
+
+    def keep_in(self, stores: dict[str, ShardedStore], key_of: Callable[[Paper], str],
+                papers: set[str]) -> None:
+        """Take rows from ``stores`` (one per language) while ``key_of(paper)`` is what it was
+        when they were made; put new ones there. ``papers``: the ids of the site's papers."""
+        for lang, rows in self.languages.items():
+            rows.keep_in(stores[lang], key_of, papers)
+
+    def save(self) -> None:
+        for rows in self.languages.values():
+            rows.save()
+
+    def digests(self) -> dict[str, dict[str, tuple[str, bytes]]]:
+        """Per language, the (paper key, digest) of each row made or recalled so far."""
+        return {lang: rows.digests for lang, rows in self.languages.items() if rows.digests}
+
+
 class PaperRows:
     """The row of each paper in one language: ``render(paper)`` makes one; ``store`` (when
     given) keeps them between builds, valid while ``key_of(paper)`` is unchanged."""
