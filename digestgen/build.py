@@ -196,7 +196,9 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
 
 def indexed_pages(config: SiteConfig, jobs: list) -> list[str]:
     """The pages the search index reads: the default language's paper pages."""
-    return [job.path for job in jobs if job.kind == "paper" and job.lang == config.default_language]
+    from .views import PageKind
+    return [job.path for job in jobs
+            if job.kind is PageKind.PAPER and job.lang == config.default_language]
 
 
 def _render_and_index(work: Work, todo: list, staging: Staging,
@@ -266,11 +268,12 @@ def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, s
 
 def papers_shown(jobs: list) -> list:
     """The papers whose texts the pages of ``jobs`` show in full: on paper and issue pages."""
+    from .views import PageKind
     papers = {}
     for job in jobs:
-        if job.kind == "paper":
+        if job.kind is PageKind.PAPER:
             papers[job.subject.id] = job.subject
-        elif job.kind == "issue":
+        elif job.kind is PageKind.ISSUE:
             papers.update((entry.paper.id, entry.paper) for entry in job.subject.entries)
     return list(papers.values())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .config import SiteConfig
 from .errors import Problem, SiteError
@@ -63,6 +64,20 @@ class Site:
     @property
     def terms(self) -> tuple[Term, ...]:
         return self.tags + self.categories
+
+    def neighbours(self, issue: Issue) -> tuple[Issue | None, Issue | None]:
+        """The issues next to ``issue`` in time: (the newer one, the older one)."""
+        position = self._positions.get(issue.id)
+        if position is None:
+            return None, None
+        issues = self.issues
+        newer = issues[position - 1] if position else None
+        older = issues[position + 1] if position + 1 < len(issues) else None
+        return newer, older
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {issue.id: n for n, issue in enumerate(self.issues)}
 
 
 def newest_first(papers) -> list[Paper]:

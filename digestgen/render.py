@@ -21,10 +21,9 @@ from .plaintext import FastMarkdown
 from .model import Issue, Site, Term
 from .records import Paper
 from .theme import Theme
-from .views import Link, Links, TermView, Views
-
-HOME_ISSUES = 10
-FEED_ISSUES = 20
+from .views import (
+    Link, Links, PageKind, TermView, Views, archive_reads, feed_reads, home_reads,
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class Job(NamedTuple):
     a sitemap's URLs), where it goes, and about how much work it is. (A named tuple: a site
     of 100,000 papers makes 200,000 jobs, in a third of the time of frozen dataclasses.)"""
 
-    kind: str
+    kind: PageKind
     lang: str | None
     subject: object
     path: str
@@ -113,40 +112,45 @@ class Renderer:
         jobs = []
         for lang in self.config.languages:
             path = self.links.path
-            jobs.append(Job("home", lang, None, path(lang, "") + "index.html", 10))
-            jobs.append(Job("archive", lang, None, path(lang, "archive/") + "index.html", 2))
-            jobs += [Job("issue", lang, i, path(lang, Links.issue(i)) + "index.html",
+            jobs.append(Job(PageKind.HOME, lang, None, path(lang, "") + "index.html", 10))
+            jobs.append(Job(PageKind.ARCHIVE, lang, None, path(lang, "archive/") + "index.html",
+                            2))
+            jobs += [Job(PageKind.ISSUE, lang, i, path(lang, Links.issue(i)) + "index.html",
                          1 + len(i.entries)) for i in self.site.issues]
-            jobs += [Job("paper", lang, p, path(lang, Links.paper(p)) + "index.html", 2)
+            jobs += [Job(PageKind.PAPER, lang, p, path(lang, Links.paper(p)) + "index.html", 2)
                      for p in self.site.papers]
-            jobs += [Job("term", lang, t, path(lang, Links.term(t)) + "index.html",
+            jobs += [Job(PageKind.TERM, lang, t, path(lang, Links.term(t)) + "index.html",
                          1 + len(t.papers) // 2) for t in self.site.terms]
-            jobs.append(Job("feed", lang, None, path(lang, "feed.xml"), 20))
-        jobs.append(Job("not_found", None, None, "404.html"))
+            jobs.append(Job(PageKind.FEED, lang, None, path(lang, "feed.xml"), 20))
+        jobs.append(Job(PageKind.NOT_FOUND, None, None, "404.html"))
         jobs += [Job(kind, None, (name, group), name, 1 + len(group) // 100)
                  for kind, name, group in self.sitemap_files()]
-        jobs.append(Job("robots", None, None, "robots.txt"))
-        jobs.append(Job("nojekyll", None, None, ".nojekyll"))
+        jobs.append(Job(PageKind.ROBOTS, None, None, "robots.txt"))
+        jobs.append(Job(PageKind.NOJEKYLL, None, None, ".nojekyll"))
         return jobs
 
     def render(self, job: Job) -> Page:
         """The page of ``job``."""
         kind, lang, subject = job.kind, job.lang, job.subject
-        if kind == "issue":
+        if kind is PageKind.ISSUE:
             return self.issue(subject, lang)
-        if kind == "paper":
+        if kind is PageKind.PAPER:
             return self.paper(subject, lang)
-        if kind == "term":
+        if kind is PageKind.TERM:
             return self.term(subject, lang)
-        if kind in ("home", "archive", "feed"):
-            return getattr(self, kind)(lang)
-        if kind == "not_found":
+        if kind is PageKind.HOME:
+            return self.home(lang)
+        if kind is PageKind.ARCHIVE:
+            return self.archive(lang)
+        if kind is PageKind.FEED:
+            return self.feed(lang)
+        if kind is PageKind.NOT_FOUND:
             return self.not_found()
-        if kind == "sitemap":
+        if kind is PageKind.SITEMAP:
             return self.sitemap(*subject)
-        if kind == "sitemap_index":
+        if kind is PageKind.SITEMAP_INDEX:
             return self.sitemap_index(*subject)
-        if kind == "robots":
+        if kind is PageKind.ROBOTS:
             return Page("robots.txt", self.render_text("robots.txt", {
                 "sitemap": self.config.base_url + "sitemap.xml"}))
         return Page(".nojekyll", b"")
@@ -155,18 +159,20 @@ class Renderer:
 
     def home(self, lang: str) -> Page:
         v = self.views[lang]
-        issues = [v.issue(i) for i in self.site.issues[:HOME_ISSUES]]
+        reads = home_reads(self.site)
+        issues = [v.issue(issue) for issue in reads.issues]
         return self.html("home.html", lang, "", self.config.title, issues=issues,
-                         paper_count=len(self.site.papers), issue_count=len(self.site.issues))
+                         paper_count=reads.papers, issue_count=reads.issue_count)
 
     def archive(self, lang: str) -> Page:
         v = self.views[lang]
+        reads = archive_reads(self.site)
         years: dict[int, list] = {}
-        for issue in self.site.issues:
-            years.setdefault(issue.key.start.year, []).append(v.issue_link(issue))
+        for issue in reads.issues:
+            years.setdefault(issue.start.year, []).append(v.issue_link(issue))
         return self.html("archive.html", lang, "archive/", v.s["archive"],
-                         years=list(years.items()), tags=v.term_links(self.site.tags),
-                         categories=v.term_links(self.site.categories))
+                         years=list(years.items()), tags=v.term_links(reads.tags),
+                         categories=v.term_links(reads.categories))
 
     def issue(self, issue: Issue, lang: str) -> Page:
         view = self.views[lang].issue(issue)
@@ -200,7 +206,7 @@ class Renderer:
 
     def feed(self, lang: str) -> Page:
         v = self.views[lang]
-        newest = self.site.issues[:FEED_ISSUES]
+        newest = feed_reads(self.site).issues
         data = self.render_text("feed.xml", {
             "lang": lang, "s": v.s, "site": self.config,
             "issues": [(v.issue(i), self.links.absolute(lang, Links.issue(i))) for i in newest],
@@ -210,23 +216,23 @@ class Renderer:
         })
         return Page(self.links.path(lang, "feed.xml"), data)
 
-    def sitemap_files(self) -> list[tuple[str, str, tuple[str, ...]]]:
-        """Each sitemap file: ``("sitemap", name, page URLs)``, and when there are many, the
-        index of them: ``("sitemap_index", "sitemap.xml", names)``."""
+    def sitemap_files(self) -> list[tuple[PageKind, str, tuple[str, ...]]]:
+        """Each sitemap file: ``(SITEMAP, name, page URLs)``, and when there are many, the
+        index of them: ``(SITEMAP_INDEX, "sitemap.xml", names)``."""
         rels = ["", "archive/", *(Links.issue(i) for i in self.site.issues),
                 *(Links.paper(p) for p in self.site.papers),
                 *(Links.term(t) for t in self.site.terms)]
         chunk = 50_000 // len(self.config.languages)  # the protocol's limit per file
         groups = [tuple(rels[i:i + chunk]) for i in range(0, len(rels), chunk)]
         if len(groups) == 1:
-            return [("sitemap", "sitemap.xml", groups[0])]
+            return [(PageKind.SITEMAP, "sitemap.xml", groups[0])]
         names = tuple(f"sitemap-{n}.xml" for n in range(1, len(groups) + 1))
-        return [*(("sitemap", name, group) for name, group in zip(names, groups)),
-                ("sitemap_index", "sitemap.xml", names)]
+        return [*((PageKind.SITEMAP, name, group) for name, group in zip(names, groups)),
+                (PageKind.SITEMAP_INDEX, "sitemap.xml", names)]
 
     def sitemaps(self) -> Iterator[Page]:
         for kind, name, group in self.sitemap_files():
-            yield getattr(self, kind)(name, group)
+            yield (self.sitemap if kind is PageKind.SITEMAP else self.sitemap_index)(name, group)
 
     def sitemap(self, name: str, rels: tuple[str, ...]) -> Page:
         return Page(name, self.render_text("sitemap.xml", {

@@ -3,21 +3,140 @@
 A :class:`Views` turns the site model into view objects for one language at a time: texts picked
 in the page language (or shown in another, marked untranslated), Markdown rendered once and
 reused, and every link made absolute to the site's base path.
+
+What a view reads of the site model it reads through one function of this module: the
+``*_reads`` functions (:func:`paper_reads`, :func:`issue_reads`, :func:`link_reads`,
+:func:`home_reads`, :func:`feed_reads`, :func:`archive_reads`) return the records and facts a
+view is made of, and nothing else is made into a view. A page's key
+(:mod:`digestgen.incremental.keys`) is a digest of the very same values, so what a page shows
+and what its key covers cannot drift apart.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from typing import NamedTuple
 
 from markupsafe import Markup
 
 from .markup import Markdown, render_title
-from .model import Issue, Site, Term
-from .records import REVIEW_SECTIONS, Paper, Text, TextList
+from .model import Entry, Issue, Site, Term
+from .records import REVIEW_SECTIONS, IssueFile, Paper, Text, TextList
+
+#: Issues shown in full on the home page, and in the feeds.
+HOME_ISSUES = 10
+FEED_ISSUES = 20
+
+
+class PageKind(enum.StrEnum):
+    """The kinds of page a site has (compared by identity: `job.kind is PageKind.PAPER`)."""
+
+    HOME = "home"
+    ARCHIVE = "archive"
+    ISSUE = "issue"
+    PAPER = "paper"
+    TERM = "term"  # a tag's or a category's list of papers
+    FEED = "feed"
+    NOT_FOUND = "not_found"
+    SITEMAP = "sitemap"
+    SITEMAP_INDEX = "sitemap_index"
+    ROBOTS = "robots"
+    NOJEKYLL = "nojekyll"
+
+
+# -- what each view reads of the site model ---------------------------------------------------
+
+class LinkReads(NamedTuple):
+    """What a link to an issue shows: its title (from its file, else its date), the paper
+    count."""
+
+    id: str
+    file: IssueFile | None
+    start: dt.date
+    count: int
+
+
+class PaperReads(NamedTuple):
+    """What a paper's view reads: its record, its issue and the others it appears in."""
+
+    paper: Paper
+    issue: LinkReads | None
+    also_in: tuple[LinkReads, ...]
+
+
+class IssueReads(NamedTuple):
+    """What an issue's view reads: its file, its entries (each paper as :class:`PaperReads`
+    says), and links to the issues before and after it."""
+
+    issue: LinkReads
+    entries: tuple[Entry, ...]
+    newer: LinkReads | None
+    older: LinkReads | None
+
+
+class HomeReads(NamedTuple):
+    issues: tuple[Issue, ...]  # the newest, in full (as :class:`IssueReads` says)
+    papers: int
+    issue_count: int
+
+
+class FeedReads(NamedTuple):
+    issues: tuple[Issue, ...]  # the newest, in full
+
+
+class ArchiveReads(NamedTuple):
+    issues: tuple[LinkReads, ...]
+    tags: tuple[Term, ...]  # as links: name and paper count
+    categories: tuple[Term, ...]
+
+
+def link_reads(issue: Issue) -> LinkReads:
+    return LinkReads(issue.id, issue.file, issue.key.start, len(issue.entries))
+
+
+def paper_reads(site: Site, paper: Paper) -> PaperReads:
+    issue = site.issue_of.get(paper.id)
+    also = tuple(link_reads(i) for i in site.appearances.get(paper.id, ()) if i is not issue)
+    return PaperReads(paper, link_reads(issue) if issue else None, also)
+
+
+def issue_reads(site: Site, issue: Issue) -> IssueReads:
+    newer, older = site.neighbours(issue)
+    return IssueReads(link_reads(issue), issue.entries, newer and link_reads(newer),
+                      older and link_reads(older))
+
+
+def home_reads(site: Site) -> HomeReads:
+    return HomeReads(site.issues[:HOME_ISSUES], len(site.papers), len(site.issues))
+
+
+def feed_reads(site: Site) -> FeedReads:
+    return FeedReads(site.issues[:FEED_ISSUES])
+
+
+def archive_reads(site: Site) -> ArchiveReads:
+    return ArchiveReads(tuple(map(link_reads, site.issues)), site.tags, site.categories)
+
+
+def page_reads(site: Site, kind: PageKind, subject: object) -> object:
+    """What the page of ``kind`` about ``subject`` reads of ``site``. A tag or category page
+    shows its papers as rows only, which its key digests; sitemaps and the small pages read
+    nothing but their subject."""
+    if kind is PageKind.ISSUE:
+        return issue_reads(site, subject)
+    if kind is PageKind.PAPER:
+        return paper_reads(site, subject)
+    if kind is PageKind.HOME:
+        return home_reads(site)
+    if kind is PageKind.FEED:
+        return feed_reads(site)
+    if kind is PageKind.ARCHIVE:
+        return archive_reads(site)
+    return subject
 
 
 @dataclass(frozen=True)
@@ -128,7 +247,7 @@ class Links:
         return f"papers/{paper.slug}/"
 
     @staticmethod
-    def issue(issue: Issue) -> str:
+    def issue(issue: Issue | LinkReads) -> str:
         return f"issues/{issue.id}/"
 
     @staticmethod
@@ -216,9 +335,8 @@ class Views:
                     render["review"](item)
 
     def _paper(self, paper: Paper) -> PaperView:
+        _, issue, also = paper_reads(self.site, paper)
         title = self.pick(paper.title, render_title)
-        issue = self.site.issue_of.get(paper.id)
-        also = [i for i in self.site.appearances.get(paper.id, ()) if i is not issue]
         render = self.markdown_renderers(paper)
         return PaperView(
             paper=paper, href=self.links.page(self.lang, Links.paper(paper)), title=title,
@@ -247,10 +365,10 @@ class Views:
                                    for item in section.values[code])) for code in codes)
         return ReviewSection(key, self.s[f"review_{key}"], lists)
 
-    def issue_title(self, issue: Issue) -> Shown:
+    def issue_title(self, issue: LinkReads) -> Shown:
         if issue.file is not None and issue.file.title is not None:
             return self.pick(issue.file.title, render_title)
-        start = issue.key.start
+        start = issue.start
         iso_year, week, _ = start.isocalendar()
         pattern = self.s[f"issue_title_{self.config.issue_period}"]
         label = pattern.format(date=self.date(start), week=week, month=start.month,
@@ -258,10 +376,10 @@ class Views:
                                month_name=self.month_name(start))
         return Shown(Markup.escape(label), self.lang)
 
-    def issue_link(self, issue: Issue) -> Link:
+    def issue_link(self, issue: LinkReads) -> Link:
         title = self.issue_title(issue)
         return Link(title.html, self.links.page(self.lang, Links.issue(issue)), title.lang,
-                    len(issue.entries))
+                    issue.count)
 
     def issue(self, issue: Issue) -> IssueView:
         view = self._issues.get(issue.id)
@@ -270,26 +388,18 @@ class Views:
         return view
 
     def _issue(self, issue: Issue) -> IssueView:
-        intro = issue.file.intro if issue.file else None
-        position = self.issue_positions.get(issue.id)
-        issues = self.site.issues
-        newer = issues[position - 1] if position else None
-        older = issues[position + 1] if position is not None and position + 1 < len(issues) \
-            else None
-        href = self.links.page(self.lang, Links.issue(issue))
-        shown_intro = self.pick(intro, self.block(f"intro-{issue.id}"))
+        shown, entries, newer, older = issue_reads(self.site, issue)
+        intro = shown.file.intro if shown.file else None
+        href = self.links.page(self.lang, Links.issue(shown))
+        shown_intro = self.pick(intro, self.block(f"intro-{shown.id}"))
         return IssueView(
-            issue=issue, href=href, title=self.issue_title(issue), date=self.date(issue.key.start),
+            issue=issue, href=href, title=self.issue_title(shown), date=self.date(shown.start),
             intro=shown_intro, card_intro=fragments_into(shown_intro, href),
             entries=tuple(EntryView(e.number, self.paper(e.paper), e.reappears)
-                          for e in issue.entries),
+                          for e in entries),
             newer=self.issue_link(newer) if newer else None,
             older=self.issue_link(older) if older else None,
         )
-
-    @cached_property
-    def issue_positions(self) -> dict[str, int]:
-        return {issue.id: n for n, issue in enumerate(self.site.issues)}
 
     def term_links(self, terms: tuple[Term, ...]) -> tuple[Link, ...]:
         return tuple(Link(t.name, self.links.page(self.lang, Links.term(t)), None, len(t.papers))

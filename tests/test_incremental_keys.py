@@ -11,7 +11,7 @@ from digestgen.incremental.records import load_content_cached
 from digestgen.incremental.state import BuildState
 from digestgen.model import build_model
 from digestgen.incremental.keys import PageKeys
-from digestgen.render import FEED_ISSUES, HOME_ISSUES, Renderer
+from digestgen.render import Renderer
 from digestgen.theme import load_theme
 
 CONFIG = "title: Keys\nbase_url: https://example.org/\nsearch: false\n"
@@ -43,8 +43,7 @@ class Keyed:
         self.site = build_model(config, loaded.content)
         self.renderer = Renderer(self.site, load_theme(config))
         self.jobs = self.renderer.jobs()
-        self.keys = PageKeys(self.site, loaded.digests, "base", HOME_ISSUES, FEED_ISSUES,
-                             kept_rows)
+        self.keys = PageKeys(self.site, loaded.digests, "base", kept_rows)
         self.structure = self.keys.structure()
 
     def row_of(self, lang, paper) -> str:

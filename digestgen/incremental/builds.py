@@ -91,12 +91,11 @@ class IncrementalBuild:
     def plan(self, site: Site, jobs: list) -> Plan:
         """The key of each of ``jobs`` (the site's pages), from the last build's where they
         cannot have changed; the rows of the renderer are kept under their papers' keys."""
-        from ..render import FEED_ISSUES, HOME_ISSUES
         from .keys import PageKeys, listed
         base = theme_key(self.config) + repr(self.config) + f"drafts={self.drafts}" \
             + code_version()
         last = self.state_files.read()
-        keys = PageKeys(site, self.digests, base, HOME_ISSUES, FEED_ISSUES, last.rows)
+        keys = PageKeys(site, self.digests, base, last.rows)
         structure = keys.structure()
         # After an edit of a few papers the last build's keys hold for most pages: only those
         # that show the papers are keyed again (at 100,000 papers this step takes about 1 s

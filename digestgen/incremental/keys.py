@@ -1,16 +1,18 @@
 """What each page depends on, as a hash: equal keys mean byte-identical pages.
 
 A page's bytes are a function of the theme, the configuration, the code, and the part of the
-site model that :class:`~digestgen.render.Renderer` passes to its template. A key hashes exactly
-that part, described by the content files behind it (a hash of each file's bytes) and by the
-model's structure (which issue a paper is in, an issue's entries and neighbours, a term's papers).
+site model that its view reads. Each view reads the model through one function of
+:mod:`digestgen.views` (``paper_reads``, ``issue_reads``, ``home_reads``, ...), and a key is a
+digest of what that same function returns (:meth:`PageKeys.describe`): records by a hash of
+their file's bytes, the model's structure (which issue a paper is in, an issue's entries and
+neighbours) as it is. So a view that shows more reads more there, and its key follows by itself.
 A tag or category page shows nothing of its papers but their rows (``paper-row.html``), so its
 key hashes the rows themselves (:class:`RowDigests`): an edit that no row shows, such as to an
 abstract, leaves lists of thousands of papers alone. A build renders only the pages whose key
 changed since the last build; every other page is the previous build's file. Keys hold while
 ``base`` (theme, configuration, code) is what it was, so a build keeps ``base`` once beside them
-rather than in every key. When what a page shows changes in :mod:`render` or :mod:`views`, its
-key here must follow (``tests/test_incremental.py`` compares incremental builds with cold ones).
+rather than in every key. (``tests/test_incremental*.py`` compare incremental builds with cold
+ones, after random sequences of edits too.)
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import operator
 import pickle
 from collections.abc import Callable
 
+from ..model import Entry, Issue, Site, Term
+from ..records import IssueFile, Paper
+from ..views import LinkReads, PageKind, issue_reads, page_reads, paper_reads
 from .state import BuildState
-from ..model import Issue, Site, Term
-from ..records import Paper
 
 
 #: Rows rendered while planning a build, at most. When more rows are new (a first build, a
@@ -125,70 +128,94 @@ class PageKeys:
     """Keys of one site's pages; ``base`` covers everything every page depends on."""
 
     def __init__(self, site: Site, digests: dict[str, str], base: str,
-                 home_issues: int, feed_issues: int, kept_rows: object = None):
+                 kept_rows: object = None):
         self.site, self.digests, self.base = site, digests, _hash(base)
-        self.home_issues, self.feed_issues = home_issues, feed_issues
         self.rows = RowDigests(kept_rows, self.base, site.config.languages)
         self._papers: dict[str, str] = {}
         self._issues: dict[str, str] = {}
         self._subjects: dict[tuple, str] = {}
-        self._labels: dict[str, str] = {}
-        self._positions = {issue.id: n for n, issue in enumerate(site.issues)}
+        self._links: dict[str, str] = {}
 
     # -- parts -------------------------------------------------------------------------------
 
     def file(self, path: str | None) -> str | None:
         return None if path is None else f"{path}:{self.digests.get(path, '?')}"
 
-    def label(self, issue: Issue | None) -> str:
-        """What a link to an issue shows: its title (from its file or id) and paper count."""
-        if issue is None:
-            return ""
-        label = self._labels.get(issue.id)
-        if label is None:
-            source = self.file(str(issue.file.source) if issue.file else None)
-            label = self._labels[issue.id] = f"{issue.id}\t{source}\t{len(issue.entries)}"
-        return label
+    def link(self, link: LinkReads) -> str:
+        """A link to an issue, as :class:`~digestgen.views.LinkReads` says what it shows."""
+        key = self._links.get(link.id)
+        if key is None:
+            key = self._links[link.id] = "\t".join(
+                self.file(str(value.source)) if isinstance(value, IssueFile) else str(value)
+                for value in link)
+        return key
 
     def paper(self, paper: Paper) -> str:
-        """A paper as every page shows it: its record, and the issues it appears in."""
+        """A paper as every page shows it: its record (the bytes of its file), and what else
+        its view reads (:func:`~digestgen.views.paper_reads`)."""
         key = self._papers.get(paper.id)
         if key is None:
-            parts = [paper.id, self.file(paper.source_name()),
-                     self.label(self.site.issue_of.get(paper.id))]
-            parts.extend(map(self.label, self.site.appearances.get(paper.id, ())))
+            parts = [paper.id, self.file(paper.source_name())]
+            for value in paper_reads(self.site, paper)[1:]:
+                self.describe(value, parts)
             key = self._papers[paper.id] = _hash_texts(parts)
         return key
 
     def issue(self, issue: Issue) -> str:
-        """An issue as every page shows it: its file, its entries, its neighbours."""
+        """An issue as every page shows it in full (:func:`~digestgen.views.issue_reads`)."""
         key = self._issues.get(issue.id)
         if key is None:
-            position = self._positions[issue.id]
-            issues = self.site.issues
-            newer = issues[position - 1] if position else None
-            older = issues[position + 1] if position + 1 < len(issues) else None
-            key = self._issues[issue.id] = _hash(
-                issue.id, self.file(str(issue.file.source) if issue.file else None),
-                tuple((e.number, e.reappears, self.paper(e.paper)) for e in issue.entries),
-                self.label(newer), self.label(older))
+            parts: list[str] = []
+            self.describe(issue_reads(self.site, issue), parts)
+            key = self._issues[issue.id] = _hash_texts(parts)
         return key
+
+    def describe(self, value: object, parts: list[str]) -> None:
+        """Add to ``parts`` what a view reads in ``value`` (one of the values of
+        :mod:`digestgen.views`' ``*_reads`` functions): records by the bytes of their files
+        and by what their own views read, links by what they show, the rest as it is."""
+        kind = type(value)
+        if kind is LinkReads:
+            parts.append(self.link(value))
+        elif kind is Issue:  # shown in full
+            parts.append(self.issue(value))
+        elif kind is Entry:
+            parts.append(f"{value.number}\t{value.reappears}\t{self.paper(value.paper)}")
+        elif isinstance(value, Paper):
+            parts.append(self.paper(value))
+        elif kind is Term:  # as a link: its name and paper count
+            parts.append(f"{value.kind}\t{value.name}\t{len(value.papers)}")
+        elif isinstance(value, tuple):
+            parts.append(f"#{len(value)}")
+            for item in value:
+                self.describe(item, parts)
+        else:
+            parts.append(repr(value))
 
     # -- pages -------------------------------------------------------------------------------
 
-    def of(self, kind: str, lang: str | None, path: str, subject: object) -> str | None:
+    def of(self, kind: PageKind, lang: str | None, path: str, subject: object) -> str | None:
         """The key of the page ``path`` of ``kind`` about ``subject`` in ``lang``; None for a
         list whose rows are not all known yet (see :class:`RowDigests`). Keys are compared path
         by path, and a path has one language, so the pages of one subject in every language
         share a key, except lists: their rows are in the page's language."""
-        if kind == "term":
+        if kind is PageKind.TERM:
             return self.term(lang, subject)
-        if kind == "paper":
+        if kind is PageKind.PAPER:
             return self.paper(subject)
+        if kind is PageKind.ISSUE:
+            return self.issue(subject)
         memo = (kind, id(subject))
         key = self._subjects.get(memo)
         if key is None:
-            key = self._subjects[memo] = _hash(kind, self.subject(kind, subject))
+            reads = page_reads(self.site, kind, subject)
+            if reads is subject:  # sitemaps: their URLs; small pages: nothing but the base
+                key = _hash(kind.value, subject)
+            else:
+                parts = [kind.value]
+                self.describe(reads, parts)
+                key = _hash_texts(parts)
+            self._subjects[memo] = key
         return key
 
     def term(self, lang: str, term: Term) -> str | None:
@@ -198,28 +225,14 @@ class PageKeys:
         rows_digest = hashlib.blake2b(b"".join(rows), digest_size=16).hexdigest()
         return _hash("term", term.kind, term.name, rows_digest)
 
-    def subject(self, kind: str, subject: object) -> object:
-        site = self.site
-        if kind == "issue":
-            return self.issue(subject)
-        if kind == "home":
-            return (tuple(self.issue(i) for i in site.issues[:self.home_issues]),
-                    len(site.papers), len(site.issues))
-        if kind == "feed":
-            return tuple(self.issue(i) for i in site.issues[:self.feed_issues])
-        if kind == "archive":
-            return (tuple(self.label(i) for i in site.issues),
-                    tuple((t.kind, t.name, len(t.papers)) for t in site.terms))
-        return subject  # sitemaps: their URLs; small pages: nothing but the base
-
     # -- from the last build's keys -----------------------------------------------------------
 
     def structure(self) -> str:
-        """What keys read of the site model besides the bytes of its files: which file each
-        issue comes from, which papers each issue and term holds, in which order (and so which
-        pages there are: the rest, the configuration and the code, is in ``base``). While it
-        and ``base`` are what they were, a key can change only where a page shows a file whose
-        bytes changed."""
+        """What the views' reads take of the site model besides the bytes of its files: which
+        file each issue comes from, which papers each issue and term holds, in which order (and
+        so each issue's neighbours, and which pages there are: the rest, the configuration and
+        the code, is in ``base``). While it and ``base`` are what they were, a key can change
+        only where a page shows a file whose bytes changed."""
         issues = [(issue.id, str(issue.file.source) if issue.file else None,
                    "\n".join([entry.paper.id for entry in issue.entries]),
                    [entry.number for entry in issue.entries if entry.reappears])
@@ -260,11 +273,11 @@ class PageKeys:
         keys = dict(last.keys)
         for job in jobs:
             kind, subject = job.kind, job.subject
-            if kind == "paper":
+            if kind is PageKind.PAPER:
                 stale = subject.id in papers
-            elif kind == "issue":
+            elif kind is PageKind.ISSUE:
                 stale = id(subject) in issues
-            elif kind == "term":
+            elif kind is PageKind.TERM:
                 stale = id(subject) in terms
             else:  # home, archive, feeds, sitemaps: few, and about the whole site
                 stale = True
