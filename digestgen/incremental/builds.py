@@ -133,9 +133,9 @@ class IncrementalBuild:
         keys, rows = plan.final_keys()
         site = plan.site
         self.state_files.write(BuildState(
-            self.inputs.fingerprint, manifest_identity(self.output), len(site.papers),
-            len(site.issues), files, keys, rows, plan.page_keys.base, plan.structure,
-            plan.page_keys.digests))
+            fingerprint=self.inputs.fingerprint, manifest=manifest_identity(self.output),
+            papers=len(site.papers), issues=len(site.issues), files=files, keys=keys, rows=rows,
+            base=plan.page_keys.base, structure=plan.structure, digests=plan.page_keys.digests))
 
     def keep_markdown(self, plan: Plan, known: dict, learned: dict, recalled: set,
                       full: bool) -> None:
