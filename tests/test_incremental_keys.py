@@ -131,3 +131,28 @@ def test_keys_of_another_base_are_not_patched(site):
     after = Keyed(site, before.keys.rows.current())
     after.keys.base = "another theme"
     assert after.patched(before, before_keys) is None
+
+
+def test_a_key_covers_whatever_its_view_reads(site, monkeypatch):
+    """Keys are derived from the views' reads: a view that reads one more thing (here, a paper
+    page that also links the newest issue) has keys that change with it, with no change to
+    the keys' code."""
+    from digestgen import views
+
+    plain = Keyed(site).full()
+    paper_reads = views.paper_reads
+
+    def reading_more(site_model, paper):
+        reads = paper_reads(site_model, paper)
+        newest = views.link_reads(site_model.issues[0])
+        return reads._replace(also_in=(*reads.also_in, newest))
+
+    monkeypatch.setattr(views, "paper_reads", reading_more)
+    monkeypatch.setattr("digestgen.incremental.keys.paper_reads", reading_more)
+    before = Keyed(site).full()
+    site.issue("2024-03-22.yaml", "title: {en: The newest day}\n")
+    after = Keyed(site).full()
+    # Every paper page now shows the newest issue's title: each key changed with it.
+    papers = [path for path in after if "/papers/" in f"/{path}"]
+    assert papers and all(after[path] != before[path] for path in papers)
+    assert all(before[path] != plain[path] for path in papers)
