@@ -21,6 +21,7 @@ import requests
 
 from .arxiv_ids import ArxivId, ArxivIdError, parse_arxiv_id
 from .tex_accents import decode_accents, decode_name
+from .validate import CATEGORY
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ABS_URL = "https://arxiv.org/abs/{}"
@@ -219,7 +220,9 @@ def result_record(result: arxiv.Result, source_language: str = "en") -> dict:
     meta = {
         "version": returned.version,
         "primary_category": result.primary_category or None,
-        "categories": list(dict.fromkeys(result.categories)) or None,
+        # arXiv lists MSC and ACM classes (53C, F.2.2) among some papers' categories; a
+        # record keeps arXiv's own categories only, as the build accepts them.
+        "categories": [c for c in dict.fromkeys(result.categories) if CATEGORY.match(c)] or None,
         "published": result.published.date() if result.published else None,
         "updated": result.updated.date() if result.updated else None,
         "comment": clean(result.comment) if result.comment else None,

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .build import build, configure
 from .config import SiteConfig
-from .errors import display_path
+from .errors import counted as _count, display_path
 from .model import Site
 from .load import record_files
 
@@ -76,10 +76,19 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class MachineTexts:
+    """The texts in ``lang`` that a model wrote and no person has reviewed (SPEC 5)."""
+
+    lang: str
+    texts: tuple[tuple[str, str], ...]  # (paper id, field) in the papers' order
+
+
+@dataclass(frozen=True)
 class CheckReport:
     site: Site
     links: LinkReport
     coverage: tuple[Coverage, ...]
+    machine: tuple[MachineTexts, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -88,6 +97,10 @@ class CheckReport:
     @property
     def warnings(self) -> tuple[Coverage, ...]:
         return tuple(c for c in self.coverage if c.missing)
+
+    @property
+    def unreviewed(self) -> tuple[MachineTexts, ...]:
+        return tuple(m for m in self.machine if m.texts)
 
 
 def check_site(config: SiteConfig, drafts: bool = False,
@@ -99,7 +112,8 @@ def check_site(config: SiteConfig, drafts: bool = False,
         result = build(config, drafts=drafts)
         links = check_links(result.output, config.base_url)
     links = dataclasses.replace(links, broken=with_sources(links.broken, config))
-    return CheckReport(result.site, links, translation_coverage(result.site))
+    return CheckReport(result.site, links, translation_coverage(result.site),
+                       machine_texts(result.site))
 
 
 # -- links ---------------------------------------------------------------------------------
@@ -227,6 +241,26 @@ def translation_coverage(site: Site) -> tuple[Coverage, ...]:
         for lang in site.config.languages for name in COVERED_FIELDS)
 
 
+def machine_texts(site: Site) -> tuple[MachineTexts, ...]:
+    """Per configured language, the machine-written texts of the site's papers (those whose
+    ``machine`` entry names a text the paper has)."""
+    found: dict[str, list[tuple[str, str]]] = {lang: [] for lang in site.config.languages}
+    for paper in site.papers:
+        for key in paper.machine:
+            name, _, lang = key.rpartition(".")
+            if lang in found and _has_text(paper, name, lang):
+                found[lang].append((paper.id, name))
+    return tuple(MachineTexts(lang, tuple(texts)) for lang, texts in found.items())
+
+
+def _has_text(paper, name: str, lang: str) -> bool:
+    if name.startswith("review."):
+        section = paper.review.get(name.partition(".")[2])
+        return section is not None and lang in section.values
+    text = getattr(paper, name)
+    return text is not None and lang in text
+
+
 # -- the report ----------------------------------------------------------------------------
 
 
@@ -246,6 +280,7 @@ def report_lines(report: CheckReport, strict: bool = False) -> list[str]:
         lines += ["", f"Missing translations ({_count(len(report.warnings), kind)}):"]
         lines += [f"{kind}: {c.lang} {c.field} missing in {c.total - c.have} of "
                   f"{_count(c.total, 'paper')}: {_listed(c.missing)}" for c in report.warnings]
+    lines += machine_lines(report, strict)
     lines += ["", summary(report, strict)]
     return lines
 
@@ -266,20 +301,42 @@ def coverage_table(coverage: tuple[Coverage, ...], papers: int) -> list[str]:
     return [f"Translation coverage of {_count(papers, 'paper')}:", *rows]
 
 
+def machine_lines(report: CheckReport, strict: bool = False) -> list[str]:
+    """How many machine-written texts await review, per language, and where."""
+    if not any(m.texts for m in report.machine):
+        return []
+    counts = ", ".join(f"{m.lang} {len(m.texts)}" for m in report.machine)
+    lines = ["", f"Machine-written texts not yet reviewed: {counts}."]
+    kind = "error" if strict else "warning"
+    for m in report.unreviewed:
+        by_paper: dict[str, list[str]] = {}
+        for paper_id, name in m.texts:
+            by_paper.setdefault(paper_id, []).append(name)
+        listed = [f"{paper_id} ({', '.join(names)})" for paper_id, names in by_paper.items()]
+        lines.append(f"{kind}: {m.lang}: {_count(len(m.texts), 'machine-written text')} in "
+                     f"{_count(len(by_paper), 'paper')} to review (digestgen translate "
+                     f"--accept ID): {_listed(tuple(listed))}")
+    return lines
+
+
 def summary(report: CheckReport, strict: bool = False) -> str:
-    errors, warnings = report.errors, len(report.warnings)
+    errors, warnings = report.errors, len(report.warnings) + len(report.unreviewed)
     if strict:
         errors, warnings = errors + warnings, 0
     if not errors and not warnings:
         return "No problems found."
     text = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
-    if strict and report.warnings:
+    if strict and report.warnings and report.unreviewed:
+        text += " (--strict counts missing translations and machine-written texts as errors)"
+    elif strict and report.warnings:
         text += " (--strict counts missing translations as errors)"
+    elif strict and report.unreviewed:
+        text += " (--strict counts machine-written texts not yet reviewed as errors)"
     return text + "."
 
 
 def failed(report: CheckReport, strict: bool = False) -> bool:
-    return bool(report.errors or (strict and report.warnings))
+    return bool(report.errors or (strict and (report.warnings or report.unreviewed)))
 
 
 def _listed(ids: tuple[str, ...]) -> str:
@@ -287,6 +344,3 @@ def _listed(ids: tuple[str, ...]) -> str:
     more = len(ids) - LISTED_PAPERS
     return shown + (f" and {more} more" if more > 0 else "")
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

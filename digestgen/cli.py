@@ -7,6 +7,7 @@ for either.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
@@ -16,17 +17,40 @@ import click
 
 from . import __version__
 
-#: Subcommand name -> module in ``digestgen.commands`` and the click command in it.
+#: Subcommand name -> module in ``digestgen.commands`` and the click command in it, in the
+#: order a user meets them.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "build": ("build", "build"),
     "init": ("init", "init"),
-    "deploy": ("deploy", "deploy"),
     "add": ("add", "add"),
     "import": ("import_", "import_"),
-    "export": ("export", "export"),
+    "translate": ("translate", "translate"),
+    "build": ("build", "build"),
     "serve": ("serve", "serve"),
     "check": ("check", "check"),
+    "export": ("export", "export"),
+    "deploy": ("deploy", "deploy"),
 }
+
+#: What ``digestgen --help`` says of each command (whole, and without importing them all).
+SUMMARIES: dict[str, str] = {
+    "init": "Start a new digest site in a folder.",
+    "add": "Add papers from arXiv by id, or from an announcement feed.",
+    "import": "Read Markdown digest issues and paper reviews into records.",
+    "translate": "Draft missing translations, summaries and reviews with a model.",
+    "build": "Build the site (into site/ unless output_dir says otherwise).",
+    "serve": "Preview the site on 127.0.0.1, rebuilding as you edit.",
+    "check": "Validate the site, its links and its translations.",
+    "export": "Print an issue as a Markdown digest document.",
+    "deploy": "Publish the built site to the gh-pages branch.",
+}
+
+EPILOG = """\b
+Examples:
+  digestgen init mydigest && cd mydigest
+  digestgen add 2403.14715 --date 2024-03-22
+  digestgen build && digestgen serve
+
+Run `digestgen COMMAND --help` for a command's options and examples."""
 
 
 class CommandsOnDemand(click.Group):
@@ -34,6 +58,18 @@ class CommandsOnDemand(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUMMARIES[name]) for name in COMMANDS])
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            match = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.5)
+            hint = f" Did you mean '{match[0]}'?" if match else ""
+            ctx.fail(f"No such command '{name}'.{hint} Commands: {', '.join(COMMANDS)}.")
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
@@ -43,7 +79,8 @@ class CommandsOnDemand(click.Group):
         return getattr(module, attribute)
 
 
-@click.group(cls=CommandsOnDemand, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CommandsOnDemand, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="digestgen")
 def main() -> None:
     """Build bilingual paper-digest sites from one YAML or Markdown file per paper."""

@@ -11,15 +11,26 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .incremental.storage import code_version, read_pickle, settled, write_pickle
 from .errors import Problem, SiteError
 
+if TYPE_CHECKING:
+    from .translate.settings import TranslateSettings
+
 CONFIG_NAME = "digestgen.yaml"
 #: The folder beside it where builds keep what they may reuse.
 CACHE_NAME = ".digestgen-cache"
 DEFAULT_ARXIV_API = "https://export.arxiv.org/api/query"
+#: The ``base_url`` that ``digestgen init`` writes, for the user to replace.
+PLACEHOLDER_BASE_URL = "https://USER.github.io/REPO/"
+
+
+#: A site text (SPEC 1.2): one string per language, as ``(code, string)`` pairs in file order;
+#: a plain string is one pair, in ``source_language``.
+SiteText = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -32,9 +43,9 @@ class SiteConfig:
     """A validated site configuration; paths are absolute."""
 
     path: Path
-    title: str
+    title: SiteText
     base_url: str
-    description: str | None = None
+    description: SiteText = ()
     languages: tuple[str, ...] = ("zh", "en")
     source_language: str = "en"
     issue_period: str = "day"
@@ -43,6 +54,9 @@ class SiteConfig:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     arxiv_api: str = DEFAULT_ARXIV_API
     search: bool = True  # build a Pagefind search index of the papers
+    # How `translate` reaches a model. No page shows it, so it is left out of the repr that
+    # page keys hash: changing it renders no page again.
+    translate: TranslateSettings | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Path:
@@ -73,6 +87,28 @@ class SiteConfig:
     def known_languages(self) -> frozenset[str]:
         """Codes a text value may use: the UI languages and the source language."""
         return frozenset(self.languages) | {self.source_language}
+
+    def title_in(self, lang: str) -> str:
+        """The site's title as the pages in ``lang`` show it."""
+        return self.text_in(self.title, lang) or ""
+
+    def description_in(self, lang: str) -> str | None:
+        return self.text_in(self.description, lang)
+
+    def text_in(self, text: SiteText, lang: str) -> str | None:
+        """``text`` in ``lang``; where it has none, in the source language, else its first
+        (a missing translation shows another language, as paper texts do)."""
+        values = dict(text)
+        for code in (lang, self.source_language):
+            if code in values:
+                return values[code]
+        return text[0][1] if text else None
+
+    @property
+    def base_url_is_placeholder(self) -> bool:
+        """``base_url`` still names init's USER and REPO."""
+        parts = urlsplit(self.base_url)
+        return parts.netloc.startswith("USER.") or "/REPO/" in parts.path
 
     @property
     def base_path(self) -> str:

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, closest
-from .errors import Problem, SiteError
+from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, SiteText, closest
+from .errors import ConfigError, Problem, SiteError
 from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
 
 PERIODS = ("day", "week", "month")
@@ -16,7 +16,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 _KEYS = {
     "title", "description", "base_url", "languages", "source_language", "issue_period",
-    "output_dir", "repo_url", "markdown", "arxiv_api", "search",
+    "output_dir", "repo_url", "markdown", "arxiv_api", "search", "translate",
 }
 _MARKDOWN_KEYS = {"html"}
 
@@ -24,10 +24,22 @@ _MARKDOWN_KEYS = {"html"}
 def read_config(path: Path) -> SiteConfig:
     """The configuration in ``path`` (an absolute, resolved path); its ``output_dir`` is not
     resolved yet."""
-    data = parse_yaml(read_text(path), path)
+    try:
+        data = parse_yaml(read_text(path), path)
+    except SiteError as exc:
+        raise ConfigError(exc.problems, _fallback(path)) from None
     if not isinstance(data, YamlMap):
-        raise SiteError([Problem(path, 1, "the configuration must be a mapping of keys")])
+        raise ConfigError([Problem(path, 1, "the configuration must be a mapping of keys")],
+                          _fallback(path))
     return _ConfigReader(path, data).read()
+
+
+def _fallback(path: Path, **values) -> SiteConfig:
+    """A configuration to check the content with while the file has errors: every value
+    that was wrong or missing is its default."""
+    title = values.pop("title", None) or (("en", "?"),)
+    base_url = values.pop("base_url", None) or "https://example.invalid/"
+    return SiteConfig(path=path, title=title, base_url=base_url, **values)
 
 
 class _ConfigReader:
@@ -50,6 +62,28 @@ class _ConfigReader:
             return None
         return value
 
+    def site_text(self, key: str, source_language: str, known: set[str],
+                  required: bool = False) -> SiteText | None:
+        """A text (SPEC 1.2): a plain string, in ``source_language``, or ``{zh: ..., en: ...}``
+        in the languages the site knows."""
+        value = self.data.get(key)
+        if not isinstance(value, dict):
+            text = self.text(key, required)
+            return ((source_language, text),) if text is not None else None
+        pairs = []
+        for code, string in value.items():
+            if code not in known:
+                self.problem(code, f"'{key}' has a text in '{code}', which is neither in "
+                                   f"'languages' nor the 'source_language'", value)
+            elif not isinstance(string, str) or not string.strip():
+                self.problem(code, f"'{key}.{code}' must be a non-empty string", value)
+            else:
+                pairs.append((code, string))
+        if not value:
+            self.problem(key, f"'{key}' must be a string or a mapping such as "
+                              "{zh: ..., en: ...}")
+        return tuple(pairs) or None
+
     def url(self, key: str, required: bool = False) -> str | None:
         value = self.text(key, required)
         if value is not None:
@@ -63,22 +97,37 @@ class _ConfigReader:
         for key in self.data:
             if key not in _KEYS:
                 self.problem(key, f"unknown key '{key}'{closest(key, _KEYS)}")
-        title = self.text("title", required=True)
+        languages = self.languages()
+        source_language = self.language_code("source_language", "en")
+        known = {*languages, source_language}
+        title = self.site_text("title", source_language, known, required=True)
         base_url = self.base_url()
         values = dict(
-            description=self.text("description"),
+            description=self.site_text("description", source_language, known) or (),
             repo_url=self.url("repo_url"),
             arxiv_api=self.url("arxiv_api") or DEFAULT_ARXIV_API,
-            languages=self.languages(),
-            source_language=self.language_code("source_language", "en"),
+            languages=languages,
+            source_language=source_language,
             issue_period=self.choice("issue_period", PERIODS, "day"),
             output_dir=self.output_dir(),
             markdown=self.markdown(),
             search=self.flag("search", True),
+            translate=self.translate(),
         )
         if self.problems:
-            raise SiteError(self.problems)
+            raise ConfigError(self.problems,
+                              _fallback(self.path, title=title, base_url=base_url, **values))
         return SiteConfig(path=self.path, title=title, base_url=base_url, **values)
+
+    def translate(self):
+        """The ``translate:`` section (SPEC 5), checked by its own module."""
+        if self.data.get("translate") is None:
+            return None
+        from .translate.settings import read_settings
+
+        return read_settings(self.data["translate"], self.path.parent,
+                             lambda key, message, container: self.problem(key, message,
+                                                                          container), closest)
 
     def base_url(self) -> str | None:
         value = self.url("base_url", required=True)

@@ -36,6 +36,16 @@ class SiteError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class ConfigError(SiteError):
+    """Problems in the site configuration, with the configuration as well as it could be
+    read (defaults where a value was wrong), so that the content can be checked in the same
+    run."""
+
+    def __init__(self, problems: list[Problem], fallback: object):
+        super().__init__(problems)
+        self.fallback = fallback
+
+
 def _sort_key(problem: Problem) -> tuple:
     return (str(problem.path), problem.line or 0, problem.message)
 
@@ -43,6 +53,11 @@ def _sort_key(problem: Problem) -> tuple:
 def fail(path: Path, line: int | None, message: str) -> SiteError:
     """A :class:`SiteError` holding one problem (for callers that stop at the first)."""
     return SiteError([Problem(path, line, message)])
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 paper``, ``2 papers``: a count and its noun, agreeing in number."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def display_path(path: Path) -> str:

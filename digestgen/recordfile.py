@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import Problem, SiteError
 from .load import read_source, record_files
-from .recordmerge import Conflict, MergeResult, merge_record
+from .recordmerge import Change, Conflict, MergeResult, merge_record, same
 from .records import SLUG, is_arxiv_id
 from .recordyaml import ISSUE_KEYS, PAPER_KEYS, dump_record, plain, ordered, update_yaml
 from .yamlsrc import parse_yaml
@@ -32,7 +32,7 @@ from .yamlsrc import parse_yaml
 __all__ = [
     "PAPER_KEYS", "ISSUE_KEYS", "Conflict", "MergeResult", "FilePlan", "merge_record",
     "dump_record", "id_problem", "is_arxiv_id", "file_stem", "find_papers", "plan_record",
-    "write_records", "describe",
+    "plan_replace", "read_record", "write_records", "describe",
 ]
 
 MAX_ID_LENGTH = 120
@@ -108,6 +108,11 @@ def _read_source(path: Path) -> _Source:
     raise SiteError([Problem(path, 1, "front matter is not closed by a '---' line")])
 
 
+def read_record(path: Path) -> dict:
+    """The record in an existing file, as its YAML says (front matter for ``.md``)."""
+    return _read_source(path).record()
+
+
 def find_papers(papers_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     """Map each paper id in ``papers_dir`` to its file, reading the files ``build`` reads."""
     found: dict[str, Path] = {}
@@ -151,8 +156,10 @@ class FilePlan:
 
 
 def plan_record(path: Path, incoming: dict, kind: str = "paper",
-                owned: frozenset[str] = frozenset(), source_language: str = "en") -> FilePlan:
-    """Plan writing ``incoming`` to ``path``, merged into the file there if there is one."""
+                owned: frozenset[str] = frozenset(), source_language: str = "en",
+                body_addition: str = "") -> FilePlan:
+    """Plan writing ``incoming`` to ``path``, merged into the file there if there is one;
+    ``body_addition`` is Markdown added at the end of an existing ``.md`` file's body."""
     if not path.exists():
         record = ordered(incoming, kind)
         text = dump_record(record, kind)
@@ -163,12 +170,33 @@ def plan_record(path: Path, incoming: dict, kind: str = "paper",
     source = _read_source(path)
     existing = source.record()
     merge = merge_record(existing, incoming, owned, source_language)
-    if not merge.changes:
+    if not merge.changes and not body_addition:
         return FilePlan(path, kind, existing, source.text, source.text, merge)
     new_yaml, why = update_yaml(source.yaml_text, existing, merge.record, kind)
     if new_yaml is None:
         return FilePlan(path, kind, existing, source.text, source.text, merge, kept_because=why)
-    return FilePlan(path, kind, merge.record, source.with_yaml(new_yaml), source.text, merge)
+    text = source.with_yaml(new_yaml)
+    if body_addition:
+        text = text.rstrip("\n") + "\n\n" + body_addition
+    return FilePlan(path, kind, merge.record, text, source.text, merge)
+
+
+def plan_replace(path: Path, record: dict, kind: str = "paper") -> FilePlan:
+    """Plan replacing the record in the existing file ``path`` with ``record``, a change the
+    caller made on purpose (such as dropping reviewed ``machine`` entries): only the top-level
+    keys that differ are rewritten or removed, every other line stays as it is."""
+    source = _read_source(path)
+    existing = source.record()
+    changes = [Change(key, existing.get(key), record.get(key))
+               for key in dict.fromkeys([*existing, *record])
+               if not same(plain(existing.get(key)), plain(record.get(key)))]
+    merge = MergeResult(record, changes)
+    if not changes:
+        return FilePlan(path, kind, existing, source.text, source.text, merge)
+    new_yaml, why = update_yaml(source.yaml_text, existing, record, kind)
+    if new_yaml is None:
+        return FilePlan(path, kind, existing, source.text, source.text, merge, kept_because=why)
+    return FilePlan(path, kind, record, source.with_yaml(new_yaml), source.text, merge)
 
 
 # --- writing -------------------------------------------------------------------------------

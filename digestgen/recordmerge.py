@@ -14,7 +14,7 @@ from typing import Any
 #: Fields whose values are texts (a string, or a mapping from language code to string).
 TEXT_FIELDS = frozenset({"title", "tldr", "abstract", "notes", "intro"})
 #: Mappings merged key by key; the value says whether their values are texts.
-NESTED_FIELDS = {"arxiv": False, "review": True}
+NESTED_FIELDS = {"arxiv": False, "review": True, "machine": False}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ as :class:`Text`, a mapping from language code to string in the order the file g
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -16,6 +17,9 @@ ARXIV_NEW_ID = re.compile(r"^(\d{4})\.(\d{4,5})$")
 ARXIV_OLD_ID = re.compile(r"^([a-z][a-z-]*)(\.[A-Z]{2})?/(\d{2})(\d{2})(\d{3})$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 REVIEW_SECTIONS = ("motivation", "method", "questions", "findings")
+#: The text fields a ``machine`` entry may name (``FIELD.LANG``).
+MACHINE_FIELDS = ("title", "tldr", "abstract", "notes",
+                  *(f"review.{section}" for section in REVIEW_SECTIONS))
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
 
@@ -103,6 +107,8 @@ class Paper:
     tags: tuple[str, ...] = ()
     draft: bool = False
     notes: Text | None = None
+    #: The texts a model wrote and no person has reviewed yet: ``FIELD.LANG`` -> model (SPEC 5).
+    machine: dict[str, str] = dataclasses.field(default_factory=dict)  # `field` is a field
     id_line: int | None = None  # where the id was written, for problems found across files
 
     @property

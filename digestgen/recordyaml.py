@@ -15,7 +15,7 @@ import yaml
 PAPER_KEYS = (
     "id", "title", "date", "authors", "url", "pdf", "arxiv", "tldr", "abstract",
     "abstract_truncated", "review", "venue", "field", "citations", "references", "tags",
-    "draft", "notes",
+    "draft", "notes", "machine",
 )
 ARXIV_KEYS = (
     "version", "announce_type", "primary_category", "categories", "published", "updated",
@@ -106,7 +106,8 @@ def _dump(data: dict) -> str:
 
 
 def update_yaml(old: str, existing: dict, new: dict, kind: str) -> tuple[str | None, str]:
-    """``old`` with only the changed top-level keys rewritten, or (None, why) when it cannot."""
+    """``old`` with only the changed top-level keys rewritten (and those ``new`` lacks
+    removed), or (None, why) when it cannot."""
     spans = _key_spans(old)
     if spans is None:
         if "#" in old and old != dump_record(existing, kind):
@@ -132,6 +133,14 @@ def update_yaml(old: str, existing: dict, new: dict, kind: str) -> tuple[str | N
         else:
             at = _insertion_line(key, order, spans, lines)
             inserts.setdefault(at, []).append(fragment)  # keys come in SPEC order
+    for key in existing:
+        if key not in new and key in spans:  # a key the new record drops
+            start, end = spans[key]
+            block = "".join(lines[start:end])
+            if "#" in block and block != _dump({key: ordered({key: existing[key]}, kind)[key]}):
+                return None, (f"lines {start + 1}-{end} ('{key}') hold a comment that "
+                              "removing the key would drop")
+            edits.append((start, end, ""))
     edits += [(at, at, "".join(fragments)) for at, fragments in inserts.items()]
     # Applied bottom-up so that the line numbers of the edits above stay valid.
     for start, end, fragment in sorted(edits, reverse=True):

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
+from .config import SiteConfig
 from .errors import Problem, SiteError
 from .markup import Markdown
 from .plaintext import FastMarkdown
@@ -82,6 +83,21 @@ class Rows:
         return row
 
 
+class LocalSite:
+    """The configuration as the pages of one language show it (``site`` in templates): its
+    ``title`` and ``description`` in that language, every other key as configured."""
+
+    def __init__(self, config: SiteConfig, lang: str):
+        self.config = config
+        self.title = config.title_in(lang)
+        self.description = config.description_in(lang)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # copying and pickling ask before config is set
+            raise AttributeError(name)
+        return getattr(self.config, name)
+
+
 class Renderer:
     """Pages of one site. ``markdown`` renders its texts; ``rows(lang, render)`` gives what
     makes the rows of its lists in ``lang`` (:class:`Rows` unless given)."""
@@ -90,6 +106,7 @@ class Renderer:
                  rows: Callable[[str, Callable[[Paper], str]], Rows] = Rows):
         self.site, self.theme, self.config = site, theme, site.config
         self.markdown = markdown or FastMarkdown(site.config.markdown.html)
+        self.local = {lang: LocalSite(site.config, lang) for lang in site.config.languages}
         self.views = {lang: Views(site, theme.strings, self.markdown, lang)
                       for lang in self.config.languages}
         self.rows = {lang: rows(lang, functools.partial(self.paper_row, lang))
@@ -161,7 +178,7 @@ class Renderer:
         v = self.views[lang]
         reads = home_reads(self.site)
         issues = [v.issue(issue) for issue in reads.issues]
-        return self.html("home.html", lang, "", self.config.title, issues=issues,
+        return self.html("home.html", lang, "", self.local[lang].title, issues=issues,
                          paper_count=reads.papers, issue_count=reads.issue_count)
 
     def archive(self, lang: str) -> Page:
@@ -197,7 +214,8 @@ class Renderer:
         on every list): ``page`` holds only the language."""
         v = self.views[lang]
         return self.render_str("paper-row.html", {
-            "p": v.paper(paper), "s": v.s, "site": self.config, "page": RowPage(lang)})
+            "p": v.paper(paper), "s": v.s, "site": self.local[lang],
+            "page": RowPage(lang)})
 
     def not_found(self) -> Page:
         lang = self.config.default_language
@@ -208,7 +226,7 @@ class Renderer:
         v = self.views[lang]
         newest = feed_reads(self.site).issues
         data = self.render_text("feed.xml", {
-            "lang": lang, "s": v.s, "site": self.config,
+            "lang": lang, "s": v.s, "site": self.local[lang],
             "issues": [(v.issue(i), self.links.absolute(lang, Links.issue(i))) for i in newest],
             "self_url": self.links.absolute(lang, "feed.xml"),
             "home_url": self.links.absolute(lang, ""),
@@ -266,7 +284,7 @@ class Renderer:
 
     def html(self, template: str, lang: str, rel: str, title: str, **context) -> Page:
         context.update(page=self.page_info(lang, rel, title), s=self.views[lang].s,
-                       site=self.config, asset=self.links.asset)
+                       site=self.local[lang], asset=self.links.asset)
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)
 

@@ -7,6 +7,7 @@ already holds a site changes nothing a person wrote.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -25,15 +26,22 @@ CONFIG_TEXT = """\
 # digestgen site configuration. Every key digestgen knows is listed below with what it does;
 # a key that is commented out shows its default.
 
-# The site's title: page headers, the browser tab, feeds. Required.
-title: Paper Digest
+# The site's title: page headers, the browser tab, feeds. Required. Like every text, a plain
+# string (in source_language) or one per language, {zh: ..., en: ...}: each language's pages
+# show their own.
+title:
+  zh: 论文速递
+  en: Paper Digest
 
-# One sentence about the site, for feeds and the pages' meta description.
-description: Papers worth reading, summarised in Chinese and English.
+# One sentence about the site, for feeds, the home page and the pages' meta description.
+description:
+  zh: 值得一读的论文，中英双语摘要。
+  en: Papers worth reading, summarised in Chinese and English.
 
 # Where the site is published, ending in "/". A GitHub Pages project site lives at
-# https://USER.github.io/REPO/. The Pages workflow (.github/workflows/pages.yml) passes the
-# real address to `digestgen build --base-url`, so this value serves local builds. Required.
+# https://USER.github.io/REPO/: put your user and repository names in. The Pages workflow
+# (.github/workflows/pages.yml) passes the real address to `digestgen build --base-url`; this
+# value serves `build`, `check` and `deploy` (which refuses the placeholder). Required.
 base_url: https://USER.github.io/REPO/
 
 # The languages of the pages. The first is the default and lives at the site's root; each
@@ -59,6 +67,27 @@ markdown:
 
 # The arXiv API endpoint `digestgen add` asks for metadata (a mirror may be named here).
 # arxiv_api: https://export.arxiv.org/api/query
+
+# A search box that finds Chinese and English words in every paper (a Pagefind index, built
+# with the site); false leaves it out.
+# search: true
+
+# Machine drafts of missing texts (`digestgen translate`): an OpenAI-compatible chat API and
+# the model to ask (a hosted one, or a local llama.cpp, Ollama or vLLM server), or instead a
+# command that reads one JSON request on stdin and writes one JSON reply. The API key is read
+# from the environment variable named by api_key_env, never from a file. Pages mark each
+# machine-written text, naming the model, until you accept it.
+# translate:
+#   api: https://api.openai.com/v1     # Ollama: http://127.0.0.1:11434/v1
+#   model: gpt-4o-mini
+#   api_key_env: OPENAI_API_KEY
+#   # command: python draft.py         # instead of api and model
+#   glossary: glossary.yaml            # term: {zh: ..., en: ...}, so terms stay consistent
+#   concurrency: 4                     # requests at a time
+#   requests_per_minute: 60
+#   timeout: 60                        # seconds to wait for each reply
+#   retries: 4                         # after a 429, a 5xx, a timeout or a dropped connection
+#   retry_wait: 2                      # seconds before the first retry, doubled each time
 """
 
 PAPER_TEXT = """\
@@ -205,14 +234,25 @@ class InitResult:
     notes: list[str] = field(default_factory=list)
 
 
-def init_site(folder: Path) -> InitResult:
-    """Write every file of a new site into ``folder`` that is not there yet."""
+#: What the Pages workflow installs unless ``init --install`` says otherwise: this version.
+DEFAULT_INSTALL = f"digestgen=={__version__}"
+
+#: What ``pip install`` may be given in the workflow: a requirement or an address, with
+#: nothing that the shell or YAML would read as more than that (quotes, ``$``, spaces).
+INSTALL_SPEC = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+\-@:/=<>!~,\[\]#%&?]*")
+
+
+def init_site(folder: Path, install: str = DEFAULT_INSTALL) -> InitResult:
+    """Write every file of a new site into ``folder`` that is not there yet; the Pages
+    workflow installs digestgen with ``pip install INSTALL``."""
+    if not INSTALL_SPEC.fullmatch(install):
+        raise ValueError(f"not a pip requirement or address: {install!r}")
     branch, repo_top = _git_facts(folder)
     files = {
         CONFIG_FILE: CONFIG_TEXT,
         EXAMPLE_PAPER: PAPER_TEXT,
         GITIGNORE: GITIGNORE_TEXT,
-        WORKFLOW: pages_workflow(f"digestgen=={__version__}", branch),
+        WORKFLOW: pages_workflow(install, branch),
     }
     result = InitResult()
     for name, text in files.items():

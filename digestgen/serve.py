@@ -20,7 +20,7 @@ import watchfiles
 
 from .build import build, configure
 from .config import SiteConfig, load_config
-from .errors import SiteError, display_path
+from .errors import SiteError, counted, display_path
 from .livereload import HOST, LiveState, bind
 
 #: Folders of a site whose changes need a rebuild (the config file is watched too).
@@ -60,8 +60,8 @@ class PreviewBuilder:
                 return self._failed(traceback.format_exc().rstrip().splitlines())
             moved = config.base_path != self.state.current().base_path
             self.state.succeeded(config.base_path)
-            self.echo(f"{_clock()} Built {result.papers} papers in "
-                      f"{result.issues} issues ({result.seconds:.2f} s)")
+            self.echo(f"{_clock()} Built {counted(result.papers, 'paper')} in "
+                      f"{counted(result.issues, 'issue')} ({result.seconds:.2f} s)")
             if moved:
                 self.echo(f"{_clock()} The base path changed: now serving {self.url(config)}")
             return True

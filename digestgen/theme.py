@@ -8,7 +8,6 @@ language is adding one file.
 
 from __future__ import annotations
 
-import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from markupsafe import Markup, escape
 
 from .config import SiteConfig
 from .errors import Problem, SiteError
+from .themefiles import builtin_layouts
 from .yamlsrc import parse_yaml, read_text
 
 BUILTIN_PREFIX = "builtin"
@@ -59,14 +59,6 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
 class _Environment(jinja2.Environment):
     code_generator_class = _CodeGenerator
     output_escape = staticmethod(output_escape)
-
-
-def builtin_layouts() -> Path:
-    """The built-in theme folder: ``layouts/`` in the source tree, shipped in the wheel."""
-    source_tree = Path(__file__).resolve().parent.parent / "layouts"
-    if (source_tree / "base.html").is_file():
-        return source_tree
-    return Path(str(importlib.resources.files("digestgen.layouts")))
 
 
 @dataclass(frozen=True)

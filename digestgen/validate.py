@@ -15,15 +15,15 @@ from urllib.parse import urlsplit
 from .config import SiteConfig, closest
 from .errors import Problem
 from .records import (
-    ANNOUNCE_TYPES, ARXIV_NEW_ID, REVIEW_SECTIONS, SLUG, ArxivInfo, IssueFile, Paper, Text,
-    TextList, is_arxiv_id,
+    ANNOUNCE_TYPES, ARXIV_NEW_ID, MACHINE_FIELDS, REVIEW_SECTIONS, SLUG, ArxivInfo, IssueFile,
+    Paper, Text, TextList, is_arxiv_id,
 )
 from .yamlsrc import line_of
 
 PAPER_KEYS = {
     "id", "title", "date", "authors", "url", "pdf", "arxiv", "tldr", "abstract",
     "abstract_truncated", "review", "venue", "field", "citations", "references", "tags", "draft",
-    "notes",
+    "notes", "machine",
 }
 ARXIV_KEYS = {
     "version", "announce_type", "primary_category", "categories", "published", "updated",
@@ -276,6 +276,30 @@ def check_review(checker: Checker) -> dict[str, TextList]:
     return sections
 
 
+def check_machine(checker: Checker) -> dict[str, str]:
+    """``machine``: which texts a model wrote, ``FIELD.LANG: MODEL`` (SPEC 5)."""
+    data = checker.data.get("machine")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        checker.problem("machine", "'machine' must be a mapping such as {title.zh: MODEL}")
+        return {}
+    entries = {}
+    for key, model in data.items():
+        field_name, _, lang = str(key).rpartition(".")
+        if field_name not in MACHINE_FIELDS:
+            checker.problem(key, f"'machine' key '{key}' must be FIELD.LANG with FIELD one of "
+                                 f"{', '.join(MACHINE_FIELDS)}", data)
+        elif not checker.language(lang, key, data):
+            continue
+        elif not isinstance(model, str) or not model.strip():
+            checker.problem(key, f"'machine.{key}' must name the model that wrote the text",
+                            data)
+        else:
+            entries[str(key)] = model.strip()
+    return entries
+
+
 def paper_from_data(data: Any, path: Path, config: SiteConfig, problems: list[Problem],
                     body_notes: Text | None = None) -> Paper | None:
     """A :class:`Paper` from one file's mapping, or None with problems added."""
@@ -304,7 +328,7 @@ def paper_from_data(data: Any, path: Path, config: SiteConfig, problems: list[Pr
         abstract_truncated=c.boolean("abstract_truncated"), review=check_review(c),
         venue=c.string("venue"), field=c.string("field"), citations=c.count("citations"),
         references=c.count("references"), tags=c.string_list("tags", SLUG, "tag slug"),
-        draft=c.boolean("draft"), notes=notes,
+        draft=c.boolean("draft"), notes=notes, machine=check_machine(c),
     )
     if len(problems) > before or paper_id is None or title is None or date is None:
         return None

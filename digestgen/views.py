@@ -147,6 +147,7 @@ class Shown:
     html: Markup
     lang: str
     untranslated: bool = False
+    machine: str | None = None  # the model that wrote it, until a person has reviewed it
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class ReviewSection:
     key: str
     label: str
     lists: tuple[tuple[str, tuple[Markup, ...]], ...]  # (language, items), page language first
+    machine: dict[str, str] = field(default_factory=dict, hash=False)  # language -> model
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,15 @@ def fragments_into(shown: Shown | None, page: str) -> Shown | None:
     return dataclasses.replace(shown, html=html)
 
 
+def machine_marks(paper: Paper) -> dict[str, dict[str, str]]:
+    """The paper's ``machine`` entries by field: ``{"title": {"zh": MODEL}, ...}``."""
+    marks: dict[str, dict[str, str]] = {}
+    for key, model in paper.machine.items():
+        name, _, lang = key.rpartition(".")
+        marks.setdefault(name, {})[lang] = model
+    return marks
+
+
 class Links:
     """URLs of pages and assets below the site's base path (``/digest/issues/...``)."""
 
@@ -275,25 +286,31 @@ class Views:
         known = [code for code in self.fallback if code in text]
         return known + [code for code in text.languages() if code not in known]
 
-    def pick(self, text: Text | None, render) -> Shown | None:
+    def pick(self, text: Text | None, render, machine: dict[str, str] | None = None
+             ) -> Shown | None:
+        """``text`` in the page language, else in the first fallback; ``machine`` maps the
+        languages a model wrote to the model (see :func:`machine_marks`)."""
         if text is None:
             return None
         code = self._languages(text)[0]
-        return Shown(Markup(render(text[code])), code, code != self.lang)
+        return Shown(Markup(render(text[code])), code, code != self.lang,
+                     (machine or {}).get(code))
 
-    def every(self, text: Text | None, render) -> tuple[Shown, ...]:
+    def every(self, text: Text | None, render,
+              machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
         if text is None:
             return ()
-        return tuple(Shown(Markup(render(text[code])), code, False)
+        return tuple(Shown(Markup(render(text[code])), code, False, (machine or {}).get(code))
                      for code in self._languages(text))
 
-    def with_translations(self, text: Text | None, render) -> tuple[Shown, ...]:
+    def with_translations(self, text: Text | None, render,
+                          machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
         """The text as :meth:`pick` shows it, then its other languages: the texts a reader
         may show side by side or one at a time."""
-        shown = self.pick(text, render)
+        shown = self.pick(text, render, machine)
         if shown is None:
             return ()
-        return (shown, *(s for s in self.every(text, render) if s.lang != shown.lang))
+        return (shown, *(s for s in self.every(text, render, machine) if s.lang != shown.lang))
 
     def block(self, doc_id: str):
         return lambda source: self.markdown.block(source, doc_id)
@@ -336,34 +353,38 @@ class Views:
 
     def _paper(self, paper: Paper) -> PaperView:
         _, issue, also = paper_reads(self.site, paper)
-        title = self.pick(paper.title, render_title)
+        marks = machine_marks(paper)
+        title = self.pick(paper.title, render_title, marks.get("title"))
         render = self.markdown_renderers(paper)
         return PaperView(
             paper=paper, href=self.links.page(self.lang, Links.paper(paper)), title=title,
-            other_titles=tuple(t for t in self.every(paper.title, render_title)
+            other_titles=tuple(t for t in self.every(paper.title, render_title,
+                                                     marks.get("title"))
                                if t.lang != title.lang),
             date=self.date(paper.date),
             issue=self.issue_link(issue) if issue else None,
             also_in=tuple(self.issue_link(i) for i in also),
-            tldr=self.pick(paper.tldr, render["tldr"]),
-            abstracts=self.every(paper.abstract, render["abstract"]),
-            review=tuple(self._review(key, paper.review[key], render["review"])
+            tldr=self.pick(paper.tldr, render["tldr"], marks.get("tldr")),
+            abstracts=self.every(paper.abstract, render["abstract"], marks.get("abstract")),
+            review=tuple(self._review(key, paper.review[key], render["review"],
+                                      marks.get(f"review.{key}", {}))
                          for key in REVIEW_SECTIONS if key in paper.review),
-            notes=self.every(paper.notes, render["notes"]),
+            notes=self.every(paper.notes, render["notes"], marks.get("notes")),
             categories=tuple(Link(c, self.links.page(self.lang, f"categories/{c}/"))
                              for c in paper.categories),
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
-            tldrs=self.with_translations(paper.tldr, render["tldr"]),
+            tldrs=self.with_translations(paper.tldr, render["tldr"], marks.get("tldr")),
         )
 
-    def _review(self, key: str, section: TextList,
-                render: Callable[[str], str]) -> ReviewSection:
+    def _review(self, key: str, section: TextList, render: Callable[[str], str],
+                machine: dict[str, str]) -> ReviewSection:
         codes = [c for c in self.fallback if c in section.values]
         codes += [c for c in section.values if c not in codes]
         lists = tuple((code, tuple(Markup(render(item))
                                    for item in section.values[code])) for code in codes)
-        return ReviewSection(key, self.s[f"review_{key}"], lists)
+        return ReviewSection(key, self.s[f"review_{key}"], lists,
+                             {code: model for code, model in machine.items() if code in codes})
 
     def issue_title(self, issue: LinkReads) -> Shown:
         if issue.file is not None and issue.file.title is not None:

@@ -1,7 +1,6 @@
 """A real HTTP server on 127.0.0.1 that answers with recorded arXiv responses.
 
-The recordings live in ``../shared/fixtures/arxiv/`` beside the repository (see its SOURCES.md);
-tests that import this module are skipped when that folder is absent. Each test queues the replies
+The recordings live in ``tests/fixtures/arxiv/`` (see its SOURCES.md). Each test queues the replies
 it wants (a status and a recorded file, or a reply that never comes) and reads back the requests
 the server received.
 """
@@ -17,10 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "arxiv"
-if not FIXTURES.is_dir():
-    pytest.skip(f"recorded arXiv responses not found at {FIXTURES} (the shared/ folder "
-                "beside the repository)", allow_module_level=True)
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
 
 
 @pytest.fixture

@@ -119,7 +119,7 @@ def test_old_style_ids_classic_feed():
     assert record["url"] == "https://arxiv.org/abs/math/0211159"
     assert record["pdf"] == "https://arxiv.org/pdf/math/0211159v1"
     assert record["arxiv"]["primary_category"] == "math.DG"
-    assert record["arxiv"]["categories"] == ["math.DG", "53C"]
+    assert record["arxiv"]["categories"] == ["math.DG"]  # not the MSC class 53C
     assert record["arxiv"]["published"] == datetime.date(2002, 11, 11)
     # The classic feed wraps the abstract at 80 columns; the record holds one line.
     assert "\n" not in record["abstract"]

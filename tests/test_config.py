@@ -93,11 +93,11 @@ def test_an_edited_configuration_is_read_again_even_at_the_same_size_and_mtime(t
     path = write(tmp_path, "title: A\nbase_url: https://a.b/\n")
     os.utime(path, (1_600_000_000, 1_600_000_000))
     time.sleep(2.1)  # until the file is settled and its configuration cached
-    assert load_config(path).title == "A"
+    assert load_config(path).title_in("en") == "A"
     assert (tmp_path / ".digestgen-cache" / "config.pickle").exists()
     path.write_text("title: B\nbase_url: https://a.b/\n", encoding="utf-8")
     os.utime(path, (1_600_000_000, 1_600_000_000))  # only the ctime tells
-    assert load_config(path).title == "B"
+    assert load_config(path).title_in("en") == "B"
 
 
 def test_a_configuration_changed_just_now_is_not_cached(tmp_path):
@@ -121,4 +121,4 @@ def test_a_broken_cache_file_is_ignored(tmp_path, no_racy_wait):
     path = write(tmp_path, "title: T\nbase_url: https://a.b/\n")
     load_config(path)
     (tmp_path / ".digestgen-cache" / "config.pickle").write_bytes(b"\x80\x05not a pickle")
-    assert load_config(path).title == "T"
+    assert load_config(path).title_in("en") == "T"

@@ -52,6 +52,9 @@ def build(source: Path) -> None:
 def new_site(folder: Path, built: bool = True) -> Path:
     """A digest from ``digestgen init`` in a git repository on main, committed, built."""
     init_site(folder)
+    config = folder / "digestgen.yaml"  # deploy refuses init's placeholder address
+    config.write_text(config.read_text().replace("https://USER.github.io/REPO/",
+                                                 "https://editor.github.io/digest/"))
     git(folder, "init", "--quiet")
     git(folder, "add", ".")
     git(folder, "commit", "--quiet", "-m", "Start the digest")
@@ -174,14 +177,14 @@ def test_cname_on_the_branch_is_kept_when_the_build_has_none(repo, tmp_path):
     git(editor, "add", "CNAME")
     git(editor, "commit", "--quiet", "-m", "Create CNAME")
     git(editor, "push", "--quiet", "origin", "gh-pages")
-    edit(repo, "digestgen.yaml", "title: Paper Digest", "title: Label Smoothing Digest")
+    edit(repo, "digestgen.yaml", "en: Paper Digest", "en: Label Smoothing Digest")
     build(repo)
     result = run_deploy()
     assert result.exit_code == 0, result.output
     assert "Kept CNAME from the previous gh-pages commit." in result.output
     git(editor, "pull", "--quiet")
     assert (editor / "CNAME").read_text() == "digest.example.org\n"
-    assert "Label Smoothing Digest" in (editor / "index.html").read_text(encoding="utf-8")
+    assert "Label Smoothing Digest" in (editor / "en" / "index.html").read_text(encoding="utf-8")
     # A CNAME that the build itself has (from static/) wins.
     (repo / "static").mkdir()
     (repo / "static" / "CNAME").write_text("papers.example.org\n")
@@ -293,8 +296,8 @@ def test_deploying_from_the_target_branch_is_refused(repo):
 
 def test_outside_a_git_repository_deploy_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    site = tmp_path / "plain"
-    init_site(site)
+    site = new_site(tmp_path / "plain", built=False)
+    shutil.rmtree(site / ".git")
     build(site)
     monkeypatch.chdir(site)
     result = run_deploy()

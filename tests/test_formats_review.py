@@ -12,14 +12,11 @@ from digestgen.errors import SiteError
 from digestgen.formats import read_document
 from digestgen.formats.review import read_review
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 
 
 def seed(name: str):
-    path = SEEDS / name
-    if not path.exists():
-        pytest.skip(f"seed documents not found at {SEEDS} (the shared/ folder beside the repo)")
-    document = read_document(path)
+    document = read_document(SEEDS / name)
     assert len(document.papers) == 1
     return document, document.papers[0].record
 

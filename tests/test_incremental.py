@@ -128,6 +128,32 @@ def test_editing_one_paper_writes_only_the_pages_that_show_it(site, tmp_path):
     assert "papers/2403.10005/index.html" in rebuild_and_check(site, tmp_path)
 
 
+def test_a_machine_mark_and_its_acceptance_reach_every_page_that_shows_the_text(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    edit_paper(site, "2403.10005", "tags: [alpha]",
+               "tags: [alpha]\nmachine: {tldr.en: m-1, abstract.zh: m-1}")
+    changed = rebuild_and_check(site, tmp_path)
+    marked = {"papers/2403.10005/index.html", "en/papers/2403.10005/index.html",
+              "issues/2024-03-21/index.html", "en/tags/alpha/index.html"}
+    assert marked <= changed
+    for rel in marked:
+        assert "machine-written (m-1)" in (site.output / rel).read_text() \
+            or "机器生成（m-1）" in (site.output / rel).read_text()
+    # The editor corrects the summary and accepts it.
+    edit_paper(site, "2403.10005", "tldr.en: m-1, ", "")
+    edit_paper(site, "2403.10005", "en: Summary 5.", "en: Summary five.")
+    assert marked <= rebuild_and_check(site, tmp_path)
+    assert "m-1" not in (site.output / "en/tags/alpha/index.html").read_text()
+    assert "m-1" in (site.output / "en/papers/2403.10005/index.html").read_text()
+
+
+def test_a_changed_translate_section_renders_no_page_again(site, tmp_path):
+    run_build(site)
+    site.write("digestgen.yaml", CONFIG + "translate: {command: draft, timeout: 5}\n")
+    assert run_build(site).rendered == 0
+
+
 def test_the_first_rebuild_after_a_cold_build_matches_too(site, tmp_path):
     run_build(site)
     site.paper("2403.10003.yaml", paper(3, 23, "[gamma]"))  # a new tag, an old one emptier

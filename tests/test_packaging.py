@@ -15,6 +15,22 @@ def test_every_subpackage_is_listed_in_pyproject():
     assert "digestgen.layouts" in listed
 
 
+def test_every_folder_of_the_theme_is_shipped_as_package_data():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    folders = {".".join(("digestgen", *p.relative_to(ROOT).parts))
+               for p in [ROOT / "layouts", *(ROOT / "layouts").rglob("*")] if p.is_dir()}
+    assert folders <= listed, f"add to [tool.setuptools] packages: {sorted(folders - listed)}"
+
+
+def test_the_version_is_written_in_one_place():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"]
+    assert "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "digestgen.__version__"}
+
+
 def test_the_builtin_theme_has_every_page_template():
     from digestgen.theme import builtin_layouts
     folder = builtin_layouts()

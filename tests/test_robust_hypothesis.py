@@ -25,7 +25,7 @@ from digestgen.load import load_content
 from digestgen.markup import Markdown, render_title
 from digestgen.yamlsrc import YamlList, YamlMap, parse_yaml
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 CONFIG = "title: T\nbase_url: https://a.b/\n"
 FAST = settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 
@@ -299,7 +299,9 @@ def test_a_title_holds_no_markup_but_math(text):
 # --- importers: broken documents -----------------------------------------------------------
 
 def seed_documents() -> list[str]:
-    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    documents = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    assert documents, f"no seed documents in {SEEDS}"
+    return documents
 
 
 @st.composite
@@ -328,7 +330,6 @@ def broken_documents(draw) -> str:
     return "".join(lines)
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed documents {SEEDS} are not here")
 @settings(max_examples=200, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_a_broken_document_is_imported_or_refused_never_crashes(data):

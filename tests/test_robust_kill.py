@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-GEN_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "gen_corpus.py"
+GEN_CORPUS = Path(__file__).resolve().parent / "fixtures" / "gen_corpus.py"
 PAPERS = 150
 KILLS = 24
 SEED = 20240322
@@ -84,8 +84,6 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Corpus:
-    if not GEN_CORPUS.is_file():
-        pytest.skip(f"the benchmark corpus generator {GEN_CORPUS} is not here")
     root = tmp_path_factory.mktemp("kill") / "corpus"
     subprocess.run([sys.executable, str(GEN_CORPUS), str(root), "--papers", str(PAPERS)], check=True,
                    stdout=subprocess.DEVNULL)

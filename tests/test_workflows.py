@@ -159,3 +159,48 @@ def test_this_repository_publishes_its_demo_digest_the_same_way():
     config = load_config(REPO / "digestgen.yaml")
     assert REPO / upload["with"]["path"] == config.output_dir
     assert config.content_dir == REPO / "content"
+
+
+@pytest.mark.parametrize("linter", sorted(LINTERS))
+@pytest.mark.parametrize("name", ["ci.yml", "release.yml"])
+def test_the_test_and_release_workflows_pass_the_linter(linter, name):
+    done = lint(linter, REPO / ".github" / "workflows" / name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "deprecated" not in done.stdout + done.stderr
+
+
+def test_every_push_and_pull_request_runs_the_readmes_test_command():
+    workflow = yaml.safe_load((REPO / ".github/workflows/ci.yml").read_text())
+    assert set(workflow[True]) == {"push", "pull_request"}
+    assert [s["run"] for s in steps(workflow, "test") if "run" in s] == [".ci/run"]
+    ci_run = (REPO / ".ci" / "run").read_text()
+    assert ci_run.rstrip().endswith("pip install -e '.[test]' && python -m pytest -q")
+    assert "pip install -e '.[test]' && python -m pytest -q" in (REPO / "README.md").read_text()
+
+
+def test_a_version_tag_builds_checks_and_publishes_with_trusted_publishing():
+    workflow = yaml.safe_load((REPO / ".github/workflows/release.yml").read_text())
+    assert workflow[True] == {"push": {"tags": ["v*"]}}
+    assert workflow["permissions"] == {"contents": "read"}  # the token only where it is used
+    build = "\n".join(s.get("run", "") for s in steps(workflow, "build"))
+    assert "python -m build" in build and "twine check --strict dist/*" in build
+    publish = workflow["jobs"]["publish"]
+    assert publish["needs"] == "build"
+    assert publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    (upload,) = [s for s in publish["steps"] if s.get("uses", "").startswith(
+        "pypa/gh-action-pypi-publish@")]
+    assert "with" not in upload  # no password: PyPI trusts the workflow
+
+
+def test_the_release_refuses_a_tag_that_is_not_the_version(tmp_path):
+    """The tag check, run by bash as the runner runs it, on dist/ as the build leaves it."""
+    workflow = yaml.safe_load((REPO / ".github/workflows/release.yml").read_text())
+    (check,) = [s for s in steps(workflow, "build") if "TAG" in s.get("env", {})]
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / f"digestgen-{__version__}-py3-none-any.whl").write_bytes(b"")
+    for tag, status in [(f"v{__version__}", 0), ("v9.9.9", 1)]:
+        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                               check["run"]], cwd=tmp_path, env={**os.environ, "TAG": tag},
+                              capture_output=True, text=True)
+        assert done.returncode == status, (tag, done.stdout, done.stderr)

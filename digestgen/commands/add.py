@@ -275,7 +275,7 @@ def _report(plans: list[FilePlan], batch: Batch, dry_run: bool, quiet: bool) -> 
     if batch.missing:
         click.echo("Not found on arXiv (no record written): "
                    f"{', '.join(map(str, batch.missing))}", err=True)
-    if not quiet:
+    if not quiet and (plans or not batch.missing):  # else the missing ids said it all
         summary = ", ".join(f"{n} {_DONE[kind]}" for kind, n in counts.items() if n)
         if dry_run:
             summary = f"Dry run, nothing was written: {summary or 'nothing to do'}"

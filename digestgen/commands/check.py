@@ -8,10 +8,14 @@ from pathlib import Path
 import click
 
 from ..check import check_site, failed, report_lines
-from .common import config_option, reports_problems, site_config
+from ..build import configure
+from .common import config_option, reports_problems, site_config, warn_placeholder
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  digestgen check
+  digestgen check --strict --base-url https://alice.github.io/digest/""")
 @config_option
 @click.option("--strict", is_flag=True, help="Count warnings (missing translations) as errors.")
 @click.option("--drafts", is_flag=True, help="Include papers and issues marked draft.")
@@ -20,7 +24,9 @@ from .common import config_option, reports_problems, site_config
 def check(config_path: Path | None, strict: bool, drafts: bool, base_url: str | None) -> None:
     """Validate the site as a build would, then check every internal link and anchor and
     report translation coverage. Exits 1 on errors (and on warnings with --strict)."""
-    report = check_site(site_config(config_path), drafts=drafts, base_url=base_url)
+    config = site_config(config_path)
+    warn_placeholder(configure(config, base_url=base_url))
+    report = check_site(config, drafts=drafts, base_url=base_url)
     for line in report_lines(report, strict):
         click.echo(line)
     if failed(report, strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -11,7 +12,7 @@ from typing import TypeVar
 import click
 
 from ..config import CONFIG_NAME, SiteConfig, find_config, load_config
-from ..errors import SiteError
+from ..errors import ConfigError, Problem, SiteError
 
 T = TypeVar("T")
 
@@ -32,7 +33,44 @@ def site_config(config_path: Path | None) -> SiteConfig:
             raise click.ClickException(
                 f"no {CONFIG_NAME} here or in any folder above; run `digestgen init DIR` "
                 "or pass --config PATH")
-    return load_config(config_path)
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise SiteError([*exc.problems, *_content_problems(exc.fallback)]) from None
+
+
+def _content_problems(config: SiteConfig) -> list:
+    """The content's problems, read with a configuration that has errors of its own, so that
+    one run reports them all."""
+    from ..load import load_content  # imported only when there is something to report
+
+    try:
+        load_content(dataclasses.replace(config, output_dir=config.output_dir.resolve()))
+    except SiteError as exc:
+        return exc.problems
+    return []
+
+
+def placeholder_problem(config: SiteConfig) -> Problem | None:
+    """``base_url`` still init's placeholder, as a problem on its line; None when it is not."""
+    if not config.base_url_is_placeholder:
+        return None
+    line = None
+    try:
+        lines = config.path.read_text(encoding="utf-8").splitlines()
+        line = next((n for n, text in enumerate(lines, 1) if text.startswith("base_url")), None)
+    except (OSError, UnicodeDecodeError):
+        pass
+    return Problem(config.path, line, f"base_url is still the placeholder {config.base_url}: "
+                                      "set it to the address the site is published at")
+
+
+def warn_placeholder(config: SiteConfig) -> None:
+    """Say on stderr when ``base_url`` is still init's placeholder: links in the feeds and
+    the sitemap would point there."""
+    problem = placeholder_problem(config)
+    if problem is not None:
+        click.echo(f"Warning: {problem}", err=True)
 
 
 def reports_problems(command: Callable) -> Callable:

@@ -8,19 +8,25 @@ import click
 
 from ..deploy import CNAME, NOJEKYLL, DeployError, deploy as deploy_site
 from ..errors import display_path
-from .common import config_option, reports_problems, site_config
+from .common import config_option, placeholder_problem, reports_problems, site_config
 
 
 @click.command(epilog=f"""\b
-Refuses to run when there is no build (output_dir has no index.html) or the
-build is out of date: digestgen.yaml or a file under content/, layouts/ or
-static/ was modified after the newest file or folder in output_dir.
+Refuses to run while base_url is init's placeholder (USER, REPO), when there is
+no build (output_dir has no index.html) or when the build is out of date:
+digestgen.yaml or a file under content/, layouts/ or static/ was
+modified after the newest file or folder in output_dir.
 
 \b
 The branch gets one new commit on top of its previous tip (none when it
 already holds this very site). A {CNAME} on the branch is kept when the build
 has none, and an empty {NOJEKYLL} is added when it has none. The working tree, the index and the
-current branch are never touched.""")
+current branch are never touched.
+
+\b
+Examples:
+  digestgen build && digestgen deploy
+  digestgen deploy --remote upstream --branch gh-pages""")
 @click.option("--remote", metavar="NAME", default=None,
               help="Remote to push to (a name or URL). Default: origin; with no remote at "
                    "all, only the local branch is updated.")
@@ -35,6 +41,9 @@ def deploy(remote: str | None, branch: str, message: str | None,
 
     Commits output_dir onto the branch and pushes the branch to the remote."""
     config = site_config(config_path)
+    problem = placeholder_problem(config)
+    if problem is not None:
+        raise click.ClickException(f"{problem}; then build and deploy again")
     try:
         result = deploy_site(config, branch=branch, remote=remote, message=message)
     except DeployError as exc:

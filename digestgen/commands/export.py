@@ -17,7 +17,10 @@ from ..records import Paper, Text
 from .common import config_option, reports_problems, site_config
 
 
-@click.command("export")
+@click.command("export", epilog="""\b
+Examples:
+  digestgen export 2024-03-22 > 2024-03-22-digest.md
+  digestgen export 2024-03-22 --lang en""")
 @click.argument("issue_id", metavar="ISSUE-ID")
 @click.option("--lang", default=None, metavar="CODE",
               help="Language the document leads with: zh or en (default: the site's first "

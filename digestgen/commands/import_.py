@@ -17,6 +17,7 @@ import click
 
 from ..config import SiteConfig
 from ..errors import Problem, SiteError, display_path
+from ..errors import counted as _count
 from ..formats import DIGEST, Document, read_document
 from ..formats.markdown import is_chinese
 from ..periods import issue_key, parse_issue_id
@@ -45,7 +46,10 @@ class _Run:
     problems: list[Problem] = field(default_factory=list)
 
 
-@click.command("import")
+@click.command("import", epilog="""\b
+Examples:
+  digestgen import 2024-03-22-digest.md
+  digestgen import digest.md review.md --date 2024-03-22 --dry-run""")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--date", "date_text", metavar="YYYY-MM-DD",
               help="The digest date (default: a YYYY-MM-DD in the file name; a review's own "
@@ -240,6 +244,3 @@ def _report(run: _Run, plans: list[FilePlan], changed: list[FilePlan], dry_run: 
                f"{verb} {_count(len(changed), 'file')} ({sum(p.is_new for p in changed)} new); "
                f"{_count(kept, 'difference')} kept as {'it was' if kept == 1 else 'they were'}.")
 
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

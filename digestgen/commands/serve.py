@@ -12,7 +12,10 @@ from ..serve import serve as serve_site
 from .common import config_option, reports_problems, site_config
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  digestgen serve
+  digestgen serve --port 8080 --drafts""")
 @config_option
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1; the next free one is used when it is taken.")

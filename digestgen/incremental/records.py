@@ -231,7 +231,7 @@ def _file_digest(path: Path) -> str:
 #: categories, are what the site model and page keys read of every paper in every build.)
 BODY_FIELDS = ("title", "arxiv", "authors", "url", "pdf", "tldr", "abstract",
                "abstract_truncated", "review", "venue", "field", "citations", "references",
-               "notes")
+               "notes", "machine")
 HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
 
 

@@ -30,6 +30,7 @@ from .storage import (
 )
 from ..config import SiteConfig
 from ..manifest import MANIFEST
+from ..themefiles import builtin_layouts
 
 @dataclass
 class BuildState:
@@ -174,16 +175,6 @@ def _stat_in(folder: int, name: str):
         return _GONE
     except OSError:
         return None
-
-
-def builtin_layouts() -> Path:
-    """The built-in theme's folder (:func:`digestgen.theme.builtin_layouts`), found without
-    importing Jinja when it is in the source tree: a no-op build never needs Jinja."""
-    source_tree = Path(__file__).resolve().parents[2] / "layouts"
-    if (source_tree / "base.html").is_file():
-        return source_tree
-    from ..theme import builtin_layouts as installed
-    return installed()
 
 
 def theme_key(config: SiteConfig) -> str:
