@@ -4,9 +4,10 @@ Each stage is a module of its own (:mod:`load`, :mod:`model`, :mod:`render`, :mo
 this one runs them in order. Everything is read and validated before anything is written, and
 the output changes only when the whole site rendered.
 
-Builds are incremental (:mod:`incremental`): with nothing changed a build does nothing; otherwise
-it renders only the pages whose inputs changed, on every core (:mod:`parallel`), and writes only
-the files whose bytes changed. The result is byte for byte what a build from scratch writes.
+Builds are incremental (:mod:`incremental`, through its one door ``IncrementalBuild``): with
+nothing changed a build does nothing; otherwise it renders only the pages whose inputs changed,
+on every core (:mod:`rendering`), and writes only the files whose bytes changed. The result is
+byte for byte what a build from scratch writes.
 """
 
 from __future__ import annotations
@@ -24,18 +25,14 @@ from typing import TYPE_CHECKING
 
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .incremental.builds import IncrementalBuild, Plan
+from .incremental.builds import IncrementalBuild
 from .incremental.storage import gc_paused, gc_running
 from .output import Staging, check_output_dir, output_lock, survey_live
-from .parallel import Forked, fork_map, split, worker_count
+from .parallel import Forked
 
 if TYPE_CHECKING:
     from .model import Site
-    from .search import SearchIndex
-
-#: Below this much work (about a page of a paper per unit), one process renders everything.
-PARALLEL_MIN_WEIGHT = 400
-
+    from .rendering import Work
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -101,16 +98,6 @@ def build(config: SiteConfig, drafts: bool = False) -> BuildResult:
             gc.unfreeze()
 
 
-@dataclass
-class Work:
-    """What a build renders with: the pages to render, and how."""
-
-    plan: Plan
-    renderer: object  # render.Renderer
-    markdown: object  # plaintext.FastMarkdown
-    builds: IncrementalBuild
-
-
 def _build(config: SiteConfig, builds: IncrementalBuild, started: float) -> BuildResult:
     clock = Clock(started)
     output = builds.output
@@ -141,6 +128,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     from .model import build_model
     from .plaintext import FastMarkdown
     from .render import Renderer
+    from .rendering import Work
     from .theme import load_theme
 
     clock.lap("fingerprint inputs")
@@ -159,6 +147,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
 def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) -> list:
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
+    from .rendering import render_and_index
     from .search import SearchIndex
 
     live, plan = staging.live, work.plan
@@ -171,7 +160,7 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
             if folder.is_dir():
                 staging.copy_tree(folder)
         with gc_running():  # pages make garbage; the workers forked to render inherit this
-            markdown_done = _render_and_index(work, todo, staging, search)
+            markdown_done = render_and_index(work, todo, staging, search)
         clock.lap(f"render {len(todo)} pages")
         rendered = {job.path for job in todo}
         for job in jobs:
@@ -201,25 +190,6 @@ def indexed_pages(config: SiteConfig, jobs: list) -> list[str]:
             if job.kind is PageKind.PAPER and job.lang == config.default_language]
 
 
-def _render_and_index(work: Work, todo: list, staging: Staging,
-                      search: SearchIndex | None) -> tuple[dict[bytes, str], set[bytes]]:
-    """Render ``todo`` into ``staging`` and start indexing it. When this process renders
-    everything (a small change), the pages that the index reads are rendered first and indexed
-    while the others render; a large change is rendered in forked workers in one pass (two
-    passes would split the languages unevenly between them), then indexed."""
-    if search is None:
-        return render_into(work, todo, staging)
-    if len(shares(todo)) > 1:
-        done = render_into(work, todo, staging)
-        search.start()
-        return done
-    indexed = set(search.pages)
-    learned, recalled = render_into(work, [job for job in todo if job.path in indexed], staging)
-    search.start()
-    more, used = render_into(work, [job for job in todo if job.path not in indexed], staging)
-    return {**learned, **more}, recalled | used
-
-
 class Clock:
     """Where a build's time goes, printed to stderr when DIGESTGEN_TIMINGS is set."""
 
@@ -237,79 +207,3 @@ class Clock:
                 print(f"{seconds:8.3f} s  {name}", file=sys.stderr)
 
 
-def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, str], set[bytes]]:
-    """Render ``jobs`` and write them into ``staging``: in one worker per core when there is
-    enough to do, each taking whole languages (so each paper's view is made once per worker,
-    and its Markdown once over all workers). What each learned of rows goes to the plan.
-    Returns what markdown-it rendered that no earlier build had, and which earlier renderings
-    were used."""
-    renderer, markdown, builds = work.renderer, work.markdown, work.builds
-    parts = shares(jobs)
-    if len(parts) > 1:
-        render_markdown(renderer, markdown, papers_shown(jobs), len(parts))
-    learned: dict[bytes, str] = dict(markdown.learned)
-    before = set(learned)
-
-    def render_share(share: list) -> tuple:
-        for job in share:
-            page = renderer.render(job)
-            staging.write(page.path, page.data)
-        found = {key: html for key, html in markdown.learned.items() if key not in before}
-        return staging.changes(), found, markdown.recalled, builds.rendered()
-
-    recalled: set[bytes] = set()
-    for changes, found, used, rows in fork_map(render_share, parts):
-        staging.absorb(changes)
-        learned.update(found)
-        recalled |= used
-        builds.learn(work.plan, rows)
-    return learned, recalled
-
-
-def papers_shown(jobs: list) -> list:
-    """The papers whose texts the pages of ``jobs`` show in full: on paper and issue pages."""
-    from .views import PageKind
-    papers = {}
-    for job in jobs:
-        if job.kind is PageKind.PAPER:
-            papers[job.subject.id] = job.subject
-        elif job.kind is PageKind.ISSUE:
-            papers.update((entry.paper.id, entry.paper) for entry in job.subject.entries)
-    return list(papers.values())
-
-
-def render_markdown(renderer, markdown, papers: list, workers: int) -> None:
-    """Render the Markdown of ``papers`` in ``workers`` processes, each taking some papers.
-    Pages are rendered one language per worker, and a page in any language shows a paper's
-    texts in every language: without this, each worker would render all of them."""
-
-    def work(part: list) -> dict[bytes, str]:
-        for paper in part:
-            renderer.render_markdown(paper)
-        return markdown.learned
-
-    for learned in fork_map(work, [papers[k::workers] for k in range(workers)]):
-        markdown.adopt(learned)
-
-
-def shares(jobs: list) -> list[list]:
-    """``jobs`` split among the workers: by language when there are as many languages as
-    workers, by weight otherwise; one share when there is little to do or when other threads
-    run (a fork would copy only this one)."""
-    workers = worker_count()
-    total = sum(job.weight for job in jobs)
-    if workers == 1 or total < PARALLEL_MIN_WEIGHT or threading.active_count() > 1:
-        return [jobs]
-    by_lang: dict[str | None, list] = {}
-    for job in jobs:
-        by_lang.setdefault(job.lang, []).append(job)
-    common = by_lang.pop(None, [])
-    if len(by_lang) < workers:
-        return split(jobs, [job.weight for job in jobs], workers)
-    groups = split(list(by_lang.values()), [sum(j.weight for j in g) for g in by_lang.values()],
-                   workers)
-    parts = [[job for group in part for job in group] for part in groups]
-    for job in common:
-        lightest = min(parts, key=lambda part: sum(j.weight for j in part))
-        lightest.append(job)
-    return parts
