@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "check"),
     "export": ("export", "export"),
     "deploy": ("deploy", "deploy"),
+    "daily": ("daily", "daily"),
 }
 
 #: What ``digestgen --help`` says of each command (whole, and without importing them all).
@@ -42,6 +43,7 @@ SUMMARIES: dict[str, str] = {
     "check": "Validate the site, its links and its translations.",
     "export": "Print an issue as a Markdown digest document.",
     "deploy": "Publish the built site to the gh-pages branch.",
+    "daily": "Add the day's best arXiv papers (what the scheduled workflow runs).",
 }
 
 EPILOG = """\b

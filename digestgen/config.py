@@ -39,6 +39,17 @@ class MarkdownOptions:
 
 
 @dataclass(frozen=True)
+class DailyOptions:
+    """The ``daily:`` section: what ``digestgen daily`` (the scheduled workflow) adds."""
+
+    feeds: tuple[str, ...] = ()  # announcement feed URLs; default from the categories
+    categories: tuple[str, ...] = ()
+    types: tuple[str, ...] = ("new", "cross")
+    top: int = 10
+    translate: bool = True  # draft missing languages when an API key is set
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """A validated site configuration; paths are absolute."""
 
@@ -57,6 +68,7 @@ class SiteConfig:
     # How `translate` reaches a model. No page shows it, so it is left out of the repr that
     # page keys hash: changing it renders no page again.
     translate: TranslateSettings | None = field(default=None, repr=False)
+    daily: DailyOptions | None = None
 
     @property
     def root(self) -> Path:

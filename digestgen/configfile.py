@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, SiteText, closest
 from .errors import ConfigError, Problem, SiteError
+from .dailyconfig import read_daily
 from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
 
 PERIODS = ("day", "week", "month")
@@ -16,7 +17,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 _KEYS = {
     "title", "description", "base_url", "languages", "source_language", "issue_period",
-    "output_dir", "repo_url", "markdown", "arxiv_api", "search", "translate",
+    "output_dir", "repo_url", "markdown", "arxiv_api", "search", "translate", "daily",
 }
 _MARKDOWN_KEYS = {"html"}
 
@@ -113,6 +114,8 @@ class _ConfigReader:
             markdown=self.markdown(),
             search=self.flag("search", True),
             translate=self.translate(),
+            daily=read_daily(self.data.get("daily"), line_of(self.data, "daily"), self.path,
+                             self.problems),
         )
         if self.problems:
             raise ConfigError(self.problems,

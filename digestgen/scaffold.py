@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .daily_workflow import DAILY_WORKFLOW, daily_workflow
 from .load import record_files
 
 CONFIG_FILE = "digestgen.yaml"
@@ -88,6 +89,17 @@ markdown:
 #   timeout: 60                        # seconds to wait for each reply
 #   retries: 4                         # after a 429, a 5xx, a timeout or a dropped connection
 #   retry_wait: 2                      # seconds before the first retry, doubled each time
+
+# What the scheduled workflow (.github/workflows/daily.yml, `digestgen daily`) adds each
+# announcement day: the papers of the categories' feed closest to the digest's own papers.
+# Until this section is here, the workflow does nothing.
+# daily:
+#   categories: [cs.LG, stat.ML]  # arXiv categories or whole archives (cs); the feed read is
+#                                 # https://rss.arxiv.org/rss/cs.LG+stat.ML
+#   feeds: []                     # other feed URLs to read instead
+#   types: [new, cross]           # announce types to consider (also replace, replace-cross)
+#   top: 10                       # papers per announce day; papers already of that day count
+#   translate: true               # draft missing languages when the API key secret is set
 """
 
 PAPER_TEXT = """\
@@ -242,6 +254,15 @@ DEFAULT_INSTALL = f"digestgen=={__version__}"
 INSTALL_SPEC = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+\-@:/=<>!~,\[\]#%&?]*")
 
 
+def rank_requirement(install: str) -> str:
+    """``install`` with the ``rank`` extra that ``digestgen daily`` needs: ``digestgen==1.0``
+    becomes ``digestgen[rank]==1.0``; an address becomes ``digestgen[rank] @ ADDRESS``."""
+    named = re.fullmatch(r"digestgen(\[[^\]]*\])?([=<>!~].*)?", install)
+    if named:
+        return f"digestgen[rank]{named.group(2) or ''}"
+    return f"digestgen[rank] @ {install}"
+
+
 def init_site(folder: Path, install: str = DEFAULT_INSTALL) -> InitResult:
     """Write every file of a new site into ``folder`` that is not there yet; the Pages
     workflow installs digestgen with ``pip install INSTALL``."""
@@ -253,6 +274,7 @@ def init_site(folder: Path, install: str = DEFAULT_INSTALL) -> InitResult:
         EXAMPLE_PAPER: PAPER_TEXT,
         GITIGNORE: GITIGNORE_TEXT,
         WORKFLOW: pages_workflow(install, branch),
+        DAILY_WORKFLOW: daily_workflow(rank_requirement(install)),
     }
     result = InitResult()
     for name, text in files.items():

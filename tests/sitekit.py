@@ -72,3 +72,16 @@ def build_in_own_process(site: SiteFolder, *args: str, jobs: int) \
     shares = {int(line.split(":")[1]) for line in done.stderr.splitlines()
               if line.startswith("render shares:")}
     return done, shares
+
+
+def commented_section(config_text: str, key: str) -> list[str]:
+    """The lines of the commented-out ``key:`` section of a configuration that ``init`` wrote,
+    uncommented: ``# key:`` and the ``#   ...`` lines under it."""
+    lines = config_text.splitlines()
+    start = lines.index(f"# {key}:")
+    section = [lines[start][2:]]
+    for line in lines[start + 1:]:
+        if not line.startswith("#   "):
+            break
+        section.append(line[2:])
+    return section

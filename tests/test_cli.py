@@ -100,7 +100,8 @@ def test_one_run_reports_config_and_content_errors_together(site, command, confi
     assert "Traceback" not in done.stderr
 
 
-ORDER = ["init", "add", "import", "translate", "build", "serve", "check", "export", "deploy"]
+ORDER = ["init", "add", "import", "translate", "build", "serve", "check", "export", "deploy",
+         "daily"]
 
 
 def test_help_lists_the_commands_in_the_order_a_user_meets_them_each_summary_whole():

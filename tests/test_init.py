@@ -16,12 +16,13 @@ from digestgen import configfile
 from digestgen.cli import main
 from digestgen.scaffold import CONFIG_TEXT
 from digestgen.load import load_content
+from sitekit import commented_section
 
 FILES = ["digestgen.yaml", "content/papers/2403.14715.yaml", ".gitignore",
-         ".github/workflows/pages.yml"]
+         ".github/workflows/pages.yml", ".github/workflows/daily.yml"]
 SPEC_KEYS = ["title", "description", "base_url", "languages", "source_language",
              "issue_period", "output_dir", "repo_url", "markdown", "html", "arxiv_api", "search",
-             "translate"]
+             "translate", "daily"]
 
 
 @pytest.fixture(autouse=True)
@@ -48,10 +49,8 @@ def test_the_commented_translate_example_is_a_valid_section(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     assert run_init("mydigest").exit_code == 0
     config_path = tmp_path / "mydigest" / "digestgen.yaml"
-    lines = config_path.read_text().splitlines()
-    start = lines.index("# translate:")
-    example = [line[2:] for line in lines[start:] if line.startswith("# ")]
-    config_path.write_text("\n".join(lines[:start] + example) + "\n")
+    text = config_path.read_text()
+    config_path.write_text(text + "\n".join(commented_section(text, "translate")) + "\n")
     settings = load_config(config_path).translate
     assert (settings.api, settings.model, settings.api_key_env) == \
         ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY")

@@ -17,13 +17,15 @@ import click
 
 from ..arxiv_api import ArxivClient, FetchError, Policy, PoliteSession, match_results, \
     result_record
-from ..arxiv_feed import ANNOUNCE_TYPES, download_feed, is_url, item_record, parse_feed, select
+from ..arxiv_feed import ANNOUNCE_TYPES, Feed, download_feed, is_url, item_record, parse_feed, \
+    select
 from ..arxiv_ids import ArxivId, ArxivIdError, parse_arxiv_id
 from ..config import SiteConfig
 from ..errors import Problem, SiteError, display_path
 from ..recordfile import FilePlan, describe, file_stem, find_papers, plan_record, write_records
 from ..records import SLUG
 from .common import config_option, progress, reports_problems, site_config
+from .rank_feed import DEFAULT_TOP, Ranking, embeddings_for
 
 MIN_ARXIV_DELAY = 3.0  # arXiv's terms: no more than one request every three seconds
 
@@ -43,6 +45,8 @@ Examples:
   digestgen add math/0211159 --date 2024-03-22 --tag geometry
   digestgen add --feed https://rss.arxiv.org/rss/cs.LG --type new,cross
   digestgen add --feed cs.xml --category cs.CL --category stat.ML --dry-run
+  digestgen add --feed https://rss.arxiv.org/rss/cs.LG --rank --top 10 --dry-run
+  digestgen add --feed cs.xml --rank --top 5 --interests zotero.bib
 
 \b
 arXiv owns title (English), authors, abstract (English), url, pdf and arxiv.*;
@@ -61,6 +65,22 @@ Requests go one at a time, at least 3 s apart, ids batched 100 per request.""")
                    "repeat or comma-separate.")
 @click.option("--fetch", is_flag=True,
               help="With --feed: also ask the arXiv API for dates, comment, journal ref, DOI.")
+@click.option("--rank", is_flag=True,
+              help="With --feed: rank the papers by closeness to the digest's own papers "
+                   "(and --interests) and add only the best (--top, --min-score).")
+@click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
+              help=f"With --rank: add the N best papers (default {DEFAULT_TOP}).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.0, metavar="S",
+              help="With --rank: add only papers scoring at least S (0 to 1).")
+@click.option("--interests", "interest_files", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="With --rank: also rank by the papers of a BibTeX or CSL-JSON file "
+                   "(a reference manager's export); repeatable.")
+@click.option("--embeddings", "embeddings_model", metavar="MODEL",
+              help="With --rank: compare texts by this embedding model of an OpenAI-compatible "
+                   "API instead of by their words (key: $OPENAI_API_KEY).")
+@click.option("--api", "embeddings_api", metavar="URL",
+              help="With --embeddings: the API's base URL (…/v1; default: translate.api).")
 @click.option("--date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Digest date of new records (YYYY-MM-DD); with --feed, default: the "
                    "feed's announce day.")
@@ -76,13 +96,20 @@ Requests go one at a time, at least 3 s apart, ids batched 100 per request.""")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only problems.")
 @reports_problems
 def add(config_path: Path | None, ids: tuple[str, ...], feed: str | None,
-        types: tuple[str, ...], categories: tuple[str, ...], fetch: bool,
+        types: tuple[str, ...], categories: tuple[str, ...], fetch: bool, rank: bool,
+        top: int | None, min_score: float, interest_files: tuple[Path, ...],
+        embeddings_model: str | None, embeddings_api: str | None,
         date: datetime.datetime | None, tags: tuple[str, ...], dry_run: bool, delay: float,
         timeout: float, quiet: bool) -> None:
     """Add papers from arXiv by ID (any form: 2403.14715, 2403.14715v2, abs/pdf links,
     math/0211159), or from an announcement feed with --feed."""
     wanted = _check_usage(ids, feed, types, categories, fetch, tags)
+    _check_rank_usage(feed, rank, top, min_score, interest_files, embeddings_model,
+                      embeddings_api)
     config = site_config(config_path)
+    ranking = Ranking(top or DEFAULT_TOP, min_score, interest_files, dry_run, quiet,
+                      embeddings_for(config, embeddings_model, embeddings_api, timeout)) \
+        if rank else None
     _check_delay(delay, config.arxiv_api, feed)
     session = PoliteSession(Policy(delay=delay, timeout=timeout))
     papers_dir = config.content_dir / "papers"
@@ -96,7 +123,7 @@ def add(config_path: Path | None, ids: tuple[str, ...], feed: str | None,
             batch = _from_ids(config, session, wanted, day, quiet)
         else:
             batch = _from_feed(config, session, feed, _split(types), _split(categories),
-                               fetch, day, quiet)
+                               fetch, day, quiet, ranking)
     except FetchError as exc:
         raise click.ClickException(f"{exc}\nNothing was written.") from None
     plans = _plans(config, papers_dir, existing, batch, explicit_date=day, tags=list(tags))
@@ -149,6 +176,17 @@ def _parse_ids(texts: tuple[str, ...]) -> list[ArxivId]:
     return list(wanted.values())
 
 
+def _check_rank_usage(feed, rank, top, min_score, interest_files, model, api) -> None:
+    if rank and feed is None:
+        raise click.UsageError("--rank works only with --feed")
+    for option, value in (("--top", top), ("--min-score", min_score),
+                          ("--interests", interest_files), ("--embeddings", model)):
+        if value and not rank:
+            raise click.UsageError(f"{option} works only with --rank")
+    if api and not model:
+        raise click.UsageError("--api works only with --embeddings")
+
+
 def _check_delay(delay: float, api_url: str, feed: str | None) -> None:
     hosts = [urlsplit(api_url).hostname or ""]
     if feed is not None and is_url(feed):
@@ -188,7 +226,34 @@ def _from_ids(config, session, wanted, day, quiet) -> Batch:
     return batch
 
 
-def _from_feed(config, session, feed, types, categories, fetch, day, quiet) -> Batch:
+def _from_feed(config, session, feed, types, categories, fetch, day, quiet,
+               ranking: Ranking | None = None) -> Batch:
+    parsed = read_feed(feed, session)
+    selected = select(parsed.items, types, categories)
+    items = ranking.choose(config, selected, parsed.date) if ranking and selected else selected
+    batch = Batch()
+    fetched, missing = ({}, [])
+    if fetch and items:
+        fetched, missing = _fetch(config, session, [item.arxiv_id for item in items], quiet)
+        batch.missing = missing
+    for item in items:
+        if fetch and item.arxiv_id not in fetched:
+            continue
+        record = fetched.get(item.arxiv_id) or item_record(item, config.source_language)
+        record["arxiv"]["announce_type"] = item.announce_type
+        batch.records[item.arxiv_id.id] = record
+        batch.dates[item.arxiv_id.id] = day or item.date or parsed.date
+    if not parsed.items:
+        click.echo(f"The feed lists no papers ({parsed.title or feed}); arXiv announces "
+                   "nothing on weekends and holidays.", err=True)
+    elif not selected:
+        click.echo(f"None of the feed's {len(parsed.items)} papers matches --type/--category.",
+                   err=True)
+    return batch
+
+
+def read_feed(feed: str, session: PoliteSession) -> Feed:
+    """The announcement feed at a URL or in a file; problems as ``PATH:LINE: message``."""
     source = Path(feed)
     if is_url(feed):
         data = download_feed(feed, session)
@@ -205,26 +270,7 @@ def _from_feed(config, session, feed, types, categories, fetch, day, quiet) -> B
             raise click.ClickException("\n".join(
                 f"{feed}:{p.line}: {p.message}" for p in exc.problems)) from None
         raise
-    items = select(parsed.items, types, categories)
-    batch = Batch()
-    fetched, missing = ({}, [])
-    if fetch and items:
-        fetched, missing = _fetch(config, session, [item.arxiv_id for item in items], quiet)
-        batch.missing = missing
-    for item in items:
-        if fetch and item.arxiv_id not in fetched:
-            continue
-        record = fetched.get(item.arxiv_id) or item_record(item, config.source_language)
-        record["arxiv"]["announce_type"] = item.announce_type
-        batch.records[item.arxiv_id.id] = record
-        batch.dates[item.arxiv_id.id] = day or item.date or parsed.date
-    if not parsed.items:
-        click.echo(f"The feed lists no papers ({parsed.title or feed}); arXiv announces "
-                   "nothing on weekends and holidays.", err=True)
-    elif not items:
-        click.echo(f"None of the feed's {len(parsed.items)} papers matches --type/--category.",
-                   err=True)
-    return batch
+    return parsed
 
 
 def _plans(config, papers_dir: Path, existing: dict[str, Path], batch: Batch,

@@ -13,6 +13,7 @@ import click
 
 from ..config import CONFIG_NAME, SiteConfig, find_config, load_config
 from ..errors import ConfigError, Problem, SiteError
+from ..translate.settings import DEFAULT_KEY_ENV
 
 T = TypeVar("T")
 
@@ -71,6 +72,16 @@ def warn_placeholder(config: SiteConfig) -> None:
     problem = placeholder_problem(config)
     if problem is not None:
         click.echo(f"Warning: {problem}", err=True)
+
+
+def translate_api(config: SiteConfig) -> str | None:
+    """The ``api`` of the ``translate:`` section (SPEC 5), which serves embeddings too."""
+    return config.translate.api if config.translate else None
+
+
+def api_key_env(config: SiteConfig) -> str:
+    """The environment variable that holds the API key of ``translate`` and embeddings."""
+    return config.translate.api_key_env if config.translate else DEFAULT_KEY_ENV
 
 
 def reports_problems(command: Callable) -> Callable:

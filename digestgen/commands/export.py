@@ -1,4 +1,5 @@
-"""``digestgen export ISSUE-ID [--lang CODE]``: an issue as a format A Markdown document.
+"""``digestgen export ISSUE-ID [--lang CODE] [--format markdown|email]``: an issue as a format A
+Markdown document, or as an HTML e-mail (:mod:`digestgen.formats.email`).
 
 The document is the one ``digestgen import`` reads, so an exported issue imported into an
 empty site gives back the same paper records (SPEC 3.1).
@@ -25,18 +26,30 @@ Examples:
 @click.option("--lang", default=None, metavar="CODE",
               help="Language the document leads with: zh or en (default: the site's first "
                    "language when it is one of them, else zh).")
+@click.option("--format", "output_format", type=click.Choice(["markdown", "email"]),
+              default="markdown", show_default=True,
+              help="markdown: a digest document; email: an HTML e-mail linking to the site.")
 @config_option
 @reports_problems
-def export(issue_id: str, lang: str | None, config_path: Path | None) -> None:
-    """Print issue ISSUE-ID (e.g. 2024-03-22) as a digest document in Markdown."""
+def export(issue_id: str, lang: str | None, output_format: str,
+           config_path: Path | None) -> None:
+    """Print issue ISSUE-ID (e.g. 2024-03-22) as a digest document in Markdown, or as an
+    HTML e-mail (--format email)."""
     config = site_config(config_path)
-    if lang is None:
+    if output_format == "email":
+        lang = _site_language(lang, config.languages)
+    elif lang is None:
         lang = config.default_language if config.default_language in HEADINGS else "zh"
     site = build_model(config, load_content(config))
     issue = next((issue for issue in site.issues if issue.id == issue_id), None)
     if issue is None:
         known = ", ".join(issue.id for issue in site.issues[:5]) or "none yet"
         raise click.ClickException(f"no issue {issue_id!r} (newest issues: {known})")
+    if output_format == "email":
+        from ..formats.email import render_email
+
+        click.echo(render_email(config, site, issue, lang), nl=False)
+        return
     intro = _pick(issue.file.intro, lang, config.source_language) if issue.file else None
     records = [paper_record(entry.paper) for entry in issue.entries]
     try:
@@ -44,6 +57,16 @@ def export(issue_id: str, lang: str | None, config_path: Path | None) -> None:
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(document, nl=False)
+
+
+def _site_language(lang: str | None, languages: tuple[str, ...]) -> str:
+    """``--lang`` for an e-mail: one of the site's languages, by default its first."""
+    if lang is None:
+        return languages[0]
+    if lang not in languages:
+        raise click.BadParameter(f"{lang!r} is not one of the site's languages "
+                                 f"({', '.join(languages)})", param_hint="--lang")
+    return lang
 
 
 def paper_record(paper: Paper) -> dict:

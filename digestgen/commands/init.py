@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..scaffold import (
-    CONFIG_FILE, DEFAULT_INSTALL, EXAMPLE_PAPER, GITIGNORE, INSTALL_SPEC, WORKFLOW, init_site,
+    CONFIG_FILE, DAILY_WORKFLOW, DEFAULT_INSTALL, EXAMPLE_PAPER, GITIGNORE, INSTALL_SPEC, WORKFLOW,
+    init_site,
 )
 
 
@@ -26,6 +27,7 @@ Files written:
   {EXAMPLE_PAPER}  an example paper
   {GITIGNORE}  ignores the built site and caches
   {WORKFLOW}  builds and publishes the site on GitHub Pages
+  {DAILY_WORKFLOW}  adds the day's best arXiv papers (daily: in {CONFIG_FILE})
 
 A file that already exists is never overwritten: it is kept as it is and
 reported as kept, and so is the example paper when content/papers/ already
