@@ -57,6 +57,8 @@ def configure(config: SiteConfig, output: Path | None = None,
     changes = {}
     if output is not None:
         changes["output_dir"] = output.resolve()
+        # Problems with the output are then the option's, not the file's output_dir line.
+        changes["key_lines"] = tuple(kl for kl in config.key_lines if kl[0] != "output_dir")
     if base_url is not None:
         from urllib.parse import urlsplit
         parts = urlsplit(base_url)

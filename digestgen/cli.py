@@ -56,7 +56,18 @@ Run `digestgen COMMAND --help` for a command's options and examples."""
 
 
 class CommandsOnDemand(click.Group):
-    """A group whose subcommands are imported by name when first asked for."""
+    """A group whose subcommands are imported by name when first asked for, and the boundary
+    where an operating-system error of any command (a full disk, a permission denied, a file
+    where a folder should be) becomes ``PATH: message`` and exit status 1: each command leaves
+    what it was writing as it was before it fails."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            from .errors import os_error_text
+            click.echo(os_error_text(exc), err=True)
+            ctx.exit(1)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)

@@ -69,6 +69,13 @@ class SiteConfig:
     # page keys hash: changing it renders no page again.
     translate: TranslateSettings | None = field(default=None, repr=False)
     daily: DailyOptions | None = None
+    #: The line of each key in the file, for problems found after it was read (not part of
+    #: what the site is: a comment added above a key changes no page).
+    key_lines: tuple[tuple[str, int], ...] = field(default=(), repr=False, compare=False)
+
+    def line(self, key: str) -> int | None:
+        """The line of ``key`` in the file, or None when the file does not give it."""
+        return dict(self.key_lines).get(key)
 
     @property
     def root(self) -> Path:

@@ -8,12 +8,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, SiteText, closest
-from .errors import ConfigError, Problem, SiteError
 from .dailyconfig import read_daily
+from .errors import ConfigError, Problem, SiteError
+from .records import name_too_long
 from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
 
 PERIODS = ("day", "week", "month")
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 
 _KEYS = {
     "title", "description", "base_url", "languages", "source_language", "issue_period",
@@ -55,8 +56,9 @@ class _ConfigReader:
     def text(self, key: str, required: bool = False) -> str | None:
         value = self.data.get(key)
         if value is None:
-            if required:
-                self.problems.append(Problem(self.path, None, f"'{key}' is required"))
+            if required:  # at the start of the mapping that lacks it
+                self.problems.append(Problem(self.path, self.data.line or 1,
+                                             f"'{key}' is required"))
             return None
         if not isinstance(value, str) or not value.strip():
             self.problem(key, f"'{key}' must be a non-empty string")
@@ -117,10 +119,13 @@ class _ConfigReader:
             daily=read_daily(self.data.get("daily"), line_of(self.data, "daily"), self.path,
                              self.problems),
         )
+        lines = tuple((key, self.data.line_of(key)) for key in self.data if isinstance(key, str))
         if self.problems:
             raise ConfigError(self.problems,
-                              _fallback(self.path, title=title, base_url=base_url, **values))
-        return SiteConfig(path=self.path, title=title, base_url=base_url, **values)
+                              _fallback(self.path, title=title, base_url=base_url,
+                                        key_lines=lines, **values))
+        return SiteConfig(path=self.path, title=title, base_url=base_url, key_lines=lines,
+                          **values)
 
     def translate(self):
         """The ``translate:`` section (SPEC 5), checked by its own module."""
@@ -155,6 +160,8 @@ class _ConfigReader:
             if not isinstance(code, str) or not LANGUAGE_CODE.match(code):
                 self.problem(index, f"{code!r} is not a language code such as 'zh' or 'en'",
                              value)
+            elif why := name_too_long(code):  # names the language's folder
+                self.problem(index, f"language code {code[:40]!r}... {why}", value)
             elif code in codes:
                 self.problem(index, f"language '{code}' is listed twice", value)
             else:
@@ -163,7 +170,7 @@ class _ConfigReader:
 
     def language_code(self, key: str, default: str) -> str:
         value = self.data.get(key, default)
-        if not isinstance(value, str) or not LANGUAGE_CODE.match(value):
+        if not isinstance(value, str) or not LANGUAGE_CODE.match(value) or name_too_long(value):
             self.problem(key, f"'{key}' must be a language code such as 'en'")
             return default
         return value
@@ -190,6 +197,10 @@ class _ConfigReader:
         if "\x00" in value:
             self.problem("output_dir", "'output_dir' must be a path without NUL characters")
             return self.path.parent / "site"
+        for name in Path(value).parts:
+            if why := name_too_long(name):
+                self.problem("output_dir", f"'output_dir': the name {name[:40]!r}... {why}")
+                return self.path.parent / "site"
         return self.path.parent / value  # resolved by load_config
 
     def markdown(self) -> MarkdownOptions:

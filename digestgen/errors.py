@@ -67,3 +67,28 @@ def display_path(path: Path) -> str:
     except ValueError:  # another drive on Windows
         return str(path)
     return str(path) if rel.startswith("..") else rel
+
+
+def decode_error_line(exc: UnicodeDecodeError) -> int:
+    """The line of the first byte that is not UTF-8."""
+    return exc.object[: exc.start].count(b"\n") + 1
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error as ``PATH: message`` (``PATH -> OTHER: message`` for a
+    rename or link), as every command reports one."""
+    message = exc.strerror or str(exc)
+    if exc.filename is None:
+        return message
+    where = display_path(Path(os.fsdecode(exc.filename)))
+    if exc.filename2 is not None:
+        where += f" -> {display_path(Path(os.fsdecode(exc.filename2)))}"
+    return f"{where}: {message}"
+
+
+def naming(path: Path | str, exc: OSError) -> OSError:
+    """``exc`` with ``path`` as its file name when it names none (a ``write`` that found the
+    disk full names no file)."""
+    if exc.filename is not None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))

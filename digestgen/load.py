@@ -143,13 +143,19 @@ def _load_papers(config: SiteConfig, problems: list[Problem]) -> list[Paper]:
 def load_issue_files(config: SiteConfig, problems: list[Problem]) -> list[IssueFile]:
     """Every issue file of the site, validated; problems go to ``problems``."""
     issues = []
+    seen: dict[str, Path] = {}  # issue id -> its first file
     for path in record_files(config.content_dir / "issues"):
         issue_id = path.stem
         if parse_issue_id(issue_id, config.issue_period) is None:
-            problems.append(Problem(path, None, f"'{path.name}' is not named by an issue id of "
+            problems.append(Problem(path, 1, f"'{path.name}' is not named by an issue id of "
                                     f"issue_period '{config.issue_period}' "
                                     "(2024-03-22, 2024-W12 or 2024-03)"))
             continue
+        if issue_id in seen:  # 2024-03-22.yaml beside 2024-03-22.md: which one is meant?
+            problems.append(Problem(path, 1, f"issue '{issue_id}' is also given by "
+                                    f"{display_path(seen[issue_id])}; keep one file"))
+            continue
+        seen[issue_id] = path
         try:
             source = read_source(path)
         except SiteError as exc:

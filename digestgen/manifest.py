@@ -15,10 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import stat
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import Problem, SiteError, naming
 from .incremental.storage import read_pickle, write_pickle
 
 MANIFEST = ".digestgen-manifest.json"
@@ -45,7 +48,10 @@ def write_manifest(tree: Path, files: dict[str, str]) -> None:
         listed = "{\n" + listed[1:-1] + "\n}"
     data = '{\n"files": ' + listed + ',\n"generator": "digestgen"\n}'
     temporary = tree / (MANIFEST + ".tmp")
-    temporary.write_text(data + "\n", encoding="utf-8")
+    try:
+        temporary.write_text(data + "\n", encoding="utf-8")
+    except OSError as exc:  # a full disk names no file: name it
+        raise naming(temporary, exc) from None
     os.replace(temporary, tree / MANIFEST)
 
 
@@ -73,6 +79,16 @@ def beside(output: Path, name: str) -> Path:
     """What digestgen keeps beside ``output`` under ``name``: ``.site.<name>`` for ``site``
     (the staging folder, the lock, the trees' record, the search index's work folder)."""
     return output.parent / f".{output.name}.{name}"
+
+
+def remove_ours(path: Path) -> None:
+    """Remove what digestgen keeps at ``path`` beside the output (a staging or work folder):
+    a link someone put there is removed itself, never followed."""
+    if path.is_symlink() or path.is_file():
+        with suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def trees_record_path(output: Path) -> Path:
@@ -145,7 +161,8 @@ class OutputState:
 
 def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
     """What the output holds now, looking only into folders changed since it was built (into
-    all of them when its record is missing). None when there is no output."""
+    all of them when its record is missing). None when there is no output. A symbolic link
+    in it (digestgen makes none) is refused: a build would read or write through it."""
     ours = read_manifest(output)
     if ours is None:
         return None
@@ -155,17 +172,25 @@ def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
     seen_ours: set[str] = set()
     dirs: dict[str, int] = {}
     changed = [""]  # the root holds the manifest, so it is always looked at
+    links: list[str] = []
     for rel, mtime in (known_dirs or {}).items():
         try:
-            now = os.stat(os.path.join(output, rel)).st_mtime_ns
+            info = os.lstat(os.path.join(output, rel))
         except OSError:
             continue  # removed, with the files in it
-        dirs[rel] = now
-        if now != mtime:
+        if stat.S_ISLNK(info.st_mode):
+            links.append(rel)
+            continue
+        dirs[rel] = info.st_mtime_ns
+        if info.st_mtime_ns != mtime:
             changed.append(rel)
     scanned: set[str] = set()
     for rel in changed:
-        _scan(output, rel, known_dirs, ours, foreign, seen_ours, dirs, scanned)
+        _scan(output, rel, known_dirs, ours, foreign, seen_ours, dirs, scanned, links)
+    if links:
+        raise SiteError([Problem(output / rel, None, "is a symbolic link: digestgen never "
+                                 "follows a link in its output; remove it (the next build "
+                                 "writes what belongs there)") for rel in links])
     # Carried-over files in folders that did not change are still there; their bytes may have.
     for rel in (record.foreign if record is not None else {}):
         parent = rel.rpartition("/")[0]
@@ -181,8 +206,10 @@ def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
     return OutputState(ours, foreign, frozenset(missing), dirs, record)
 
 
-def _scan(output: Path, rel: str, known_dirs, ours, foreign, seen_ours, dirs, scanned) -> None:
-    """Note the files of folder ``rel``, and of every folder below it that is new."""
+def _scan(output: Path, rel: str, known_dirs, ours, foreign, seen_ours, dirs, scanned,
+          links) -> None:
+    """Note the files of folder ``rel``, and of every folder below it that is new (and the
+    symbolic links there)."""
     scanned.add(rel)
     try:
         entries = list(os.scandir(os.path.join(output, rel)))
@@ -190,10 +217,14 @@ def _scan(output: Path, rel: str, known_dirs, ours, foreign, seen_ours, dirs, sc
         return
     for entry in entries:
         child = f"{rel}/{entry.name}" if rel else entry.name
-        if entry.is_dir(follow_symlinks=False):
+        if entry.is_symlink():
+            if child not in links:
+                links.append(child)
+        elif entry.is_dir(follow_symlinks=False):
             if known_dirs is None or child not in known_dirs:
                 dirs[child] = entry.stat(follow_symlinks=False).st_mtime_ns
-                _scan(output, child, known_dirs, ours, foreign, seen_ours, dirs, scanned)
+                _scan(output, child, known_dirs, ours, foreign, seen_ours, dirs, scanned,
+                      links)
         elif child in ours:
             seen_ours.add(child)
         elif not child.startswith(MANIFEST):

@@ -29,11 +29,12 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from .config import SiteConfig
-from .errors import Problem, SiteError
+from .errors import Problem, SiteError, naming
 from .manifest import (
     MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
-    survey_output, write_manifest,
+    remove_ours, survey_output, write_manifest,
 )
+from .records import name_too_long
 
 __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
            "staging_dir", "survey_live"]
@@ -41,14 +42,19 @@ __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpa
 
 def check_output_dir(config: SiteConfig, output: Path) -> None:
     """Refuse an output that holds the site itself or something digestgen did not write."""
+    line = config.line("output_dir")
+    for name in output.parts:
+        if why := name_too_long(name):
+            raise SiteError([Problem(config.path, line, f"output directory: the name "
+                                     f"{name[:40]!r}... {why}")])
     output = output.resolve()
     for inner, what in ((config.root, "the site root"), (config.content_dir, "content/"),
                         (config.layouts_dir, "layouts/"), (config.static_dir, "static/")):
         if inner == output or output in inner.parents:
-            raise SiteError([Problem(config.path, None, f"output directory {output} holds "
+            raise SiteError([Problem(config.path, line, f"output directory {output} holds "
                                      f"{what}; building there would overwrite it")])
         if inner.is_dir() and inner in output.parents and what != "the site root":
-            raise SiteError([Problem(config.path, None, f"output directory {output} is inside "
+            raise SiteError([Problem(config.path, line, f"output directory {output} is inside "
                                      f"{what}")])
     if output.exists() and not output.is_dir():
         raise SiteError([Problem(output, None, "output path exists and is not a directory")])
@@ -71,7 +77,9 @@ def output_lock(output: Path):
     """Hold the output's lock for a build; a second build at the same time is an error."""
     output.parent.mkdir(parents=True, exist_ok=True)
     lock_path = beside(output, "lock")
-    with open(lock_path, "w") as handle:
+    # Never through a link: opening one for writing would reach a file elsewhere.
+    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    with open(fd, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -111,15 +119,16 @@ class Staging:
         self.written: set[str] = set()  # the files whose bytes were written this build
         self.touched: set[str] = set()  # folders in which entries were added or removed
         self._made: set[str] = set()
+        self._unlinked: set[str] = set()  # folders of the old tree found to be no links
 
     def _claim_spare(self) -> tuple[dict[str, str], TreeRecord]:
         """The spare tree's files and record; its manifest is removed while it is being
         changed. A spare tree that is not known (a killed build was writing into it) is
         emptied."""
-        files = read_manifest(self.dir)
+        files = read_manifest(self.dir) if not self.dir.is_symlink() else None
         record = self.records.get(self.dir) if files is not None else None
         if files is None or record is None:
-            shutil.rmtree(self.dir, ignore_errors=True)  # ours by name
+            remove_ours(self.dir)  # ours by name
             self.dir.mkdir(parents=True)
             self._fresh = True
             return {}, TreeRecord()
@@ -152,7 +161,8 @@ class Staging:
         self.files[rel] = digest
         if self.base_files.get(rel) != digest:
             self.linked = True
-            self._put(rel, lambda target: os.link(self.output / rel, target), replace=True)
+            self._put(rel, lambda target: os.link(self.output / rel, target,
+                                                  follow_symlinks=False), replace=True)
 
     def copy_tree(self, source: Path) -> None:
         """Copy a folder's files (a theme's or the site's ``static/``) into the output root."""
@@ -186,8 +196,11 @@ class Staging:
             self.touched.add(parent)
         try:
             make(target)
-        except (IsADirectoryError, FileExistsError):  # what the old tree left in the way
-            _unlink(target)
+        except OSError as exc:
+            if not isinstance(exc, (IsADirectoryError, FileExistsError)) \
+                    and exc.errno != errno.ELOOP:
+                raise
+            _unlink(target)  # what the old tree left in the way (a folder, a file, a link)
             self.touched.add(parent)
             make(target)
 
@@ -197,15 +210,27 @@ class Staging:
             sub = "/".join(parts[:n])
             if sub in self._made:
                 continue
+            path = self.dir / sub
             if sub not in self.base.dirs:
-                path = self.dir / sub
                 if not self._fresh and (path.is_symlink() or (path.exists()
                                                               and not path.is_dir())):
                     path.unlink()  # a file of the old tree where a folder now goes
                 path.mkdir(exist_ok=True)
                 self.touched.add("/".join(parts[:n - 1]))
                 self.touched.add(sub)
+            elif not self._fresh and path.is_symlink():  # put there since the tree was built
+                raise _link_in_staging(path)
             self._made.add(sub)
+
+    def _check_no_link_above(self, rel: str) -> None:
+        """Refuse to remove ``rel`` through a link put in the old tree since it was built."""
+        parts = rel.split("/")[:-1]
+        for n in range(1, len(parts) + 1):
+            sub = "/".join(parts[:n])
+            if sub not in self._made and sub not in self._unlinked:
+                if (self.dir / sub).is_symlink():
+                    raise _link_in_staging(self.dir / sub)
+                self._unlinked.add(sub)
 
     # -- work done elsewhere -----------------------------------------------------------------
 
@@ -257,7 +282,7 @@ class Staging:
             os.rename(self.dir, self.output)
 
     def discard(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_ours(self.dir)
 
     def _carry_foreign_files(self) -> dict[str, list[int]]:
         if self.live is None:
@@ -274,6 +299,8 @@ class Staging:
 
     def _remove(self, rel: str) -> None:
         """Remove a file of the old tree (where a folder stands now, this build made it)."""
+        if not self._fresh:
+            self._check_no_link_above(rel)
         try:
             os.unlink(self.dir / rel)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -313,14 +340,25 @@ class Staging:
         return dirs
 
 
+def _link_in_staging(path: Path) -> SiteError:
+    return SiteError([Problem(path, None, "is a symbolic link: digestgen never writes through "
+                              "a link it did not make; the staging folder is removed, build "
+                              "again")])
+
+
 def write_pages(staging: Staging, pages: Iterable) -> None:
     for page in pages:
         staging.write(page.path, page.data)
 
 
 def _write_bytes(target: Path, data: bytes) -> None:
-    with open(target, "wb") as handle:
-        handle.write(data)
+    """Write a new file ``target``; a link found there is never followed (OSError ELOOP)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+        with open(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:  # a full disk names no file: name it
+        raise naming(target, exc) from None
 
 
 def _unlink(path: Path) -> None:

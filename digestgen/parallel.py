@@ -25,6 +25,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1
+try:  # opened here, not in a child just forked: another thread may hold the loader's lock
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+except OSError:
+    _LIBC = None
 
 #: Set DIGESTGEN_JOBS=1 to build in one process (for profiling, or on a busy machine).
 JOBS_VARIABLE = "DIGESTGEN_JOBS"
@@ -117,7 +121,7 @@ def _spawn(work: Callable[[T], R], share: T) -> tuple[int, int]:
         os.close(read_fd)
         status = 0
         try:
-            _die_with(parent)
+            die_with(parent)
             try:
                 payload = ("ok", work(share))
             except SiteError as exc:
@@ -135,12 +139,12 @@ def _spawn(work: Callable[[T], R], share: T) -> tuple[int, int]:
     return pid, read_fd
 
 
-def _die_with(parent: int) -> None:
-    """Make this worker stop when the build that forked it stops, however it stops (a killed
-    build must not leave workers writing into the folder the next build uses)."""
+def die_with(parent: int) -> None:
+    """Make this worker (or a program about to start in this child) stop when the build that
+    forked it stops, however it stops (a killed build must not leave workers writing into the
+    folder the next build uses, nor indexers running)."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the output lock still keeps builds apart
         return
     if os.getppid() != parent:  # the build stopped before the line above took effect

@@ -7,9 +7,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\Z")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})\Z")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})\Z")
 
 
 @dataclass(frozen=True, order=True)

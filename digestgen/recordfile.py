@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, SiteError
+from .errors import Problem, SiteError, decode_error_line, display_path
 from .load import read_source, record_files
 from .recordmerge import Change, Conflict, MergeResult, merge_record, same
 from .records import SLUG, is_arxiv_id
 from .recordyaml import ISSUE_KEYS, PAPER_KEYS, dump_record, plain, ordered, update_yaml
-from .yamlsrc import parse_yaml
+from .yamlsrc import line_of, parse_yaml
 
 __all__ = [
     "PAPER_KEYS", "ISSUE_KEYS", "Conflict", "MergeResult", "FilePlan", "merge_record",
@@ -95,7 +95,8 @@ def _read_source(path: Path) -> _Source:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SiteError([Problem(path, None, f"not UTF-8 text: {exc.reason}")]) from None
+        raise SiteError([Problem(path, decode_error_line(exc), f"not UTF-8 text: {exc.reason}")]) \
+            from None
     if path.suffix != ".md":
         return _Source(path, text, text, 1)
     lines = text.splitlines(keepends=True)
@@ -116,6 +117,7 @@ def read_record(path: Path) -> dict:
 def find_papers(papers_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     """Map each paper id in ``papers_dir`` to its file, reading the files ``build`` reads."""
     found: dict[str, Path] = {}
+    lines: dict[str, int | None] = {}  # of each id in its file
     problems: list[Problem] = []
     for path in record_files(papers_dir):
         try:
@@ -126,9 +128,12 @@ def find_papers(papers_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
         paper_id = record.get("id") if isinstance(record, dict) else None
         if isinstance(paper_id, str):
             if paper_id in found:
-                problems.append(Problem(path, None, f"id {paper_id!r} is also used by "
-                                                    f"{found[paper_id]}"))
+                where = display_path(found[paper_id]) + (
+                    f":{lines[paper_id]}" if lines[paper_id] else "")
+                problems.append(Problem(path, line_of(record, "id"),
+                                        f"id {paper_id!r} is also used by {where}"))
             found.setdefault(paper_id, path)
+            lines.setdefault(paper_id, line_of(record, "id"))
     return found, problems
 
 
@@ -238,6 +243,9 @@ def write_records(plans: list[FilePlan], dry_run: bool = False) -> list[FilePlan
 
 
 def _check_plan(plan: FilePlan) -> list[Problem]:
+    folder = plan.path.parent
+    if not folder.is_dir() and (folder.exists() or folder.is_symlink()):
+        return [Problem(folder, None, "is not a folder: records cannot be written into it")]
     try:
         current = plan.path.read_text(encoding="utf-8") if plan.path.exists() else None
     except (OSError, UnicodeDecodeError) as exc:

@@ -13,14 +13,25 @@ from datetime import date
 from pathlib import Path
 
 #: New-style arXiv ids (``2403.14715``) and old-style ones (``math/0211159``, ``math.GT/0309136``).
-ARXIV_NEW_ID = re.compile(r"^(\d{4})\.(\d{4,5})$")
-ARXIV_OLD_ID = re.compile(r"^([a-z][a-z-]*)(\.[A-Z]{2})?/(\d{2})(\d{2})(\d{3})$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+ARXIV_NEW_ID = re.compile(r"^(\d{4})\.(\d{4,5})\Z")
+ARXIV_OLD_ID = re.compile(r"^([a-z][a-z-]*)(\.[A-Z]{2})?/(\d{2})(\d{2})(\d{3})\Z")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*\Z")
 REVIEW_SECTIONS = ("motivation", "method", "questions", "findings")
 #: The text fields a ``machine`` entry may name (``FIELD.LANG``).
 MACHINE_FIELDS = ("title", "tldr", "abstract", "notes",
                   *(f"review.{section}" for section in REVIEW_SECTIONS))
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+#: The longest name of one file or folder that file systems take, in bytes.
+NAME_MAX = 255
+
+
+def name_too_long(name: str) -> str | None:
+    """Why ``name`` cannot name a file or folder (it is longer than :data:`NAME_MAX` bytes),
+    or None."""
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size <= NAME_MAX:
+        return None
+    return f"is {size} bytes long; a file or folder name holds at most {NAME_MAX}"
 
 
 def is_arxiv_id(paper_id: str) -> bool:

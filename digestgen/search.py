@@ -16,7 +16,9 @@ merges the others in (``mergeIndex``). The list also records what each shard was
 the next build can tell which it may keep. After a small change Pagefind starts as soon as the
 pages it reads are rendered, and runs while the rest of the build renders and writes (see
 :class:`SearchIndex`). The index goes through the staging folder like every other file, so the
-manifest lists it. Pagefind works in a folder beside the output
+manifest lists it. Pagefind is handed each shard's pages one by one in the archive's order
+(:mod:`~digestgen.pagefind_run`), never by a walk of a folder, so that the index is the same
+bytes on any file system. Pagefind works in a folder beside the output
 (``.site.search``), not in the system's temporary folder, so that what a killed build leaves
 there is found and removed by the next build.
 """
@@ -27,8 +29,6 @@ import importlib
 import importlib.util
 import json
 import select
-import shutil
-import subprocess
 import zlib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -37,7 +37,8 @@ from pathlib import Path
 from .incremental.storage import digest_text
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .manifest import beside
+from .manifest import beside, remove_ours
+from .pagefind_run import METHOD, PagefindRun
 from .parallel import worker_count
 
 BUNDLE_DIR = "pagefind"
@@ -97,9 +98,9 @@ def pagefind_binary(config: SiteConfig) -> Path:
     try:
         return importlib.import_module(PAGEFIND_PACKAGE).get_executable()
     except (ImportError, FileNotFoundError):
-        raise SiteError([Problem(config.path, None, "search needs the Pagefind binary: "
-                                 "pip install 'pagefind[extended]', or set 'search: false'")]) \
-            from None
+        raise SiteError([Problem(config.path, config.line("search"), "search needs the Pagefind "
+                                 "binary: pip install 'pagefind[extended]', or set "
+                                 "'search: false'")]) from None
 
 
 def split_shards(pages: list[str]) -> list[list[str]]:
@@ -135,7 +136,7 @@ def shard_size(papers: int) -> int:
 def plan_shards(config: SiteConfig, files: dict[str, str], pages: list[str]) -> list[Shard]:
     """The shards that index the paper pages ``pages`` (newest first, as the archive lists
     them), whose hashes are in ``files`` (output path -> hash)."""
-    made_by = [_pagefind_version(), index_language(config)]
+    made_by = [_pagefind_version(), index_language(config), METHOD]
     shards, names = [], set()
     for i, part in enumerate(split_shards([rel for rel in reversed(pages) if rel in files])):
         name = digest_text(part[0])[:10]  # the first paper's: stable as the archive grows
@@ -163,7 +164,7 @@ class SearchIndex:
         self.work = search_work_dir(staging.output)
         self.shards: list[Shard] = []
         self._waiting: list[Shard] = []
-        self._running: dict[int, tuple[Shard, subprocess.Popen]] = {}  # by its output's fd
+        self._running: dict[int, tuple[Shard, PagefindRun]] = {}  # by its output's fd
         self._binary: Path | None = None
 
     def start(self) -> None:
@@ -174,7 +175,7 @@ class SearchIndex:
         self.shards = plan_shards(self.config, files, self.pages)
         built = _live_sources(staging.output, staging.live)
         self._waiting = [shard for shard in self.shards if built.get(shard.name) != shard.source]
-        shutil.rmtree(self.work, ignore_errors=True)  # what a killed build left; ours by name
+        remove_ours(self.work)  # what a killed build left; ours by name
         if self._waiting:
             self._binary = pagefind_binary(self.config)
         self._start_more()
@@ -186,7 +187,7 @@ class SearchIndex:
             pages = {rel: (staging.dir if rel in staging.files else staging.output) / rel
                      for rel in shard.pages}
             run = start_pagefind(self.config, self._binary, pages, self.work / shard.name)
-            self._running[run.stdout.fileno()] = (shard, run)
+            self._running[run.reading] = (shard, run)
 
     def finish(self) -> None:
         staging = self.staging
@@ -195,11 +196,16 @@ class SearchIndex:
                      - {shard.name for shard, _ in self._running.values()}
                      - {shard.name for shard in self._waiting})
         while self._running:
-            ready, _, _ = select.select(list(self._running), [], [])
+            writing = {run.writing: run for _, run in self._running.values() if run.writing}
+            ready, writable, _ = select.select(list(self._running), list(writing), [])
+            for fd in writable:
+                writing[fd].pump()
             for fd in ready:
-                shard, run = self._running.pop(fd)
-                for rel, data in bundle_files(self.config, run, shard.engine,
-                                              self.work / shard.name):
+                shard, run = self._running[fd]
+                if not run.read():
+                    continue
+                del self._running[fd]
+                for rel, data in bundle_files(self.config, run, shard.engine):
                     staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
             self._start_more()
         listing = {"bundles": [shard.folder for shard in self.shards],
@@ -211,11 +217,9 @@ class SearchIndex:
     def close(self) -> None:
         for _, run in self._running.values():  # only after a failure: stop the rest
             run.kill()
-            run.wait()
-            run.stdout.close()
         self._running.clear()
         self._waiting.clear()
-        shutil.rmtree(self.work, ignore_errors=True)
+        remove_ours(self.work)
 
 
 def search_work_dir(output: Path) -> Path:
@@ -232,34 +236,26 @@ def _keep_shards(staging, names: set[str]) -> None:
 
 
 def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path],
-                   work: Path) -> subprocess.Popen:
-    """Start Pagefind over ``pages`` (output path -> where the page is now), in the empty or
-    missing folder ``work``; see :func:`bundle_files` for what it wrote."""
+                   work: Path) -> PagefindRun:
+    """Start Pagefind over ``pages`` (output path -> where the page is now, in the order they
+    are indexed), in the empty or missing folder ``work``; see :func:`bundle_files` for what
+    it wrote."""
     site = work / "pages"
     for rel, source in pages.items():  # Pagefind reads the pages through links to them
         (site / rel).parent.mkdir(parents=True)
         (site / rel).symlink_to(source)
     site.mkdir(parents=True, exist_ok=True)
-    command = [str(binary), "--site", str(site), "--glob", INDEXED_PAGES,
-               "--force-language", index_language(config), "--output-path",
-               str(work / "bundle"), "--silent"]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    return PagefindRun(binary, site, list(pages), index_language(config))
 
 
-def bundle_files(config: SiteConfig, run: subprocess.Popen, engine: bool, work: Path) \
-        -> list[tuple[str, bytes]]:
-    """Once the Pagefind ``run`` started in ``work`` ends, the files of the bundle it wrote
-    (only its data files unless it is the ``engine``), as (path in the bundle, bytes)."""
-    with run.stdout:
-        said = run.stdout.read().decode("utf-8", "replace").strip().splitlines()
-    if run.wait() != 0:
-        raise SiteError([Problem(config.path, None, "building the search index failed: "
-                                 + (said[-1] if said else f"exit {run.returncode}"))])
-    bundle = work / "bundle"
-    files = [(path.relative_to(bundle).as_posix(), path) for path in sorted(bundle.rglob("*"))
-             if path.is_file()]
-    return [(rel, path.read_bytes()) for rel, path in files
+def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tuple[str, bytes]]:
+    """Once the Pagefind ``run`` answered, the files of the bundle it made (only its data files
+    unless it is the ``engine``), as (path in the bundle, bytes)."""
+    failure = run.finish()
+    if failure is not None:
+        raise SiteError([Problem(config.path, config.line("search"),
+                                 f"building the search index failed: {failure}")])
+    return [(rel, data) for rel, data in sorted(run.files)
             if engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]
 
 

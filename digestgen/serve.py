@@ -20,7 +20,7 @@ import watchfiles
 
 from .build import build, configure
 from .config import SiteConfig, load_config
-from .errors import SiteError, counted, display_path
+from .errors import SiteError, counted, display_path, os_error_text
 from .livereload import HOST, LiveState, bind
 
 #: Folders of a site whose changes need a rebuild (the config file is watched too).
@@ -56,6 +56,8 @@ class PreviewBuilder:
                 result = build(config, drafts=self.drafts)
             except SiteError as exc:
                 return self._failed([str(problem) for problem in exc.problems])
+            except OSError as exc:  # a full disk, a permission denied: as the commands say it
+                return self._failed([os_error_text(exc)])
             except Exception:  # a defect, not bad input: report it and keep serving
                 return self._failed(traceback.format_exc().rstrip().splitlines())
             moved = config.base_path != self.state.current().base_path

@@ -8,6 +8,8 @@ language is adding one file.
 
 from __future__ import annotations
 
+import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,16 @@ from .themefiles import builtin_layouts
 from .yamlsrc import parse_yaml, read_text
 
 BUILTIN_PREFIX = "builtin"
+#: The UI strings that are format strings, each with an example of every value it is given.
+_DAY = {"year": 2024, "month": 3, "day": 22, "month_name": "March"}
+_ISSUE_TITLE = {**_DAY, "date": "March 22, 2024", "week": 12}
+PLACEHOLDERS: dict[str, dict[str, object]] = {
+    "date_format": _DAY,
+    "issue_title_day": _ISSUE_TITLE, "issue_title_week": _ISSUE_TITLE,
+    "issue_title_month": _ISSUE_TITLE,
+    "site_counts": {"issues": 3, "papers": 18}, "paper_count": {"count": 6},
+    "back_to_row": {"n": 1}, "go_to_details": {"n": 1}, "search_count": {"n": 1},
+}
 
 try:  # markupsafe's escaping of a str, in C, without wrapping the result in Markup
     from markupsafe import _escape_inner
@@ -132,6 +144,32 @@ def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder), "__jinja2_%s.output_escape.cache")
 
 
+def placeholder_problem(key: str, value: str) -> str | None:
+    """What is wrong with the placeholders of the UI string ``key``, or None. A format string
+    may name only the values it is given, each as plain ``{name}`` (with a format spec that
+    suits the value, such as ``{day:02d}``)."""
+    examples = PLACEHOLDERS.get(key)
+    if examples is None:
+        return None  # not a format string: braces are text
+    allowed = ", ".join(f"{{{name}}}" for name in sorted(examples))
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(value)
+                  if name is not None]
+        unknown = [name for name, _ in fields if name not in examples]
+        if unknown:
+            return f"UI string '{key}' has an unknown placeholder {{{unknown[0]}}}; " \
+                   f"allowed: {allowed}"
+        if any(re.search(r"\d{3,}", spec or "") for _, spec in fields):
+            return f"UI string '{key}' pads a value to more than 99 characters"
+        value.format(**examples)
+    except KeyError as exc:  # in a format spec: {day:{nope}}
+        return f"UI string '{key}' has an unknown placeholder {{{exc.args[0]}}}; " \
+               f"allowed: {allowed}"
+    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        return f"UI string '{key}' is not a valid format string ({exc}); allowed: {allowed}"
+    return None
+
+
 def _load_strings(config: SiteConfig, folders: list[Path]) -> dict[str, dict[str, str]]:
     problems: list[Problem] = []
     strings: dict[str, dict[str, str]] = {}
@@ -150,10 +188,15 @@ def _load_strings(config: SiteConfig, folders: list[Path]) -> dict[str, dict[str
                 problems.append(Problem(path, 1, "UI strings must be a mapping of key to text"))
                 continue
             for key, value in data.items():
-                if isinstance(value, list):
+                if isinstance(value, list) and key in PLACEHOLDERS:  # a format string
+                    problems.append(Problem(path, data.line_of(key),
+                                            f"UI string '{key}' must be text, not a list"))
+                elif isinstance(value, list):
                     merged[key] = [str(v) for v in value]
                 elif isinstance(value, (str, int)):
                     merged[key] = str(value)
+                    if (wrong := placeholder_problem(key, merged[key])) is not None:
+                        problems.append(Problem(path, data.line_of(key), wrong))
                 else:
                     problems.append(Problem(path, data.line_of(key),
                                             f"UI string '{key}' must be text"))

@@ -16,7 +16,7 @@ from .config import SiteConfig, closest
 from .errors import Problem
 from .records import (
     ANNOUNCE_TYPES, ARXIV_NEW_ID, MACHINE_FIELDS, REVIEW_SECTIONS, SLUG, ArxivInfo, IssueFile,
-    Paper, Text, TextList, is_arxiv_id,
+    Paper, Text, TextList, id_slug, is_arxiv_id, name_too_long,
 )
 from .yamlsrc import line_of
 
@@ -30,8 +30,8 @@ ARXIV_KEYS = {
     "comment", "journal_ref", "doi",
 }
 ISSUE_KEYS = {"title", "intro", "papers", "draft"}
-CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z-]+)?$")
-DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z-]+)?\Z")
+DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 #: Years a date may have: the weeks and months around the calendar's ends cannot be computed.
 YEARS = (1000, 9998)
 
@@ -125,10 +125,13 @@ class Checker:
             return ()
         items = []
         for index, item in enumerate(value):
-            if isinstance(item, str) and item.strip() and (pattern is None or pattern.match(item)):
-                items.append(item.strip())
-            else:
+            if not (isinstance(item, str) and item.strip()
+                    and (pattern is None or pattern.match(item))):
                 self.problem(index, f"'{key}' item {item!r} is not a valid {what}", value)
+            elif pattern is not None and (why := name_too_long(item)):  # names a folder
+                self.problem(index, f"'{key}' item {item[:40]!r}... {why}", value)
+            else:
+                items.append(item.strip())
         return tuple(dict.fromkeys(items))
 
     def language(self, code: Any, key: Any, container: Any) -> bool:
@@ -216,9 +219,12 @@ def check_id(checker: Checker, value: Any) -> str | None:
     if not isinstance(value, str):
         checker.problem("id", f"'id' must be a string, not {value!r}")
         return None
-    if re.match(r"^\d{4}\.\d{4,5}v\d+$", value):
+    if re.match(r"^\d{4}\.\d{4,5}v\d+\Z", value):
         checker.problem("id", f"write the id without its version ({value.rsplit('v', 1)[0]}) "
                         "and put the version in arxiv.version")
+        return None
+    if (is_arxiv_id(value) or SLUG.match(value)) and (why := name_too_long(id_slug(value))):
+        checker.problem("id", f"the id {value[:40]!r}... {why}")
         return None
     if is_arxiv_id(value) or SLUG.match(value):
         return value
@@ -249,6 +255,9 @@ def check_arxiv(checker: Checker) -> ArxivInfo:
     primary = checker.string("primary_category", data)
     if primary and not CATEGORY.match(primary):
         checker.problem("primary_category", f"'{primary}' is not an arXiv category", data)
+        primary = None
+    elif primary and (why := name_too_long(primary)):
+        checker.problem("primary_category", f"'arxiv.primary_category' {why}", data)
         primary = None
     categories = checker.string_list("categories", CATEGORY, "arXiv category", data)
     if primary and primary not in categories:

@@ -46,8 +46,8 @@ def test_all_problems_are_reported_together_with_lines(tmp_path):
     path = write(tmp_path, "issue_period: fortnight\nmarkdown: {html: yes please}\n"
                            "languages: [zh, zh]\n")
     found = problems(path)
-    assert f"{path}: 'title' is required" in found
-    assert f"{path}: 'base_url' is required" in found
+    assert f"{path}:1: 'title' is required" in found
+    assert f"{path}:1: 'base_url' is required" in found
     assert f"{path}:1: 'issue_period' must be one of day, week, month, not 'fortnight'" in found
     assert any(p.startswith(f"{path}:2: 'markdown.html' must be true or false") for p in found)
     assert f"{path}:3: language 'zh' is listed twice" in found

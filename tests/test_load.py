@@ -133,7 +133,7 @@ def test_an_issue_file_must_be_named_by_an_issue_id(site):
     site.paper("a.yaml", "id: a\ntitle: A\ndate: 2024-03-22\n")
     path = site.issue("march.yaml", "title: March\n")
     (message,) = problems(site)
-    assert message.startswith(f"{path}: 'march.yaml' is not named by an issue id")
+    assert message.startswith(f"{path}:1: 'march.yaml' is not named by an issue id")
 
 
 def test_an_issue_markdown_body_is_its_intro(site):

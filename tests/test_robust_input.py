@@ -269,8 +269,8 @@ def test_base_url_must_be_a_plain_web_url(built, url, expected):
 
 def test_required_config_keys_are_named(built):
     built.write("digestgen.yaml", "description: no title\n")
-    assert refused(built) == ["digestgen.yaml: 'base_url' is required",
-                              "digestgen.yaml: 'title' is required"]
+    assert refused(built) == ["digestgen.yaml:1: 'base_url' is required",
+                              "digestgen.yaml:1: 'title' is required"]
 
 
 def test_a_missing_config_file_is_named(built):
@@ -422,7 +422,7 @@ def test_markdown_record_problems_are_reported_at_their_line(built, text, expect
                                                    "after issue 2024-03-21"),
     ("2024-03-23.yaml", "title: x\n", ":1: issue '2024-03-23' has no papers: no paper is "
                                       "dated in it"),
-    ("2024-02-30.yaml", "title: x\n", ": '2024-02-30.yaml' is not named by an issue id of "
+    ("2024-02-30.yaml", "title: x\n", ":1: '2024-02-30.yaml' is not named by an issue id of "
                                       "issue_period 'day' (2024-03-22, 2024-W12 or 2024-03)"),
 ])
 def test_issue_problems_are_reported_at_their_line(built, name, text, expected):

@@ -24,6 +24,7 @@ from ..periods import issue_key, parse_issue_id
 from ..recordfile import FilePlan, describe, file_stem, find_papers, id_problem, plan_record, \
     write_records
 from ..recordmerge import TEXT_FIELDS, merge_record
+from ..validate import DATE_TEXT
 from .common import config_option, progress, reports_problems, site_config
 
 FILE_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -77,6 +78,8 @@ def _option_date(text: str | None) -> dt.date | None:
     if text is None:
         return None
     try:
+        if not DATE_TEXT.match(text):  # fromisoformat takes 20240322 and 2024-W12-1 too
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a date such as 2024-03-22",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import Problem, SiteError
+from ..errors import Problem, SiteError, decode_error_line
 from .digest import looks_like_digest, read_digest
 from .markdown import parser
 from .model import DIGEST, REVIEW, Document, ImportedPaper
@@ -33,7 +33,8 @@ def read_document(path: Path, text: str | None = None) -> Document:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise SiteError([Problem(path, None, f"not UTF-8 text: {exc.reason}")]) from None
+            raise SiteError([Problem(path, decode_error_line(exc),
+                                     f"not UTF-8 text: {exc.reason}")]) from None
         except OSError as exc:
             raise SiteError([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
     kind = detect(text)
