@@ -60,11 +60,10 @@ def configure(config: SiteConfig, output: Path | None = None,
         # Problems with the output are then the option's, not the file's output_dir line.
         changes["key_lines"] = tuple(kl for kl in config.key_lines if kl[0] != "output_dir")
     if base_url is not None:
-        from urllib.parse import urlsplit
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise SiteError([Problem(Path("--base-url"), None,
-                                     f"must be an http(s) URL, not {base_url!r}")])
+        from .validate import http_url_problem
+        why = http_url_problem(base_url)
+        if why is not None:
+            raise SiteError([Problem(Path("--base-url"), None, why)])
         changes["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     return dataclasses.replace(config, **changes) if changes else config
 

@@ -36,10 +36,21 @@ DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 YEARS = (1000, 9998)
 
 
-class Checker:
-    """Checks the fields of one mapping from one file, collecting problems."""
+def http_url_problem(value: str) -> str | None:
+    """What is wrong with ``value`` as a URL of a page on the web, or None."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an http(s) URL, not {value!r}"
+    return None
 
-    def __init__(self, path: Path, data: dict, config: SiteConfig, problems: list[Problem]):
+
+class Checker:
+    """Checks the fields of one mapping from one file, collecting problems. Records are
+    checked with a site's ``config`` (its languages); the configuration file itself without
+    one (:mod:`configfile`)."""
+
+    def __init__(self, path: Path, data: dict, config: SiteConfig | None,
+                 problems: list[Problem]):
         self.path, self.data, self.config, self.problems = path, data, config, problems
 
     def problem(self, key: Any, message: str, container: Any = None) -> None:
@@ -72,11 +83,11 @@ class Checker:
             return None
         return value.strip()
 
-    def boolean(self, key: str) -> bool:
-        value = self.data.get(key, False)
+    def boolean(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
         if not isinstance(value, bool):
             self.problem(key, f"'{key}' must be true or false, not {value!r}")
-            return False
+            return default
         return value
 
     def count(self, key: str) -> int | None:
@@ -106,11 +117,13 @@ class Checker:
 
     def url(self, key: str) -> str | None:
         value = self.string(key)
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            self.problem(key, f"'{key}' must be an http(s) URL, not {value!r}")
+        return None if value is None else self.http_url(key, value)
+
+    def http_url(self, key: str, value: str) -> str | None:
+        """``value``, given for ``key``, when it is an http(s) URL; else a problem, and None."""
+        why = http_url_problem(value)
+        if why is not None:
+            self.problem(key, f"'{key}' {why}")
             return None
         return value
 

@@ -200,7 +200,7 @@ def test_recent_digest_papers_weigh_more_than_old_ones():
 
 
 def test_only_english_texts_of_the_digest_are_compared(site):
-    from digestgen.config import load_config
+    from digestgen.configload import load_config
     from digestgen.load import load_content
     from digestgen.rank import digest_interests
     site.paper("a.yaml", 'id: a\ntitle: {zh: 只有中文标题}\ndate: 2024-01-01\n')

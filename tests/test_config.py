@@ -8,7 +8,8 @@ import pytest
 
 from digestgen import configfile
 from digestgen.incremental import storage as cache
-from digestgen.config import find_config, load_config
+from digestgen.config import find_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
 
 

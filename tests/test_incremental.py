@@ -17,7 +17,7 @@ import digestgen
 from digestgen.build import build, configure
 from digestgen.incremental.storage import ShardedStore, code_version
 from digestgen.cli import main
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import Problem, SiteError
 from digestgen.incremental.records import load_content_cached
 from digestgen.load import load_content

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digestgen.build import build, configure
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
 from golden.refresh import SITE, differences, tree
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from digestgen.incremental.keys import listed
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.incremental.records import load_content_cached
 from digestgen.incremental.state import BuildState
 from digestgen.model import build_model

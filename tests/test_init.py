@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from digestgen import __version__
 from digestgen.commands.init import init
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen import configfile
 from digestgen.cli import main
 from digestgen.scaffold import CONFIG_TEXT

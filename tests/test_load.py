@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
 from digestgen.load import load_content
 

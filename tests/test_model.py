@@ -7,7 +7,7 @@ from digestgen.incremental import records as fastload
 from digestgen.incremental import storage as cache
 from digestgen.build import load_site
 from digestgen.cli import main
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
 from digestgen.periods import issue_key, parse_issue_id
 

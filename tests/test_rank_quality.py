@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from digestgen.arxiv_feed import parse_feed
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.load import load_content
 from digestgen.rank import Interest, digest_interests, item_text, rank
 

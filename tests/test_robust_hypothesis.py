@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
 from digestgen.load import load_content
 from digestgen.markup import Markdown, render_title

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from digestgen import search
 from digestgen.cli import main
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import Problem, SiteError
 from digestgen.render import Renderer
 from digestgen.search import shard_size, split_shards

@@ -2,7 +2,7 @@
 
 from markupsafe import Markup
 
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.load import load_content
 from digestgen.model import build_model
 from digestgen.plaintext import FastMarkdown

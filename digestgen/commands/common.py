@@ -11,7 +11,8 @@ from typing import TypeVar
 
 import click
 
-from ..config import CONFIG_NAME, SiteConfig, find_config, load_config
+from ..config import CONFIG_NAME, SiteConfig, find_config
+from ..configload import load_config
 from ..errors import ConfigError, Problem, SiteError
 from ..translate.settings import DEFAULT_KEY_ENV
 

@@ -21,7 +21,7 @@ EXPECTED = HERE / "expected"
 def build_golden(output: Path) -> None:
     """Build a copy of the golden site (so no cache is left beside it) into ``output``."""
     from digestgen.build import build, configure
-    from digestgen.config import load_config
+    from digestgen.configload import load_config
 
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "site"
