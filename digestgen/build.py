@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import SiteConfig
+from .config import SiteConfig, http_url_problem
 from .errors import Problem, SiteError
 from .incremental.builds import IncrementalBuild
 from .incremental.storage import gc_paused, gc_running
@@ -60,7 +60,6 @@ def configure(config: SiteConfig, output: Path | None = None,
         # Problems with the output are then the option's, not the file's output_dir line.
         changes["key_lines"] = tuple(kl for kl in config.key_lines if kl[0] != "output_dir")
     if base_url is not None:
-        from .validate import http_url_problem
         why = http_url_problem(base_url)
         if why is not None:
             raise SiteError([Problem(Path("--base-url"), None, why)])

@@ -141,6 +141,15 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+def http_url_problem(value: str) -> str | None:
+    """What is wrong with ``value`` as the URL of a page on the web (``must be an http(s)
+    URL, not ...``), or None."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an http(s) URL, not {value!r}"
+    return None
+
+
 def closest(name: str, choices: set[str], prefix: str = "") -> str:
     """`` (did you mean 'x'?)`` for the choice closest to ``name``, or an empty string;
     ``prefix`` names the mapping the choices are keys of (``markdown.``)."""

@@ -10,9 +10,8 @@ import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from .config import SiteConfig, closest
+from .config import SiteConfig, closest, http_url_problem
 from .errors import Problem
 from .records import (
     ANNOUNCE_TYPES, ARXIV_NEW_ID, MACHINE_FIELDS, REVIEW_SECTIONS, SLUG, ArxivInfo, IssueFile,
@@ -34,14 +33,6 @@ CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z-]+)?\Z")
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 #: Years a date may have: the weeks and months around the calendar's ends cannot be computed.
 YEARS = (1000, 9998)
-
-
-def http_url_problem(value: str) -> str | None:
-    """What is wrong with ``value`` as a URL of a page on the web, or None."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f"must be an http(s) URL, not {value!r}"
-    return None
 
 
 class Checker:
