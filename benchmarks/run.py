@@ -39,8 +39,8 @@ import threading
 import time
 from pathlib import Path
 
-from digestgen.manifest import trees_record_path
-from digestgen.output import staging_dir
+from digestgen.output.manifest import trees_record_path
+from digestgen.output.staging import staging_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_BENCH = REPO.parent / "shared" / "bench"

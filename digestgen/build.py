@@ -27,11 +27,11 @@ from .config import SiteConfig, http_url_problem
 from .errors import Problem, SiteError
 from .incremental.builds import IncrementalBuild
 from .incremental.storage import gc_paused, gc_running
-from .output import Staging, check_output_dir, output_lock, survey_live
+from .output.staging import Staging, check_output_dir, output_lock, survey_live
 from .parallel import Forked
 
 if TYPE_CHECKING:
-    from .model import Site
+    from .content.model import Site
     from .rendering import Work
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def load_site(config: SiteConfig, drafts: bool = False) -> Site:
     """Read and validate the whole site: every content problem raises together. Records that
     the last build cached are read from the cache (which is left as it is)."""
     from .incremental.builds import load_site_content
-    from .model import build_model
+    from .content.model import build_model
     return build_model(config, load_site_content(config, drafts))
 
 
@@ -125,11 +125,11 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     """Load, model, theme and renderer, and which pages to render: everything is read and
     validated before the output is touched."""
     # Imported here: a build with nothing to do never needs them.
-    from .model import build_model
-    from .plaintext import FastMarkdown
-    from .render import Renderer
+    from .content.model import build_model
+    from .pages.plaintext import FastMarkdown
+    from .pages.render import Renderer
     from .rendering import Work
-    from .theme import load_theme
+    from .pages.theme import load_theme
 
     clock.lap("fingerprint inputs")
     content = builds.load_content()
@@ -148,7 +148,7 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
     from .rendering import render_and_index
-    from .search import SearchIndex
+    from .output.search import SearchIndex
 
     live, plan = staging.live, work.plan
     jobs = plan.jobs
@@ -185,7 +185,7 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
 
 def indexed_pages(config: SiteConfig, jobs: list) -> list[str]:
     """The pages the search index reads: the default language's paper pages."""
-    from .views import PageKind
+    from .pages.views import PageKind
     return [job.path for job in jobs
             if job.kind is PageKind.PAPER and job.lang == config.default_language]
 

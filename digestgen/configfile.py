@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, SiteText, closest
 from .dailyconfig import read_daily
 from .errors import ConfigError, Problem, SiteError
-from .records import name_too_long
-from .validate import Checker
-from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
+from .content.records import name_too_long
+from .content.validate import Checker
+from .content.yamlsrc import YamlMap, line_of, parse_yaml, read_text
 
 PERIODS = ("day", "week", "month")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")

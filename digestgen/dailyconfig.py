@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from .config import DailyOptions, closest, http_url_problem
 from .errors import Problem
-from .records import ANNOUNCE_TYPES
-from .yamlsrc import line_of
+from .content.records import ANNOUNCE_TYPES
+from .content.yamlsrc import line_of
 
 FEED_URL = "https://rss.arxiv.org/rss/"
 #: An arXiv archive (``cs``, ``astro-ph``) or category (``cs.LG``, ``math-ph``).

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .incremental.builds import IncrementalBuild, Plan
-from .output import Staging
+from .output.staging import Staging
 from .parallel import fork_map, split, worker_count
-from .views import PageKind
+from .pages.views import PageKind
 
 if TYPE_CHECKING:
-    from .search import SearchIndex
+    from .output.search import SearchIndex
 
 #: Below this much work (about a page of a paper per unit), one process renders everything.
 PARALLEL_MIN_WEIGHT = 400

@@ -20,9 +20,9 @@ from digestgen.cli import main
 from digestgen.configload import load_config
 from digestgen.errors import Problem, SiteError
 from digestgen.incremental.records import load_content_cached
-from digestgen.load import load_content
-from digestgen.manifest import MANIFEST
-from digestgen.render import Renderer
+from digestgen.content.load import load_content
+from digestgen.output.manifest import MANIFEST
+from digestgen.pages.render import Renderer
 
 from sitekit import SiteFolder, build_in_own_process
 

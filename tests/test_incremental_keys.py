@@ -9,10 +9,10 @@ from digestgen.incremental.keys import listed
 from digestgen.configload import load_config
 from digestgen.incremental.records import load_content_cached
 from digestgen.incremental.state import BuildState
-from digestgen.model import build_model
+from digestgen.content.model import build_model
 from digestgen.incremental.keys import PageKeys
-from digestgen.render import Renderer
-from digestgen.theme import load_theme
+from digestgen.pages.render import Renderer
+from digestgen.pages.theme import load_theme
 
 CONFIG = "title: Keys\nbase_url: https://example.org/\nsearch: false\n"
 

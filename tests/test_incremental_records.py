@@ -7,7 +7,7 @@ from pathlib import Path
 
 from digestgen.incremental.records import BODY_FIELDS
 from digestgen.incremental.storage import dumps
-from digestgen.records import ArxivInfo, Paper, Text
+from digestgen.content.records import ArxivInfo, Paper, Text
 
 
 def paper(**changes) -> Paper:

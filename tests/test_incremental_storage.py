@@ -8,7 +8,7 @@ from pathlib import Path
 from digestgen.incremental.storage import (
     ShardedStore, decode_pickle, encode_pickle, gc_paused, gc_running, write_atomic,
 )
-from digestgen.records import Paper, Text
+from digestgen.content.records import Paper, Text
 
 PAPER = Paper(id="2403.14715", title=Text({"en": "Label smoothing"}), date=date(2024, 3, 22),
               source=Path("content/papers/2403.14715.yaml"),

@@ -15,7 +15,7 @@ from digestgen.configload import load_config
 from digestgen import configfile
 from digestgen.cli import main
 from digestgen.scaffold import CONFIG_TEXT
-from digestgen.load import load_content
+from digestgen.content.load import load_content
 from sitekit import commented_section
 
 FILES = ["digestgen.yaml", "content/papers/2403.14715.yaml", ".gitignore",

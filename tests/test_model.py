@@ -9,7 +9,7 @@ from digestgen.build import load_site
 from digestgen.cli import main
 from digestgen.configload import load_config
 from digestgen.errors import SiteError
-from digestgen.periods import issue_key, parse_issue_id
+from digestgen.content.periods import issue_key, parse_issue_id
 
 
 def paper(site, pid, date, **extra):

@@ -10,13 +10,13 @@ import tempfile
 import pytest
 from click.testing import CliRunner
 
-from digestgen import search
+from digestgen.output import search
 from digestgen.cli import main
 from digestgen.configload import load_config
 from digestgen.errors import Problem, SiteError
-from digestgen.render import Renderer
-from digestgen.search import shard_size, split_shards
-from digestgen.views import PageKind
+from digestgen.pages.render import Renderer
+from digestgen.output.search import shard_size, split_shards
+from digestgen.pages.views import PageKind
 
 from sitekit import build_in_own_process
 

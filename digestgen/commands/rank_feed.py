@@ -15,11 +15,11 @@ from pathlib import Path
 
 import click
 
-from ..arxiv_feed import FeedItem
+from ..arxiv.feed import FeedItem
 from ..config import SiteConfig, http_url_problem
 from ..embeddings import EmbeddingError, Embeddings
 from ..interests import read_interests
-from ..load import load_content
+from ..content.load import load_content
 from ..rank import Ranked, Replacement, digest_interests, rank, split_known, tfidf_vectors
 from .common import api_key_env, translate_api
 

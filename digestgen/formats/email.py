@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from ..config import SiteConfig
-from ..model import Issue, Site
-from ..records import Paper, Text
-from ..theme import load_theme
-from ..views import Links, Views, link_reads
+from ..content.model import Issue, Site
+from ..content.records import Paper, Text
+from ..pages.theme import load_theme
+from ..pages.views import Links, Views, link_reads
 
 
 @dataclass(frozen=True)

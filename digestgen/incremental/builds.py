@@ -24,9 +24,9 @@ from .state import (
 from .storage import SegmentedStore, ShardedStore, code_version, digest_text, prune_namespaces
 
 if TYPE_CHECKING:
-    from ..load import Content
-    from ..model import Site
-    from ..output import OutputState
+    from ..content.load import Content
+    from ..content.model import Site
+    from ..output.staging import OutputState
     from .keys import PageKeys
     from .rows import RowCache
 
@@ -60,7 +60,7 @@ class IncrementalBuild:
     # -- what the renderer is handed ----------------------------------------------------------
 
     def load_content(self) -> Content:
-        """Every paper and issue of the site, validated (:func:`digestgen.load.load_content`'s
+        """Every paper and issue of the site, validated (:func:`digestgen.content.load.load_content`'s
         records and problems); records of files unchanged since the last build are cached."""
         from .records import load_content_cached
         store = ShardedStore(self.config.cache_dir, f"records-{self.namespace}")
@@ -72,7 +72,7 @@ class IncrementalBuild:
         return loaded.content
 
     def markdown_known(self) -> dict[bytes, str]:
-        """What markdown-it rendered in earlier builds (for :class:`~digestgen.plaintext.
+        """What markdown-it rendered in earlier builds (for :class:`~digestgen.pages.plaintext.
         FastMarkdown`)."""
         return self._markdown_store.load()
 

@@ -2,7 +2,7 @@
 
 A page's bytes are a function of the theme, the configuration, the code, and the part of the
 site model that its view reads. Each view reads the model through one function of
-:mod:`digestgen.views` (``paper_reads``, ``issue_reads``, ``home_reads``, ...), and a key is a
+:mod:`digestgen.pages.views` (``paper_reads``, ``issue_reads``, ``home_reads``, ...), and a key is a
 digest of what that same function returns (:meth:`PageKeys.describe`): records by a hash of
 their file's bytes, the model's structure (which issue a paper is in, an issue's entries and
 neighbours) as it is. So a view that shows more reads more there, and its key follows by itself.
@@ -22,9 +22,9 @@ import operator
 import pickle
 from collections.abc import Callable
 
-from ..model import Entry, Issue, Site, Term
-from ..records import IssueFile, Paper
-from ..views import LinkReads, PageKind, issue_reads, page_reads, paper_reads
+from ..content.model import Entry, Issue, Site, Term
+from ..content.records import IssueFile, Paper
+from ..pages.views import LinkReads, PageKind, issue_reads, page_reads, paper_reads
 from .state import BuildState
 
 
@@ -142,7 +142,7 @@ class PageKeys:
         return None if path is None else f"{path}:{self.digests.get(path, '?')}"
 
     def link(self, link: LinkReads) -> str:
-        """A link to an issue, as :class:`~digestgen.views.LinkReads` says what it shows."""
+        """A link to an issue, as :class:`~digestgen.pages.views.LinkReads` says what it shows."""
         key = self._links.get(link.id)
         if key is None:
             key = self._links[link.id] = "\t".join(
@@ -152,7 +152,7 @@ class PageKeys:
 
     def paper(self, paper: Paper) -> str:
         """A paper as every page shows it: its record (the bytes of its file), and what else
-        its view reads (:func:`~digestgen.views.paper_reads`)."""
+        its view reads (:func:`~digestgen.pages.views.paper_reads`)."""
         key = self._papers.get(paper.id)
         if key is None:
             parts = [paper.id, self.file(paper.source_name())]
@@ -162,7 +162,7 @@ class PageKeys:
         return key
 
     def issue(self, issue: Issue) -> str:
-        """An issue as every page shows it in full (:func:`~digestgen.views.issue_reads`)."""
+        """An issue as every page shows it in full (:func:`~digestgen.pages.views.issue_reads`)."""
         key = self._issues.get(issue.id)
         if key is None:
             parts: list[str] = []
@@ -172,7 +172,7 @@ class PageKeys:
 
     def describe(self, value: object, parts: list[str]) -> None:
         """Add to ``parts`` what a view reads in ``value`` (one of the values of
-        :mod:`digestgen.views`' ``*_reads`` functions): records by the bytes of their files
+        :mod:`digestgen.pages.views`' ``*_reads`` functions): records by the bytes of their files
         and by what their own views read, links by what they show, the rest as it is."""
         kind = type(value)
         if kind is LinkReads:

@@ -1,6 +1,6 @@
 """Loading content fast: records reused from the cache, the rest parsed on every core.
 
-:func:`load_content_cached` gives what :func:`digestgen.load.load_content` gives (the same
+:func:`load_content_cached` gives what :func:`digestgen.content.load.load_content` gives (the same
 records, the same problems; ``tests/test_incremental.py`` holds them side by side), but a paper
 file whose bytes did not change since the last build is not parsed again: its validated record is
 kept in ``.digestgen-cache/`` with a hash of the file's bytes. Files that must be parsed are split
@@ -28,12 +28,12 @@ from .storage import (
 )
 from ..config import SiteConfig
 from ..errors import Problem, SiteError
-from ..load import (
+from ..content.load import (
     RECORD_SUFFIXES, Content, assemble_content, load_issue_files, read_source, split_languages,
 )
 from ..parallel import fork_map, worker_count
-from ..records import PAPER_FIELDS, Paper
-from ..validate import paper_from_data
+from ..content.records import PAPER_FIELDS, Paper
+from ..content.validate import paper_from_data
 
 #: Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN = 200
@@ -65,7 +65,7 @@ def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
 
 def _record_entries(folder: Path, listing: list[tuple[str, os.stat_result]] | None = None) \
         -> list[tuple[str, os.stat_result | None]]:
-    """The files :func:`digestgen.load.record_files` lists, in its order, as path strings with
+    """The files :func:`digestgen.content.load.record_files` lists, in its order, as path strings with
     their stat: from ``listing`` (names and stats of what the folder holds, sorted by name)
     when given, else read with the listing, so that the cache costs no extra lookup per file."""
     if listing is None:
@@ -97,7 +97,7 @@ def _listing(folder: Path) -> list[tuple[str, os.stat_result | None]]:
 
 
 def parse_paper(path: Path, config: SiteConfig) -> tuple[Paper | None, list[Problem], Entry | None]:
-    """One paper file as :func:`digestgen.load.load_content` reads it, and its cache entry
+    """One paper file as :func:`digestgen.content.load.load_content` reads it, and its cache entry
     (None when it has problems or changed while being read)."""
     try:
         before = file_stat(path)
@@ -129,7 +129,7 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
                         store: ShardedStore | None = None,
                         listing: list[tuple[str, os.stat_result]] | None = None) -> Loaded:
     """Every paper and issue of the site, validated; drafts only when ``drafts``. Raises
-    :class:`SiteError` with every problem, as :func:`digestgen.load.load_content` does.
+    :class:`SiteError` with every problem, as :func:`digestgen.content.load.load_content` does.
     ``listing``: the names and stats of what the papers folder holds, when known."""
     folder = config.content_dir / "papers"
     if store is None:  # nothing kept: a store in memory only

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .storage import ShardedStore
 from .keys import row_digest
-from ..records import Paper
+from ..content.records import Paper
 
 
 class RowCache:

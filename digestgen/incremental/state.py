@@ -29,8 +29,8 @@ from .storage import (
     code_version, digest_bytes, digest_text, read_pickle, settled, write_atomic, write_pickle,
 )
 from ..config import SiteConfig
-from ..manifest import MANIFEST
-from ..themefiles import builtin_layouts
+from ..output.manifest import MANIFEST
+from ..pages.themefiles import builtin_layouts
 
 @dataclass
 class BuildState:

@@ -1,10 +1,10 @@
 """Writing paper and issue record files (SPEC 1.3, 1.4): the one writer import and add share.
 
 A record is a plain dict as it would be read back from YAML. :func:`dump_record` (from
-:mod:`digestgen.recordyaml`) turns it into clean, human-editable YAML: fixed key order, block
+:mod:`digestgen.recordio.recordyaml`) turns it into clean, human-editable YAML: fixed key order, block
 scalars for long text, Unicode as it is.
 :func:`plan_record` merges an incoming record into the file that may already hold it, keeping
-whatever a person wrote (:mod:`digestgen.recordmerge`), and :func:`write_records` writes a run's
+whatever a person wrote (:mod:`digestgen.recordio.recordmerge`), and :func:`write_records` writes a run's
 files only once every one of them is known to be good, each through a temporary file and a
 rename, so a run never leaves a half-written file or a half-done set of files behind.
 
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, SiteError, decode_error_line, display_path
-from .load import read_source, record_files
+from ..errors import Problem, SiteError, decode_error_line, display_path
+from ..content.load import read_source, record_files
 from .recordmerge import Change, Conflict, MergeResult, merge_record, same
-from .records import SLUG, is_arxiv_id
+from ..content.records import SLUG, is_arxiv_id
 from .recordyaml import ISSUE_KEYS, PAPER_KEYS, dump_record, plain, ordered, update_yaml
-from .yamlsrc import line_of, parse_yaml
+from ..content.yamlsrc import line_of, parse_yaml
 
 __all__ = [
     "PAPER_KEYS", "ISSUE_KEYS", "Conflict", "MergeResult", "FilePlan", "merge_record",

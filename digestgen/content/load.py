@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import SiteConfig
-from .errors import Problem, SiteError, display_path
+from ..config import SiteConfig
+from ..errors import Problem, SiteError, display_path
 from .periods import issue_key, parse_issue_id
 from .records import IssueFile, Paper, Text
 from .validate import issue_from_data, paper_from_data

@@ -28,13 +28,13 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from .config import SiteConfig
-from .errors import Problem, SiteError, naming
+from ..config import SiteConfig
+from ..errors import Problem, SiteError, naming
 from .manifest import (
     MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
     remove_ours, survey_output, write_manifest,
 )
-from .records import name_too_long
+from ..content.records import name_too_long
 
 __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
            "staging_dir", "survey_live"]
@@ -89,7 +89,7 @@ def output_lock(output: Path):
 
 
 def survey_live(output: Path) -> OutputState | None:
-    """What the live output holds now (see :func:`~digestgen.manifest.survey_output`): the
+    """What the live output holds now (see :func:`~digestgen.output.manifest.survey_output`): the
     ``live`` a :class:`Staging` starts from. It only reads, so it may run beside other work."""
     output = output.resolve()
     return survey_output(output, TreeRecords(output))

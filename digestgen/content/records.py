@@ -1,6 +1,6 @@
 """Validated records: what a site's content files say, as plain typed dataclasses.
 
-Records are made once, by :mod:`digestgen.load`, and never changed afterwards. A *text* is held
+Records are made once, by :mod:`digestgen.content.load`, and never changed afterwards. A *text* is held
 as :class:`Text`, a mapping from language code to string in the order the file gave.
 """
 

@@ -17,7 +17,7 @@ the next build can tell which it may keep. After a small change Pagefind starts 
 pages it reads are rendered, and runs while the rest of the build renders and writes (see
 :class:`SearchIndex`). The index goes through the staging folder like every other file, so the
 manifest lists it. Pagefind is handed each shard's pages one by one in the archive's order
-(:mod:`~digestgen.pagefind_run`), never by a walk of a folder, so that the index is the same
+(:mod:`~digestgen.output.pagefind_run`), never by a walk of a folder, so that the index is the same
 bytes on any file system. Pagefind works in a folder beside the output
 (``.site.search``), not in the system's temporary folder, so that what a killed build leaves
 there is found and removed by the next build.
@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from .incremental.storage import digest_text
-from .config import SiteConfig
-from .errors import Problem, SiteError
+from ..incremental.storage import digest_text
+from ..config import SiteConfig
+from ..errors import Problem, SiteError
 from .manifest import beside, remove_ours
 from .pagefind_run import METHOD, PagefindRun
-from .parallel import worker_count
+from ..parallel import worker_count
 
 BUNDLE_DIR = "pagefind"
 #: The package that ships the extended Pagefind binary.

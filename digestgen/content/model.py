@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .config import SiteConfig
-from .errors import Problem, SiteError
+from ..config import SiteConfig
+from ..errors import Problem, SiteError
 from .load import Content
 from .periods import IssueKey, issue_key, parse_issue_id
 from .records import IssueFile, Paper, arxiv_sort_key

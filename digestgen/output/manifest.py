@@ -21,8 +21,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Problem, SiteError, naming
-from .incremental.storage import read_pickle, write_pickle
+from ..errors import Problem, SiteError, naming
+from ..incremental.storage import read_pickle, write_pickle
 
 MANIFEST = ".digestgen-manifest.json"
 

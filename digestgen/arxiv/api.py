@@ -19,9 +19,9 @@ from xml.etree import ElementTree
 import arxiv
 import requests
 
-from .arxiv_ids import ArxivId, ArxivIdError, parse_arxiv_id
-from .tex_accents import decode_accents, decode_name
-from .validate import CATEGORY
+from .ids import ArxivId, ArxivIdError, parse_arxiv_id
+from ..pages.tex_accents import decode_accents, decode_name
+from ..content.validate import CATEGORY
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ABS_URL = "https://arxiv.org/abs/{}"

@@ -15,12 +15,12 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
-from .config import SiteConfig
-from .errors import Problem, SiteError
+from ..config import SiteConfig
+from ..errors import Problem, SiteError
 from .markup import Markdown
 from .plaintext import FastMarkdown
-from .model import Issue, Site, Term
-from .records import Paper
+from ..content.model import Issue, Site, Term
+from ..content.records import Paper
 from .theme import Theme
 from .views import (
     Link, Links, PageKind, TermView, Views, archive_reads, feed_reads, home_reads,

@@ -24,8 +24,8 @@ from typing import NamedTuple
 from markupsafe import Markup
 
 from .markup import Markdown, render_title
-from .model import Entry, Issue, Site, Term
-from .records import REVIEW_SECTIONS, IssueFile, Paper, Text, TextList
+from ..content.model import Entry, Issue, Site, Term
+from ..content.records import REVIEW_SECTIONS, IssueFile, Paper, Text, TextList
 
 #: Issues shown in full on the home page, and in the feeds.
 HOME_ISSUES = 10

@@ -26,7 +26,7 @@ def builtin_layouts() -> Path:
     packaged = importlib.resources.files(__package__).joinpath("layouts")
     if isinstance(packaged, Path) and (packaged / MARKER).is_file():
         return packaged
-    source_tree = Path(__file__).resolve().parent.parent / "layouts"
+    source_tree = Path(__file__).resolve().parents[2] / "layouts"
     if (source_tree / MARKER).is_file():
         return source_tree
     raise RuntimeError(f"digestgen's built-in theme is missing: no {MARKER} in {packaged} "

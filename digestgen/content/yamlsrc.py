@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, SiteError
+from ..errors import Problem, SiteError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _resolver = yaml.resolver.Resolver()

@@ -18,10 +18,10 @@ from pathlib import Path
 import arxiv
 from lxml import etree
 
-from .arxiv_api import ABS_URL, PDF_URL, PoliteSession, clean, english_text, retrying
-from .arxiv_ids import ArxivId, ArxivIdError, parse_arxiv_id
-from .errors import Problem, SiteError
-from .tex_accents import decode_name
+from .api import ABS_URL, PDF_URL, PoliteSession, clean, english_text, retrying
+from .ids import ArxivId, ArxivIdError, parse_arxiv_id
+from ..errors import Problem, SiteError
+from ..pages.tex_accents import decode_name
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 DC = "{http://purl.org/dc/elements/1.1/}"

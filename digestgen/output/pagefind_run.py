@@ -9,7 +9,7 @@ build gives, and the index is the same bytes on any file system.
 
 The requests are written without blocking, as far as the pipe takes them, and the answers read
 as they come, so the build renders on while Pagefind works (see
-:class:`~digestgen.search.SearchIndex`). Pagefind ends when its input is closed, which is done once
+:class:`~digestgen.output.search.SearchIndex`). Pagefind ends when its input is closed, which is done once
 it answered the last request (it would stop at once, before finishing, if closed earlier).
 """
 
@@ -22,7 +22,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from .parallel import die_with
+from ..parallel import die_with
 
 #: How an index is made, recorded with each shard: a shard Pagefind made another way (its
 #: command line walking a folder) is made again, as a build from scratch would make it.

@@ -17,10 +17,10 @@ import jinja2
 import jinja2.compiler
 from markupsafe import Markup, escape
 
-from .config import SiteConfig
-from .errors import Problem, SiteError
+from ..config import SiteConfig
+from ..errors import Problem, SiteError
 from .themefiles import builtin_layouts
-from .yamlsrc import parse_yaml, read_text
+from ..content.yamlsrc import parse_yaml, read_text
 
 BUILTIN_PREFIX = "builtin"
 #: The UI strings that are format strings, each with an example of every value it is given.

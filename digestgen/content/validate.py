@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .config import SiteConfig, closest, http_url_problem
-from .errors import Problem
+from ..config import SiteConfig, closest, http_url_problem
+from ..errors import Problem
 from .records import (
     ANNOUNCE_TYPES, ARXIV_NEW_ID, MACHINE_FIELDS, REVIEW_SECTIONS, SLUG, ArxivInfo, IssueFile,
     Paper, Text, TextList, id_slug, is_arxiv_id, name_too_long,
