@@ -1,8 +1,9 @@
 """The build pipeline: files -> records -> site model -> pages -> disk.
 
-Each stage is a module of its own (:mod:`load`, :mod:`model`, :mod:`render`, :mod:`output`);
-this one runs them in order. Everything is read and validated before anything is written, and
-the output changes only when the whole site rendered.
+Each stage is a subpackage of its own (``content``: load, validate, model; ``pages``: views,
+render, theme; ``output``: staging, manifest, search); this module runs them in order.
+Everything is read and validated before anything is written, and the output changes only when
+the whole site rendered.
 
 Builds are incremental (:mod:`incremental`, through its one door ``IncrementalBuild``): with
 nothing changed a build does nothing; otherwise it renders only the pages whose inputs changed,

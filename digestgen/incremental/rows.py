@@ -3,7 +3,7 @@
 A tag or category page lists every paper in it: thousands of rows on a large site. Each row is
 the theme's ``paper-row.html`` for one paper in one language, and depends on nothing of the page
 around it, so :class:`PaperRows` renders it once per build however many lists hold the paper, and
-keeps it in ``.digestgen-cache/`` under the paper's key (:mod:`pagekeys`: its record and the
+keeps it in ``.digestgen-cache/`` under the paper's key (:mod:`.keys`: its record and the
 issues it is in; the store as a whole belongs to one theme, configuration and version of the
 code). A rebuild after one paper changed then renders one row, not the thousands around it; the
 rows are the same strings either way, so pages are byte-identical. The digest of each row made

@@ -3,7 +3,7 @@
 After each build, ``.digestgen-cache/`` keeps, per output folder: a fingerprint of every input
 (file names, sizes and mtimes of content, layouts, static files, the configuration, and the
 code), the identity of the manifest the build left in the output, and the key of every page
-(:mod:`pagekeys`). The next build
+(:mod:`.keys`). The next build
 
 - does nothing when the fingerprint and the output are as left: a no-op costs a few ``stat``
   calls and no parsing;
