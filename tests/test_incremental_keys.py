@@ -137,7 +137,7 @@ def test_a_key_covers_whatever_its_view_reads(site, monkeypatch):
     """Keys are derived from the views' reads: a view that reads one more thing (here, a paper
     page that also links the newest issue) has keys that change with it, with no change to
     the keys' code."""
-    from digestgen import views
+    from digestgen.pages import views
 
     plain = Keyed(site).full()
     paper_reads = views.paper_reads
