@@ -23,7 +23,7 @@ def builtin_layouts() -> Path:
     beside the package (a checkout or an editable install). ``importlib.resources`` gives a
     plain path for a package on disk; a package imported from elsewhere (a zip) cannot serve
     templates by file name, and says so."""
-    packaged = importlib.resources.files(__package__).joinpath("layouts")
+    packaged = importlib.resources.files("digestgen").joinpath("layouts")
     if isinstance(packaged, Path) and (packaged / MARKER).is_file():
         return packaged
     source_tree = Path(__file__).resolve().parents[2] / "layouts"
