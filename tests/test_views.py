@@ -2,12 +2,12 @@
 
 from markupsafe import Markup
 
-from digestgen.config import load_config
-from digestgen.load import load_content
-from digestgen.model import build_model
-from digestgen.plaintext import FastMarkdown
-from digestgen.theme import load_theme
-from digestgen.views import Shown, Views, fragments_into
+from digestgen.configload import load_config
+from digestgen.content.load import load_content
+from digestgen.content.model import build_model
+from digestgen.pages.plaintext import FastMarkdown
+from digestgen.pages.theme import load_theme
+from digestgen.pages.views import Shown, Views, fragments_into
 
 # Every field a view renders as Markdown, in two languages, none of it plain prose.
 PAPER = """\
@@ -68,7 +68,7 @@ def test_links_within_an_intro_lead_to_its_issue_when_the_intro_is_shown_elsewhe
 
 
 def test_links_elsewhere_say_where_they_lead():
-    from digestgen.views import arxiv_html_link, outside_label, secure_arxiv
+    from digestgen.pages.views import arxiv_html_link, outside_label, secure_arxiv
     assert outside_label("http://arxiv.org/abs/2403.14715") == "arXiv"
     assert outside_label("https://www.example.org/a/very/long/path") == "example.org"
     assert secure_arxiv("http://arxiv.org/abs/2403.14715") == "https://arxiv.org/abs/2403.14715"

@@ -1,0 +1,339 @@
+/* digestgen theme: enhancements only. Every page reads and navigates without this file; it
+   remembers the language display choice, keeps the reader's place when the UI language changes,
+   runs the search box over the site's Pagefind index, and gives readers what is kept in their
+   browser only: folded abstracts, papers new since the last visit, a reading list, and keys. */
+(() => {
+  "use strict";
+  const root = document.documentElement;
+  const KEY = "digest-show";
+  const stored = () => { try { return localStorage.getItem(KEY); } catch (e) { return null; } };
+  const store = (value) => { try { localStorage.setItem(KEY, value); } catch (e) { /* private */ } };
+
+  // Language display: <html data-show> drives the CSS; the radio buttons mirror it.
+  const syncShow = () => {
+    const radio = document.getElementById("show-" + (stored() || "both")) ||
+                  document.getElementById("show-both");
+    if (!radio) return;
+    radio.checked = true;
+    root.dataset.show = radio.value;
+  };
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input.name === "show") {
+      root.dataset.show = input.value;
+      store(input.value);
+    }
+  });
+  window.addEventListener("pageshow", syncShow);
+  syncShow();
+
+  // The UI language switch leads to the same page; keep the place in it too.
+  for (const link of document.querySelectorAll(".lang-switch a")) {
+    link.addEventListener("click", () => { if (location.hash && !link.hash) link.hash = location.hash; });
+  }
+
+  // A formula wider than its line scrolls sideways: let the keyboard scroll it too.
+  const scrollable = () => {
+    for (const math of document.querySelectorAll("math")) {
+      const box = math.getAttribute("display") === "block" ? math
+        : math.closest("p, li, dd, td, h1, h3");
+      if (box && box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+    }
+    for (const box of document.querySelectorAll(".table-scroll")) {
+      if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;  // and tables too
+    }
+  };
+  scrollable();
+  window.addEventListener("resize", scrollable);
+
+  const box = document.querySelector("search.search");
+  if (box) search(box);
+  reading();
+
+  function reading() {
+    const ui = JSON.parse(document.querySelector("script[data-ui]")?.dataset.ui || "{}");
+    const read = (key, fallback) => {
+      try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch (e) { return fallback; }
+    };
+    const write = (key, value) => {
+      try {
+        if (value === null) localStorage.removeItem(key);
+        else localStorage.setItem(key, JSON.stringify(value));
+      } catch (e) { /* private browsing: the choice lasts for this page */ }
+    };
+    const make = (tag, props, ...children) => {
+      const node = Object.assign(document.createElement(tag), props);
+      node.append(...children);
+      return node;
+    };
+    const home = document.querySelector(".site-title").pathname;
+
+    // 404.html answers every path: keep the parts in the language of the path asked for.
+    const parts = [...document.querySelectorAll("[data-lang-home]")];
+    const mine = parts.map((e) => e.dataset.langHome).filter((h) => location.pathname.startsWith(h))
+      .sort((a, b) => b.length - a.length)[0];
+    if (mine) {
+      for (const part of parts) if (part.dataset.langHome !== mine) part.remove();
+      root.lang = document.querySelector("[data-lang-home]").lang;
+      document.querySelector(".site-title").href = mine;
+      document.title = document.querySelector("h1").textContent.trim() + " · " +
+        document.querySelector(".site-title").textContent;
+    }
+
+    // A paper as lists and pages show it: where its page is (below the language's home), its
+    // title in the page's language, and the element that holds it.
+    const textOf = (node) => {
+      const copy = node.cloneNode(true);
+      for (const badge of copy.querySelectorAll("[class^=badge]")) badge.remove();
+      return copy.textContent.trim();
+    };
+    const paperOf = (element, link, title) => link && title &&
+      { element, path: link.pathname.slice(home.length), title: textOf(title), lang: title.lang };
+    const listed = [...document.querySelectorAll(".detail, .paper-item")].map((e) =>
+      paperOf(e, e.querySelector(".detail-foot a, a.paper-title"), e.querySelector("h3 > [lang], .paper-title > [lang]")))
+      .filter(Boolean);
+    const own = document.querySelector("article.paper h1 > [lang]");
+    const page = own && paperOf(own.closest("h1"), location, own);
+
+    // Fold abstracts on an issue page, for every issue page after.
+    const heading = document.getElementById("details-heading");
+    if (heading && document.querySelector(".detail .abstracts")) {
+      const fold = make("button", { type: "button", className: "fold" }, ui.fold);
+      const show = () => fold.setAttribute("aria-pressed", "fold" in root.dataset);
+      fold.addEventListener("click", () => {
+        if ("fold" in root.dataset) delete root.dataset.fold; else root.dataset.fold = "";
+        write("digest-fold", "fold" in root.dataset ? 1 : null);
+        show();
+      });
+      show();
+      heading.after(fold);
+    }
+
+    // Papers not listed on any page read since the first visit are marked new, once.
+    const seen = read("digest-seen", null);
+    if (listed.length) {
+      const known = new Set(seen || []);
+      for (const paper of listed) {
+        if (seen && !known.has(paper.path)) {
+          const badge = make("span", { className: "badge-new", lang: root.lang }, ui.new);
+          const title = paper.element.querySelector("h3 .backref, .paper-title");
+          if (title.matches(".backref")) title.after(" ", badge); else title.prepend(badge);
+        }
+        known.add(paper.path);
+      }
+      write("digest-seen", [...known]);
+    }
+
+    // The reading list: papers starred, kept in this browser, listed on its own page.
+    const starred = () => read("digest-stars", []);
+    const star = (paper) => {
+      const button = make("button", { type: "button", className: "star" });
+      const show = () => {
+        const on = starred().some((p) => p.path === paper.path);
+        button.setAttribute("aria-pressed", on);
+        button.textContent = on ? "★" : "☆";
+        button.title = on ? ui.unstar : ui.star;
+      };
+      button.setAttribute("aria-label", ui.star);
+      button.addEventListener("click", () => {
+        const others = starred().filter((p) => p.path !== paper.path);
+        const on = others.length === starred().length;
+        const { path, title, lang } = paper;
+        write("digest-stars", on ? [...others, { path, title, lang }] : others);
+        show();
+        button.dispatchEvent(new CustomEvent("starred", { bubbles: true }));
+      });
+      show();
+      return button;
+    };
+    for (const paper of listed) {
+      const foot = paper.element.querySelector(".detail-foot");
+      if (foot) foot.prepend(star(paper)); else paper.element.prepend(star(paper));
+    }
+    if (page) page.element.after(make("p", { className: "star-line" }, star(page)));
+
+    const shelf = document.querySelector(".reading");
+    if (shelf) {
+      const list = shelf.querySelector(".reading-list");
+      const fill = () => {
+        const papers = starred();
+        list.replaceChildren(...papers.map((paper) => {
+          const link = make("a", { href: home + paper.path, className: "paper-title" }, paper.title);
+          if (paper.lang) link.lang = paper.lang;
+          return make("li", { className: "paper-item" }, star(paper), link);
+        }));
+        list.hidden = !papers.length;
+        shelf.querySelector(".reading-empty").hidden = papers.length > 0;
+      };
+      list.addEventListener("starred", fill);
+      document.querySelector(".reading-needs-js").hidden = true;
+      shelf.hidden = false;
+      fill();
+    }
+
+    // Keys: j and k to the next and previous paper (of the list, or of the paper's issue), s to
+    // star it, / to search, ? for help.
+    let help = null;
+    const helpDialog = () => help ||= document.body.appendChild(make("dialog",
+      { className: "keys-help" },
+      make("h2", { id: "keys-help-title" }, ui.help),
+      make("dl", {}, ...ui.keys.flatMap(([key, what]) => [make("dt", {}, make("kbd", {}, key)),
+                                                         make("dd", {}, what)])),
+      make("form", { method: "dialog" }, make("button", { type: "submit", className: "fold" }, ui.close))));
+    const move = (step) => {
+      const items = listed.map((p) => p.element);
+      const neighbour = page && document.querySelector(`.pager a[rel=${step > 0 ? "next" : "prev"}]`);
+      if (neighbour) neighbour.click();  // a paper's page: on to the next paper of its issue
+      if (!items.length) return;
+      let at = items.findIndex((e) => e.classList.contains("is-current"));
+      if (at === -1) at = items.indexOf(document.querySelector(":target"));
+      if (at === -1) at = step > 0 ? items.findIndex((e) => e.getBoundingClientRect().top > 1) - 1
+        : items.findIndex((e) => e.getBoundingClientRect().bottom > 1) + 1;
+      const next = items[Math.min(Math.max(at + step, 0), items.length - 1)];
+      for (const e of items) e.classList.remove("is-current");
+      next.classList.add("is-current");
+      next.tabIndex = -1;
+      next.focus({ preventScroll: true });
+      next.scrollIntoView({ block: "start" });
+    };
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+      if (event.target.closest?.("input, textarea, select, [contenteditable], dialog")) return;
+      const search = document.getElementById("search-q");
+      if (event.key === "j" || event.key === "k") move(event.key === "j" ? 1 : -1);
+      else if (event.key === "s") {
+        const current = document.querySelector(".is-current .star") || (page && document.querySelector(".star-line .star"));
+        if (!current) return;
+        current.click();
+      } else if (event.key === "/" && search && search.offsetParent) search.focus();
+      else if (event.key === "?") helpDialog().showModal();
+      else return;
+      event.preventDefault();
+    });
+  }
+
+  function search(box) {
+    const form = box.querySelector("form");
+    const input = form.elements.q;
+    const status = box.querySelector(".search-status");
+    const list = box.querySelector(".search-results");
+    const data = form.dataset;
+    const prefix = data.home.slice(data.base.length);  // "en/" on an English page
+    let engine = null;
+    let segmenter = null;  // splits a query into words as the index language does
+    let ticket = 0;
+    let timer = 0;
+    box.hidden = false;
+
+    // The index is in shards (see shards.json): Pagefind comes from the first, the others
+    // are merged into it. A site without papers has none, and every query finds nothing.
+    const load = () => engine ||= fetch(data.bundle + "shards.json").then(async (response) => {
+      if (!response.ok) throw new Error(`${response.status} ${response.url}`);
+      const { bundles: [first, ...others], language } = await response.json();
+      segmenter = new Intl.Segmenter(language, { granularity: "word" });
+      if (!first) return { search: async () => ({ results: [] }) };
+      const pagefind = await import(data.bundle + first + "pagefind.js");
+      await pagefind.options({ baseUrl: data.base });
+      await pagefind.init();
+      await Promise.all(others.map((path) =>
+        pagefind.mergeIndex(data.bundle + path, { baseUrl: data.base })));
+      return pagefind;
+    }).catch((error) => {
+      engine = null;  // the next query tries again
+      throw error;
+    });
+
+    // Results come from the default language's pages: send the reader to their UI language.
+    const localize = (url) =>
+      prefix && url.startsWith(data.base) ? data.base + prefix + url.slice(data.base.length) : url;
+
+    // Only text and <mark> of an excerpt are kept, whatever the index holds.
+    const excerpt = (html) => {
+      const template = document.createElement("template");
+      template.innerHTML = html;
+      return [...template.content.childNodes].map((node) => {
+        if (node.nodeName !== "MARK") return document.createTextNode(node.textContent);
+        const mark = document.createElement("mark");
+        mark.textContent = node.textContent;
+        return mark;
+      });
+    };
+
+    const title = (meta) => {
+      const own = "title_" + root.lang;
+      const key = own in meta ? own : Object.keys(meta).find((k) => k.startsWith("title_"));
+      return key ? [meta[key], key.slice(6)] : [meta.title || "", ""];
+    };
+
+    const item = (result) => {
+      const li = document.createElement("li");
+      const link = document.createElement("a");
+      const [text, lang] = title(result.meta);
+      link.href = localize(result.url);
+      link.textContent = text;
+      if (lang) link.lang = lang;
+      const p = document.createElement("p");
+      p.append(...excerpt(result.excerpt));
+      li.append(link, p);
+      return li;
+    };
+
+    // Pagefind ignores a word of the query that an index lacks, so a shard without it would
+    // offer pages that match only the other words. A page is kept only when every word that
+    // some page has finds it too (words split as Pagefind splits Chinese and Japanese).
+    const matching = async (pagefind, query) => {
+      const found = (await pagefind.search(query)).results;
+      const words = [...segmenter.segment(query)].filter((s) => s.isWordLike).map((s) => s.segment);
+      if (words.length < 2) return found;
+      const pages = (await Promise.all(words.map((word) => pagefind.search(word))))
+        .map((each) => new Set(each.results.map((r) => r.id))).filter((ids) => ids.size);
+      return found.filter((r) => pages.every((ids) => ids.has(r.id)));
+    };
+
+    const run = async (query) => {
+      const mine = ++ticket;
+      query = query.trim();
+      if (!query) {
+        list.replaceChildren();
+        list.hidden = true;
+        status.textContent = "";
+        return;
+      }
+      status.textContent = data.wait;
+      try {
+        const pagefind = await load();
+        const found = await matching(pagefind, query);
+        const results = await Promise.all(found.slice(0, 20).map((r) => r.data()));
+        if (mine !== ticket) return;
+        list.replaceChildren(...results.map(item));
+        list.hidden = !results.length;
+        status.textContent = results.length ? data.count.replace("{n}", found.length) : data.none;
+      } catch (error) {
+        if (mine === ticket) status.textContent = data.failed;
+      }
+    };
+
+    // Pagefind and every shard's entry load while the reader types the first query.
+    input.addEventListener("focus", () => load().catch(() => {}), { once: true });
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => run(input.value), 200);
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") { input.value = ""; run(""); }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(timer);
+      const url = new URL(location.href);
+      url.searchParams.set("q", input.value);
+      history.replaceState(null, "", url);
+      run(input.value);
+    });
+    const query = new URLSearchParams(location.search).get("q");
+    if (query) {
+      input.value = query;
+      run(query);
+    }
+  }
+})();
