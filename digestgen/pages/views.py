@@ -131,8 +131,8 @@ def paper_page_reads(site: Site, paper: Paper) -> PaperPageReads:
     if place is None:
         return PaperPageReads(None, None, None, None)
     issue, entry, before, after = place
-    link = lambda e: e and PaperLinkReads(e.paper.id, e.paper.title)  # noqa: E731
-    return PaperPageReads(issue.id, entry.number, link(before), link(after))
+    return PaperPageReads(issue.id, entry.number, *(
+        PaperLinkReads(e.paper.id, e.paper.title) if e else None for e in (before, after)))
 
 
 def issue_reads(site: Site, issue: Issue) -> IssueReads:
