@@ -195,6 +195,17 @@ def test_a_changed_title_reaches_the_tag_and_category_lists_that_show_it(site, t
     assert "Retitled paper 5" in (site.output / "en/tags/alpha/index.html").read_text()
 
 
+def test_a_changed_title_reaches_the_pages_of_the_papers_beside_it(site, tmp_path):
+    run_build(site)
+    edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")
+    changed = rebuild_and_check(site, tmp_path)
+    neighbours = [rel for rel in changed if rel.startswith("en/papers/")
+                  and "2403.10005" not in rel]
+    assert len(neighbours) == 2, changed  # the papers before and after it link to it by title
+    for rel in neighbours:
+        assert "Retitled paper 5" in (site.output / rel).read_text()
+
+
 def test_each_change_to_the_row_template_reaches_every_list(site, tmp_path):
     run_build(site)
     for mark in ("first", "second"):  # the second: compiled templates are kept between builds

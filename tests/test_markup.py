@@ -54,3 +54,19 @@ def test_titles_are_escaped_text_with_math():
 def test_footnote_ids_carry_the_document_id():
     html = Markdown().block("See[^1].\n\n[^1]: There.\n", "p1-notes")
     assert 'id="fn-p1-notes-1"' in html and 'href="#fnref-p1-notes-1"' in html
+
+
+def test_function_names_are_followed_by_a_thin_space_and_display_limits_go_under():
+    log = render_math(r"n\log n")
+    assert '<mi>log</mi><mo lspace="0" rspace="0.1667em">\u2061</mo><mi>n</mi>' in log
+    assert "\u2061" not in render_math(r"\log_2 n + x_{ab}")  # scripts stay as they are
+    fenced = render_math(r"\left[\sum_{i=1}^{n} x_i\right]", display=True)
+    assert "<munderover><mo>∑</mo>" in fenced and "msubsup" not in fenced
+    assert "<msubsup><mo>∑</mo>" in render_math(r"\left[\sum_{i=1}^{n} x_i\right]")  # inline
+
+
+def test_a_table_scrolls_in_its_own_box_and_names_its_columns():
+    for allow_html in (False, True):
+        html = Markdown(allow_html).block("| a | b |\n|---|---|\n| 1 | 2 |\n")
+        assert html.startswith('<div class="table-scroll"><table>')
+        assert '<th scope="col">a</th>' in html and html.rstrip().endswith("</table>\n</div>")

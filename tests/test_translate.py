@@ -260,7 +260,7 @@ def test_pages_mark_machine_texts_naming_the_model_until_accepted(api_site):
     assert CliRunner().invoke(main, ["build", "-q"]).exit_code == 0
     page = (api_site.root / "site/papers/2403.14715/index.html").read_text()
     assert page.count("机器生成（test-model-1），尚未审校") == 2  # the title and the English tldr
-    assert 'class=" machine">〔zh〕Label smoothing' in page
+    assert 'class="machine">〔zh〕Label smoothing' in page
     english = (api_site.root / "site/en/issues/2024-03-22/index.html").read_text()
     assert "machine-written (test-model-1), not yet reviewed" in english
     translate(api_site, "--accept", "2403.14715")

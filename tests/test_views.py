@@ -65,3 +65,26 @@ def test_links_within_an_intro_lead_to_its_issue_when_the_intro_is_shown_elsewhe
                           'a quote: &quot;href=&quot;#x&quot;</p>')
     assert moved.lang == "en"
     assert fragments_into(None, "/digest/") is None
+
+
+def test_links_elsewhere_say_where_they_lead():
+    from digestgen.pages.views import arxiv_html_link, outside_label, secure_arxiv
+    assert outside_label("http://arxiv.org/abs/2403.14715") == "arXiv"
+    assert outside_label("https://www.example.org/a/very/long/path") == "example.org"
+    assert secure_arxiv("http://arxiv.org/abs/2403.14715") == "https://arxiv.org/abs/2403.14715"
+    assert secure_arxiv("http://example.org/x") == "http://example.org/x"  # not ours to change
+    assert arxiv_html_link("2312.00001") == "https://arxiv.org/html/2312.00001"
+    assert arxiv_html_link("2311.99999") is None  # before arXiv made HTML versions
+    assert arxiv_html_link("math/0211159") is None and arxiv_html_link("c-score") is None
+
+
+def test_a_note_loses_only_a_leading_heading_that_names_the_notes(site):
+    notes = "## Notes\n\nFirst.\n\n## Notes on method\n\nSecond.\n\n::: zh\n## 笔记\n\n中文。\n:::\n"
+    site.paper("p.md", f"---\nid: p\ntitle: P\ndate: 2024-03-20\n---\n{notes}")
+    site.paper("q.md", "---\nid: q\ntitle: Q\ndate: 2024-03-20\n---\n## Setup\n\nText.\n")
+    model, views = views_of(site, FastMarkdown())
+    p, q = (views["en"].paper(paper) for paper in sorted(model.papers, key=lambda x: x.id))
+    english = next(n.html for n in p.notes if n.lang == "en")
+    assert english.startswith("<p>First.</p>") and "<h2>Notes on method</h2>" in english
+    assert next(n.html for n in p.notes if n.lang == "zh").startswith("<p>中文。</p>")
+    assert q.notes[0].html.startswith("<h2>Setup</h2>")  # a heading of its own stays

@@ -79,6 +79,16 @@ class Site:
     def _positions(self) -> dict[str, int]:
         return {issue.id: n for n, issue in enumerate(self.issues)}
 
+    def place(self, paper: Paper) -> tuple[Issue, Entry, Entry | None, Entry | None] | None:
+        """The paper's own issue, its entry there, and the entries before and after it."""
+        issue = self.issue_of.get(paper.id)
+        if issue is None:
+            return None
+        entries = issue.entries
+        at = next(n for n, entry in enumerate(entries) if entry.paper.id == paper.id)
+        return (issue, entries[at], entries[at - 1] if at else None,
+                entries[at + 1] if at + 1 < len(entries) else None)
+
 
 def newest_first(papers) -> list[Paper]:
     """The default order within an issue: by id, newest first (SPEC 1.4)."""

@@ -24,7 +24,8 @@ from collections.abc import Callable
 
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import IssueFile, Paper
-from ..pages.views import LinkReads, PageKind, issue_reads, page_reads, paper_reads
+from ..pages.views import (LinkReads, PageKind, issue_reads, page_reads, paper_page_reads,
+                           paper_reads)
 from .state import BuildState
 
 
@@ -161,6 +162,13 @@ class PageKeys:
             key = self._papers[paper.id] = _hash_texts(parts)
         return key
 
+    def paper_page(self, paper: Paper) -> str:
+        """A paper's own page: the paper as every page shows it, and what its page reads
+        besides (:func:`~digestgen.pages.views.paper_page_reads`)."""
+        parts = [self.paper(paper)]
+        self.describe(paper_page_reads(self.site, paper), parts)
+        return _hash_texts(parts)
+
     def issue(self, issue: Issue) -> str:
         """An issue as every page shows it in full (:func:`~digestgen.pages.views.issue_reads`)."""
         key = self._issues.get(issue.id)
@@ -202,7 +210,7 @@ class PageKeys:
         if kind is PageKind.TERM:
             return self.term(lang, subject)
         if kind is PageKind.PAPER:
-            return self.paper(subject)
+            return self.paper_page(subject)
         if kind is PageKind.ISSUE:
             return self.issue(subject)
         memo = (kind, id(subject))
@@ -274,7 +282,8 @@ class PageKeys:
         for job in jobs:
             kind, subject = job.kind, job.subject
             if kind is PageKind.PAPER:
-                stale = subject.id in papers
+                stale = subject.id in papers or any(
+                    link.id in papers for link in paper_page_reads(site, subject)[2:] if link)
             elif kind is PageKind.ISSUE:
                 stale = id(subject) in issues
             elif kind is PageKind.TERM:

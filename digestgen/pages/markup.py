@@ -32,6 +32,15 @@ _MATHML_ATTRIBUTES = {
 _HTML_TAGS = (nh3.ALLOWED_TAGS - {"img"}) | {"img", "sup", "sub", "details", "summary"}
 _TITLE_MATH = re.compile(r"\$(?=\S)([^$\n]+?)(?<=\S)\$")
 _UNKNOWN_COMMAND = re.compile(r"<mi>\\[A-Za-z]+</mi>")
+#: A function's name (``\log``, ``\sin``): TeX sets a thin space between it and its argument.
+_FUNCTION_NAME = re.compile(
+    r"(?<!<msub>)(?<!<msup>)(?<!<msubsup>)<mi>([A-Za-z]{2,})</mi>(?!</m(?:sub|sup|subsup)>)")
+#: A large operator or a limit with scripts, as latex2mathml writes it inside a fence.
+_SCRIPTED_OPERATOR = re.compile(
+    r"<(msubsup|msub|msup)><mo>(&#x022(?:11|0F|10|C0|C1|C2|C3);|&#x02A0[0-6];|lim|max|min|sup|inf"
+    r"|det|Pr|arg ?max|arg ?min)</mo>")
+_UNDER_OVER = {"msubsup": "munderover", "msub": "munder", "msup": "mover"}
+_TAG = re.compile(r"<(/?)([a-z]+)[^>]*?(/?)>")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -46,7 +55,37 @@ def render_math(source: str, display: bool = False) -> str:
     if not mathml or _UNKNOWN_COMMAND.search(mathml):
         delimiter = "$$" if display else "$"
         return f'<code class="math-error">{html.escape(delimiter + source + delimiter)}</code>'
+    mathml = _FUNCTION_NAME.sub(
+        r'<mi>\1</mi><mo lspace="0" rspace="0.1667em">&#x2061;</mo>', mathml)
+    if display:
+        mathml = _limits_above_and_below(mathml)
     return nh3.clean(mathml, tags=_MATHML_TAGS, attributes={"*": _MATHML_ATTRIBUTES})
+
+
+def _limits_above_and_below(mathml: str) -> str:
+    """Display math with the limits of every large operator under and over it, as TeX sets
+    them: latex2mathml does so only outside ``\\left...\\right``."""
+    while (match := _SCRIPTED_OPERATOR.search(mathml)) is not None:
+        name = match[1]
+        end = _closing(mathml, match.start(), name)
+        if end < 0:
+            break  # not well-formed after all: the scripts stay beside
+        new = _UNDER_OVER[name]
+        mathml = (mathml[:match.start()] + f"<{new}>" + mathml[match.start() + len(name) + 2:end]
+                  + f"</{new}>" + mathml[end + len(name) + 3:])
+    return mathml
+
+
+def _closing(mathml: str, start: int, name: str) -> int:
+    """Where the element ``name`` opened at ``start`` closes; -1 if it does not."""
+    depth = 0
+    for tag in _TAG.finditer(mathml, start):
+        if tag[2] != name or tag[3]:
+            continue
+        depth += -1 if tag[1] else 1
+        if depth == 0:
+            return tag.start()
+    return -1
 
 
 def _math_renderer(content: str, options: dict) -> str:
@@ -55,6 +94,21 @@ def _math_renderer(content: str, options: dict) -> str:
 
 def _render_display_in_line(self, tokens, idx, options, env) -> str:
     return f'<span class="math display">{render_math(tokens[idx].content.strip(), True)}</span>'
+
+
+def _render_table_open(self, tokens, idx, options, env) -> str:
+    """A table scrolls sideways in its own box rather than squeezing its cells."""
+    return '<div class="table-scroll">' + self.renderToken(tokens, idx, options, env)
+
+
+def _render_table_close(self, tokens, idx, options, env) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
+def _render_header_cell(self, tokens, idx, options, env) -> str:
+    """A table's header cells name their columns (a Markdown table has no other headers)."""
+    tokens[idx].attrSet("scope", "col")
+    return self.renderToken(tokens, idx, options, env)
 
 
 class Markdown:
@@ -82,6 +136,9 @@ class Markdown:
         )
         # `$$...$$` inside a paragraph stays a span: a <div> there would end the paragraph.
         md.add_render_rule("math_inline_double", _render_display_in_line)
+        md.add_render_rule("table_open", _render_table_open)
+        md.add_render_rule("table_close", _render_table_close)
+        md.add_render_rule("th_open", _render_header_cell)
         return md
 
     def _block(self, text: str, doc_id: str = "") -> str:
@@ -99,7 +156,7 @@ class Markdown:
         return nh3.clean(out, tags=_HTML_TAGS | _MATHML_TAGS,
                          attributes={"*": _MATHML_ATTRIBUTES | {"class", "id", "title"},
                                      "a": {"href"}, "img": {"src", "alt"},
-                                     "th": {"style"}, "td": {"style"}},
+                                     "th": {"style", "scope"}, "td": {"style"}},
                          url_schemes={"http", "https", "mailto"}, link_rel=None)
 
 

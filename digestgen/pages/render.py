@@ -6,6 +6,7 @@ fixed order; nothing here touches the disk, so a failed render leaves no trace.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -25,6 +26,8 @@ from .theme import Theme
 from .views import (
     Link, Links, PageKind, TermView, Views, archive_reads, feed_reads, home_reads,
 )
+
+READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class PageInfo:
     feed: str
     home: str
     search: str
+    show_control: bool = True  # the language display control (none where nothing is bilingual)
 
 
 class Rows:
@@ -132,6 +136,8 @@ class Renderer:
             jobs.append(Job(PageKind.HOME, lang, None, path(lang, "") + "index.html", 10))
             jobs.append(Job(PageKind.ARCHIVE, lang, None, path(lang, "archive/") + "index.html",
                             2))
+            jobs.append(Job(PageKind.READING_LIST, lang, None,
+                            path(lang, READING_LIST) + "index.html"))
             jobs += [Job(PageKind.ISSUE, lang, i, path(lang, Links.issue(i)) + "index.html",
                          1 + len(i.entries)) for i in self.site.issues]
             jobs += [Job(PageKind.PAPER, lang, p, path(lang, Links.paper(p)) + "index.html", 2)
@@ -161,6 +167,8 @@ class Renderer:
             return self.archive(lang)
         if kind is PageKind.FEED:
             return self.feed(lang)
+        if kind is PageKind.READING_LIST:
+            return self.reading_list(lang)
         if kind is PageKind.NOT_FOUND:
             return self.not_found()
         if kind is PageKind.SITEMAP:
@@ -199,7 +207,7 @@ class Renderer:
     def paper(self, paper: Paper, lang: str) -> Page:
         view = self.views[lang].paper(paper)
         return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
-                         paper=view)
+                         paper=view, neighbours=self.views[lang].neighbours(paper))
 
     def term(self, term: Term, lang: str) -> Page:
         v = self.views[lang]
@@ -217,10 +225,24 @@ class Renderer:
             "p": v.paper(paper), "s": v.s, "site": self.local[lang],
             "page": RowPage(lang)})
 
+    def reading_list(self, lang: str) -> Page:
+        title = self.views[lang].s["reading_list"]
+        return self.html("reading-list.html", lang, READING_LIST, title)
+
     def not_found(self) -> Page:
+        """One page for every missing path: in every language (the browser keeps the one of
+        the path asked for), on no page of the navigation, with nothing to switch."""
         lang = self.config.default_language
-        page = self.html("404.html", lang, "", self.views[lang].s["not_found"])
-        return Page("404.html", page.data)
+        title = " · ".join(dict.fromkeys(self.views[code].s["not_found"]
+                                         for code in self.config.languages))
+        info = dataclasses.replace(self.page_info(lang, "", title), url="", rel="404.html",
+                                   alternates=(), show_control=False)
+        homes = [(code, self.page_info(code, "", title)) for code in self.config.languages]
+        data = self.render_text("404.html", {
+            "page": info, "s": self.views[lang].s, "site": self.local[lang],
+            "asset": self.links.asset, "homes": homes,
+            "strings": {code: self.views[code].s for code in self.config.languages}})
+        return Page("404.html", data)
 
     def feed(self, lang: str) -> Page:
         v = self.views[lang]
@@ -277,7 +299,8 @@ class Renderer:
                           Link("x-default", self.links.absolute(self.config.default_language, rel),
                                "x-default")),
             nav=(Link(s["home"], self.links.page(lang, "")),
-                 Link(s["archive"], self.links.page(lang, "archive/"))),
+                 Link(s["archive"], self.links.page(lang, "archive/")),
+                 Link(s["reading_list"], self.links.page(lang, READING_LIST))),
             feed=self.links.page(lang, "feed.xml"), home=self.links.page(lang, ""),
             search=self.links.page(lang, "archive/"),
         )

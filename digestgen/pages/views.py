@@ -17,15 +17,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
+from urllib.parse import quote_plus, urlsplit
 
 from markupsafe import Markup
 
 from .markup import Markdown, render_title
 from ..content.model import Entry, Issue, Site, Term
-from ..content.records import REVIEW_SECTIONS, IssueFile, Paper, Text, TextList
+from ..content.records import (REVIEW_SECTIONS, IssueFile, Paper, Text, TextList, id_slug,
+                               is_arxiv_id)
 
 #: Issues shown in full on the home page, and in the feeds.
 HOME_ISSUES = 10
@@ -46,6 +50,7 @@ class PageKind(enum.StrEnum):
     SITEMAP_INDEX = "sitemap_index"
     ROBOTS = "robots"
     NOJEKYLL = "nojekyll"
+    READING_LIST = "reading_list"  # filled by the browser from its own storage
 
 
 # -- what each view reads of the site model ---------------------------------------------------
@@ -104,6 +109,32 @@ def paper_reads(site: Site, paper: Paper) -> PaperReads:
     return PaperReads(paper, link_reads(issue) if issue else None, also)
 
 
+class PaperLinkReads(NamedTuple):
+    """What a link to a paper shows: its address (by id) and its title."""
+
+    id: str
+    title: Text
+
+
+class PaperPageReads(NamedTuple):
+    """What a paper's own page reads besides its view: its issue and row there (the way
+    back), and the papers before and after it in that issue."""
+
+    issue: str | None
+    row: int | None
+    before: PaperLinkReads | None
+    after: PaperLinkReads | None
+
+
+def paper_page_reads(site: Site, paper: Paper) -> PaperPageReads:
+    place = site.place(paper)
+    if place is None:
+        return PaperPageReads(None, None, None, None)
+    issue, entry, before, after = place
+    return PaperPageReads(issue.id, entry.number, *(
+        PaperLinkReads(e.paper.id, e.paper.title) if e else None for e in (before, after)))
+
+
 def issue_reads(site: Site, issue: Issue) -> IssueReads:
     newer, older = site.neighbours(issue)
     return IssueReads(link_reads(issue), issue.entries, newer and link_reads(newer),
@@ -139,6 +170,38 @@ def page_reads(site: Site, kind: PageKind, subject: object) -> object:
     return subject
 
 
+#: A rendered heading at the start of a text, as a note that names itself begins.
+_LEADING_HEADING = re.compile(r"\s*<h[1-6][^>]*>(?P<text>[^<]*)</h[1-6]>")
+#: arXiv makes HTML versions of the papers submitted from December 2023 on.
+_NEW_STYLE_ID = re.compile(r"(?P<yymm>\d{4})\.\d{4,5}(?:v\d+)?")
+
+
+def outside_label(url: str | None) -> str:
+    """What a link to a paper's page elsewhere says: "arXiv", else the site's host name."""
+    if not url:
+        return ""
+    host = (urlsplit(url).hostname or url).removeprefix("www.")
+    return "arXiv" if host in ("arxiv.org", "export.arxiv.org") else host
+
+
+def secure_arxiv(url: str | None) -> str | None:
+    """``url``, by https when it is an http link to arXiv."""
+    if url and url.startswith(("http://arxiv.org/", "http://www.arxiv.org/")):
+        return "https://" + url[len("http://"):]
+    return url
+
+
+def arxiv_html_link(paper_id: str) -> str | None:
+    match = _NEW_STYLE_ID.fullmatch(paper_id)
+    if match is None or match["yymm"] < "2312":
+        return None
+    return f"https://arxiv.org/html/{paper_id}"
+
+
+def author_search(name: str) -> str:
+    return "https://arxiv.org/search/?searchtype=author&query=" + quote_plus(name)
+
+
 @dataclass(frozen=True)
 class Shown:
     """A text as shown on a page: HTML, the language it is in, and whether that is not the
@@ -164,6 +227,7 @@ class ReviewSection:
     label: str
     lists: tuple[tuple[str, tuple[Markup, ...]], ...]  # (language, items), page language first
     machine: dict[str, str] = field(default_factory=dict, hash=False)  # language -> model
+    untranslated: bool = False  # a language is missing: the page may mark the lists shown
 
 
 @dataclass(frozen=True)
@@ -183,6 +247,20 @@ class PaperView:
     tags: tuple[Link, ...]
     edit_url: str | None = None
     tldrs: tuple[Shown, ...] = ()  # the shown tldr first, then its translations
+    link: str | None = None  # the paper's page elsewhere (arXiv's always by https)
+    link_label: str = ""  # what the link to the paper's page elsewhere says (its site)
+    html_link: str | None = None  # arXiv's HTML version, for papers from December 2023 on
+    authors: tuple[Link, ...] = ()  # each author, linked to arXiv's author search on arXiv papers
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Where a paper page leads within its issue: the row it has there, the papers before and
+    after it."""
+
+    row: str
+    prev: Link | None
+    next: Link | None
 
 
 @dataclass(frozen=True)
@@ -274,6 +352,7 @@ class Views:
         self.config = site.config
         self.links = Links(site)
         self.s = strings[lang]
+        self.strings = strings
         order = [lang, self.config.source_language, *self.config.languages]
         self.fallback = tuple(dict.fromkeys(order))
         self._papers: dict[str, PaperView] = {}
@@ -298,19 +377,23 @@ class Views:
 
     def every(self, text: Text | None, render,
               machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
+        """``text`` in each of its languages, shown as one group (class ``bi``): when the group
+        lacks a language of the site, each text carries the untranslated mark, and the page
+        shows the marks only while the group lacks the language the reader reads."""
         if text is None:
             return ()
-        return tuple(Shown(Markup(render(text[code])), code, False, (machine or {}).get(code))
+        lacking = self.lacks_a_language(text)
+        return tuple(Shown(Markup(render(text[code])), code, lacking, (machine or {}).get(code))
                      for code in self._languages(text))
+
+    def lacks_a_language(self, text: Text) -> bool:
+        return any(code not in text for code in self.config.languages)
 
     def with_translations(self, text: Text | None, render,
                           machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
-        """The text as :meth:`pick` shows it, then its other languages: the texts a reader
-        may show side by side or one at a time."""
-        shown = self.pick(text, render, machine)
-        if shown is None:
-            return ()
-        return (shown, *(s for s in self.every(text, render, machine) if s.lang != shown.lang))
+        """The text in the language :meth:`pick` takes, then its other languages: the texts a
+        reader may show side by side or one at a time."""
+        return self.every(text, render, machine)
 
     def block(self, doc_id: str):
         return lambda source: self.markdown.block(source, doc_id)
@@ -354,7 +437,7 @@ class Views:
     def _paper(self, paper: Paper) -> PaperView:
         _, issue, also = paper_reads(self.site, paper)
         marks = machine_marks(paper)
-        title = self.pick(paper.title, render_title, marks.get("title"))
+        title = self.every(paper.title, render_title, marks.get("title"))[0]
         render = self.markdown_renderers(paper)
         return PaperView(
             paper=paper, href=self.links.page(self.lang, Links.paper(paper)), title=title,
@@ -369,13 +452,44 @@ class Views:
             review=tuple(self._review(key, paper.review[key], render["review"],
                                       marks.get(f"review.{key}", {}))
                          for key in REVIEW_SECTIONS if key in paper.review),
-            notes=self.every(paper.notes, render["notes"], marks.get("notes")),
+            notes=tuple(map(self.without_own_heading,
+                            self.every(paper.notes, render["notes"], marks.get("notes")))),
             categories=tuple(Link(c, self.links.page(self.lang, f"categories/{c}/"))
                              for c in paper.categories),
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
             tldrs=self.with_translations(paper.tldr, render["tldr"], marks.get("tldr")),
+            link=secure_arxiv(paper.link), link_label=outside_label(paper.link),
+            html_link=arxiv_html_link(paper.id),
+            authors=tuple(Link(name, author_search(name) if is_arxiv_id(paper.id) else "")
+                          for name in paper.authors),
         )
+
+    def without_own_heading(self, note: Shown) -> Shown:
+        """A note without the heading it may begin with when that says what the page's own
+        heading above it says ("## Notes", "## 笔记")."""
+        match = _LEADING_HEADING.match(note.html)
+        if match and match["text"].strip().casefold() in self.notes_labels:
+            return dataclasses.replace(note, html=Markup(note.html[match.end():].lstrip()))
+        return note
+
+    @cached_property
+    def notes_labels(self) -> set[str]:
+        return {strings.get("notes", "").casefold() for strings in self.strings.values()}
+
+    def neighbours(self, paper: Paper) -> Neighbours | None:
+        """The paper's row in its issue and the papers before and after it there."""
+        issue, row, before, after = paper_page_reads(self.site, paper)
+        if issue is None:
+            return None
+        prev, next_ = (self.paper_link(link) if link else None for link in (before, after))
+        return Neighbours(f"{self.links.page(self.lang, f'issues/{issue}/')}#ref-{row}",
+                          prev, next_)
+
+    def paper_link(self, link: PaperLinkReads) -> Link:
+        title = self.every(link.title, render_title)[0]
+        return Link(title.html, self.links.page(self.lang, f"papers/{id_slug(link.id)}/"),
+                    title.lang)
 
     def _review(self, key: str, section: TextList, render: Callable[[str], str],
                 machine: dict[str, str]) -> ReviewSection:
@@ -384,7 +498,8 @@ class Views:
         lists = tuple((code, tuple(Markup(render(item))
                                    for item in section.values[code])) for code in codes)
         return ReviewSection(key, self.s[f"review_{key}"], lists,
-                             {code: model for code, model in machine.items() if code in codes})
+                             {code: model for code, model in machine.items() if code in codes},
+                             any(code not in section.values for code in self.config.languages))
 
     def issue_title(self, issue: LinkReads) -> Shown:
         if issue.file is not None and issue.file.title is not None:

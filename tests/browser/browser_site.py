@@ -119,6 +119,37 @@ PAPERS = {
           zh: 我们研究了潜在扩散模型（LDMs）的规模特性，重点关注它们的采样效率。
         tags: [diffusion-models]
         """,
+    "2405.00001.md": r"""
+        ---
+        id: "2405.00001"
+        title:
+          en: Tables and Formulas in Notes
+          zh: 笔记中的表格与公式
+        date: 2024-03-21
+        url: http://arxiv.org/abs/2405.00001
+        authors: [Ada Lovelace]
+        abstract:
+          en: Sorting takes $n\log n$ steps.
+          zh: 排序需要$n\log n$步。
+        review:
+          motivation:
+            zh: [只有中文的研究动机。]
+        tags: [formulas]
+        ---
+        ## Notes
+
+        | Model | CIFAR-10 | Error |
+        |---|---|---|
+        | ResNet-18 | 0.9512 | 0.012/3 |
+
+        $$\left[\sum_{i=1}^{n} x_i\right]$$
+
+        ::: zh
+        ## 笔记
+
+        中文笔记：公式$x^2$在这里。
+        :::
+        """,
 }
 ISSUES = {
     "2024-03-22.yaml": """

@@ -1,6 +1,7 @@
 /* digestgen theme: enhancements only. Every page reads and navigates without this file; it
    remembers the language display choice, keeps the reader's place when the UI language changes,
-   and runs the search box over the site's Pagefind index. */
+   runs the search box over the site's Pagefind index, and gives readers what is kept in their
+   browser only: folded abstracts, papers new since the last visit, a reading list, and keys. */
 (() => {
   "use strict";
   const root = document.documentElement;
@@ -38,12 +39,178 @@
         : math.closest("p, li, dd, td, h1, h3");
       if (box && box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
     }
+    for (const box of document.querySelectorAll(".table-scroll")) {
+      if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;  // and tables too
+    }
   };
   scrollable();
   window.addEventListener("resize", scrollable);
 
   const box = document.querySelector("search.search");
   if (box) search(box);
+  reading();
+
+  function reading() {
+    const ui = JSON.parse(document.querySelector("script[data-ui]")?.dataset.ui || "{}");
+    const read = (key, fallback) => {
+      try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch (e) { return fallback; }
+    };
+    const write = (key, value) => {
+      try {
+        if (value === null) localStorage.removeItem(key);
+        else localStorage.setItem(key, JSON.stringify(value));
+      } catch (e) { /* private browsing: the choice lasts for this page */ }
+    };
+    const make = (tag, props, ...children) => {
+      const node = Object.assign(document.createElement(tag), props);
+      node.append(...children);
+      return node;
+    };
+    const home = document.querySelector(".site-title").pathname;
+
+    // 404.html answers every path: keep the parts in the language of the path asked for.
+    const parts = [...document.querySelectorAll("[data-lang-home]")];
+    const mine = parts.map((e) => e.dataset.langHome).filter((h) => location.pathname.startsWith(h))
+      .sort((a, b) => b.length - a.length)[0];
+    if (mine) {
+      for (const part of parts) if (part.dataset.langHome !== mine) part.remove();
+      root.lang = document.querySelector("[data-lang-home]").lang;
+      document.querySelector(".site-title").href = mine;
+      document.title = document.querySelector("h1").textContent.trim() + " · " +
+        document.querySelector(".site-title").textContent;
+    }
+
+    // A paper as lists and pages show it: where its page is (below the language's home), its
+    // title in the page's language, and the element that holds it.
+    const textOf = (node) => {
+      const copy = node.cloneNode(true);
+      for (const badge of copy.querySelectorAll("[class^=badge]")) badge.remove();
+      return copy.textContent.trim();
+    };
+    const paperOf = (element, link, title) => link && title &&
+      { element, path: link.pathname.slice(home.length), title: textOf(title), lang: title.lang };
+    const listed = [...document.querySelectorAll(".detail, .paper-item")].map((e) =>
+      paperOf(e, e.querySelector(".detail-foot a, a.paper-title"), e.querySelector("h3 > [lang], .paper-title > [lang]")))
+      .filter(Boolean);
+    const own = document.querySelector("article.paper h1 > [lang]");
+    const page = own && paperOf(own.closest("h1"), location, own);
+
+    // Fold abstracts on an issue page, for every issue page after.
+    const heading = document.getElementById("details-heading");
+    if (heading && document.querySelector(".detail .abstracts")) {
+      const fold = make("button", { type: "button", className: "fold" }, ui.fold);
+      const show = () => fold.setAttribute("aria-pressed", "fold" in root.dataset);
+      fold.addEventListener("click", () => {
+        if ("fold" in root.dataset) delete root.dataset.fold; else root.dataset.fold = "";
+        write("digest-fold", "fold" in root.dataset ? 1 : null);
+        show();
+      });
+      show();
+      heading.after(fold);
+    }
+
+    // Papers not listed on any page read since the first visit are marked new, once.
+    const seen = read("digest-seen", null);
+    if (listed.length) {
+      const known = new Set(seen || []);
+      for (const paper of listed) {
+        if (seen && !known.has(paper.path)) {
+          const badge = make("span", { className: "badge-new", lang: root.lang }, ui.new);
+          const title = paper.element.querySelector("h3 .backref, .paper-title");
+          if (title.matches(".backref")) title.after(" ", badge); else title.prepend(badge);
+        }
+        known.add(paper.path);
+      }
+      write("digest-seen", [...known]);
+    }
+
+    // The reading list: papers starred, kept in this browser, listed on its own page.
+    const starred = () => read("digest-stars", []);
+    const star = (paper) => {
+      const button = make("button", { type: "button", className: "star" });
+      const show = () => {
+        const on = starred().some((p) => p.path === paper.path);
+        button.setAttribute("aria-pressed", on);
+        button.textContent = on ? "★" : "☆";
+        button.title = on ? ui.unstar : ui.star;
+      };
+      button.setAttribute("aria-label", ui.star);
+      button.addEventListener("click", () => {
+        const others = starred().filter((p) => p.path !== paper.path);
+        const on = others.length === starred().length;
+        const { path, title, lang } = paper;
+        write("digest-stars", on ? [...others, { path, title, lang }] : others);
+        show();
+        button.dispatchEvent(new CustomEvent("starred", { bubbles: true }));
+      });
+      show();
+      return button;
+    };
+    for (const paper of listed) {
+      const foot = paper.element.querySelector(".detail-foot");
+      if (foot) foot.prepend(star(paper)); else paper.element.prepend(star(paper));
+    }
+    if (page) page.element.after(make("p", { className: "star-line" }, star(page)));
+
+    const shelf = document.querySelector(".reading");
+    if (shelf) {
+      const list = shelf.querySelector(".reading-list");
+      const fill = () => {
+        const papers = starred();
+        list.replaceChildren(...papers.map((paper) => {
+          const link = make("a", { href: home + paper.path, className: "paper-title" }, paper.title);
+          if (paper.lang) link.lang = paper.lang;
+          return make("li", { className: "paper-item" }, star(paper), link);
+        }));
+        list.hidden = !papers.length;
+        shelf.querySelector(".reading-empty").hidden = papers.length > 0;
+      };
+      list.addEventListener("starred", fill);
+      document.querySelector(".reading-needs-js").hidden = true;
+      shelf.hidden = false;
+      fill();
+    }
+
+    // Keys: j and k to the next and previous paper (of the list, or of the paper's issue), s to
+    // star it, / to search, ? for help.
+    let help = null;
+    const helpDialog = () => help ||= document.body.appendChild(make("dialog",
+      { className: "keys-help" },
+      make("h2", { id: "keys-help-title" }, ui.help),
+      make("dl", {}, ...ui.keys.flatMap(([key, what]) => [make("dt", {}, make("kbd", {}, key)),
+                                                         make("dd", {}, what)])),
+      make("form", { method: "dialog" }, make("button", { type: "submit", className: "fold" }, ui.close))));
+    const move = (step) => {
+      const items = listed.map((p) => p.element);
+      const neighbour = page && document.querySelector(`.pager a[rel=${step > 0 ? "next" : "prev"}]`);
+      if (neighbour) neighbour.click();  // a paper's page: on to the next paper of its issue
+      if (!items.length) return;
+      let at = items.findIndex((e) => e.classList.contains("is-current"));
+      if (at === -1) at = items.indexOf(document.querySelector(":target"));
+      if (at === -1) at = step > 0 ? items.findIndex((e) => e.getBoundingClientRect().top > 1) - 1
+        : items.findIndex((e) => e.getBoundingClientRect().bottom > 1) + 1;
+      const next = items[Math.min(Math.max(at + step, 0), items.length - 1)];
+      for (const e of items) e.classList.remove("is-current");
+      next.classList.add("is-current");
+      next.tabIndex = -1;
+      next.focus({ preventScroll: true });
+      next.scrollIntoView({ block: "start" });
+    };
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+      if (event.target.closest?.("input, textarea, select, [contenteditable], dialog")) return;
+      const search = document.getElementById("search-q");
+      if (event.key === "j" || event.key === "k") move(event.key === "j" ? 1 : -1);
+      else if (event.key === "s") {
+        const current = document.querySelector(".is-current .star") || (page && document.querySelector(".star-line .star"));
+        if (!current) return;
+        current.click();
+      } else if (event.key === "/" && search && search.offsetParent) search.focus();
+      else if (event.key === "?") helpDialog().showModal();
+      else return;
+      event.preventDefault();
+    });
+  }
 
   function search(box) {
     const form = box.querySelector("form");
