@@ -21,7 +21,8 @@ import pickle
 from collections.abc import Callable
 
 from .incremental import BuildState
-from .model import Issue, Site, Term
+from .model import Issue, Site
+from .pagination import ARCHIVE_PAGE_ISSUES, TERM_PAGE_PAPERS, ListPage
 from .records import Paper
 
 
@@ -186,12 +187,16 @@ class PageKeys:
             key = self._subjects[memo] = _hash(kind, self.subject(kind, subject))
         return key
 
-    def term(self, lang: str, term: Term) -> str | None:
-        rows = self.rows.of(lang, term.papers)
+    def term(self, lang: str, page: ListPage) -> str | None:
+        """A page of a term's papers: its rows, its place among the term's pages, and how
+        many papers the term has."""
+        term = page.subject
+        rows = self.rows.of(lang, page.part(term.papers, TERM_PAGE_PAPERS))
         if None in rows:
             return None
         rows_digest = hashlib.blake2b(b"".join(rows), digest_size=16).hexdigest()
-        return _hash("term", term.kind, term.name, rows_digest)
+        return _hash("term", term.kind, term.name, rows_digest, page.number, page.count,
+                     len(term.papers))
 
     def subject(self, kind: str, subject: object) -> object:
         site = self.site
@@ -202,9 +207,11 @@ class PageKeys:
                     len(site.papers), len(site.issues))
         if kind == "feed":
             return tuple(self.issue(i) for i in site.issues[:self.feed_issues])
-        if kind == "archive":
-            return (tuple(self.label(i) for i in site.issues),
-                    tuple((t.kind, t.name, len(t.papers)) for t in site.terms))
+        if kind == "archive":  # a page of it: its issues; the first, the terms too
+            terms = tuple((t.kind, t.name, len(t.papers)) for t in site.terms) \
+                if subject.number == 1 else ()
+            return (subject.number, subject.count,
+                    tuple(map(self.label, subject.part(site.issues, ARCHIVE_PAGE_ISSUES))), terms)
         return subject  # sitemaps: their URLs; small pages: nothing but the base
 
     # -- from the last build's keys -----------------------------------------------------------
@@ -260,7 +267,7 @@ class PageKeys:
             elif kind == "issue":
                 stale = id(subject) in issues
             elif kind == "term":
-                stale = id(subject) in terms
+                stale = id(subject.subject) in terms
             else:  # home, archive, feeds, sitemaps: few, and about the whole site
                 stale = True
             if stale or job.path not in keys:

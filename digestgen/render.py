@@ -23,7 +23,8 @@ from .model import Issue, Site, Term
 from .records import Paper
 from .theme import Theme
 from .rowstore import PaperRows
-from .views import Link, Links, TermView, Views
+from .views import Link, Links, Pager, TermView, Views
+from .pagination import ARCHIVE_PAGE_ISSUES, TERM_PAGE_PAPERS, ListPage, list_pages
 
 HOME_ISSUES = 10
 FEED_ISSUES = 20
@@ -69,6 +70,7 @@ class PageInfo:
     feed: str
     home: str
     search: str
+    pager: Pager | None = None  # on a page of a long list: its links to the list's other pages
 
 
 class LocalSite:
@@ -124,13 +126,15 @@ class Renderer:
         for lang in self.config.languages:
             path = self.links.path
             jobs.append(Job("home", lang, None, path(lang, "") + "index.html", 10))
-            jobs.append(Job("archive", lang, None, path(lang, "archive/") + "index.html", 2))
+            jobs += [Job("archive", lang, page, path(lang, page.page_rel) + "index.html", 2)
+                     for page in self.archive_pages]
             jobs += [Job("issue", lang, i, path(lang, Links.issue(i)) + "index.html",
                          1 + len(i.entries)) for i in self.site.issues]
             jobs += [Job("paper", lang, p, path(lang, Links.paper(p)) + "index.html", 2)
                      for p in self.site.papers]
-            jobs += [Job("term", lang, t, path(lang, Links.term(t)) + "index.html",
-                         1 + len(t.papers) // 2) for t in self.site.terms]
+            jobs += [Job("term", lang, page, path(lang, page.page_rel) + "index.html",
+                         1 + len(page.part(page.subject.papers, TERM_PAGE_PAPERS)) // 2)
+                     for page in self.term_pages]
             jobs.append(Job("feed", lang, None, path(lang, "feed.xml"), 20))
         jobs.append(Job("not_found", None, None, "404.html"))
         jobs += [Job(kind, None, (name, group), name, 1 + len(group) // 100)
@@ -148,7 +152,9 @@ class Renderer:
             return self.paper(subject, lang)
         if kind == "term":
             return self.term(subject, lang)
-        if kind in ("home", "archive", "feed"):
+        if kind == "archive":
+            return self.archive(lang, subject)
+        if kind in ("home", "feed"):
             return getattr(self, kind)(lang)
         if kind == "not_found":
             return self.not_found()
@@ -169,14 +175,28 @@ class Renderer:
         return self.html("home.html", lang, "", self.local[lang].title, issues=issues,
                          paper_count=len(self.site.papers), issue_count=len(self.site.issues))
 
-    def archive(self, lang: str) -> Page:
+    @functools.cached_property
+    def archive_pages(self) -> list[ListPage]:
+        return list_pages(None, "archive/", len(self.site.issues), ARCHIVE_PAGE_ISSUES)
+
+    @functools.cached_property
+    def term_pages(self) -> list[ListPage]:
+        return [page for term in self.site.terms
+                for page in list_pages(term, Links.term(term), len(term.papers),
+                                       TERM_PAGE_PAPERS)]
+
+    def archive(self, lang: str, page: ListPage) -> Page:
+        """A page of the archive: its issues by year; the first also lists tags and
+        categories."""
         v = self.views[lang]
         years: dict[int, list] = {}
-        for issue in self.site.issues:
+        for issue in page.part(self.site.issues, ARCHIVE_PAGE_ISSUES):
             years.setdefault(issue.key.start.year, []).append(v.issue_link(issue))
-        return self.html("archive.html", lang, "archive/", v.s["archive"],
-                         years=list(years.items()), tags=v.term_links(self.site.tags),
-                         categories=v.term_links(self.site.categories))
+        first = page.number == 1
+        return self.html("archive.html", lang, page.page_rel, self.numbered(lang, v.s["archive"], page),
+                         pager=v.pager(page), years=list(years.items()),
+                         tags=v.term_links(self.site.tags) if first else (),
+                         categories=v.term_links(self.site.categories) if first else ())
 
     def issue(self, issue: Issue, lang: str) -> Page:
         view = self.views[lang].issue(issue)
@@ -188,13 +208,24 @@ class Renderer:
         return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
                          paper=view)
 
-    def term(self, term: Term, lang: str) -> Page:
-        v = self.views[lang]
+    def term(self, page: ListPage, lang: str) -> Page:
+        """A page of a tag's or category's papers."""
+        v, term = self.views[lang], page.subject
         label = v.s["tag" if term.kind == "tags" else "category"]
         # The page shows its papers only as rows: its key (pagekeys) hashes the rows.
-        return self.html("term.html", lang, Links.term(term), f"{label}: {term.name}",
+        return self.html("term.html", lang, page.page_rel,
+                         self.numbered(lang, f"{label}: {term.name}", page), pager=v.pager(page),
                          term=TermView(term.kind, term.name), label=label,
-                         rows=[self.rows[lang].row(p) for p in term.papers])
+                         total=len(term.papers),
+                         rows=[self.rows[lang].row(p)
+                               for p in page.part(term.papers, TERM_PAGE_PAPERS)])
+
+    def numbered(self, lang: str, title: str, page: ListPage) -> str:
+        """The title of page ``page`` of a list called ``title``."""
+        if page.number == 1:
+            return title
+        return self.views[lang].s["page_title"].format(title=title, n=page.number,
+                                                       count=page.count)
 
     def paper_row(self, lang: str, paper: Paper) -> str:
         """One paper as lists show it. The row sees nothing of the page it is on (it is reused
@@ -224,9 +255,10 @@ class Renderer:
     def sitemap_files(self) -> list[tuple[str, str, tuple[str, ...]]]:
         """Each sitemap file: ``("sitemap", name, page URLs)``, and when there are many, the
         index of them: ``("sitemap_index", "sitemap.xml", names)``."""
-        rels = ["", "archive/", *(Links.issue(i) for i in self.site.issues),
+        rels = ["", *(page.page_rel for page in self.archive_pages),
+                *(Links.issue(i) for i in self.site.issues),
                 *(Links.paper(p) for p in self.site.papers),
-                *(Links.term(t) for t in self.site.terms)]
+                *(page.page_rel for page in self.term_pages)]
         chunk = 50_000 // len(self.config.languages)  # the protocol's limit per file
         groups = [tuple(rels[i:i + chunk]) for i in range(0, len(rels), chunk)]
         if len(groups) == 1:
@@ -251,7 +283,7 @@ class Renderer:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def page_info(self, lang: str, rel: str, title: str) -> PageInfo:
+    def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None) -> PageInfo:
         s = self.views[lang].s
         return PageInfo(
             lang=lang, rel=rel, title=title, url=self.links.page(lang, rel),
@@ -266,11 +298,12 @@ class Renderer:
             nav=(Link(s["home"], self.links.page(lang, "")),
                  Link(s["archive"], self.links.page(lang, "archive/"))),
             feed=self.links.page(lang, "feed.xml"), home=self.links.page(lang, ""),
-            search=self.links.page(lang, "archive/"),
+            search=self.links.page(lang, "archive/"), pager=pager,
         )
 
-    def html(self, template: str, lang: str, rel: str, title: str, **context) -> Page:
-        context.update(page=self.page_info(lang, rel, title), s=self.views[lang].s,
+    def html(self, template: str, lang: str, rel: str, title: str, pager: Pager | None = None,
+             **context) -> Page:
+        context.update(page=self.page_info(lang, rel, title, pager), s=self.views[lang].s,
                        site=self.local[lang], asset=self.links.asset)
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from .markup import Markdown, render_title
 from .model import Issue, Site, Term
+from .pagination import ListPage, page_rel
 from .records import REVIEW_SECTIONS, Paper, Text, TextList
 
 
@@ -79,6 +80,18 @@ class TermView:
 
     kind: str  # "tags" or "categories"
     name: str
+
+
+@dataclass(frozen=True)
+class Pager:
+    """The links between the pages of a long list: the previous and next page, and a link to
+    each page near this one, to the first and to the last (None stands for a gap)."""
+
+    number: int
+    count: int
+    prev: str | None
+    next: str | None
+    pages: tuple[Link | None, ...]
 
 
 @dataclass(frozen=True)
@@ -315,6 +328,23 @@ class Views:
     def term_links(self, terms: tuple[Term, ...]) -> tuple[Link, ...]:
         return tuple(Link(t.name, self.links.page(self.lang, Links.term(t)), None, len(t.papers))
                      for t in terms)
+
+    def pager(self, page: ListPage, near: int = 2) -> Pager | None:
+        """How page ``page`` of a list links to the others; None for a list of one page."""
+        if page.count == 1:
+            return None
+        def href(number: int) -> str:
+            return self.links.page(self.lang, page_rel(page.rel, number))
+        shown = [n for n in range(1, page.count + 1)
+                 if n in (1, page.count) or abs(n - page.number) <= near]
+        links: list[Link | None] = []
+        for n in shown:
+            if links and links[-1] is not None and int(links[-1].label) < n - 1:
+                links.append(None)
+            links.append(Link(str(n), href(n)))
+        return Pager(page.number, page.count,
+                     href(page.number - 1) if page.number > 1 else None,
+                     href(page.number + 1) if page.number < page.count else None, tuple(links))
 
     def edit_url(self, source) -> str | None:
         repo = self.config.repo_url
