@@ -19,7 +19,7 @@ from .errors import Problem, SiteError
 from .cache import ShardedStore
 from .markup import Markdown
 from .plaintext import FastMarkdown
-from .model import Issue, Site, Term
+from .model import Issue, Site
 from .records import Paper
 from .theme import Theme
 from .rowstore import PaperRows
