@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from digestgen.build import build, configure
-from digestgen.config import load_config
+from digestgen.configload import load_config
 
 from sitekit import SiteFolder
 from test_pagination import CONFIG as LONG_CONFIG, PAPERS, long_paper

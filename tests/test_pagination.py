@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from digestgen.cli import main
-from digestgen.pagination import ARCHIVE_PAGE_ISSUES, TERM_PAGE_PAPERS
+from digestgen.pages.pagination import ARCHIVE_PAGE_ISSUES, TERM_PAGE_PAPERS
 
 from test_incremental import edit_paper, rebuild_and_check, run_build
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from digestgen.build import load_site
 from digestgen.cli import main
-from digestgen.config import load_config
+from digestgen.configload import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")  # Chinese characters
