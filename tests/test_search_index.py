@@ -88,9 +88,10 @@ def test_the_index_covers_each_paper_once_and_the_manifest_lists_it(site):
     # A small site's index is one shard, which carries Pagefind's script.
     [only] = json.loads(files["shards.json"])["bundles"]
     entry = json.loads(files[f"{only}pagefind-entry.json"])
-    # One index, segmented as Chinese, of the default language's paper pages: two, not four.
-    assert list(entry["languages"]) == ["zh"]
-    assert entry["languages"]["zh"]["page_count"] == 2
+    # One index, with English stemming and Chinese in pairs, of the default language's paper
+    # pages: two, not four.
+    assert list(entry["languages"]) == ["en"]
+    assert entry["languages"]["en"]["page_count"] == 2
     assert f"{only}pagefind.js" in files
     manifest = json.loads((site.output / ".digestgen-manifest.json").read_text())["files"]
     assert {f"pagefind/{rel}" for rel in files} <= set(manifest)
@@ -144,7 +145,7 @@ def test_a_large_index_is_split_into_shards_that_cover_each_paper_once(site, mon
     files = bundle(site.output)
     bundles = json.loads(files["shards.json"])["bundles"]
     assert len(bundles) > 1
-    counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["zh"]["page_count"]
+    counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["en"]["page_count"]
               for b in bundles]
     assert sum(counts) == 8
     # Only the first shard carries Pagefind's script and wasm; the others are merged into it.
@@ -180,7 +181,7 @@ def test_a_large_change_rendered_by_workers_is_indexed_as_by_one_process(site, t
         assert done.returncode == 0, done.stderr
         assert shares == {jobs}  # a cold build of 200 papers renders in as many processes
     files = bundle(site.output)
-    counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["zh"]["page_count"]
+    counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["en"]["page_count"]
               for b in json.loads(files["shards.json"])["bundles"]]
     assert sum(counts) == 200
     assert files == bundle(tmp_path / "one")
@@ -288,7 +289,7 @@ def test_a_shard_with_a_removed_file_is_made_again(site):
 def test_a_site_without_papers_has_an_empty_index(site):
     build(site)
     assert json.loads(bundle(site.output)["shards.json"]) == {
-        "bundles": [], "language": "zh", "sources": {}}
+        "bundles": [], "language": "en", "sources": {}}
 
 
 def test_indexing_leaves_nothing_behind_and_clears_what_a_killed_build_left(
@@ -345,3 +346,23 @@ def test_a_missing_pagefind_binary_is_reported_not_a_traceback(site, tmp_path):
     assert f"{site.config_path}: search needs the Pagefind binary" in done.stderr
     assert "Traceback" not in done.stderr
     assert not site.output.exists()
+
+
+def test_the_index_reads_chinese_and_japanese_as_overlapping_pairs_of_characters():
+    html = ('<meta content="特征可视化" data-pagefind-meta="title_zh[content]">'
+            "<h1>特征可视化（FV）of <i>deep</i> nets</h1><p>一。かなカナ</p>")
+    def words(*chars: str) -> str:
+        return " ".join(map(search.pair_word, chars))
+    assert search.index_html(html) == (
+        '<meta content="特征可视化" data-pagefind-meta="title_zh[content]">'  # left alone
+        f"<h1> {words('特征', '征可', '可视', '视化')} （FV）of <i>deep</i> nets</h1>"
+        f"<p> {words('一')} 。 {words('かな', 'なカ', 'カナ')} </p>")
+    assert search.pair_word("等人") == "qxhlejeolk"  # 7b49 4eba, in the letters a to p
+
+
+@pytest.mark.parametrize("languages, indexed", [
+    ("[zh, en]", "en"), ("[en, zh]", "en"), ("[ja]", "en"), ("[de, zh]", "de")])
+def test_the_index_is_built_in_a_language_with_stemming(site, languages, indexed):
+    site.write("digestgen.yaml", f"title: T\nbase_url: https://a.github.io/d/\n"
+                                 f"languages: {languages}\n")
+    assert search.index_language(load_config(site.config_path)) == indexed

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import IssueFile, Paper
+from ..pages.pagination import TERM_PAGE_PAPERS, ListPage
 from ..pages.views import (LinkReads, PageKind, issue_reads, page_reads, paper_page_reads,
                            paper_reads)
 from .state import BuildState
@@ -226,12 +227,16 @@ class PageKeys:
             self._subjects[memo] = key
         return key
 
-    def term(self, lang: str, term: Term) -> str | None:
-        rows = self.rows.of(lang, term.papers)
+    def term(self, lang: str, page: ListPage) -> str | None:
+        """A page of a term's papers: its rows, its place among the term's pages, and how
+        many papers the term has."""
+        term = page.subject
+        rows = self.rows.of(lang, page.part(term.papers, TERM_PAGE_PAPERS))
         if None in rows:
             return None
         rows_digest = hashlib.blake2b(b"".join(rows), digest_size=16).hexdigest()
-        return _hash("term", term.kind, term.name, rows_digest)
+        return _hash("term", term.kind, term.name, rows_digest, page.number, page.count,
+                     len(term.papers))
 
     # -- from the last build's keys -----------------------------------------------------------
 
@@ -287,7 +292,7 @@ class PageKeys:
             elif kind is PageKind.ISSUE:
                 stale = id(subject) in issues
             elif kind is PageKind.TERM:
-                stale = id(subject) in terms
+                stale = id(subject.subject) in terms
             else:  # home, archive, feeds, sitemaps: few, and about the whole site
                 stale = True
             if stale or job.path not in keys:

@@ -26,7 +26,7 @@ from ..parallel import die_with
 
 #: How an index is made, recorded with each shard: a shard Pagefind made another way (its
 #: command line walking a folder) is made again, as a build from scratch would make it.
-METHOD = "service, one page at a time"
+METHOD = "service, one page at a time, Han and kana in pairs"
 
 
 def _request(message_id: int, payload: dict) -> bytes:

@@ -3,8 +3,14 @@
 Pagefind reads the paper pages of the default language (every page holds a paper's texts in all
 its languages, so one language's pages cover the archive) and writes a static index that the
 theme's script queries in the browser; the script turns result links into the reader's UI
-language. The extended Pagefind binary segments Chinese and Japanese words, so the whole index is
-built as one such language when the site has one: 标签平滑 and "label smoothing" are both found.
+language. Chinese and Japanese are written without spaces between words, and no dictionary cuts
+them the same way twice (Pagefind's when indexing, the browser's when a reader searches): so
+neither is used. Pagefind reads each page with every run of Han or kana characters written as its
+overlapping pairs (理解为何 as 理解 解为 为何, see :func:`index_html`), each pair written as a word
+of letters (Pagefind would cut a pair of characters again when searching), and the script cuts
+and writes a query the same way: 特征可视化 is found wherever the page has it, and 强化学习 not
+where the page has 学习 alone. The index is built in a language with spaces between words and stemming (English on a
+site in Chinese and English: calibrate finds calibration).
 
 Pagefind cannot add one page to an index, and indexing takes about 3 ms a page, so a large
 site's index is split into shards: runs of papers in the archive's order, oldest first, each cut
@@ -28,6 +34,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import re
 import select
 import zlib
 from dataclasses import dataclass
@@ -46,8 +53,13 @@ BUNDLE_DIR = "pagefind"
 PAGEFIND_PACKAGE = "pagefind_bin_extended"
 #: The pages that are indexed: one per paper, in the default language (at the output root).
 INDEXED_PAGES = "papers/*/index.html"
-#: Languages whose words are not separated by spaces; Pagefind's extended build segments them.
+#: Languages whose words are not separated by spaces.
 SEGMENTED = ("zh", "ja")
+#: Characters of those languages (Han, kana): the index and the search box both cut a run of them
+#: into overlapping pairs (the script in layouts/static/assets/digest.js has the same ranges).
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{CJK}]+")
+_TEXT = re.compile(r">([^<]+)<")
 #: About how many papers a shard holds (see split_shards): indexing one again takes about
 #: 0.35 s + 3 ms a paper, and each shard adds 5 to 15 ms to the reader's first search ...
 SHARD_PAPERS = 200
@@ -85,12 +97,35 @@ def shard_of_file(rel: str) -> str | None:
 
 
 def index_language(config: SiteConfig) -> str:
-    """The one language the index is built as: one that needs word segmentation if the site
-    has one (its English words are still found), else the default language (with stemming)."""
-    for code in (*config.languages, config.source_language):
-        if code.split("-")[0] in SEGMENTED:
+    """The one language the index is built as, for its stemming: the site's first language
+    written with spaces between words (Chinese and Japanese are cut into pairs instead), else
+    English."""
+    for code in (config.default_language, *config.languages, config.source_language):
+        if code.split("-")[0] not in SEGMENTED:
             return code.split("-")[0]
-    return config.default_language.split("-")[0]
+    return "en"
+
+
+def pair_word(chars: str) -> str:
+    """One or two Han or kana characters as a word of the index: ``qx`` and the hexadecimal
+    digits of each code point written as the letters a to p (等人 is qxhlejeolk)."""
+    return "qx" + "".join("".join("abcdefghijklmnop"[int(digit, 16)] for digit in f"{ord(c):04x}")
+                          for c in chars)
+
+
+def pairs(run: str) -> str:
+    """A run of Han or kana characters as the index holds it: its overlapping pairs."""
+    if len(run) == 1:
+        return pair_word(run)
+    return " ".join(pair_word(run[i:i + 2]) for i in range(len(run) - 1))
+
+
+def index_html(html: str) -> str:
+    """A page as Pagefind reads it: in the text between its tags, each run of Han or kana
+    written as its pairs (attributes, such as the titles kept as metadata, are left alone)."""
+    def text(match: re.Match) -> str:
+        return ">" + _CJK_RUN.sub(lambda run: f" {pairs(run[0])} ", match[1]) + "<"
+    return _TEXT.sub(text, html)
 
 
 def pagefind_binary(config: SiteConfig) -> Path:
@@ -241,9 +276,10 @@ def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path],
     are indexed), in the empty or missing folder ``work``; see :func:`bundle_files` for what
     it wrote."""
     site = work / "pages"
-    for rel, source in pages.items():  # Pagefind reads the pages through links to them
+    for rel, source in pages.items():  # Pagefind reads copies written for it (index_html)
         (site / rel).parent.mkdir(parents=True)
-        (site / rel).symlink_to(source)
+        (site / rel).write_text(index_html(source.read_text(encoding="utf-8")),
+                                encoding="utf-8")
     site.mkdir(parents=True, exist_ok=True)
     return PagefindRun(binary, site, list(pages), index_language(config))
 

@@ -20,11 +20,12 @@ from ..config import SiteConfig
 from ..errors import Problem, SiteError
 from .markup import Markdown
 from .plaintext import FastMarkdown
-from ..content.model import Issue, Site, Term
+from ..content.model import Issue, Site
 from ..content.records import Paper
+from .pagination import ARCHIVE_PAGE_ISSUES, TERM_PAGE_PAPERS, ListPage, list_pages
 from .theme import Theme
 from .views import (
-    Link, Links, PageKind, TermView, Views, archive_reads, feed_reads, home_reads,
+    Link, Links, PageKind, Pager, TermView, Views, archive_reads, feed_reads, home_reads,
 )
 
 READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
@@ -71,6 +72,7 @@ class PageInfo:
     home: str
     search: str
     show_control: bool = True  # the language display control (none where nothing is bilingual)
+    pager: Pager | None = None  # on a page of a long list: its links to the list's other pages
 
 
 class Rows:
@@ -134,16 +136,17 @@ class Renderer:
         for lang in self.config.languages:
             path = self.links.path
             jobs.append(Job(PageKind.HOME, lang, None, path(lang, "") + "index.html", 10))
-            jobs.append(Job(PageKind.ARCHIVE, lang, None, path(lang, "archive/") + "index.html",
-                            2))
+            jobs += [Job(PageKind.ARCHIVE, lang, page, path(lang, page.page_rel) + "index.html",
+                         2) for page in self.archive_pages]
             jobs.append(Job(PageKind.READING_LIST, lang, None,
                             path(lang, READING_LIST) + "index.html"))
             jobs += [Job(PageKind.ISSUE, lang, i, path(lang, Links.issue(i)) + "index.html",
                          1 + len(i.entries)) for i in self.site.issues]
             jobs += [Job(PageKind.PAPER, lang, p, path(lang, Links.paper(p)) + "index.html", 2)
                      for p in self.site.papers]
-            jobs += [Job(PageKind.TERM, lang, t, path(lang, Links.term(t)) + "index.html",
-                         1 + len(t.papers) // 2) for t in self.site.terms]
+            jobs += [Job(PageKind.TERM, lang, page, path(lang, page.page_rel) + "index.html",
+                         1 + len(page.part(page.subject.papers, TERM_PAGE_PAPERS)) // 2)
+                     for page in self.term_pages]
             jobs.append(Job(PageKind.FEED, lang, None, path(lang, "feed.xml"), 20))
         jobs.append(Job(PageKind.NOT_FOUND, None, None, "404.html"))
         jobs += [Job(kind, None, (name, group), name, 1 + len(group) // 100)
@@ -164,7 +167,7 @@ class Renderer:
         if kind is PageKind.HOME:
             return self.home(lang)
         if kind is PageKind.ARCHIVE:
-            return self.archive(lang)
+            return self.archive(lang, subject)
         if kind is PageKind.FEED:
             return self.feed(lang)
         if kind is PageKind.READING_LIST:
@@ -189,13 +192,26 @@ class Renderer:
         return self.html("home.html", lang, "", self.local[lang].title, issues=issues,
                          paper_count=reads.papers, issue_count=reads.issue_count)
 
-    def archive(self, lang: str) -> Page:
+    @functools.cached_property
+    def archive_pages(self) -> list[ListPage]:
+        return list_pages(None, "archive/", len(self.site.issues), ARCHIVE_PAGE_ISSUES)
+
+    @functools.cached_property
+    def term_pages(self) -> list[ListPage]:
+        return [page for term in self.site.terms
+                for page in list_pages(term, Links.term(term), len(term.papers),
+                                       TERM_PAGE_PAPERS)]
+
+    def archive(self, lang: str, page: ListPage) -> Page:
+        """A page of the archive: its issues by year; the first also lists tags and
+        categories."""
         v = self.views[lang]
-        reads = archive_reads(self.site)
+        reads = archive_reads(self.site, page)
         years: dict[int, list] = {}
         for issue in reads.issues:
             years.setdefault(issue.start.year, []).append(v.issue_link(issue))
-        return self.html("archive.html", lang, "archive/", v.s["archive"],
+        return self.html("archive.html", lang, page.page_rel,
+                         self.numbered(lang, v.s["archive"], page), pager=v.pager(page),
                          years=list(years.items()), tags=v.term_links(reads.tags),
                          categories=v.term_links(reads.categories))
 
@@ -209,13 +225,24 @@ class Renderer:
         return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
                          paper=view, neighbours=self.views[lang].neighbours(paper))
 
-    def term(self, term: Term, lang: str) -> Page:
-        v = self.views[lang]
+    def term(self, page: ListPage, lang: str) -> Page:
+        """A page of a tag's or category's papers."""
+        v, term = self.views[lang], page.subject
         label = v.s["tag" if term.kind == "tags" else "category"]
         # The page shows its papers only as rows: its key (pagekeys) hashes the rows.
-        return self.html("term.html", lang, Links.term(term), f"{label}: {term.name}",
+        return self.html("term.html", lang, page.page_rel,
+                         self.numbered(lang, f"{label}: {term.name}", page), pager=v.pager(page),
                          term=TermView(term.kind, term.name), label=label,
-                         rows=[self.rows[lang].row(p) for p in term.papers])
+                         total=len(term.papers),
+                         rows=[self.rows[lang].row(p)
+                               for p in page.part(term.papers, TERM_PAGE_PAPERS)])
+
+    def numbered(self, lang: str, title: str, page: ListPage) -> str:
+        """The title of page ``page`` of a list called ``title``."""
+        if page.number == 1:
+            return title
+        return self.views[lang].s["page_title"].format(title=title, n=page.number,
+                                                       count=page.count)
 
     def paper_row(self, lang: str, paper: Paper) -> str:
         """One paper as lists show it. The row sees nothing of the page it is on (it is reused
@@ -259,9 +286,10 @@ class Renderer:
     def sitemap_files(self) -> list[tuple[PageKind, str, tuple[str, ...]]]:
         """Each sitemap file: ``(SITEMAP, name, page URLs)``, and when there are many, the
         index of them: ``(SITEMAP_INDEX, "sitemap.xml", names)``."""
-        rels = ["", "archive/", *(Links.issue(i) for i in self.site.issues),
+        rels = ["", *(page.page_rel for page in self.archive_pages),
+                *(Links.issue(i) for i in self.site.issues),
                 *(Links.paper(p) for p in self.site.papers),
-                *(Links.term(t) for t in self.site.terms)]
+                *(page.page_rel for page in self.term_pages)]
         chunk = 50_000 // len(self.config.languages)  # the protocol's limit per file
         groups = [tuple(rels[i:i + chunk]) for i in range(0, len(rels), chunk)]
         if len(groups) == 1:
@@ -286,7 +314,7 @@ class Renderer:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def page_info(self, lang: str, rel: str, title: str) -> PageInfo:
+    def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None) -> PageInfo:
         s = self.views[lang].s
         return PageInfo(
             lang=lang, rel=rel, title=title, url=self.links.page(lang, rel),
@@ -302,11 +330,12 @@ class Renderer:
                  Link(s["archive"], self.links.page(lang, "archive/")),
                  Link(s["reading_list"], self.links.page(lang, READING_LIST))),
             feed=self.links.page(lang, "feed.xml"), home=self.links.page(lang, ""),
-            search=self.links.page(lang, "archive/"),
+            search=self.links.page(lang, "archive/"), pager=pager,
         )
 
-    def html(self, template: str, lang: str, rel: str, title: str, **context) -> Page:
-        context.update(page=self.page_info(lang, rel, title), s=self.views[lang].s,
+    def html(self, template: str, lang: str, rel: str, title: str, pager: Pager | None = None,
+             **context) -> Page:
+        context.update(page=self.page_info(lang, rel, title, pager), s=self.views[lang].s,
                        site=self.local[lang], asset=self.links.asset)
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)

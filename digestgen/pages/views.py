@@ -30,6 +30,7 @@ from .markup import Markdown, render_title
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import (REVIEW_SECTIONS, IssueFile, Paper, Text, TextList, id_slug,
                                is_arxiv_id)
+from .pagination import ARCHIVE_PAGE_ISSUES, ListPage, page_rel
 
 #: Issues shown in full on the home page, and in the feeds.
 HOME_ISSUES = 10
@@ -94,6 +95,10 @@ class FeedReads(NamedTuple):
 
 
 class ArchiveReads(NamedTuple):
+    """A page of the archive: its number and the count, its issues; the first, the terms."""
+
+    number: int
+    count: int
     issues: tuple[LinkReads, ...]
     tags: tuple[Term, ...]  # as links: name and paper count
     categories: tuple[Term, ...]
@@ -149,8 +154,11 @@ def feed_reads(site: Site) -> FeedReads:
     return FeedReads(site.issues[:FEED_ISSUES])
 
 
-def archive_reads(site: Site) -> ArchiveReads:
-    return ArchiveReads(tuple(map(link_reads, site.issues)), site.tags, site.categories)
+def archive_reads(site: Site, page: ListPage) -> ArchiveReads:
+    first = page.number == 1
+    return ArchiveReads(page.number, page.count,
+                        tuple(map(link_reads, page.part(site.issues, ARCHIVE_PAGE_ISSUES))),
+                        site.tags if first else (), site.categories if first else ())
 
 
 def page_reads(site: Site, kind: PageKind, subject: object) -> object:
@@ -166,7 +174,7 @@ def page_reads(site: Site, kind: PageKind, subject: object) -> object:
     if kind is PageKind.FEED:
         return feed_reads(site)
     if kind is PageKind.ARCHIVE:
-        return archive_reads(site)
+        return archive_reads(site, subject)
     return subject
 
 
@@ -276,6 +284,18 @@ class TermView:
 
     kind: str  # "tags" or "categories"
     name: str
+
+
+@dataclass(frozen=True)
+class Pager:
+    """The links between the pages of a long list: the previous and next page, and a link to
+    each page near this one, to the first and to the last (None stands for a gap)."""
+
+    number: int
+    count: int
+    prev: str | None
+    next: str | None
+    pages: tuple[Link | None, ...]
 
 
 @dataclass(frozen=True)
@@ -540,6 +560,23 @@ class Views:
     def term_links(self, terms: tuple[Term, ...]) -> tuple[Link, ...]:
         return tuple(Link(t.name, self.links.page(self.lang, Links.term(t)), None, len(t.papers))
                      for t in terms)
+
+    def pager(self, page: ListPage, near: int = 2) -> Pager | None:
+        """How page ``page`` of a list links to the others; None for a list of one page."""
+        if page.count == 1:
+            return None
+        def href(number: int) -> str:
+            return self.links.page(self.lang, page_rel(page.rel, number))
+        shown = [n for n in range(1, page.count + 1)
+                 if n in (1, page.count) or abs(n - page.number) <= near]
+        links: list[Link | None] = []
+        for n in shown:
+            if links and links[-1] is not None and int(links[-1].label) < n - 1:
+                links.append(None)
+            links.append(Link(str(n), href(n)))
+        return Pager(page.number, page.count,
+                     href(page.number - 1) if page.number > 1 else None,
+                     href(page.number + 1) if page.number < page.count else None, tuple(links))
 
     def edit_url(self, source) -> str | None:
         repo = self.config.repo_url

@@ -220,7 +220,6 @@
     const data = form.dataset;
     const prefix = data.home.slice(data.base.length);  // "en/" on an English page
     let engine = null;
-    let segmenter = null;  // splits a query into words as the index language does
     let ticket = 0;
     let timer = 0;
     box.hidden = false;
@@ -229,8 +228,7 @@
     // are merged into it. A site without papers has none, and every query finds nothing.
     const load = () => engine ||= fetch(data.bundle + "shards.json").then(async (response) => {
       if (!response.ok) throw new Error(`${response.status} ${response.url}`);
-      const { bundles: [first, ...others], language } = await response.json();
-      segmenter = new Intl.Segmenter(language, { granularity: "word" });
+      const { bundles: [first, ...others] } = await response.json();
       if (!first) return { search: async () => ({ results: [] }) };
       const pagefind = await import(data.bundle + first + "pagefind.js");
       await pagefind.options({ baseUrl: data.base });
@@ -247,16 +245,63 @@
     const localize = (url) =>
       prefix && url.startsWith(data.base) ? data.base + prefix + url.slice(data.base.length) : url;
 
-    // Only text and <mark> of an excerpt are kept, whatever the index holds.
-    const excerpt = (html) => {
-      const template = document.createElement("template");
-      template.innerHTML = html;
-      return [...template.content.childNodes].map((node) => {
-        if (node.nodeName !== "MARK") return document.createTextNode(node.textContent);
+    // The index holds each run of Han and kana characters as its overlapping pairs (理解为何 as
+    // 理解 解为 为何), each written as a word of letters (等人 as qxhlejeolk): see pair_word in
+    // digestgen/search.py, same ranges. A query is cut and written the same way.
+    const CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff";
+    const RUN = new RegExp(`[${CJK}]+`, "g");
+    const PAIR = new RegExp(`^[${CJK}]{2}$`);
+    const HEX = "0123456789abcdef";
+    const word = (chars) => "qx" + [...chars].map((c) => c.charCodeAt(0).toString(16)
+      .padStart(4, "0").replace(/./g, (d) => String.fromCharCode(97 + HEX.indexOf(d)))).join("");
+    const unword = (token) => /^qx(?:[a-p]{4}){1,2}$/.test(token)
+      ? token.slice(2).match(/.{4}/g).map((q) => String.fromCharCode(parseInt(
+        q.replace(/./g, (c) => HEX[c.charCodeAt(0) - 97]), 16))).join("") : token;
+    const pairs = (run) => run.length < 2 ? word(run)
+      : Array.from({ length: run.length - 1 }, (_, i) => word(run.slice(i, i + 2))).join(" ");
+    const indexed = (query) => query.replace(RUN, (run) => ` ${pairs(run)} `).trim();
+    const words = (query) => indexed(query).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    // What a reader looks for in a text: each run of Han or kana whole, each other word as
+    // the start of a word (calibrat for calibrate, as the index stems it).
+    const terms = (query) => [
+      ...(query.match(RUN) || []),
+      ...query.replace(RUN, " ").split(/[^\p{L}\p{N}]+/u).filter(Boolean)
+        .map((w) => w.toLowerCase().slice(0, Math.max(4, w.length - 3))),
+    ];
+    const contains = (text, term) => text.toLowerCase().includes(term);
+
+    // A page's text as the index read it, with its runs of pairs joined back.
+    const readable = (content) => {
+      const out = [];
+      for (const token of content.split(" ").map(unword)) {
+        const last = out[out.length - 1];
+        if (PAIR.test(token) && last && PAIR.test(last.slice(-2)) && last.slice(-1) === token[0]) {
+          out[out.length - 1] = last + token[1];
+        } else out.push(token);
+      }
+      return out.join(" ").replace(new RegExp(`(?<=[${CJK}\u3000-\u303f\uff00-\uffef]) (?=[${CJK}\u3000-\u303f\uff00-\uffef])`, "g"), "");
+    };
+
+    // An excerpt made here from the page's text, around the first term found, with every
+    // term marked: text nodes and <mark> only, whatever the index holds.
+    const excerpt = (text, found) => {
+      const lower = text.toLowerCase();
+      const at = Math.max(0, Math.min(...found.map((t) => lower.indexOf(t)).filter((i) => i >= 0)));
+      const start = Math.max(0, at - 40);
+      const part = (start ? "…" : "") + text.slice(start, at + 120) + (at + 120 < text.length ? "…" : "");
+      const nodes = [];
+      const pattern = new RegExp(found.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gi");
+      let from = 0;
+      for (const match of part.matchAll(pattern)) {
+        if (!match[0]) continue;
+        nodes.push(document.createTextNode(part.slice(from, match.index)));
         const mark = document.createElement("mark");
-        mark.textContent = node.textContent;
-        return mark;
-      });
+        mark.textContent = match[0];
+        nodes.push(mark);
+        from = match.index + match[0].length;
+      }
+      nodes.push(document.createTextNode(part.slice(from)));
+      return nodes;
     };
 
     const title = (meta) => {
@@ -265,29 +310,48 @@
       return key ? [meta[key], key.slice(6)] : [meta.title || "", ""];
     };
 
-    const item = (result) => {
+    const item = ([result, text], found) => {
       const li = document.createElement("li");
       const link = document.createElement("a");
-      const [text, lang] = title(result.meta);
+      const [label, lang] = title(result.meta);
       link.href = localize(result.url);
-      link.textContent = text;
+      link.textContent = label;
       if (lang) link.lang = lang;
       const p = document.createElement("p");
-      p.append(...excerpt(result.excerpt));
+      p.append(...excerpt(text, found));
       li.append(link, p);
       return li;
     };
 
     // Pagefind ignores a word of the query that an index lacks, so a shard without it would
-    // offer pages that match only the other words. A page is kept only when every word that
-    // some page has finds it too (words split as Pagefind splits Chinese and Japanese).
+    // offer pages that match only the other words. A page is kept only when every word finds
+    // it too.
     const matching = async (pagefind, query) => {
-      const found = (await pagefind.search(query)).results;
-      const words = [...segmenter.segment(query)].filter((s) => s.isWordLike).map((s) => s.segment);
-      if (words.length < 2) return found;
-      const pages = (await Promise.all(words.map((word) => pagefind.search(word))))
-        .map((each) => new Set(each.results.map((r) => r.id))).filter((ids) => ids.size);
+      const split = words(query);
+      const found = (await pagefind.search(indexed(query))).results;
+      if (split.length < 2) return found;
+      const pages = (await Promise.all(split.map((word) => pagefind.search(word))))
+        .map((each) => new Set(each.results.map((r) => r.id)));
       return found.filter((r) => pages.every((ids) => ids.has(r.id)));
+    };
+
+    // Of the pages found, those whose text has each run of Han or kana of the query in one
+    // piece (not only its pairs somewhere); those whose title has every term first.
+    const MOST = 60;  // pages read to check and rank; the rest keep Pagefind's order
+    const ranked = async (found, query) => {
+      const looked = terms(query);
+      const runs = query.match(RUN) || [];
+      const read = await Promise.all(found.slice(0, MOST).map(async (r) => {
+        const data = await r.data();
+        return [data, readable(data.content || "")];
+      }));
+      const titles = ([data]) => Object.entries(data.meta).filter(([k]) => k.startsWith("title"))
+        .map(([, v]) => v).join(" ");
+      const kept = read.filter(([data, text]) =>
+        runs.every((t) => contains(text, t) || contains(titles([data]), t)));
+      const inTitle = kept.filter((each) => looked.every((t) => contains(titles(each), t)));
+      const rest = kept.filter((each) => !inTitle.includes(each));
+      return [[...inTitle, ...rest], looked, kept.length + Math.max(0, found.length - MOST)];
     };
 
     const run = async (query) => {
@@ -302,12 +366,12 @@
       status.textContent = data.wait;
       try {
         const pagefind = await load();
-        const found = await matching(pagefind, query);
-        const results = await Promise.all(found.slice(0, 20).map((r) => r.data()));
+        const [pages, looked, count] = await ranked(await matching(pagefind, query), query);
         if (mine !== ticket) return;
-        list.replaceChildren(...results.map(item));
+        const results = pages.slice(0, 20);
+        list.replaceChildren(...results.map((each) => item(each, looked)));
         list.hidden = !results.length;
-        status.textContent = results.length ? data.count.replace("{n}", found.length) : data.none;
+        status.textContent = results.length ? data.count.replace("{n}", count) : data.none;
       } catch (error) {
         if (mine === ticket) status.textContent = data.failed;
       }
