@@ -177,6 +177,7 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
     # Imported here: a build with nothing to do never needs them.
     from .fastload import load_content_cached
     from .model import build_model
+    from .more_pages import TOPIC_FEED_PAPERS
     from .pagekeys import PageKeys
     from .plaintext import FastMarkdown
     from .render import FEED_ISSUES, HOME_ISSUES, Renderer
@@ -197,7 +198,8 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
     clock.lap("model, theme, jobs")
     base = theme_key(config) + repr(config) + f"drafts={drafts}" + code_version()
     last = state_files.read()
-    keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES, last.rows)
+    keys = PageKeys(site, loaded.digests, base, HOME_ISSUES, FEED_ISSUES, last.rows,
+                    TOPIC_FEED_PAPERS)
     structure = keys.structure()
 
     def row_of(lang: str, paper) -> str:

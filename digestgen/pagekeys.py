@@ -120,8 +120,11 @@ class PageKeys:
     """Keys of one site's pages; ``base`` covers everything every page depends on."""
 
     def __init__(self, site: Site, digests: dict[str, str], base: str,
-                 home_issues: int, feed_issues: int, kept_rows: object = None):
+                 home_issues: int, feed_issues: int, kept_rows: object = None,
+                 topic_feed_papers: int = 20):
         self.site, self.digests, self.base = site, digests, _hash(base)
+        self.topic_feed_papers = topic_feed_papers
+        self._structure: str | None = None
         self.home_issues, self.feed_issues = home_issues, feed_issues
         self.rows = RowDigests(kept_rows, self.base, site.config.languages)
         self._papers: dict[str, str] = {}
@@ -178,7 +181,7 @@ class PageKeys:
         share a key, except lists: their rows are in the page's language."""
         if kind == "term":
             return self.term(lang, subject)
-        if kind == "paper":
+        if kind in ("paper", "cite"):
             return self.paper(subject)
         memo = (kind, id(subject))
         key = self._subjects.get(memo)
@@ -195,8 +198,15 @@ class PageKeys:
 
     def subject(self, kind: str, subject: object) -> object:
         site = self.site
-        if kind == "issue":
+        if kind in ("issue", "issue_bib"):
             return self.issue(subject)
+        if kind == "topic_feed":  # its newest papers, as their pages show them
+            return (subject.kind, subject.name,
+                    tuple(map(self.paper, subject.papers[:self.topic_feed_papers])))
+        if kind == "archive_bib":  # every record, in the site's order
+            return self.records()
+        if kind == "stats":  # counts of issues, terms and texts: the model and every record
+            return self.structure(), self.records()
         if kind == "home":
             return (tuple(self.issue(i) for i in site.issues[:self.home_issues]),
                     len(site.papers), len(site.issues))
@@ -209,12 +219,22 @@ class PageKeys:
 
     # -- from the last build's keys -----------------------------------------------------------
 
+    def records(self) -> str:
+        """Every paper's file and its bytes, in the site's order (cheaper than every paper's
+        key: nothing but the records is read)."""
+        return _hash_texts([self.file(paper.source_name()) for paper in self.site.papers])
+
     def structure(self) -> str:
         """What keys read of the site model besides the bytes of its files: which file each
         issue comes from, which papers each issue and term holds, in which order (and so which
         pages there are: the rest, the configuration and the code, is in ``base``). While it
         and ``base`` are what they were, a key can change only where a page shows a file whose
         bytes changed."""
+        if self._structure is None:
+            self._structure = self._structure_of()
+        return self._structure
+
+    def _structure_of(self) -> str:
         issues = [(issue.id, str(issue.file.source) if issue.file else None,
                    "\n".join([entry.paper.id for entry in issue.entries]),
                    [entry.number for entry in issue.entries if entry.reappears])
@@ -255,11 +275,11 @@ class PageKeys:
         keys = dict(last.keys)
         for job in jobs:
             kind, subject = job.kind, job.subject
-            if kind == "paper":
+            if kind in ("paper", "cite"):
                 stale = subject.id in papers
-            elif kind == "issue":
+            elif kind in ("issue", "issue_bib"):
                 stale = id(subject) in issues
-            elif kind == "term":
+            elif kind in ("term", "topic_feed"):
                 stale = id(subject) in terms
             else:  # home, archive, feeds, sitemaps: few, and about the whole site
                 stale = True

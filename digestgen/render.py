@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 
 from .config import SiteConfig
+from .formats import scholarly
 from .errors import Problem, SiteError
 from .cache import ShardedStore
 from .markup import Markdown
@@ -24,6 +25,7 @@ from .records import Paper
 from .theme import Theme
 from .rowstore import PaperRows
 from .views import Link, Links, TermView, Views
+from . import more_pages
 
 HOME_ISSUES = 10
 FEED_ISSUES = 20
@@ -69,6 +71,8 @@ class PageInfo:
     feed: str
     home: str
     search: str
+    locale: str = ""  # Open Graph's, and those of the other languages
+    locale_alternates: tuple[str, ...] = ()
 
 
 class LocalSite:
@@ -132,6 +136,8 @@ class Renderer:
             jobs += [Job("term", lang, t, path(lang, Links.term(t)) + "index.html",
                          1 + len(t.papers) // 2) for t in self.site.terms]
             jobs.append(Job("feed", lang, None, path(lang, "feed.xml"), 20))
+            jobs += more_pages.language_jobs(self.site, lang, path(lang, ""))
+        jobs += more_pages.common_jobs(self.site)
         jobs.append(Job("not_found", None, None, "404.html"))
         jobs += [Job(kind, None, (name, group), name, 1 + len(group) // 100)
                  for kind, name, group in self.sitemap_files()]
@@ -156,6 +162,8 @@ class Renderer:
             return self.sitemap(*subject)
         if kind == "sitemap_index":
             return self.sitemap_index(*subject)
+        if kind in more_pages.KINDS:
+            return more_pages.render(self, job)
         if kind == "robots":
             return Page("robots.txt", self.render_text("robots.txt", {
                 "sitemap": self.config.base_url + "sitemap.xml"}))
@@ -181,12 +189,18 @@ class Renderer:
     def issue(self, issue: Issue, lang: str) -> Page:
         view = self.views[lang].issue(issue)
         return self.html("issue.html", lang, Links.issue(issue), str(view.title.html),
-                         issue=view)
+                         issue=view,
+                         issue_bib=self.links.page(lang, Links.issue(issue) + "papers.bib"))
 
     def paper(self, paper: Paper, lang: str) -> Page:
         view = self.views[lang].paper(paper)
+        url = self.links.absolute(lang, Links.paper(paper))
         return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
-                         paper=view)
+                         paper=view, og_type="article",
+                         og_description=view.tldr.html.striptags() if view.tldr else None,
+                         citation_tags=scholarly.citation_tags(
+                             paper, self.config.source_language, url),
+                         json_ld=scholarly.json_ld(paper, self.config.source_language, url))
 
     def term(self, term: Term, lang: str) -> Page:
         v = self.views[lang]
@@ -194,6 +208,7 @@ class Renderer:
         # The page shows its papers only as rows: its key (pagekeys) hashes the rows.
         return self.html("term.html", lang, Links.term(term), f"{label}: {term.name}",
                          term=TermView(term.kind, term.name), label=label,
+                         topic_feed=self.links.page(lang, Links.term(term) + "feed.xml"),
                          rows=[self.rows[lang].row(p) for p in term.papers])
 
     def paper_row(self, lang: str, paper: Paper) -> str:
@@ -264,12 +279,18 @@ class Renderer:
                           Link("x-default", self.links.absolute(self.config.default_language, rel),
                                "x-default")),
             nav=(Link(s["home"], self.links.page(lang, "")),
-                 Link(s["archive"], self.links.page(lang, "archive/"))),
+                 Link(s["archive"], self.links.page(lang, "archive/")),
+                 Link(s["stats"], self.links.page(lang, "stats/"))),
             feed=self.links.page(lang, "feed.xml"), home=self.links.page(lang, ""),
             search=self.links.page(lang, "archive/"),
+            locale=scholarly.og_locale(lang),
+            locale_alternates=tuple(scholarly.og_locale(code) for code in self.config.languages
+                                    if code != lang),
         )
 
     def html(self, template: str, lang: str, rel: str, title: str, **context) -> Page:
+        context.setdefault("og_type", "website")
+        context.setdefault("og_description", None)
         context.update(page=self.page_info(lang, rel, title), s=self.views[lang].s,
                        site=self.local[lang], asset=self.links.asset)
         data = self.render_text(template, context)

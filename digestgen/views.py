@@ -15,6 +15,7 @@ from functools import cached_property
 
 from markupsafe import Markup
 
+from .formats import bibtex, scholarly
 from .markup import Markdown, render_title
 from .model import Issue, Site, Term
 from .records import REVIEW_SECTIONS, Paper, Text, TextList
@@ -64,6 +65,18 @@ class PaperView:
     tags: tuple[Link, ...]
     edit_url: str | None = None
     tldrs: tuple[Shown, ...] = ()  # the shown tldr first, then its translations
+    cite_href: str = ""  # the paper's cite.bib
+    source_language: str = "en"  # the language its record's plain strings are in
+
+    @cached_property
+    def bibtex(self) -> str:
+        """The paper's BibTeX entry, as its cite.bib holds it."""
+        return bibtex.single(self.paper, self.source_language)
+
+    @cached_property
+    def coins(self) -> str:
+        """The ``title`` of the paper's COinS span."""
+        return scholarly.coins(self.paper, self.source_language)
 
 
 @dataclass(frozen=True)
@@ -257,6 +270,8 @@ class Views:
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
             tldrs=self.with_translations(paper.tldr, render["tldr"], marks.get("tldr")),
+            cite_href=self.links.asset(Links.paper(paper) + "cite.bib"),
+            source_language=self.config.source_language,
         )
 
     def _review(self, key: str, section: TextList, render: Callable[[str], str],

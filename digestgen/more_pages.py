@@ -1,0 +1,121 @@
+"""The pages of SPEC 4.1 beside the HTML of issues and papers: BibTeX files (a paper's
+``cite.bib``, an issue's and the archive's ``papers.bib``), a feed per tag and category, and the
+statistics page. :func:`language_jobs` and :func:`common_jobs` list them for
+:meth:`render.Renderer.jobs`; :func:`render` makes one.
+
+A file of many BibTeX entries joins bodies made once per paper (:class:`BibBodies`), so the
+archive's ``papers.bib`` costs little more than a join when one paper changed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .formats import bibtex
+from .model import Site
+from .records import Paper
+from .stats import archive_stats, bar_chart, line_chart
+
+if TYPE_CHECKING:
+    from .render import Job, Page, Renderer
+
+#: Papers in a topic's feed, newest first.
+TOPIC_FEED_PAPERS = 20
+
+KINDS = frozenset({"cite", "issue_bib", "archive_bib", "topic_feed", "stats"})
+
+
+def language_jobs(site: Site, lang: str, root: str) -> list[Job]:
+    """The pages of one language tree (``root`` is its folder: "" or "en/")."""
+    from .render import Job
+    from .views import Links
+    jobs = [Job("issue_bib", lang, issue, f"{root}{Links.issue(issue)}papers.bib",
+                1 + len(issue.entries) // 10) for issue in site.issues]
+    jobs += [Job("topic_feed", lang, term, f"{root}{Links.term(term)}feed.xml",
+                 1 + min(len(term.papers), TOPIC_FEED_PAPERS) // 4) for term in site.terms]
+    jobs.append(Job("archive_bib", lang, None, f"{root}papers.bib", 1 + len(site.papers) // 50))
+    jobs.append(Job("stats", lang, None, f"{root}stats/index.html", 1 + len(site.papers) // 200))
+    return jobs
+
+
+def common_jobs(site: Site) -> list[Job]:
+    """The pages of no language: each paper's ``cite.bib``, at the root only (SPEC 4.1 allows
+    one URL per paper)."""
+    from .render import Job
+    from .views import Links
+    return [Job("cite", None, paper, f"{Links.paper(paper)}cite.bib") for paper in site.papers]
+
+
+class BibBodies:
+    """The BibTeX body of each paper (see :mod:`formats.bibtex`), made once per process."""
+
+    def __init__(self, source_language: str):
+        self.source_language = source_language
+        self.made: dict[str, str] = {}
+
+    def __call__(self, paper: Paper) -> str:
+        made = self.made.get(paper.id)
+        if made is None:
+            made = self.made[paper.id] = bibtex.body(paper, self.source_language)
+        return made
+
+
+def render(renderer: Renderer, job: Job) -> Page:
+    from .render import Page
+    kind, lang, subject = job.kind, job.lang, job.subject
+    source = renderer.config.source_language
+    bodies = _bodies(renderer)
+    if kind == "cite":
+        return Page(job.path, bibtex.entry(bibtex.base_key(subject, source),
+                                           bodies(subject)).encode("utf-8"))
+    if kind == "issue_bib":
+        return Page(job.path, bibtex.bib_file(list(subject.papers), source, bodies)
+                    .encode("utf-8"))
+    if kind == "archive_bib":
+        return Page(job.path, bibtex.bib_file(list(renderer.site.papers), source, bodies)
+                    .encode("utf-8"))
+    if kind == "topic_feed":
+        return Page(job.path, topic_feed(renderer, subject, lang))
+    return stats_page(renderer, lang)
+
+
+def _bodies(renderer: Renderer) -> BibBodies:
+    bodies = getattr(renderer, "bib_bodies", None)
+    if bodies is None:
+        bodies = renderer.bib_bodies = BibBodies(renderer.config.source_language)
+    return bodies
+
+
+def topic_feed(renderer: Renderer, term, lang: str) -> bytes:
+    """The Atom feed of a tag or category: its newest papers (``feed.xml``'s head)."""
+    from .views import Links
+    v, links = renderer.views[lang], renderer.links
+    newest = term.papers[:TOPIC_FEED_PAPERS]
+    label = v.s["tag" if term.kind == "tags" else "category"]
+    return renderer.render_text("topic-feed.xml", {
+        "lang": lang, "s": v.s, "site": renderer.local[lang],
+        "label": f"{label}: {term.name}",
+        "papers": [(v.paper(p), links.absolute(lang, Links.paper(p))) for p in newest],
+        "self_url": links.absolute(lang, Links.term(term) + "feed.xml"),
+        "home_url": links.absolute(lang, Links.term(term)),
+        "updated": max(p.date for p in newest).isoformat() if newest else "1970-01-01",
+    })
+
+
+def stats_page(renderer: Renderer, lang: str) -> Page:
+    v = renderer.views[lang]
+    stats = archive_stats(renderer.site)
+    s = v.s
+    coverage = {}
+    for c in stats.coverage:
+        coverage.setdefault(c.field, []).append(c)
+    charts = {
+        "per_issue": line_chart(list(stats.per_issue)),
+        "categories": bar_chart([(name, n, str(n)) for name, n in stats.categories]),
+        "tags": bar_chart([(name, n, str(n)) for name, n in stats.tags]),
+        "coverage": bar_chart([(f"{s['field_' + c.field]} · {c.lang}", c.percent,
+                                f"{c.percent}%") for c in stats.coverage], scale=100),
+    }
+    return renderer.html("stats.html", lang, "stats/", s["stats"], stats=stats, charts=charts,
+                         coverage=coverage,
+                         archive_bib=renderer.links.page(lang, "papers.bib"))
