@@ -239,7 +239,7 @@ class Renderer:
     def sitemap_files(self) -> list[tuple[str, str, tuple[str, ...]]]:
         """Each sitemap file: ``("sitemap", name, page URLs)``, and when there are many, the
         index of them: ``("sitemap_index", "sitemap.xml", names)``."""
-        rels = ["", "archive/", *(Links.issue(i) for i in self.site.issues),
+        rels = ["", "archive/", "stats/", *(Links.issue(i) for i in self.site.issues),
                 *(Links.paper(p) for p in self.site.papers),
                 *(Links.term(t) for t in self.site.terms)]
         chunk = 50_000 // len(self.config.languages)  # the protocol's limit per file
