@@ -11,7 +11,8 @@ from browser_site import PHONE, WIDE
 PAGES = {"home": "", "issue": "issues/2024-03-22/", "paper": "papers/c-score/",
          "paper-math": "papers/long-formulas-and-urls/", "tag": "tags/memorization/",
          "category": "categories/cs.LG/", "archive": "archive/", "english-issue":
-         "en/issues/2024-03-22/", "not-found": "404.html"}
+         "en/issues/2024-03-22/", "not-found": "404.html", "stats": "stats/",
+         "english-stats": "en/stats/"}
 
 
 @pytest.fixture(scope="session")
