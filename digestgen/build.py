@@ -223,6 +223,7 @@ def _plan(config: SiteConfig, drafts: bool, inputs: InputSurvey, state_files: St
 def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) -> list:
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
+    from . import more_pages
     from .search import SearchIndex
 
     live, renderer, jobs = staging.live, plan.renderer, plan.jobs
@@ -237,6 +238,8 @@ def _write_site(config: SiteConfig, plan: Plan, staging: Staging, clock: Clock) 
             or job.path not in live_files or job.path in missing]
     renderer.keep_rows({lang: ShardedStore(config.cache_dir, f"rows-{plan.rows_namespace}-{lang}")
                         for lang in config.languages}, plan.page_keys.paper)
+    more_pages.facts(renderer).keep_in(config.cache_dir, plan.rows_namespace, plan.page_keys.paper,
+                                       {paper.id for paper in plan.site.papers})
     search = SearchIndex(config, staging, indexed_pages(config, jobs)) if config.search else None
     try:
         for folder in (*renderer.theme.static_dirs, config.static_dir):

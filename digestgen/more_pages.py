@@ -3,18 +3,23 @@
 statistics page. :func:`language_jobs` and :func:`common_jobs` list them for
 :meth:`render.Renderer.jobs`; :func:`render` makes one.
 
-A file of many BibTeX entries joins bodies made once per paper (:class:`BibBodies`), so the
-archive's ``papers.bib`` costs little more than a join when one paper changed.
+The archive-wide files read something of every paper: ``papers.bib`` each paper's BibTeX body,
+the statistics which languages each text is in. Both are made once per paper and kept between
+builds like the rows of lists (:class:`~digestgen.rowstore.PaperRows`, under the paper's key),
+so after a one-paper edit these files are a join of kept strings: no other record's texts are
+read.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .cache import ShardedStore
 from .formats import bibtex
 from .model import Site
 from .records import Paper
-from .stats import archive_stats, bar_chart, line_chart
+from .rowstore import PaperRows
+from .stats import archive_stats, bar_chart, coverage_signature, line_chart
 
 if TYPE_CHECKING:
     from .render import Job, Page, Renderer
@@ -46,25 +51,43 @@ def common_jobs(site: Site) -> list[Job]:
     return [Job("cite", None, paper, f"{Links.paper(paper)}cite.bib") for paper in site.papers]
 
 
-class BibBodies:
-    """The BibTeX body of each paper (see :mod:`formats.bibtex`), made once per process."""
+class PaperFacts:
+    """What the archive-wide files read of each paper, made once and kept between builds."""
 
     def __init__(self, source_language: str):
-        self.source_language = source_language
-        self.made: dict[str, str] = {}
+        self.bodies = PaperRows(lambda paper: bibtex.body(paper, source_language))
+        self.coverage = PaperRows(coverage_signature)
 
-    def __call__(self, paper: Paper) -> str:
-        made = self.made.get(paper.id)
-        if made is None:
-            made = self.made[paper.id] = bibtex.body(paper, self.source_language)
-        return made
+    def body(self, paper: Paper) -> str:
+        return str(self.bodies.row(paper))
+
+    def signature(self, paper: Paper) -> str:
+        return str(self.coverage.row(paper))
+
+    def keep_in(self, cache_dir, namespace: str, key_of, papers: set[str]) -> None:
+        """Keep them in ``cache_dir`` under ``namespace`` (that of the rows of lists)."""
+        self.bodies.keep_in(ShardedStore(cache_dir, f"rows-{namespace}-bib"), key_of, papers)
+        self.coverage.keep_in(ShardedStore(cache_dir, f"rows-{namespace}-coverage"), key_of,
+                              papers)
+
+    def save(self) -> None:
+        self.bodies.save()
+        self.coverage.save()
+
+
+def facts(renderer: Renderer) -> PaperFacts:
+    """The renderer's :class:`PaperFacts`, made on first use."""
+    made = getattr(renderer, "paper_facts", None)
+    if made is None:
+        made = renderer.paper_facts = PaperFacts(renderer.config.source_language)
+    return made
 
 
 def render(renderer: Renderer, job: Job) -> Page:
     from .render import Page
     kind, lang, subject = job.kind, job.lang, job.subject
     source = renderer.config.source_language
-    bodies = _bodies(renderer)
+    bodies = facts(renderer).body
     if kind == "cite":
         return Page(job.path, bibtex.entry(bibtex.base_key(subject, source),
                                            bodies(subject)).encode("utf-8"))
@@ -77,13 +100,6 @@ def render(renderer: Renderer, job: Job) -> Page:
     if kind == "topic_feed":
         return Page(job.path, topic_feed(renderer, subject, lang))
     return stats_page(renderer, lang)
-
-
-def _bodies(renderer: Renderer) -> BibBodies:
-    bodies = getattr(renderer, "bib_bodies", None)
-    if bodies is None:
-        bodies = renderer.bib_bodies = BibBodies(renderer.config.source_language)
-    return bodies
 
 
 def topic_feed(renderer: Renderer, term, lang: str) -> bytes:
@@ -104,7 +120,7 @@ def topic_feed(renderer: Renderer, term, lang: str) -> bytes:
 
 def stats_page(renderer: Renderer, lang: str) -> Page:
     v = renderer.views[lang]
-    stats = archive_stats(renderer.site)
+    stats = archive_stats(renderer.site, facts(renderer).signature)
     s = v.s
     coverage = {}
     for c in stats.coverage:

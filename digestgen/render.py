@@ -111,6 +111,7 @@ class Renderer:
     def save_rows(self) -> None:
         for rows in self.rows.values():
             rows.save()
+        more_pages.facts(self).save()
 
     def row_digests(self) -> dict[str, dict[str, tuple[str, bytes]]]:
         """Per language, the (paper key, digest) of each row made or recalled so far."""

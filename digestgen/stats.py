@@ -56,13 +56,30 @@ def languages_of(paper: Paper, field: str) -> tuple[str, ...]:
     return () if text is None else text.languages()
 
 
-def archive_stats(site: Site) -> ArchiveStats:
+def coverage_signature(paper: Paper) -> str:
+    """The languages of each of the paper's texts, as one line (``title=en,zh;tldr=zh;...``):
+    all the statistics read of its texts, small enough to keep from one build to the next."""
+    return ";".join(f"{name}={','.join(languages_of(paper, name))}" for name in FIELDS)
+
+
+def _languages_by_field(signature: str) -> dict[str, list[str]]:
+    found = {}
+    for part in signature.split(";"):
+        name, _, codes = part.partition("=")
+        found[name] = codes.split(",") if codes else []
+    return found
+
+
+def archive_stats(site: Site, signature_of=coverage_signature) -> ArchiveStats:
+    """The archive's numbers; ``signature_of(paper)`` is :func:`coverage_signature` (or one
+    kept from an earlier build)."""
     languages = site.config.languages
     counts = {(name, lang): 0 for name in FIELDS for lang in languages}
     totals = dict.fromkeys(FIELDS, 0)
     for paper in site.papers:
+        present = _languages_by_field(signature_of(paper))
         for name in FIELDS:
-            codes = languages_of(paper, name)
+            codes = present[name]
             if codes:
                 totals[name] += 1
                 for lang in languages:
