@@ -166,7 +166,7 @@ def test_keys_are_name_year_word_with_suffixes_oldest_first(built):
 
 def test_cite_boxes_show_the_entry_and_link_the_file(built):
     page = lxml.html.fromstring(built.page("en/papers/2403.14715/index.html"))
-    box = page.xpath("//details[@class='cite']")[0]
+    box = page.xpath("//section[@class='cite-section']/div[@class='cite']")[0]
     assert box.xpath(".//pre[@class='bibtex']")[0].text_content() == \
         (built.output / "papers/2403.14715/cite.bib").read_text()
     assert box.xpath(".//a[@href='/digest/papers/2403.14715/cite.bib']")
