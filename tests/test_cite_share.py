@@ -208,7 +208,8 @@ def test_paper_pages_carry_highwire_tags_and_json_ld(built):
     assert "</" not in script.text  # nothing in it can end the script
     plain = lxml.html.fromstring(built.page("papers/no-arxiv/index.html"))
     assert "citation_arxiv_id" not in meta(plain, "name")
-    assert meta(plain, "name")["citation_abstract_html_url"] == ["https://example.org/paper?id=1&x=2"]
+    assert meta(plain, "name")["citation_abstract_html_url"] == [
+        "https://example.org/paper?id=1&x=2"]
 
 
 @pytest.mark.parametrize("rel, kind, description", [
