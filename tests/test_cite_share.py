@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import bibtexparser
 import lxml.html
@@ -245,7 +246,6 @@ def test_every_page_carries_open_graph_and_twitter_tags(built, rel, kind, descri
 def test_lists_carry_a_coins_span_per_paper(built, rel, count):
     spans = lxml.html.fromstring(built.page(rel)).xpath("//span[@class='Z3988']")
     assert len(spans) == count
-    from urllib.parse import parse_qs
     for span in spans:
         fields = parse_qs(span.get("title"))
         assert fields["ctx_ver"] == ["Z39.88-2004"]
