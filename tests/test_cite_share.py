@@ -4,6 +4,7 @@ statistics page's numbers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -21,6 +22,7 @@ from digestgen.build import load_site
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.formats import bibtex
+from digestgen.records import Paper, Text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "https://alice.github.io/digest/"
@@ -312,3 +314,22 @@ def test_stats_page_numbers_are_the_sites(built, model):
             ids = svg.get("aria-labelledby").split()
             assert [svg.xpath(f".//*[@id='{i}']")[0].tag for i in ids] == ["title", "desc"]
         assert page.xpath(f"//nav[@class='site-nav']/a[@href='/digest/{root}stats/']")
+
+
+@pytest.mark.parametrize("title", [
+    "Über naïve café: 50% off",
+    "Unbalanced math $x{$ stays text",
+    "A back\\slash, a ~tilde and a ^caret",
+    "Braces {inside} and }reversed{",
+    "Two $a$ and $b_1$ formulas",
+])
+def test_any_title_reads_back_from_the_entry(tmp_path, title):
+    paper = Paper(id="2401.00001", title=Text({"en": title}), date=dt.date(2024, 1, 2),
+                  source=Path("x.yaml"), authors=("A. Author",))
+    path = tmp_path / "one.bib"
+    path.write_text(bibtex.bib_file([paper], "en"), encoding="utf-8")
+    [entry] = parse_bib(path).entries
+    got = entry.fields_dict["title"].value
+    # The decoder reads back every character written; only the protecting braces are extra.
+    want = title.replace("^", "ˆ")  # (the decoder's spelling of \textasciicircum)
+    assert decoded(got) == decoded(want)
