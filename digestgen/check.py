@@ -19,8 +19,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 from .build import build, configure
 from .config import SiteConfig
 from .errors import counted as _count, display_path
-from .model import Site
-from .load import record_files
+from .content.model import Site
+from .content.load import record_files
 
 #: Which attribute of which element is a link to check.
 LINK_ATTRIBUTES = {"a": "href", "area": "href", "link": "href", "img": "src", "script": "src",

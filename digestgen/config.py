@@ -1,21 +1,17 @@
-"""The site configuration (SPEC 1.1): what it holds, where its file is, and loading it.
+"""The site configuration (SPEC 1.1): what it holds and where its file is.
 
-Reading and checking the file is :mod:`configfile`'s; this module keeps the result of the last
-read in the cache folder, so that a build with nothing to do never imports the YAML parser.
+Reading and checking the file is :mod:`configfile`'s, loading it (from the cache while it is
+unchanged) :mod:`configload`'s; both import this module, never the other way round.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .cache import code_version, read_pickle, settled, write_pickle
-from .errors import Problem, SiteError
 
 if TYPE_CHECKING:
     from .translate.settings import TranslateSettings
@@ -145,31 +141,13 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
-def load_config(path: Path) -> SiteConfig:
-    """Read and validate ``path``; raise :class:`SiteError` listing every problem.
-
-    A configuration read before is taken from the cache while its file has the same stat and
-    the code is the same."""
-    path = path.resolve()
-    try:
-        info = os.stat(path)
-    except OSError:
-        raise SiteError([Problem(path, None, "no such file (run `digestgen init`)")]) from None
-    stamp = (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino,
-             code_version())
-    store = path.parent / CACHE_NAME / "config.pickle"
-    cached = read_pickle(store)
-    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == stamp \
-            and isinstance(cached[1], SiteConfig):
-        config = cached[1]
-    else:
-        from .configfile import read_config  # imports the YAML parser
-
-        config = read_config(path)
-        if settled(info.st_mtime_ns, info.st_ctime_ns):
-            write_pickle(store, (stamp, config))
-    # Resolved at each load: a symlink on the way may have changed since the file was read.
-    return dataclasses.replace(config, output_dir=config.output_dir.resolve())
+def http_url_problem(value: str) -> str | None:
+    """What is wrong with ``value`` as the URL of a page on the web (``must be an http(s)
+    URL, not ...``), or None."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an http(s) URL, not {value!r}"
+    return None
 
 
 def closest(name: str, choices: set[str], prefix: str = "") -> str:

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 from .config import DEFAULT_ARXIV_API, MarkdownOptions, SiteConfig, SiteText, closest
 from .dailyconfig import read_daily
 from .errors import ConfigError, Problem, SiteError
-from .records import name_too_long
-from .yamlsrc import YamlMap, line_of, parse_yaml, read_text
+from .content.records import name_too_long
+from .content.validate import Checker
+from .content.yamlsrc import YamlMap, line_of, parse_yaml, read_text
 
 PERIODS = ("day", "week", "month")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
@@ -44,14 +45,12 @@ def _fallback(path: Path, **values) -> SiteConfig:
     return SiteConfig(path=path, title=title, base_url=base_url, **values)
 
 
-class _ConfigReader:
-    def __init__(self, path: Path, data: YamlMap):
-        self.path, self.data, self.problems = path, data, []
+class _ConfigReader(Checker):
+    """The configuration's keys, checked as records' fields are (:class:`Checker`: the same
+    rules, the same messages), and the few that only a configuration has."""
 
-    def problem(self, key, message: str, container=None) -> None:
-        container = self.data if container is None else container
-        line = line_of(container, key) if key is not None else container.line
-        self.problems.append(Problem(self.path, line, message))
+    def __init__(self, path: Path, data: YamlMap):
+        super().__init__(path, data, None, [])
 
     def text(self, key: str, required: bool = False) -> str | None:
         value = self.data.get(key)
@@ -89,17 +88,10 @@ class _ConfigReader:
 
     def url(self, key: str, required: bool = False) -> str | None:
         value = self.text(key, required)
-        if value is not None:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                self.problem(key, f"'{key}' must be an http(s) URL, not {value!r}")
-                return None
-        return value
+        return None if value is None else self.http_url(key, value)
 
     def read(self) -> SiteConfig:
-        for key in self.data:
-            if key not in _KEYS:
-                self.problem(key, f"unknown key '{key}'{closest(key, _KEYS)}")
+        self.unknown_keys(_KEYS)
         languages = self.languages()
         source_language = self.language_code("source_language", "en")
         known = {*languages, source_language}
@@ -114,7 +106,7 @@ class _ConfigReader:
             issue_period=self.choice("issue_period", PERIODS, "day"),
             output_dir=self.output_dir(),
             markdown=self.markdown(),
-            search=self.flag("search", True),
+            search=self.boolean("search", True),
             translate=self.translate(),
             daily=read_daily(self.data.get("daily"), line_of(self.data, "daily"), self.path,
                              self.problems),
@@ -182,13 +174,6 @@ class _ConfigReader:
             return default
         return value
 
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(key, f"'{key}' must be true or false, not {value!r}")
-            return default
-        return value
-
     def output_dir(self) -> Path:
         value = self.data.get("output_dir", "site")
         if not isinstance(value, str) or not value.strip():
@@ -210,10 +195,7 @@ class _ConfigReader:
         if not isinstance(value, dict):
             self.problem("markdown", "'markdown' must be a mapping such as {html: false}")
             return MarkdownOptions()
-        for key in value:
-            if key not in _MARKDOWN_KEYS:
-                suggestion = closest(key, _MARKDOWN_KEYS, "markdown.")
-                self.problem(key, f"unknown key 'markdown.{key}'{suggestion}", value)
+        self.unknown_keys(_MARKDOWN_KEYS, value, "markdown.")
         html = value.get("html", False)
         if not isinstance(html, bool):
             self.problem("html", "'markdown.html' must be true or false", value)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from .config import DailyOptions, closest
+from .config import DailyOptions, closest, http_url_problem
 from .errors import Problem
-from .records import ANNOUNCE_TYPES
-from .yamlsrc import line_of
+from .content.records import ANNOUNCE_TYPES
+from .content.yamlsrc import line_of
 
 FEED_URL = "https://rss.arxiv.org/rss/"
 #: An arXiv archive (``cs``, ``astro-ph``) or category (``cs.LG``, ``math-ph``).
@@ -62,8 +62,7 @@ def default_feed(categories: tuple[str, ...]) -> str:
 
 
 def _is_http_url(text: str) -> bool:
-    parts = urlsplit(text)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return http_url_problem(text) is None
 
 
 def _strings(value: dict, key: str, problem, valid, what: str) -> tuple[str, ...]:

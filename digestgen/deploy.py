@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .errors import display_path
-from .output import MANIFEST, output_lock
+from .output.staging import MANIFEST, output_lock
 
 #: GitHub Pages runs Jekyll on a branch's files unless the branch holds this file.
 NOJEKYLL = ".nojekyll"

@@ -17,8 +17,8 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .arxiv_feed import FeedItem
-from .records import Paper
+from .arxiv.feed import FeedItem
+from .content.records import Paper
 
 #: After this many days an archive paper weighs half of what a paper of the day weighs.
 HALF_LIFE_DAYS = 365.0
@@ -61,7 +61,7 @@ class Replacement:
 
 
 def english(text) -> str | None:
-    """The English of a record's :class:`~digestgen.records.Text`, if it has one."""
+    """The English of a record's :class:`~digestgen.content.records.Text`, if it has one."""
     if text is None:
         return None
     return text.values.get(LANGUAGE)

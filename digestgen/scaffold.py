@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .daily_workflow import DAILY_WORKFLOW, daily_workflow
-from .load import record_files
+from .content.load import record_files
 
 CONFIG_FILE = "digestgen.yaml"
 EXAMPLE_PAPER = "content/papers/2403.14715.yaml"

@@ -19,7 +19,8 @@ from pathlib import Path
 import watchfiles
 
 from .build import build, configure
-from .config import SiteConfig, load_config
+from .config import SiteConfig
+from .configload import load_config
 from .errors import SiteError, counted, display_path, os_error_text
 from .livereload import HOST, LiveState, bind
 

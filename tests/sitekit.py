@@ -48,14 +48,14 @@ class SiteFolder:
 #: `digestgen build` that also prints, for each render, how many processes it was split into.
 _BUILD_NOTING_SHARES = """
 import sys
-from digestgen import build
+from digestgen import rendering
 from digestgen.cli import main
-shares = build.shares
+shares = rendering.shares
 def noting_shares(jobs):
     parts = shares(jobs)
     print("render shares:", len(parts), file=sys.stderr)
     return parts
-build.shares = noting_shares
+rendering.shares = noting_shares
 main(["build", "--config", *sys.argv[1:]])
 """
 

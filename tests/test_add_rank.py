@@ -174,8 +174,8 @@ def test_rank_needs_a_feed(site):
 
 
 def feed_item(arxiv_id: str, title: str, abstract: str):
-    from digestgen.arxiv_feed import FeedItem
-    from digestgen.arxiv_ids import parse_arxiv_id
+    from digestgen.arxiv.feed import FeedItem
+    from digestgen.arxiv.ids import parse_arxiv_id
     return FeedItem(parse_arxiv_id(arxiv_id), "new", title, (), abstract, ("cs.LG",), None, 1)
 
 
@@ -200,8 +200,8 @@ def test_recent_digest_papers_weigh_more_than_old_ones():
 
 
 def test_only_english_texts_of_the_digest_are_compared(site):
-    from digestgen.config import load_config
-    from digestgen.load import load_content
+    from digestgen.configload import load_config
+    from digestgen.content.load import load_content
     from digestgen.rank import digest_interests
     site.paper("a.yaml", 'id: a\ntitle: {zh: 只有中文标题}\ndate: 2024-01-01\n')
     site.paper("b.yaml", 'id: b\ntitle: {zh: 中文, en: English title}\ndate: 2024-01-01\n'

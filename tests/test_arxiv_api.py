@@ -10,8 +10,8 @@ import pytest
 
 from arxiv_server import ArxivServer, Reply, fixture, recorded
 from arxiv_server import no_internet  # noqa: F401 (the fixture below)
-from digestgen.arxiv_api import ArxivClient, FetchError, Policy, match_results, result_record
-from digestgen.arxiv_ids import ArxivId, parse_arxiv_id
+from digestgen.arxiv.api import ArxivClient, FetchError, Policy, match_results, result_record
+from digestgen.arxiv.ids import ArxivId, parse_arxiv_id
 
 pytestmark = pytest.mark.usefixtures("no_internet")
 

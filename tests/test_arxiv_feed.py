@@ -10,9 +10,9 @@ import pytest
 
 from arxiv_server import FIXTURES, ArxivServer, Reply, recorded
 from arxiv_server import no_internet  # noqa: F401 (the fixture below)
-from digestgen.arxiv_api import FetchError, Policy, PoliteSession
-from digestgen.arxiv_feed import download_feed, item_record, parse_feed, select, split_authors
-from digestgen.arxiv_ids import ArxivId
+from digestgen.arxiv.api import FetchError, Policy, PoliteSession
+from digestgen.arxiv.feed import download_feed, item_record, parse_feed, select, split_authors
+from digestgen.arxiv.ids import ArxivId
 from digestgen.errors import SiteError
 
 ALL = FIXTURES / "rss-all-archives-2024-11-28.xml"

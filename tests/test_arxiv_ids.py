@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digestgen.arxiv_ids import ArxivId, ArxivIdError, parse_arxiv_id
+from digestgen.arxiv.ids import ArxivId, ArxivIdError, parse_arxiv_id
 
 
 @pytest.mark.parametrize("text, expected", [

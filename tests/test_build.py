@@ -256,7 +256,7 @@ def test_an_issue_title_with_an_ampersand_is_escaped_once_everywhere(built):
 def test_pages_render_with_the_collector_on_and_the_build_leaves_it_on(site, monkeypatch):
     # The build pauses cyclic garbage collection while it plans (digestgen.build.build); pages
     # make garbage, so it must run while they render, and after the build as before.
-    from digestgen.render import Renderer
+    from digestgen.pages.render import Renderer
     seen = []
     render = Renderer.render
 

@@ -20,9 +20,9 @@ from sitekit import SiteFolder
 
 from digestgen.build import load_site
 from digestgen.cli import main
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.formats import bibtex
-from digestgen.records import Paper, Text
+from digestgen.content.records import Paper, Text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "https://alice.github.io/digest/"

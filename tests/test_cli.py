@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from digestgen import cache
+from digestgen.incremental import storage as cache
 from digestgen.cli import main
 
 
@@ -62,7 +62,7 @@ def test_a_build_with_nothing_to_do_says_what_the_site_holds_without_reading_it(
     def unread(*args, **kwargs):
         raise AssertionError("the content was read again")
 
-    monkeypatch.setattr("digestgen.fastload.load_content_cached", unread)
+    monkeypatch.setattr("digestgen.incremental.records.load_content_cached", unread)
     again = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
     assert again.exit_code == 0, again.output
     assert again.output.startswith("Built 1 paper in 1 issue: ")

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from digestgen import cache, configfile
-from digestgen.config import find_config, load_config
+from digestgen import configfile
+from digestgen.incremental import storage as cache
+from digestgen.config import find_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
 
 

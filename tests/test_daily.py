@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from arxiv_server import ArxivServer, Reply, fixture
 from arxiv_server import no_internet  # noqa: F401 (the fixture below)
 from digestgen.commands.init import init
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.daily_workflow import CRON, DAILY_WORKFLOW
 from digestgen.errors import SiteError
 from test_workflows import LINTERS, lint, plain_git  # noqa: F401 (a fixture)

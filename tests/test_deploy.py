@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from digestgen.cli import main
-from digestgen.output import MANIFEST
+from digestgen.output.staging import MANIFEST
 from digestgen.scaffold import EXAMPLE_PAPER, init_site
 
 SECOND_PAPER = """\

@@ -17,7 +17,7 @@ from digestgen.cli import main
 from digestgen.formats.digest import read_digest
 from digestgen.formats.digest_writer import write_digest
 from digestgen.formats.markdown import is_chinese, parser, slugify
-from digestgen.recordfile import dump_record
+from digestgen.recordio.recordfile import dump_record
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 ISSUES = {"2024-03-22": "000_817fa717bd144da2.txt", "2024-02-06": "003_206638408ad647e1.txt",

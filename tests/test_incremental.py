@@ -15,14 +15,14 @@ from click.testing import CliRunner
 
 import digestgen
 from digestgen.build import build, configure
-from digestgen.cache import ShardedStore, code_version
+from digestgen.incremental.storage import ShardedStore, code_version
 from digestgen.cli import main
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import Problem, SiteError
-from digestgen.fastload import load_content_cached
-from digestgen.load import load_content
-from digestgen.manifest import MANIFEST
-from digestgen.render import Renderer
+from digestgen.incremental.records import load_content_cached
+from digestgen.content.load import load_content
+from digestgen.output.manifest import MANIFEST
+from digestgen.pages.render import Renderer
 
 from sitekit import SiteFolder, build_in_own_process
 
@@ -231,7 +231,7 @@ def test_a_row_template_that_shows_the_abstract_takes_abstract_edits_to_the_list
 
 def test_a_new_version_of_digestgen_renders_every_page_again(site, monkeypatch):
     first = run_build(site)
-    monkeypatch.setattr("digestgen.cache.FORMAT", "a later version")  # part of code_version
+    monkeypatch.setattr("digestgen.incremental.storage.FORMAT", "a later version")  # in code_version
     code_version.cache_clear()
     try:
         again = run_build(site)
@@ -401,7 +401,7 @@ def test_a_cache_folder_that_cannot_be_made_costs_time_not_the_build(site, tmp_p
 
 def test_page_keys_that_cannot_be_saved_are_not_trusted_later(site, tmp_path, monkeypatch):
     run_build(site)
-    from digestgen import incremental
+    from digestgen.incremental import state as incremental
     real = incremental.write_pickle
     monkeypatch.setattr(incremental, "write_pickle", lambda path, value: False)
     edit_paper(site, "2403.10002", "Abstract of paper 2", "Changed 2")
@@ -465,7 +465,7 @@ def test_the_cached_loader_gives_the_same_records_and_problems(site, monkeypatch
     for _ in range(2):
         plain, cached = load_both(site)
         assert plain == cached and len(plain) >= 4
-    monkeypatch.setattr("digestgen.fastload.PARALLEL_MIN", 1)  # parse in workers as well
+    monkeypatch.setattr("digestgen.incremental.records.PARALLEL_MIN", 1)  # parse in workers as well
     monkeypatch.setenv("DIGESTGEN_JOBS", "2")
     # Threads that other tests left behind (the browser's) must not keep the workers away.
     monkeypatch.setattr("digestgen.parallel.threading.active_count", lambda: 1)

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 from digestgen import __version__
 from digestgen.commands.init import init
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen import configfile
 from digestgen.cli import main
 from digestgen.scaffold import CONFIG_TEXT
-from digestgen.load import load_content
+from digestgen.content.load import load_content
 from sitekit import commented_section
 
 FILES = ["digestgen.yaml", "content/papers/2403.14715.yaml", ".gitignore",

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
-from digestgen.load import load_content
+from digestgen.content.load import load_content
 
 PAPER = """\
     id: "2403.14715"

@@ -1,6 +1,6 @@
 """Markdown and math: rendered at build time, safe whatever the text says."""
 
-from digestgen.markup import Markdown, render_math, render_title
+from digestgen.pages.markup import Markdown, render_math, render_title
 
 
 def test_inline_and_display_math_become_mathml():

@@ -3,12 +3,13 @@
 import pytest
 from click.testing import CliRunner
 
-from digestgen import cache, fastload
+from digestgen.incremental import records as fastload
+from digestgen.incremental import storage as cache
 from digestgen.build import load_site
 from digestgen.cli import main
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
-from digestgen.periods import issue_key, parse_issue_id
+from digestgen.content.periods import issue_key, parse_issue_id
 
 
 def paper(site, pid, date, **extra):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digestgen.manifest import MANIFEST
-from digestgen.output import Staging
+from digestgen.output.manifest import MANIFEST
+from digestgen.output.staging import Staging
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -32,7 +32,7 @@ def test_the_version_is_written_in_one_place():
 
 
 def test_the_builtin_theme_has_every_page_template():
-    from digestgen.theme import builtin_layouts
+    from digestgen.pages.theme import builtin_layouts
     folder = builtin_layouts()
     for name in ["base.html", "home.html", "issue.html", "paper.html", "archive.html",
                  "term.html", "404.html", "feed.xml", "sitemap.xml", "i18n/zh.yaml",

@@ -3,8 +3,8 @@
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from digestgen.markup import Markdown
-from digestgen.plaintext import FastMarkdown
+from digestgen.pages.markup import Markdown
+from digestgen.pages.plaintext import FastMarkdown
 
 # Texts built from the pieces that decide how Markdown reads prose: words in both scripts,
 # every ASCII punctuation mark, spaces of several kinds, and line breaks.

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from digestgen.arxiv_feed import parse_feed
-from digestgen.config import load_config
-from digestgen.load import load_content
+from digestgen.arxiv.feed import parse_feed
+from digestgen.configload import load_config
+from digestgen.content.load import load_content
 from digestgen.rank import Interest, digest_interests, item_text, rank
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from digestgen.configfile import _KEYS as CONFIG_KEYS
-from digestgen.validate import ARXIV_KEYS, ISSUE_KEYS, PAPER_KEYS
+from digestgen.content.validate import ARXIV_KEYS, ISSUE_KEYS, PAPER_KEYS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from digestgen.errors import SiteError
-from digestgen.recordfile import (
+from digestgen.recordio.recordfile import (
     describe, dump_record, file_stem, find_papers, id_problem, plan_record, write_records,
 )
-from digestgen.recordmerge import merge_record
+from digestgen.recordio.recordmerge import merge_record
 
 LONG = ("Label smoothing (LS) is a popular regularisation method for training deep neural "
         "network classifiers due to its effectiveness in improving test accuracy.")

@@ -19,11 +19,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import SiteError
-from digestgen.load import load_content
-from digestgen.markup import Markdown, render_title
-from digestgen.yamlsrc import YamlList, YamlMap, parse_yaml
+from digestgen.content.load import load_content
+from digestgen.pages.markup import Markdown, render_title
+from digestgen.content.yamlsrc import YamlList, YamlMap, parse_yaml
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 CONFIG = "title: T\nbase_url: https://a.b/\n"

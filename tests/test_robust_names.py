@@ -124,7 +124,7 @@ def test_a_missing_required_key_is_reported_at_the_mapping_start(built):
 
 
 def test_two_files_with_one_id_found_by_add_name_both_with_lines(built):
-    from digestgen.recordfile import find_papers
+    from digestgen.recordio.recordfile import find_papers
     built.paper("a.yaml", "# first\nid: same\ntitle: A\ndate: 2024-03-22\n")
     built.paper("b.yaml", "title: B\n\nid: same\ndate: 2024-03-22\n")
     _, problems = find_papers(built.root / "content/papers")

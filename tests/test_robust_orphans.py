@@ -16,7 +16,7 @@ import pytest
 #: would be at the moment the build is killed.
 BUILD_WITH_SLOW_INDEXER = """
 import sys
-from digestgen import search
+from digestgen.output import search
 from digestgen.cli import main
 search.PAGEFIND_PACKAGE = "slow_indexer"
 main(["build", "-q"])

@@ -10,12 +10,13 @@ import tempfile
 import pytest
 from click.testing import CliRunner
 
-from digestgen import search
+from digestgen.output import search
 from digestgen.cli import main
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.errors import Problem, SiteError
-from digestgen.render import Renderer
-from digestgen.search import shard_size, split_shards
+from digestgen.pages.render import Renderer
+from digestgen.output.search import shard_size, split_shards
+from digestgen.pages.views import PageKind
 
 from sitekit import build_in_own_process
 
@@ -218,7 +219,7 @@ def test_a_build_that_fails_while_pagefind_runs_stops_it_and_leaves_the_site_as_
     render = Renderer.render
 
     def failing_render(self, job):
-        if job.kind != "paper":
+        if job.kind is not PageKind.PAPER:
             raise SiteError([Problem(site.root / "layouts/issue.html", 1, "broken")])
         return render(self, job)
 

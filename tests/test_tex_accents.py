@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digestgen.tex_accents import decode_accents, decode_name
+from digestgen.pages.tex_accents import decode_accents, decode_name
 
 
 @pytest.mark.parametrize("tex, text", [

@@ -4,7 +4,7 @@ import jinja2
 import pytest
 from markupsafe import Markup, escape
 
-from digestgen.theme import _Environment, output_escape
+from digestgen.pages.theme import _Environment, output_escape
 
 
 class Shown:

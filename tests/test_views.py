@@ -2,12 +2,12 @@
 
 from markupsafe import Markup
 
-from digestgen.config import load_config
-from digestgen.load import load_content
-from digestgen.model import build_model
-from digestgen.plaintext import FastMarkdown
-from digestgen.theme import load_theme
-from digestgen.views import Shown, Views, fragments_into
+from digestgen.configload import load_config
+from digestgen.content.load import load_content
+from digestgen.content.model import build_model
+from digestgen.pages.plaintext import FastMarkdown
+from digestgen.pages.theme import load_theme
+from digestgen.pages.views import Shown, Views, fragments_into
 
 # Every field a view renders as Markdown, in two languages, none of it plain prose.
 PAPER = """\

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from digestgen import __version__
 from digestgen.commands.init import init
-from digestgen.config import load_config
+from digestgen.configload import load_config
 from digestgen.scaffold import WORKFLOW, pages_workflow
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from digestgen.yamlsrc import parse_yaml
+from digestgen.content.yamlsrc import parse_yaml
 
 # One scalar of each style and of each type a plain scalar can resolve to.
 DOCUMENT = """\

@@ -15,15 +15,15 @@ from urllib.parse import urlsplit
 
 import click
 
-from ..arxiv_api import ArxivClient, FetchError, Policy, PoliteSession, match_results, \
+from ..arxiv.api import ArxivClient, FetchError, Policy, PoliteSession, match_results, \
     result_record
-from ..arxiv_feed import ANNOUNCE_TYPES, Feed, download_feed, is_url, item_record, parse_feed, \
+from ..arxiv.feed import ANNOUNCE_TYPES, Feed, download_feed, is_url, item_record, parse_feed, \
     select
-from ..arxiv_ids import ArxivId, ArxivIdError, parse_arxiv_id
+from ..arxiv.ids import ArxivId, ArxivIdError, parse_arxiv_id
 from ..config import SiteConfig
 from ..errors import Problem, SiteError, display_path
-from ..recordfile import FilePlan, describe, file_stem, find_papers, plan_record, write_records
-from ..records import SLUG
+from ..recordio.recordfile import FilePlan, describe, file_stem, find_papers, plan_record, write_records
+from ..content.records import SLUG
 from .common import config_option, progress, reports_problems, site_config
 from .rank_feed import DEFAULT_TOP, Ranking, embeddings_for
 

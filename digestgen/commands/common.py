@@ -11,7 +11,8 @@ from typing import TypeVar
 
 import click
 
-from ..config import CONFIG_NAME, SiteConfig, find_config, load_config
+from ..config import CONFIG_NAME, SiteConfig, find_config
+from ..configload import load_config
 from ..errors import ConfigError, Problem, SiteError
 from ..translate.settings import DEFAULT_KEY_ENV
 
@@ -43,7 +44,7 @@ def site_config(config_path: Path | None) -> SiteConfig:
 def _content_problems(config: SiteConfig) -> list:
     """The content's problems, read with a configuration that has errors of its own, so that
     one run reports them all."""
-    from ..load import load_content  # imported only when there is something to report
+    from ..content.load import load_content  # imported only when there is something to report
 
     try:
         load_content(dataclasses.replace(config, output_dir=config.output_dir.resolve()))

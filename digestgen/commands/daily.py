@@ -18,11 +18,11 @@ from pathlib import Path
 
 import click
 
-from ..arxiv_api import FetchError, Policy, PoliteSession
-from ..arxiv_feed import download_feed, parse_feed, select
+from ..arxiv.api import FetchError, Policy, PoliteSession
+from ..arxiv.feed import download_feed, parse_feed, select
 from ..config import SiteConfig
 from ..errors import SiteError
-from ..load import load_content
+from ..content.load import load_content
 from .add import MIN_ARXIV_DELAY, add
 from .common import api_key_env, config_option, reports_problems, site_config
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from ..formats.digest_writer import HEADINGS, ExportError, write_digest
-from ..load import load_content
-from ..model import build_model
-from ..records import Paper, Text
+from ..content.load import load_content
+from ..content.model import build_model
+from ..content.records import Paper, Text
 from .common import config_option, reports_problems, site_config
 
 

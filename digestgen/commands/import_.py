@@ -20,11 +20,11 @@ from ..errors import Problem, SiteError, display_path
 from ..errors import counted as _count
 from ..formats import DIGEST, Document, read_document
 from ..formats.markdown import is_chinese
-from ..periods import issue_key, parse_issue_id
-from ..recordfile import FilePlan, describe, file_stem, find_papers, id_problem, plan_record, \
+from ..content.periods import issue_key, parse_issue_id
+from ..recordio.recordfile import FilePlan, describe, file_stem, find_papers, id_problem, plan_record, \
     write_records
-from ..recordmerge import TEXT_FIELDS, merge_record
-from ..validate import DATE_TEXT
+from ..recordio.recordmerge import TEXT_FIELDS, merge_record
+from ..content.validate import DATE_TEXT
 from .common import config_option, progress, reports_problems, site_config
 
 FILE_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")

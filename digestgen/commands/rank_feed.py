@@ -12,15 +12,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 
-from ..arxiv_feed import FeedItem
-from ..config import SiteConfig
+from ..arxiv.feed import FeedItem
+from ..config import SiteConfig, http_url_problem
 from ..embeddings import EmbeddingError, Embeddings
 from ..interests import read_interests
-from ..load import load_content
+from ..content.load import load_content
 from ..rank import Ranked, Replacement, digest_interests, rank, split_known, tfidf_vectors
 from .common import api_key_env, translate_api
 
@@ -72,9 +71,9 @@ def embeddings_for(config: SiteConfig, model: str | None, api: str | None,
     if not api:
         raise click.UsageError("--embeddings needs the API's address: --api URL, or 'api' "
                                "in the translate: section of digestgen.yaml")
-    parts = urlsplit(api)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise click.UsageError(f"--api must be an http(s) URL, not {api!r}")
+    why = http_url_problem(api)
+    if why is not None:
+        raise click.UsageError(f"--api {why}")
     return Embeddings(api, model, os.environ.get(api_key_env(config)) or None, timeout)
 
 

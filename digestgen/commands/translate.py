@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from ..config import SiteConfig
-from ..load import load_content
-from ..periods import issue_key
-from ..records import Paper
+from ..content.load import load_content
+from ..content.periods import issue_key
+from ..content.records import Paper
 from ..translate.gaps import FIELDS, find_tasks
 from .common import config_option, reports_problems, site_config
 

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from ..records import Paper, Text, is_arxiv_id
+from ..content.records import Paper, Text, is_arxiv_id
 
 #: LaTeX's special characters, as text.
 _SPECIALS = {

@@ -25,8 +25,8 @@ from pathlib import Path
 from markdown_it.token import Token
 
 from ..errors import SiteError
-from ..arxiv_ids import ArxivIdError, parse_arxiv_id
-from ..records import is_arxiv_id
+from ..arxiv.ids import ArxivIdError, parse_arxiv_id
+from ..content.records import is_arxiv_id
 from .markdown import children_text, is_chinese, parser, plain_text, slugify
 from .model import DIGEST, Document, ImportedPaper, Problems
 

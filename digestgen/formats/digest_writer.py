@@ -9,7 +9,7 @@ or a replacement, else the current feed style before the English abstract.
 
 from __future__ import annotations
 
-from ..recordfile import is_arxiv_id
+from ..recordio.recordfile import is_arxiv_id
 from .digest import TRUNCATION_MARK
 from .markdown import escape_text
 

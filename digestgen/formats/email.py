@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from ..config import SiteConfig
-from ..model import Issue, Site
-from ..records import Paper, Text
-from ..theme import load_theme
-from ..views import Links, Views
+from ..content.model import Issue, Site
+from ..content.records import Paper, Text
+from ..pages.theme import load_theme
+from ..pages.views import Links, Views, link_reads
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def render_email(config: SiteConfig, site: Site, issue: Issue, lang: str) -> str
     theme = load_theme(config)
     links = Links(site)
     order = tuple(dict.fromkeys([lang, *config.languages, config.source_language]))
-    title = Markup(Views(site, theme.strings, None, lang).issue_title(issue).html).striptags()
+    shown = Views(site, theme.strings, None, lang).issue_title(link_reads(issue))
+    title = Markup(shown.html).striptags()
     intro = issue.file.intro if issue.file else None
     return theme.template("email.html").render(
         lang=lang, s=theme.strings.get(lang, theme.strings["en"]), title=title,

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from urllib.parse import quote, urlencode
 
-from ..records import Paper, is_arxiv_id
+from ..content.records import Paper, is_arxiv_id
 from .bibtex import original
 
 #: Open Graph locales (``language_TERRITORY``) of the usual codes; others are derived.

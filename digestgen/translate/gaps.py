@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..records import REVIEW_SECTIONS, Paper, Text
+from ..content.records import REVIEW_SECTIONS, Paper, Text
 
 FIELDS = ("title", "tldr", "abstract", "review", "notes")
 #: How a prompt names each field.

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from ..errors import Problem, SiteError
-from ..records import REVIEW_SECTIONS
-from ..yamlsrc import line_of, parse_yaml, read_text
+from ..content.records import REVIEW_SECTIONS
+from ..content.yamlsrc import line_of, parse_yaml, read_text
 
 LANGUAGE_NAMES = {"zh": "Simplified Chinese", "en": "English", "ja": "Japanese",
                   "ko": "Korean", "de": "German", "fr": "French", "es": "Spanish"}

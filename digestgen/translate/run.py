@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import SiteError, display_path
-from ..recordfile import FilePlan, plan_record, plan_replace, read_record, write_records
-from ..records import Paper
+from ..recordio.recordfile import FilePlan, plan_record, plan_replace, read_record, write_records
+from ..content.records import Paper
 from .draft import Draft, Drafter, Stopped
 from .gaps import Task
 

@@ -13,7 +13,7 @@ from browser_site import WIDE, serve, write_site
 from chromium import browser_missing
 from click.testing import CliRunner
 
-from digestgen import search
+from digestgen.output import search
 from digestgen.cli import main
 
 

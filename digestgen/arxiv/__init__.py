@@ -1,0 +1,1 @@
+"""arXiv: its ids, its API (through the arxiv package) and its announcement feeds."""

@@ -1,0 +1,197 @@
+"""The one door through which a build uses what earlier builds left: :class:`IncrementalBuild`.
+
+A build (:mod:`digestgen.build`) asks it, in order: whether anything changed at all
+(:meth:`~IncrementalBuild.unchanged`); for the content (:meth:`~IncrementalBuild.load_content`,
+records of unchanged files from the cache); for what markdown-it rendered before
+(:meth:`~IncrementalBuild.markdown_known`) and for the paper rows (:attr:`~IncrementalBuild.rows`)
+to hand to the renderer; which pages to render (:meth:`~IncrementalBuild.plan`, then
+:meth:`Plan.todo` once the live output is surveyed); and at the end to keep what this build
+learned (:meth:`~IncrementalBuild.commit`). Nothing else of the pipeline knows of caches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import SiteConfig
+from .state import (
+    BuildState, InputSurvey, StateFiles, cache_namespace, manifest_identity, survey_inputs,
+    theme_key,
+)
+from .storage import SegmentedStore, ShardedStore, code_version, digest_text, prune_namespaces
+
+if TYPE_CHECKING:
+    from ..content.load import Content
+    from ..content.model import Site
+    from ..output.staging import OutputState
+    from .keys import PageKeys
+    from .rows import RowCache
+
+
+class IncrementalBuild:
+    """One build of ``config`` into ``output``, as far as it rests on the last one."""
+
+    def __init__(self, config: SiteConfig, output: Path, drafts: bool):
+        self.config, self.output, self.drafts = config, output, drafts
+        self.state_files = StateFiles(config, output)
+        self.inputs: InputSurvey | None = None
+        self.digests: dict[str, str] = {}  # content file -> hash of its bytes
+
+    # -- before reading anything ------------------------------------------------------------
+
+    def unchanged(self) -> BuildState | None:
+        """What the last build left, when no input changed since and the output is as it left
+        it (this build has nothing to do); None otherwise."""
+        self.inputs = survey_inputs(self.config, f"drafts={self.drafts}")
+        last = self.state_files.read_summary()
+        if self.inputs.fingerprint is not None and last.fingerprint == self.inputs.fingerprint \
+                and last.manifest == manifest_identity(self.output):
+            return last
+        return None
+
+    @cached_property
+    def namespace(self) -> str:
+        """Of the records and Markdown caches (see :func:`~.state.cache_namespace`)."""
+        return cache_namespace(self.config)
+
+    # -- what the renderer is handed ----------------------------------------------------------
+
+    def load_content(self) -> Content:
+        """Every paper and issue of the site, validated (:func:`digestgen.content.load.load_content`'s
+        records and problems); records of files unchanged since the last build are cached."""
+        from .records import load_content_cached
+        store = ShardedStore(self.config.cache_dir, f"records-{self.namespace}")
+        store.load()
+        listing = self.inputs.paper_files if self.inputs is not None else None
+        loaded = load_content_cached(self.config, self.drafts, store, listing)
+        store.save()
+        self.digests = loaded.digests
+        return loaded.content
+
+    def markdown_known(self) -> dict[bytes, str]:
+        """What markdown-it rendered in earlier builds (for :class:`~digestgen.pages.plaintext.
+        FastMarkdown`)."""
+        return self._markdown_store.load()
+
+    @cached_property
+    def rows(self) -> RowCache:
+        """The paper rows, for ``Renderer(..., rows=...)``: kept between builds once planned."""
+        from .rows import RowCache
+        return RowCache()
+
+    @cached_property
+    def _markdown_store(self) -> SegmentedStore:
+        return SegmentedStore(self.config.cache_dir, f"markdown-{self.namespace}")
+
+    # -- which pages to render --------------------------------------------------------------
+
+    def plan(self, site: Site, jobs: list) -> Plan:
+        """The key of each of ``jobs`` (the site's pages), from the last build's where they
+        cannot have changed; the rows of the renderer are kept under their papers' keys."""
+        from .keys import PageKeys, listed
+        base = theme_key(self.config) + repr(self.config) + f"drafts={self.drafts}" \
+            + code_version()
+        last = self.state_files.read()
+        keys = PageKeys(site, self.digests, base, last.rows)
+        structure = keys.structure()
+        # After an edit of a few papers the last build's keys hold for most pages: only those
+        # that show the papers are keyed again (at 100,000 papers this step takes about 1 s
+        # instead of 3).
+        page_keys = keys.patched(jobs, structure, last, self.rows.row)
+        if page_keys is None:
+            # Rows new since the last build are made now, when few, so that lists are compared
+            # by key.
+            keys.rows.fill(listed(site), keys.paper, self.rows.row)
+            page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject)
+                         for job in jobs}
+        rows_namespace = digest_text(base)[:12]
+        self.rows.keep_in({lang: ShardedStore(self.config.cache_dir,
+                                              f"rows-{rows_namespace}-{lang}")
+                           for lang in self.config.languages},
+                          keys.paper, {paper.id for paper in site.papers})
+        return Plan(site, jobs, page_keys, keys, last, structure, rows_namespace)
+
+    # -- while rendering (in each worker) ---------------------------------------------------
+
+    def rendered(self) -> dict:
+        """What a worker that rendered pages learned of rows (to :meth:`learn` in the build)."""
+        self.rows.save()
+        return self.rows.digests()
+
+    def learn(self, plan: Plan, digests: dict) -> None:
+        for lang, made in digests.items():
+            for paper_id, (key, digest) in made.items():
+                plan.page_keys.rows.learn(lang, paper_id, key, digest)
+
+    # -- after ------------------------------------------------------------------------------
+
+    def commit(self, plan: Plan, files: int) -> None:
+        """Keep this build's state for the next (the output now holds ``files`` files)."""
+        keys, rows = plan.final_keys()
+        site = plan.site
+        self.state_files.write(BuildState(
+            fingerprint=self.inputs.fingerprint, manifest=manifest_identity(self.output),
+            papers=len(site.papers), issues=len(site.issues), files=files, keys=keys, rows=rows,
+            base=plan.page_keys.base, structure=plan.structure, digests=plan.page_keys.digests))
+
+    def keep_markdown(self, plan: Plan, known: dict, learned: dict, recalled: set,
+                      full: bool) -> None:
+        """Keep what markdown-it rendered for the next build (``known`` before it, ``learned``
+        in it; ``recalled``: what it used of ``known``); after a build of every page, only what
+        that build used. Then remove the caches of other configurations and versions."""
+        store = self._markdown_store
+        if full and (learned or len(recalled) < len(known)):
+            store.replace({**{key: known[key] for key in recalled}, **learned})
+        elif learned:
+            store.add(learned, {**known, **learned})
+        prune_namespaces(self.config.cache_dir, {"records": self.namespace,
+                                                 "markdown": self.namespace,
+                                                 "rows": plan.rows_namespace})
+
+
+@dataclass
+class Plan:
+    """The pages of a build and their keys, made before the output is touched."""
+
+    site: Site
+    jobs: list  # every page, as render.Job
+    keys: dict[str, str | None]  # page path -> key, None where not known yet
+    page_keys: PageKeys
+    last: BuildState  # what the previous build of this output left
+    structure: str  # of the site model (PageKeys.structure)
+    rows_namespace: str  # of the paper rows cache
+
+    def todo(self, live: OutputState | None, output: Path) -> list:
+        """The pages to render: those whose key changed since the last build of ``output``,
+        and those missing from the ``live`` output."""
+        valid = live is not None and self.last.manifest == manifest_identity(output) \
+            and self.last.base == self.page_keys.base
+        old_keys = self.last.keys if valid else {}
+        live_files = live.files if live is not None else {}
+        missing = live.missing if live is not None else frozenset()
+        keys = self.keys
+        return [job for job in self.jobs
+                if keys[job.path] is None or old_keys.get(job.path) != keys[job.path]
+                or job.path not in live_files or job.path in missing]
+
+    def final_keys(self) -> tuple[dict[str, str], dict]:
+        """The keys to keep for the next build, once every page rendered: those not known
+        before (lists of rows new to this build) are known now. And the row digests."""
+        for job in self.jobs:
+            if self.keys[job.path] is None:
+                self.keys[job.path] = self.page_keys.of(job.kind, job.lang, job.path, job.subject)
+        keys = {path: key for path, key in self.keys.items() if key is not None}
+        return keys, self.page_keys.rows.current()
+
+
+def load_site_content(config: SiteConfig, drafts: bool) -> Content:
+    """The content as :meth:`IncrementalBuild.load_content` reads it, the cache left as it is
+    (for a build that had nothing to do, asked for its site afterwards)."""
+    from .records import load_content_cached
+    store = ShardedStore(config.cache_dir, f"records-{cache_namespace(config)}")
+    store.load()
+    return load_content_cached(config, drafts, store).content
+

@@ -1,0 +1,301 @@
+"""What each page depends on, as a hash: equal keys mean byte-identical pages.
+
+A page's bytes are a function of the theme, the configuration, the code, and the part of the
+site model that its view reads. Each view reads the model through one function of
+:mod:`digestgen.pages.views` (``paper_reads``, ``issue_reads``, ``home_reads``, ...), and a key is a
+digest of what that same function returns (:meth:`PageKeys.describe`): records by a hash of
+their file's bytes, the model's structure (which issue a paper is in, an issue's entries and
+neighbours) as it is. So a view that shows more reads more there, and its key follows by itself.
+A tag or category page shows nothing of its papers but their rows (``paper-row.html``), so its
+key hashes the rows themselves (:class:`RowDigests`): an edit that no row shows, such as to an
+abstract, leaves lists of thousands of papers alone. A build renders only the pages whose key
+changed since the last build; every other page is the previous build's file. Keys hold while
+``base`` (theme, configuration, code) is what it was, so a build keeps ``base`` once beside them
+rather than in every key. (``tests/test_incremental*.py`` compare incremental builds with cold
+ones, after random sequences of edits too.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import pickle
+from collections.abc import Callable
+
+from ..content.model import Entry, Issue, Site, Term
+from ..content.records import IssueFile, Paper
+from ..pages.views import (
+    LinkReads, PageKind, Records, issue_reads, page_reads, paper_reads,
+)
+from .state import BuildState
+
+
+#: Rows rendered while planning a build, at most. When more rows are new (a first build, a
+#: changed row template), the lists holding them are rendered without comparing keys, and their
+#: rows are digested as they are made.
+ROWS_TO_PLAN = 400
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _hash_texts(parts: list[str]) -> str:
+    """A hash of texts none of which holds a NUL (ids, paths, labels): cheaper than
+    :func:`_hash`, which formats the repr of its parts first."""
+    return hashlib.sha1("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_ID = operator.attrgetter("id")
+
+
+def row_digest(row: str) -> bytes:
+    return hashlib.blake2b(row.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def listed(site: Site) -> list:
+    """The papers on some tag or category page."""
+    return list({paper.id: paper for term in site.terms for paper in term.papers}.values())
+
+
+class RowDigests:
+    """The digest of each listed paper's row in each language. A digest is kept from one build
+    to the next with the paper's key (:meth:`PageKeys.paper`), and holds while that key and the
+    theme, configuration and code (``base``) are what they were when the row was made."""
+
+    def __init__(self, kept: object, base: str, languages: tuple[str, ...]):
+        self.base, self.languages = base, languages
+        valid = isinstance(kept, dict) and kept.get("base") == base \
+            and kept.get("languages") == languages and isinstance(kept.get("keys"), dict) \
+            and isinstance(kept.get("digests"), dict) \
+            and all(isinstance(kept["digests"].get(lang), dict) for lang in languages)
+        # As last kept: paper id -> key, and per language paper id -> its row's digest.
+        self.kept_keys: dict[str, str] = kept["keys"] if valid else {}
+        self.kept_digests: dict[str, dict[str, bytes]] = kept["digests"] if valid else \
+            {lang: {} for lang in languages}
+        self.known: dict[str, dict[str, bytes]] = {lang: {} for lang in languages}
+        self.keys: dict[str, str] = {}  # paper id -> key, of the papers listed in this build
+
+    def check(self, papers: list[Paper], paper_key: Callable[[Paper], str]) -> list:
+        """Take the kept digests that still hold for ``papers``; returns the (language, paper)
+        pairs that have none."""
+        stale = []
+        for paper in papers:
+            key = self.keys[paper.id] = paper_key(paper)
+            same = self.kept_keys.get(paper.id) == key
+            for lang in self.languages:
+                digest = self.kept_digests[lang].get(paper.id) if same else None
+                if digest is not None:
+                    self.known[lang][paper.id] = digest
+                else:
+                    stale.append((lang, paper))
+        return stale
+
+    def carry(self, changed: set[str]) -> None:
+        """Take every kept digest but those of the papers ``changed``, without making keys to
+        check them: valid while the keys of the other papers cannot have changed (see
+        :meth:`PageKeys.patched`). (Whole dictionaries copied: a loop over 100,000 papers
+        cost more than the rest of a patch.)"""
+        self.keys = dict(self.kept_keys)
+        self.known = {lang: dict(self.kept_digests[lang]) for lang in self.languages}
+        for paper_id in changed:
+            self.keys.pop(paper_id, None)
+            for digests in self.known.values():
+                digests.pop(paper_id, None)
+
+    def fill(self, papers: list[Paper], paper_key: Callable[[Paper], str],
+             row_of: Callable[[str, Paper], str]) -> None:
+        """:meth:`check` ``papers``, and render the rows that have no digest when they are few."""
+        stale = self.check(papers, paper_key)
+        if len(stale) <= ROWS_TO_PLAN:
+            for lang, paper in stale:
+                self.known[lang][paper.id] = row_digest(row_of(lang, paper))
+
+    def learn(self, lang: str, paper_id: str, key: str, digest: bytes) -> None:
+        """The digest of a row made while rendering, for the paper whose key was ``key``."""
+        if self.keys.get(paper_id) == key:
+            self.known[lang][paper_id] = digest
+
+    def of(self, lang: str, papers: tuple[Paper, ...]) -> list[bytes | None]:
+        return list(map(self.known[lang].get, map(_ID, papers)))
+
+    def current(self) -> dict:
+        """What to keep for the next build: the keys of the papers listed in this build, and
+        the digests known of their rows (only theirs: :meth:`learn` takes no other)."""
+        return {"base": self.base, "languages": self.languages, "keys": self.keys,
+                "digests": self.known}
+
+
+class PageKeys:
+    """Keys of one site's pages; ``base`` covers everything every page depends on."""
+
+    def __init__(self, site: Site, digests: dict[str, str], base: str,
+                 kept_rows: object = None):
+        self.site, self.digests, self.base = site, digests, _hash(base)
+        self.rows = RowDigests(kept_rows, self.base, site.config.languages)
+        self._papers: dict[str, str] = {}
+        self._issues: dict[str, str] = {}
+        self._subjects: dict[tuple, str] = {}
+        self._links: dict[str, str] = {}
+
+    # -- parts -------------------------------------------------------------------------------
+
+    def file(self, path: str | None) -> str | None:
+        return None if path is None else f"{path}:{self.digests.get(path, '?')}"
+
+    def link(self, link: LinkReads) -> str:
+        """A link to an issue, as :class:`~digestgen.pages.views.LinkReads` says what it shows."""
+        key = self._links.get(link.id)
+        if key is None:
+            key = self._links[link.id] = "\t".join(
+                self.file(str(value.source)) if isinstance(value, IssueFile) else str(value)
+                for value in link)
+        return key
+
+    def paper(self, paper: Paper) -> str:
+        """A paper as every page shows it: its record (the bytes of its file), and what else
+        its view reads (:func:`~digestgen.pages.views.paper_reads`)."""
+        key = self._papers.get(paper.id)
+        if key is None:
+            parts = [paper.id, self.file(paper.source_name())]
+            for value in paper_reads(self.site, paper)[1:]:
+                self.describe(value, parts)
+            key = self._papers[paper.id] = _hash_texts(parts)
+        return key
+
+    def issue(self, issue: Issue) -> str:
+        """An issue as every page shows it in full (:func:`~digestgen.pages.views.issue_reads`)."""
+        key = self._issues.get(issue.id)
+        if key is None:
+            parts: list[str] = []
+            self.describe(issue_reads(self.site, issue), parts)
+            key = self._issues[issue.id] = _hash_texts(parts)
+        return key
+
+    def describe(self, value: object, parts: list[str]) -> None:
+        """Add to ``parts`` what a view reads in ``value`` (one of the values of
+        :mod:`digestgen.pages.views`' ``*_reads`` functions): records by the bytes of their files
+        and by what their own views read, links by what they show, the rest as it is."""
+        kind = type(value)
+        if kind is LinkReads:
+            parts.append(self.link(value))
+        elif kind is Issue:  # shown in full
+            parts.append(self.issue(value))
+        elif kind is Entry:
+            parts.append(f"{value.number}\t{value.reappears}\t{self.paper(value.paper)}")
+        elif isinstance(value, Paper):
+            parts.append(self.paper(value))
+        elif kind is Records:  # the bytes of their files only
+            parts.extend([self.file(paper.source_name()) for paper in value.papers])
+        elif kind is Term:  # as a link: its name and paper count
+            parts.append(f"{value.kind}\t{value.name}\t{len(value.papers)}")
+        elif isinstance(value, tuple):
+            parts.append(f"#{len(value)}")
+            for item in value:
+                self.describe(item, parts)
+        else:
+            parts.append(repr(value))
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def of(self, kind: PageKind, lang: str | None, path: str, subject: object) -> str | None:
+        """The key of the page ``path`` of ``kind`` about ``subject`` in ``lang``; None for a
+        list whose rows are not all known yet (see :class:`RowDigests`). Keys are compared path
+        by path, and a path has one language, so the pages of one subject in every language
+        share a key, except lists: their rows are in the page's language."""
+        if kind is PageKind.TERM:
+            return self.term(lang, subject)
+        if kind is PageKind.PAPER:
+            return self.paper(subject)
+        if kind is PageKind.ISSUE:
+            return self.issue(subject)
+        memo = (kind, id(subject))
+        key = self._subjects.get(memo)
+        if key is None:
+            reads = page_reads(self.site, kind, subject)
+            if reads is subject:  # sitemaps: their URLs; small pages: nothing but the base
+                key = _hash(kind.value, subject)
+            else:
+                parts = [kind.value]
+                self.describe(reads, parts)
+                key = _hash_texts(parts)
+            self._subjects[memo] = key
+        return key
+
+    def term(self, lang: str, term: Term) -> str | None:
+        rows = self.rows.of(lang, term.papers)
+        if None in rows:
+            return None
+        rows_digest = hashlib.blake2b(b"".join(rows), digest_size=16).hexdigest()
+        return _hash("term", term.kind, term.name, rows_digest)
+
+    # -- from the last build's keys -----------------------------------------------------------
+
+    def structure(self) -> str:
+        """What the views' reads take of the site model besides the bytes of its files: which
+        file each issue comes from, which papers each issue and term holds, in which order (and
+        so each issue's neighbours, and which pages there are: the rest, the configuration and
+        the code, is in ``base``). While it and ``base`` are what they were, a key can change
+        only where a page shows a file whose bytes changed."""
+        issues = [(issue.id, str(issue.file.source) if issue.file else None,
+                   "\n".join([entry.paper.id for entry in issue.entries]),
+                   [entry.number for entry in issue.entries if entry.reappears])
+                  for issue in self.site.issues]
+        terms = [(term.kind, term.name, "\n".join(map(_ID, term.papers)))
+                 for term in self.site.terms]
+        data = pickle.dumps((issues, terms), protocol=5)
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    def patched(self, jobs: list, structure: str, last: BuildState,
+                row_of: Callable[[str, Paper], str]) -> dict[str, str | None] | None:
+        """The keys of ``jobs``, each taken from the last build's where it cannot have changed;
+        None when they cannot be trusted: unless the last build had this ``structure`` and
+        ``base`` and the same content files, and only paper files changed since.
+
+        ``last`` is what that build left. The keys computed again are those of the pages that
+        show a changed paper (its own pages, its issues', the lists that hold its row) and of
+        the few pages about the whole site."""
+        if last.structure != structure or last.base != self.base or not last.keys:
+            return None
+        papers = self.changed_papers(last.digests)
+        if papers is None:
+            return None
+        site = self.site
+        issues = {id(issue) for paper_id in papers for issue in site.appearances[paper_id]}
+        # By identity: reading the ids of every paper of every list would cost more.
+        identities = {id(paper) for paper in papers.values()}
+        lists, shown = [], set()
+        for term in site.terms:
+            found = identities.intersection(map(id, term.papers))
+            if found:
+                lists.append(term)
+                shown |= found
+        self.rows.carry(set(papers))
+        self.rows.fill([paper for paper in papers.values() if id(paper) in shown], self.paper,
+                       row_of)
+        terms = {id(term) for term in lists}
+        keys = dict(last.keys)
+        for job in jobs:
+            kind, subject = job.kind, job.subject
+            if kind is PageKind.PAPER or kind is PageKind.CITE:
+                stale = subject.id in papers
+            elif kind is PageKind.ISSUE or kind is PageKind.ISSUE_BIB:
+                stale = id(subject) in issues
+            elif kind is PageKind.TERM or kind is PageKind.TOPIC_FEED:
+                stale = id(subject) in terms
+            else:  # home, archive, feeds, sitemaps: few, and about the whole site
+                stale = True
+            if stale or job.path not in keys:
+                keys[job.path] = self.of(kind, job.lang, job.path, subject)
+        return keys if len(keys) == len(jobs) else None  # else pages are gone: not the structure
+
+    def changed_papers(self, last_digests: dict[str, str]) -> dict[str, Paper] | None:
+        """The papers (by id) whose files' bytes differ from ``last_digests``; None when files
+        were added or removed, or an issue file changed (an issue's label is in many keys)."""
+        if last_digests.keys() != self.digests.keys():
+            return None
+        changed = {path for path, digest in self.digests.items() if last_digests[path] != digest}
+        if any(issue.file and str(issue.file.source) in changed for issue in self.site.issues):
+            return None
+        return {paper.id: paper for paper in self.site.papers
+                if paper.source_name() in changed}

@@ -1,0 +1,100 @@
+"""Paper rows for pages that list many papers, made once and kept from one build to the next.
+
+A tag or category page lists every paper in it: thousands of rows on a large site. Each row is
+the theme's ``paper-row.html`` for one paper in one language, and depends on nothing of the page
+around it, so :class:`PaperRows` renders it once per build however many lists hold the paper, and
+keeps it in ``.digestgen-cache/`` under the paper's key (:mod:`.keys`: its record and the
+issues it is in; the store as a whole belongs to one theme, configuration and version of the
+code). A rebuild after one paper changed then renders one row, not the thousands around it; the
+rows are the same strings either way, so pages are byte-identical. The digest of each row made
+or recalled goes to :class:`~digestgen.incremental.keys.RowDigests`, which keys the lists by their rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markupsafe import Markup
+
+from .storage import ShardedStore
+from .keys import row_digest
+from ..content.records import Paper
+
+
+class RowCache:
+    """The rows of a build's paper lists, per language: what the renderer is handed to make
+    them with (``Renderer(..., rows=cache)``), kept between builds once :meth:`keep_in` is
+    called."""
+
+    def __init__(self):
+        self.languages: dict[str, PaperRows] = {}
+
+    def __call__(self, lang: str, render: Callable[[Paper], str]) -> PaperRows:
+        rows = self.languages[lang] = PaperRows(render)
+        return rows
+
+    def row(self, lang: str, paper: Paper) -> Markup:
+        return self.languages[lang].row(paper)
+
+    def keep_in(self, stores: dict[str, ShardedStore], key_of: Callable[[Paper], str],
+                papers: set[str]) -> None:
+        """Take rows from ``stores`` (one per language) while ``key_of(paper)`` is what it was
+        when they were made; put new ones there. ``papers``: the ids of the site's papers."""
+        for lang, rows in self.languages.items():
+            rows.keep_in(stores[lang], key_of, papers)
+
+    def save(self) -> None:
+        for rows in self.languages.values():
+            rows.save()
+
+    def digests(self) -> dict[str, dict[str, tuple[str, bytes]]]:
+        """Per language, the (paper key, digest) of each row made or recalled so far."""
+        return {lang: rows.digests for lang, rows in self.languages.items() if rows.digests}
+
+
+class PaperRows:
+    """The row of each paper in one language: ``render(paper)`` makes one; ``store`` (when
+    given) keeps them between builds, valid while ``key_of(paper)`` is unchanged."""
+
+    def __init__(self, render: Callable[[Paper], str]):
+        self.render = render
+        self.store: ShardedStore | None = None
+        self.key_of: Callable[[Paper], str] | None = None
+        self.papers: set[str] = set()
+        self.digests: dict[str, tuple[str, bytes]] = {}  # paper id -> (its key, row digest)
+        self._rows: dict[str, Markup] = {}
+        self._opened = False
+
+    def keep_in(self, store: ShardedStore, key_of: Callable[[Paper], str],
+                papers: set[str]) -> None:
+        """Keep rows in ``store``; ``papers`` (the site's paper ids) are the rows worth keeping."""
+        self.store, self.key_of, self.papers = store, key_of, papers
+
+    def row(self, paper: Paper) -> Markup:
+        row = self._rows.get(paper.id)
+        if row is None:
+            row = self._rows[paper.id] = Markup(self._recall(paper))
+            if self.key_of is not None:
+                self.digests[paper.id] = (self.key_of(paper), row_digest(row))
+        return row
+
+    def _recall(self, paper: Paper) -> str:
+        if self.store is None or self.key_of is None:
+            return self.render(paper)
+        if not self._opened:
+            self.store.load()
+            self._opened = True
+        key = self.key_of(paper)
+        kept = self.store.get(paper.id)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        row = self.render(paper)
+        self.store.put(paper.id, (key, str(row)))
+        return row
+
+    def save(self) -> None:
+        """Write what changed. Two workers rendering the same language may each rewrite a shard
+        without the other's new rows: those are made again next time (it is only a cache)."""
+        if self.store is not None and self._opened:
+            self.store.drop_except(self.papers)
+            self.store.save()

@@ -1,0 +1,232 @@
+"""What a built tree holds, and a survey of the live output against it.
+
+Each tree digestgen builds holds ``.digestgen-manifest.json``: every file digestgen wrote with a
+hash of its bytes (the same for the same input, like every other file). Beside the output,
+``.site.trees.pickle`` keeps what only the machine knows about each of the two trees (the live one
+and the spare one): the files carried over from the previous site (with size and mtime), the
+mtime of every folder when the tree was finished, and whether some files are hard links shared
+by both. The next build compares the live output with that to find, without walking every
+folder, the files someone put there (to carry them over) or took away (to write them again).
+Either record missing or not matching its tree only makes a build do more work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Problem, SiteError, naming
+from ..incremental.storage import read_pickle, write_pickle
+
+MANIFEST = ".digestgen-manifest.json"
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def read_manifest(tree: Path) -> dict[str, str] | None:
+    """The files a tree's manifest lists (path -> hash), or None without a readable one."""
+    try:
+        files = json.loads((tree / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
+def write_manifest(tree: Path, files: dict[str, str]) -> None:
+    # As json.dumps(..., indent=0, sort_keys=True) writes it, with the C encoder (the indenting
+    # one is pure Python, and slow for 80,000 entries).
+    listed = json.dumps(dict(sorted(files.items())), separators=(",\n", ": "))
+    if files:
+        listed = "{\n" + listed[1:-1] + "\n}"
+    data = '{\n"files": ' + listed + ',\n"generator": "digestgen"\n}'
+    temporary = tree / (MANIFEST + ".tmp")
+    try:
+        temporary.write_text(data + "\n", encoding="utf-8")
+    except OSError as exc:  # a full disk names no file: name it
+        raise naming(temporary, exc) from None
+    os.replace(temporary, tree / MANIFEST)
+
+
+@dataclass
+class TreeRecord:
+    """What the machine knows of one tree: carried-over files (path -> [size, mtime_ns]),
+    folder mtimes (path -> ns; the root is not listed), shared hard links."""
+
+    foreign: dict[str, list[int]] = field(default_factory=dict)
+    dirs: dict[str, int] = field(default_factory=dict)
+    linked: bool = False
+
+
+def _identity(tree: Path) -> list[int] | None:
+    """The tree's folder and manifest as the file system knows them (a new manifest, or
+    another folder at this path, gives another identity)."""
+    try:
+        root, manifest = os.stat(tree), os.stat(tree / MANIFEST)
+    except OSError:
+        return None
+    return [root.st_dev, root.st_ino, manifest.st_ino, manifest.st_size, manifest.st_mtime_ns]
+
+
+def beside(output: Path, name: str) -> Path:
+    """What digestgen keeps beside ``output`` under ``name``: ``.site.<name>`` for ``site``
+    (the staging folder, the lock, the trees' record, the search index's work folder)."""
+    return output.parent / f".{output.name}.{name}"
+
+
+def remove_ours(path: Path) -> None:
+    """Remove what digestgen keeps at ``path`` beside the output (a staging or work folder):
+    a link someone put there is removed itself, never followed."""
+    if path.is_symlink() or path.is_file():
+        with suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def trees_record_path(output: Path) -> Path:
+    """The file beside ``output`` that keeps the records of its trees."""
+    # Pickled, not JSON: it lists every folder of both trees, and is read and written by every
+    # build, where JSON took twice as long.
+    return beside(output, "trees.pickle")
+
+
+class TreeRecords:
+    """The records of an output's trees, in a file beside the output."""
+
+    def __init__(self, output: Path):
+        self.path = trees_record_path(output)
+        self.former = beside(output, "trees.json")  # as digestgen wrote it once
+        data = read_pickle(self.path, None)
+        trees = data.get("trees") if isinstance(data, dict) else None
+        self.entries = [e for e in trees if isinstance(e, dict)] if isinstance(trees, list) else []
+
+    def get(self, tree: Path) -> TreeRecord | None:
+        identity = _identity(tree)
+        for entry in self.entries:
+            if identity is not None and entry.get("identity") == identity:
+                try:
+                    return TreeRecord(dict(entry["foreign"]), dict(entry["dirs"]),
+                                      bool(entry["linked"]))
+                except (KeyError, TypeError, ValueError):
+                    return None
+        return None
+
+    def put(self, tree: Path, record: TreeRecord) -> None:
+        """Record ``tree`` as it is now (after its manifest was written)."""
+        identity = _identity(tree)
+        if identity is None:
+            return
+        self.entries = [e for e in self.entries if e.get("identity", [None, None])[:2]
+                        != identity[:2]]
+        self.entries.append({"identity": identity, "foreign": record.foreign,
+                             "dirs": record.dirs, "linked": record.linked})
+
+    def save(self, keep: tuple[Path, ...]) -> None:
+        """Write the records of the trees in ``keep`` (the others are gone)."""
+        roots = []
+        for tree in keep:
+            try:
+                info = os.stat(tree)
+                roots.append([info.st_dev, info.st_ino])
+            except OSError:
+                pass
+        entries = [e for e in self.entries if e.get("identity", [None, None])[:2] in roots]
+        if not write_pickle(self.path, {"trees": entries}):
+            with suppress(OSError):  # a stale record would be wrong; none only costs work
+                self.path.unlink()
+        with suppress(OSError):
+            self.former.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class OutputState:
+    """The live output as found at the start of a build: the files its manifest lists, the
+    files in it that digestgen did not write, those of its own files that someone removed, and
+    the mtime of its folders."""
+
+    files: dict[str, str]
+    foreign: dict[str, list[int]]
+    missing: frozenset[str]
+    dirs: dict[str, int]
+    record: TreeRecord | None  # as recorded when the tree was built
+
+
+def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
+    """What the output holds now, looking only into folders changed since it was built (into
+    all of them when its record is missing). None when there is no output. A symbolic link
+    in it (digestgen makes none) is refused: a build would read or write through it."""
+    ours = read_manifest(output)
+    if ours is None:
+        return None
+    record = records.get(output)
+    known_dirs = record.dirs if record is not None else None
+    foreign: dict[str, list[int]] = {}
+    seen_ours: set[str] = set()
+    dirs: dict[str, int] = {}
+    changed = [""]  # the root holds the manifest, so it is always looked at
+    links: list[str] = []
+    for rel, mtime in (known_dirs or {}).items():
+        try:
+            info = os.lstat(os.path.join(output, rel))
+        except OSError:
+            continue  # removed, with the files in it
+        if stat.S_ISLNK(info.st_mode):
+            links.append(rel)
+            continue
+        dirs[rel] = info.st_mtime_ns
+        if info.st_mtime_ns != mtime:
+            changed.append(rel)
+    scanned: set[str] = set()
+    for rel in changed:
+        _scan(output, rel, known_dirs, ours, foreign, seen_ours, dirs, scanned, links)
+    if links:
+        raise SiteError([Problem(output / rel, None, "is a symbolic link: digestgen never "
+                                 "follows a link in its output; remove it (the next build "
+                                 "writes what belongs there)") for rel in links])
+    # Carried-over files in folders that did not change are still there; their bytes may have.
+    for rel in (record.foreign if record is not None else {}):
+        parent = rel.rpartition("/")[0]
+        if parent not in scanned and parent in dirs:
+            try:
+                info = os.lstat(os.path.join(output, rel))
+            except OSError:
+                continue
+            foreign[rel] = [info.st_size, info.st_mtime_ns]
+    missing = {rel for rel in ours
+               if (rel.rpartition("/")[0] in scanned and rel not in seen_ours)
+               or (rel.rpartition("/")[0] not in dirs and rel.rpartition("/")[0] != "")}
+    return OutputState(ours, foreign, frozenset(missing), dirs, record)
+
+
+def _scan(output: Path, rel: str, known_dirs, ours, foreign, seen_ours, dirs, scanned,
+          links) -> None:
+    """Note the files of folder ``rel``, and of every folder below it that is new (and the
+    symbolic links there)."""
+    scanned.add(rel)
+    try:
+        entries = list(os.scandir(os.path.join(output, rel)))
+    except OSError:
+        return
+    for entry in entries:
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        if entry.is_symlink():
+            if child not in links:
+                links.append(child)
+        elif entry.is_dir(follow_symlinks=False):
+            if known_dirs is None or child not in known_dirs:
+                dirs[child] = entry.stat(follow_symlinks=False).st_mtime_ns
+                _scan(output, child, known_dirs, ours, foreign, seen_ours, dirs, scanned,
+                      links)
+        elif child in ours:
+            seen_ours.add(child)
+        elif not child.startswith(MANIFEST):
+            info = entry.stat(follow_symlinks=False)
+            foreign[child] = [info.st_size, info.st_mtime_ns]

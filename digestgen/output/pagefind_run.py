@@ -1,0 +1,135 @@
+"""One Pagefind process indexing one shard, fed its pages one by one in a fixed order.
+
+Pagefind's command line finds the pages it indexes by walking a folder, in the order the file
+system lists it: the same pages on ext4 and on tmpfs gave different index files. Pagefind's
+service mode (``pagefind --service``) takes requests on its standard input, base64 JSON each
+followed by a comma, and answers each in turn on its standard output, in the order they came: so
+each page is added by a request of its own (a folder walk that finds one file), in the order the
+build gives, and the index is the same bytes on any file system.
+
+The requests are written without blocking, as far as the pipe takes them, and the answers read
+as they come, so the build renders on while Pagefind works (see
+:class:`~digestgen.output.search.SearchIndex`). Pagefind ends when its input is closed, which is done once
+it answered the last request (it would stop at once, before finishing, if closed earlier).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from ..parallel import die_with
+
+#: How an index is made, recorded with each shard: a shard Pagefind made another way (its
+#: command line walking a folder) is made again, as a build from scratch would make it.
+METHOD = "service, one page at a time"
+
+
+def _request(message_id: int, payload: dict) -> bytes:
+    return base64.b64encode(json.dumps({"message_id": message_id, "payload": payload})
+                            .encode()) + b","
+
+
+class PagefindRun:
+    """Pagefind indexing the pages below ``site`` named by ``pages`` (paths relative to it, in
+    the order they are added); its answer to the last request is the bundle's files (Pagefind
+    writes nothing itself: it would be stopped, when its input closes, before its writes
+    are done)."""
+
+    def __init__(self, binary: Path, site: Path, pages: list[str], language: str):
+        requests = [_request(1, {"type": "NewIndex", "config": {"force_language": language}})]
+        requests += [_request(n, {"type": "AddDir", "index_id": 0, "path": str(site),
+                                  "glob": _literal_glob(rel)})
+                     for n, rel in enumerate(pages, start=2)]
+        self.last = len(requests) + 1
+        requests.append(_request(self.last, {"type": "GetFiles", "index_id": 0}))
+        self.pending = b"".join(requests)
+        self._partial: list[bytes] = []  # of an answer not read to its end yet
+        self.files: list[tuple[str, bytes]] = []  # the bundle: (path in it, bytes)
+        self.said: list[str] = []  # what Pagefind printed that is not an answer
+        self.error: str | None = None
+        self.answered = False  # the last request: the bundle is written
+        self.done = False
+        # Pagefind ends with the build, even one killed with SIGKILL (which cleans nothing up).
+        self.process = subprocess.Popen(
+            [str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, preexec_fn=functools.partial(die_with, os.getpid()))
+        os.set_blocking(self.process.stdin.fileno(), False)
+        self.pump()
+
+    @property
+    def reading(self) -> int:
+        return self.process.stdout.fileno()
+
+    @property
+    def writing(self) -> int | None:
+        """The input to write more into, while requests are left."""
+        return self.process.stdin.fileno() if self.pending else None
+
+    def pump(self) -> None:
+        """Write as much of the requests as the pipe takes now."""
+        try:
+            while self.pending:
+                written = os.write(self.process.stdin.fileno(), self.pending[:1 << 16])
+                self.pending = self.pending[written:]
+        except BlockingIOError:
+            pass
+        except BrokenPipeError:  # Pagefind ended: what it said tells why
+            self.pending = b""
+
+    def read(self) -> bool:
+        """Read what Pagefind answered; True once it answered the last request or ended."""
+        chunk = os.read(self.reading, 1 << 16)
+        if not chunk:
+            self.done = True
+            return True
+        *ends, rest = chunk.split(b",")
+        if ends:  # a bundle's answer is megabytes long: its pieces are joined once
+            ends[0] = b"".join([*self._partial, ends[0]])
+            self._partial = []
+            for answer in ends:
+                self._note(answer)
+        self._partial.append(rest)
+        return self.done
+
+    def _note(self, answer: bytes) -> None:
+        try:
+            message = json.loads(base64.b64decode(answer.strip(), validate=True))
+            payload = message["payload"]
+        except (ValueError, TypeError, KeyError):  # not an answer: a message of its own
+            self.said += answer.decode("utf-8", "replace").strip().splitlines()
+            return
+        if payload.get("type") == "Error" and self.error is None:
+            self.error = str(payload.get("message"))
+        if message.get("message_id") == self.last:
+            self.files = [(str(f["path"]), base64.b64decode(f["content"]))
+                          for f in payload.get("files", ())]
+            self.answered = True
+        self.done = self.done or self.answered or self.error is not None
+
+    def finish(self) -> str | None:
+        """End Pagefind; what went wrong, or None when it handed back the bundle."""
+        self.process.stdin.close()
+        self.said += b"".join(self._partial).decode("utf-8", "replace").strip().splitlines()
+        status = self.process.wait()
+        self.process.stdout.close()
+        if self.error is not None:
+            return self.error
+        if not self.answered:
+            return self.said[-1] if self.said else f"exit {status}"
+        return None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+
+def _literal_glob(rel: str) -> str:
+    """A glob that matches the path ``rel`` alone (its special characters escaped)."""
+    return "".join(f"[{c}]" if c in "*?[]{}()!\\" else c for c in rel)

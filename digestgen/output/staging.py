@@ -1,0 +1,403 @@
+"""Writing a build to disk atomically, touching only the files whose bytes changed.
+
+A build is written into a staging folder beside the output (``.site.staging``); only when every
+file is in place does the staging folder take the output's place, in one atomic exchange where
+the system has one (Linux ``renameat2``). A build that fails or is killed leaves the previous site
+as it was.
+
+The folders are double-buffered: after the exchange the previous site stays as the next staging
+folder, so the next build writes into it only the files whose bytes differ from what it holds,
+copies over the few that changed in between, and deletes what is gone. Each tree's manifest
+(``.digestgen-manifest.json``) records every file digestgen wrote with a hash of its bytes, the
+files it carried over, and the mtime of every folder; a tree without a manifest (a killed build
+was writing into it) is emptied and written afresh.
+
+Files in the output that digestgen did not write (listed in no manifest) are carried over, never
+deleted; a folder whose mtime changed since the last build is where such a file may have
+appeared. One build at a time may write an output: a lock file says so.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from ..config import SiteConfig
+from ..errors import Problem, SiteError, naming
+from .manifest import (
+    MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
+    remove_ours, survey_output, write_manifest,
+)
+from ..content.records import name_too_long
+
+__all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
+           "staging_dir", "survey_live"]
+
+
+def check_output_dir(config: SiteConfig, output: Path) -> None:
+    """Refuse an output that holds the site itself or something digestgen did not write."""
+    line = config.line("output_dir")
+    for name in output.parts:
+        if why := name_too_long(name):
+            raise SiteError([Problem(config.path, line, f"output directory: the name "
+                                     f"{name[:40]!r}... {why}")])
+    output = output.resolve()
+    for inner, what in ((config.root, "the site root"), (config.content_dir, "content/"),
+                        (config.layouts_dir, "layouts/"), (config.static_dir, "static/")):
+        if inner == output or output in inner.parents:
+            raise SiteError([Problem(config.path, line, f"output directory {output} holds "
+                                     f"{what}; building there would overwrite it")])
+        if inner.is_dir() and inner in output.parents and what != "the site root":
+            raise SiteError([Problem(config.path, line, f"output directory {output} is inside "
+                                     f"{what}")])
+    if output.exists() and not output.is_dir():
+        raise SiteError([Problem(output, None, "output path exists and is not a directory")])
+    if output.is_dir() and any(output.iterdir()) and not (output / MANIFEST).is_file():
+        raise SiteError([Problem(output, None, "output directory is not empty and was not "
+                                 "written by digestgen; move it away or choose another output")])
+
+
+def safe_relpath(rel: str) -> PurePosixPath:
+    """``rel`` as a path inside the output, or ValueError when it could reach outside."""
+    path = PurePosixPath(rel)
+    if path.is_absolute() or not path.parts or any(p in ("..", ".", "") for p in path.parts) \
+            or "\\" in rel or "\x00" in rel:
+        raise ValueError(f"unsafe output path {rel!r}")
+    return path
+
+
+@contextmanager
+def output_lock(output: Path):
+    """Hold the output's lock for a build; a second build at the same time is an error."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = beside(output, "lock")
+    # Never through a link: opening one for writing would reach a file elsewhere.
+    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    with open(fd, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SiteError([Problem(output, None, "another build is writing this output right "
+                                     "now; wait for it to finish")]) from None
+        yield
+
+
+def survey_live(output: Path) -> OutputState | None:
+    """What the live output holds now (see :func:`~digestgen.output.manifest.survey_output`): the
+    ``live`` a :class:`Staging` starts from. It only reads, so it may run beside other work."""
+    output = output.resolve()
+    return survey_output(output, TreeRecords(output))
+
+
+def staging_dir(output: Path) -> Path:
+    return beside(output, "staging")
+
+
+class Staging:
+    """The next tree of an output: the previous site's spare tree, brought up to date by
+    :meth:`write` and :meth:`keep`, made the output by :meth:`commit`."""
+
+    def __init__(self, output: Path, live: OutputState | None | bool = False):
+        """``live``: what :func:`survey_live` found, when it was called already (under the
+        same lock)."""
+        self.output = output.resolve()
+        self.dir = staging_dir(self.output)
+        self.records = TreeRecords(self.output)
+        self.live: OutputState | None = live if live is not False else \
+            survey_output(self.output, self.records)
+        self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
+        self.base_files, self.base = self._claim_spare()
+        self.linked = self.base.linked or bool(self.live and self.live.record
+                                               and self.live.record.linked)
+        self.files: dict[str, str] = {}  # this build's files: path -> hash
+        self.written: set[str] = set()  # the files whose bytes were written this build
+        self.touched: set[str] = set()  # folders in which entries were added or removed
+        self._made: set[str] = set()
+        self._unlinked: set[str] = set()  # folders of the old tree found to be no links
+
+    def _claim_spare(self) -> tuple[dict[str, str], TreeRecord]:
+        """The spare tree's files and record; its manifest is removed while it is being
+        changed. A spare tree that is not known (a killed build was writing into it) is
+        emptied."""
+        files = read_manifest(self.dir) if not self.dir.is_symlink() else None
+        record = self.records.get(self.dir) if files is not None else None
+        if files is None or record is None:
+            remove_ours(self.dir)  # ours by name
+            self.dir.mkdir(parents=True)
+            self._fresh = True
+            return {}, TreeRecord()
+        os.unlink(self.dir / MANIFEST)
+        return files, record
+
+    # -- files -----------------------------------------------------------------------------
+
+    def write(self, rel: str, data: bytes) -> None:
+        """Put ``data`` at ``rel`` (unless the tree holds those bytes there already)."""
+        digest = content_hash(data)
+        path = str(safe_relpath(rel))
+        self.files[path] = digest
+        if self.base_files.get(path) == digest:
+            return
+        if self._live_has(path, digest):
+            self.keep(path, digest)
+            return
+        self._put(path, lambda target: _write_bytes(target, data))
+        self.written.add(path)
+
+    def _live_has(self, rel: str, digest: str) -> bool:
+        live = self.live
+        return live is not None and live.files.get(rel) == digest and rel not in live.missing
+
+    def keep(self, rel: str, digest: str) -> None:
+        """The file at ``rel`` is the live site's, unchanged: link to it if the tree holds
+        other bytes there (a hard link costs no copy; both trees then share the file, so a
+        later write into it replaces it rather than writing into it)."""
+        self.files[rel] = digest
+        if self.base_files.get(rel) != digest:
+            self.linked = True
+            self._put(rel, lambda target: os.link(self.output / rel, target,
+                                                  follow_symlinks=False), replace=True)
+
+    def copy_tree(self, source: Path) -> None:
+        """Copy a folder's files (a theme's or the site's ``static/``) into the output root."""
+        source = source.resolve()
+        for folder, dirs, names in os.walk(source):
+            dirs.sort()
+            for name in sorted(names):
+                path = Path(folder, name)
+                real = path.resolve()
+                if source not in real.parents:
+                    raise SiteError([Problem(path, None, "links to a file outside "
+                                             f"{source.name}/; not copied")])
+                self.write(path.relative_to(source).as_posix(), real.read_bytes())
+
+    def _put(self, rel: str, make, replace: bool = False) -> None:
+        """Make the file ``rel`` with ``make(path)``, replacing what the tree holds there."""
+        parent = rel.rpartition("/")[0]
+        if parent not in self._made:
+            self._make_dirs(parent)
+        target = self.dir / rel
+        exists = rel in self.base_files or rel in self.base.foreign
+        if exists and (replace or self.linked):
+            try:
+                shared = replace or os.lstat(target).st_nlink > 1
+            except FileNotFoundError:
+                shared = exists = False
+            if shared:
+                _unlink(target)  # never write into a file the live site may share
+                exists = False
+        if not exists:
+            self.touched.add(parent)
+        try:
+            make(target)
+        except OSError as exc:
+            if not isinstance(exc, (IsADirectoryError, FileExistsError)) \
+                    and exc.errno != errno.ELOOP:
+                raise
+            _unlink(target)  # what the old tree left in the way (a folder, a file, a link)
+            self.touched.add(parent)
+            make(target)
+
+    def _make_dirs(self, rel: str) -> None:
+        parts = rel.split("/") if rel else []
+        for n in range(1, len(parts) + 1):
+            sub = "/".join(parts[:n])
+            if sub in self._made:
+                continue
+            path = self.dir / sub
+            if sub not in self.base.dirs:
+                if not self._fresh and (path.is_symlink() or (path.exists()
+                                                              and not path.is_dir())):
+                    path.unlink()  # a file of the old tree where a folder now goes
+                path.mkdir(exist_ok=True)
+                self.touched.add("/".join(parts[:n - 1]))
+                self.touched.add(sub)
+            elif not self._fresh and path.is_symlink():  # put there since the tree was built
+                raise _link_in_staging(path)
+            self._made.add(sub)
+
+    def _check_no_link_above(self, rel: str) -> None:
+        """Refuse to remove ``rel`` through a link put in the old tree since it was built."""
+        parts = rel.split("/")[:-1]
+        for n in range(1, len(parts) + 1):
+            sub = "/".join(parts[:n])
+            if sub not in self._made and sub not in self._unlinked:
+                if (self.dir / sub).is_symlink():
+                    raise _link_in_staging(self.dir / sub)
+                self._unlinked.add(sub)
+
+    # -- work done elsewhere -----------------------------------------------------------------
+
+    def changes(self) -> tuple:
+        """What this object did, for a worker to send to the build's own :class:`Staging`."""
+        return self.files, self.written, self.touched, self._made, self.linked
+
+    def absorb(self, changes: tuple) -> None:
+        files, written, touched, made, linked = changes
+        self.files.update(files)
+        self.written |= written
+        self.touched |= touched
+        self._made |= made
+        self.linked = self.linked or linked
+
+    # -- finishing ---------------------------------------------------------------------------
+
+    def settle_pages(self) -> None:
+        """Remove the previous build's HTML pages that this build does not have, so that what
+        reads the staged site before :meth:`commit` (the search indexer) sees only this build's
+        pages."""
+        for rel in [r for r in self.base_files if r.endswith(".html") and r not in self.files]:
+            self._remove(rel)
+            del self.base_files[rel]
+
+    def commit(self) -> None:
+        """Carry over foreign files, remove stale ones, write the manifest, and put the staging
+        folder in place of the output (which becomes the next spare tree)."""
+        foreign = self._carry_foreign_files()
+        for rel in [*self.base_files, *self.base.foreign]:
+            if rel not in self.files and rel not in foreign:
+                self._remove(rel)
+        needed = self._prune_empty_dirs(foreign)
+        dirs = self._dir_mtimes(needed)
+        write_manifest(self.dir, self.files)
+        _fsync_dir(self.dir)
+        self.records.put(self.dir, TreeRecord(foreign, dirs, self.linked))
+        live = self.live
+        if live is not None:  # the live tree, as surveyed, is the next spare tree
+            if live.missing:
+                write_manifest(self.output, {rel: digest for rel, digest in live.files.items()
+                                             if rel not in live.missing})
+            self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked))
+        self.records.save(keep=(self.dir, self.output))
+        if self.output.exists():
+            _exchange(self.dir, self.output)
+            _fsync_dir(self.output.parent)
+        else:
+            os.rename(self.dir, self.output)
+
+    def discard(self) -> None:
+        remove_ours(self.dir)
+
+    def _carry_foreign_files(self) -> dict[str, list[int]]:
+        if self.live is None:
+            return {}
+        carried = {}
+        for rel, info in self.live.foreign.items():
+            if rel in self.files:
+                continue  # this build writes a file there now
+            carried[rel] = info
+            if self.base.foreign.get(rel) != info:
+                self._put(rel, lambda target, rel=rel: shutil.copy2(
+                    self.output / rel, target, follow_symlinks=False), replace=True)
+        return carried
+
+    def _remove(self, rel: str) -> None:
+        """Remove a file of the old tree (where a folder stands now, this build made it)."""
+        if not self._fresh:
+            self._check_no_link_above(rel)
+        try:
+            os.unlink(self.dir / rel)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return
+        self.touched.add(rel.rpartition("/")[0])
+
+    def _prune_empty_dirs(self, foreign: dict) -> set[str]:
+        """Remove the old tree's folders that hold nothing now (deepest first); return the
+        folders the new tree needs."""
+        needed = {""}
+        for rel in (*self.files, *foreign):
+            parent = rel.rpartition("/")[0]
+            while parent not in needed:
+                needed.add(parent)
+                parent = parent.rpartition("/")[0]
+        for rel in sorted((d for d in self.base.dirs if d not in needed),
+                          key=lambda d: -d.count("/")):
+            try:
+                os.rmdir(self.dir / rel)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                continue  # holds something unknown: leave it be
+            self.touched.add(rel.rpartition("/")[0])
+        return needed
+
+    def _dir_mtimes(self, needed: set[str]) -> dict[str, int]:
+        """Every folder's mtime: read again where this build added or removed entries, as the
+        spare tree's manifest says elsewhere."""
+        dirs = {}
+        for rel in needed:
+            if rel:
+                recorded = self.base.dirs.get(rel)
+                if recorded is None or rel in self.touched:
+                    recorded = os.stat(self.dir / rel).st_mtime_ns
+                dirs[rel] = recorded
+        return dirs
+
+
+def _link_in_staging(path: Path) -> SiteError:
+    return SiteError([Problem(path, None, "is a symbolic link: digestgen never writes through "
+                              "a link it did not make; the staging folder is removed, build "
+                              "again")])
+
+
+def write_pages(staging: Staging, pages: Iterable) -> None:
+    for page in pages:
+        staging.write(page.path, page.data)
+
+
+def _write_bytes(target: Path, data: bytes) -> None:
+    """Write a new file ``target``; a link found there is never followed (OSError ELOOP)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+        with open(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:  # a full disk names no file: name it
+        raise naming(target, exc) from None
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except (FileNotFoundError, NotADirectoryError):  # gone, or its folder is a file now
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders atomically (Linux); elsewhere rename one aside first."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    if renameat2 is not None:
+        result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b),
+                           _RENAME_EXCHANGE)
+        if result == 0:
+            return
+        if ctypes.get_errno() not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+    aside = b.with_name(b.name + ".old")
+    shutil.rmtree(aside, ignore_errors=True)
+    os.rename(b, aside)
+    os.rename(a, b)
+    os.rename(aside, a)

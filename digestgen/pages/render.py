@@ -1,0 +1,333 @@
+"""Rendering the site model to pages: HTML per language, feeds, sitemap and small files.
+
+``Renderer.pages()`` yields :class:`Page` values (an output-relative path and its bytes) in a
+fixed order; nothing here touches the disk, so a failed render leaves no trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from markupsafe import Markup
+
+from ..config import SiteConfig
+from ..errors import Problem, SiteError
+from ..formats import scholarly
+from .markup import Markdown
+from .plaintext import FastMarkdown
+from ..content.model import Issue, Site, Term
+from ..content.records import Paper
+from .theme import Theme
+from .views import (
+    Link, Links, PageKind, TermView, Views, archive_reads, feed_reads, home_reads,
+)
+from . import more_pages
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # relative to the output root, "/"-separated
+    data: bytes
+
+
+class Job(NamedTuple):
+    """A page to render: its kind, its language, what it is about (an issue, a paper, a term,
+    a sitemap's URLs), where it goes, and about how much work it is. (A named tuple: a site
+    of 100,000 papers makes 200,000 jobs, in a third of the time of frozen dataclasses.)"""
+
+    kind: PageKind
+    lang: str | None
+    subject: object
+    path: str
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """What a row of a paper list knows of its page: the language only."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What every HTML page knows about itself: language, URL, translations, navigation."""
+
+    lang: str
+    rel: str
+    title: str
+    url: str
+    canonical: str
+    alternates: tuple[Link, ...]  # this page in each language, for the language switch
+    translations: tuple[Link, ...]  # the same with absolute URLs, for hreflang links
+    nav: tuple[Link, ...]
+    feed: str
+    home: str
+    search: str
+    locale: str = ""  # Open Graph's, and those of the other languages
+    locale_alternates: tuple[str, ...] = ()
+
+
+class Rows:
+    """The rows of one language's paper lists: ``render(paper)`` makes one, once per build.
+    (A build hands the renderer rows kept between builds instead: same strings, made less.)"""
+
+    def __init__(self, lang: str, render: Callable[[Paper], str]):
+        self.render, self.made = render, {}
+
+    def row(self, paper: Paper) -> Markup:
+        row = self.made.get(paper.id)
+        if row is None:
+            row = self.made[paper.id] = Markup(self.render(paper))
+        return row
+
+
+class LocalSite:
+    """The configuration as the pages of one language show it (``site`` in templates): its
+    ``title`` and ``description`` in that language, every other key as configured."""
+
+    def __init__(self, config: SiteConfig, lang: str):
+        self.config = config
+        self.title = config.title_in(lang)
+        self.description = config.description_in(lang)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # copying and pickling ask before config is set
+            raise AttributeError(name)
+        return getattr(self.config, name)
+
+
+class Renderer:
+    """Pages of one site. ``markdown`` renders its texts; ``rows(lang, render)`` gives what
+    makes the rows of its lists in ``lang`` (:class:`Rows` unless given)."""
+
+    def __init__(self, site: Site, theme: Theme, markdown: Markdown | None = None,
+                 rows: Callable[[str, Callable[[Paper], str]], Rows] = Rows):
+        self.site, self.theme, self.config = site, theme, site.config
+        self.markdown = markdown or FastMarkdown(site.config.markdown.html)
+        self.local = {lang: LocalSite(site.config, lang) for lang in site.config.languages}
+        self.views = {lang: Views(site, theme.strings, self.markdown, lang)
+                      for lang in self.config.languages}
+        self.rows = {lang: rows(lang, functools.partial(self.paper_row, lang))
+                     for lang in self.config.languages}
+        self.links = Links(site)
+
+    def render_markdown(self, paper: Paper) -> None:
+        """Render the Markdown texts of ``paper`` (see :meth:`Views.render_markdown`), so that
+        they are known to ``markdown`` before any page shows them."""
+        self.views[self.config.default_language].render_markdown(paper)
+
+    # -- the whole site --------------------------------------------------------------------
+
+    def pages(self) -> Iterator[Page]:
+        for job in self.jobs():
+            yield self.render(job)
+
+    def jobs(self) -> list[Job]:
+        """Every page of the site, in a fixed order, as work to do."""
+        jobs = []
+        for lang in self.config.languages:
+            path = self.links.path
+            jobs.append(Job(PageKind.HOME, lang, None, path(lang, "") + "index.html", 10))
+            jobs.append(Job(PageKind.ARCHIVE, lang, None, path(lang, "archive/") + "index.html",
+                            2))
+            jobs += [Job(PageKind.ISSUE, lang, i, path(lang, Links.issue(i)) + "index.html",
+                         1 + len(i.entries)) for i in self.site.issues]
+            jobs += [Job(PageKind.PAPER, lang, p, path(lang, Links.paper(p)) + "index.html", 2)
+                     for p in self.site.papers]
+            jobs += [Job(PageKind.TERM, lang, t, path(lang, Links.term(t)) + "index.html",
+                         1 + len(t.papers) // 2) for t in self.site.terms]
+            jobs.append(Job(PageKind.FEED, lang, None, path(lang, "feed.xml"), 20))
+            jobs += more_pages.language_jobs(self.site, lang, path(lang, ""))
+        jobs += more_pages.common_jobs(self.site)
+        jobs.append(Job(PageKind.NOT_FOUND, None, None, "404.html"))
+        jobs += [Job(kind, None, (name, group), name, 1 + len(group) // 100)
+                 for kind, name, group in self.sitemap_files()]
+        jobs.append(Job(PageKind.ROBOTS, None, None, "robots.txt"))
+        jobs.append(Job(PageKind.NOJEKYLL, None, None, ".nojekyll"))
+        return jobs
+
+    def render(self, job: Job) -> Page:
+        """The page of ``job``."""
+        kind, lang, subject = job.kind, job.lang, job.subject
+        if kind is PageKind.ISSUE:
+            return self.issue(subject, lang)
+        if kind is PageKind.PAPER:
+            return self.paper(subject, lang)
+        if kind is PageKind.TERM:
+            return self.term(subject, lang)
+        if kind is PageKind.HOME:
+            return self.home(lang)
+        if kind is PageKind.ARCHIVE:
+            return self.archive(lang)
+        if kind is PageKind.FEED:
+            return self.feed(lang)
+        if kind is PageKind.NOT_FOUND:
+            return self.not_found()
+        if kind is PageKind.SITEMAP:
+            return self.sitemap(*subject)
+        if kind is PageKind.SITEMAP_INDEX:
+            return self.sitemap_index(*subject)
+        if kind in more_pages.KINDS:
+            return more_pages.render(self, job)
+        if kind is PageKind.ROBOTS:
+            return Page("robots.txt", self.render_text("robots.txt", {
+                "sitemap": self.config.base_url + "sitemap.xml"}))
+        return Page(".nojekyll", b"")
+
+    # -- pages -----------------------------------------------------------------------------
+
+    def home(self, lang: str) -> Page:
+        v = self.views[lang]
+        reads = home_reads(self.site)
+        issues = [v.issue(issue) for issue in reads.issues]
+        return self.html("home.html", lang, "", self.local[lang].title, issues=issues,
+                         paper_count=reads.papers, issue_count=reads.issue_count)
+
+    def archive(self, lang: str) -> Page:
+        v = self.views[lang]
+        reads = archive_reads(self.site)
+        years: dict[int, list] = {}
+        for issue in reads.issues:
+            years.setdefault(issue.start.year, []).append(v.issue_link(issue))
+        return self.html("archive.html", lang, "archive/", v.s["archive"],
+                         years=list(years.items()), tags=v.term_links(reads.tags),
+                         categories=v.term_links(reads.categories))
+
+    def issue(self, issue: Issue, lang: str) -> Page:
+        view = self.views[lang].issue(issue)
+        return self.html("issue.html", lang, Links.issue(issue), str(view.title.html),
+                         issue=view,
+                         issue_bib=self.links.page(lang, Links.issue(issue) + "papers.bib"))
+
+    def paper(self, paper: Paper, lang: str) -> Page:
+        view = self.views[lang].paper(paper)
+        url = self.links.absolute(lang, Links.paper(paper))
+        return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
+                         paper=view, og_type="article",
+                         og_description=view.tldr.html.striptags() if view.tldr else None,
+                         citation_tags=scholarly.citation_tags(
+                             paper, self.config.source_language, url),
+                         json_ld=scholarly.json_ld(paper, self.config.source_language, url))
+
+    def term(self, term: Term, lang: str) -> Page:
+        v = self.views[lang]
+        label = v.s["tag" if term.kind == "tags" else "category"]
+        # The page shows its papers only as rows: its key (pagekeys) hashes the rows.
+        return self.html("term.html", lang, Links.term(term), f"{label}: {term.name}",
+                         term=TermView(term.kind, term.name), label=label,
+                         topic_feed=self.links.page(lang, Links.term(term) + "feed.xml"),
+                         rows=[self.rows[lang].row(p) for p in term.papers])
+
+    def paper_row(self, lang: str, paper: Paper) -> str:
+        """One paper as lists show it. The row sees nothing of the page it is on (it is reused
+        on every list): ``page`` holds only the language."""
+        v = self.views[lang]
+        return self.render_str("paper-row.html", {
+            "p": v.paper(paper), "s": v.s, "site": self.local[lang],
+            "page": RowPage(lang)})
+
+    def not_found(self) -> Page:
+        lang = self.config.default_language
+        page = self.html("404.html", lang, "", self.views[lang].s["not_found"])
+        return Page("404.html", page.data)
+
+    def feed(self, lang: str) -> Page:
+        v = self.views[lang]
+        newest = feed_reads(self.site).issues
+        data = self.render_text("feed.xml", {
+            "lang": lang, "s": v.s, "site": self.local[lang],
+            "issues": [(v.issue(i), self.links.absolute(lang, Links.issue(i))) for i in newest],
+            "self_url": self.links.absolute(lang, "feed.xml"),
+            "home_url": self.links.absolute(lang, ""),
+            "updated": newest[0].key.start.isoformat() if newest else "1970-01-01",
+        })
+        return Page(self.links.path(lang, "feed.xml"), data)
+
+    def sitemap_files(self) -> list[tuple[PageKind, str, tuple[str, ...]]]:
+        """Each sitemap file: ``(SITEMAP, name, page URLs)``, and when there are many, the
+        index of them: ``(SITEMAP_INDEX, "sitemap.xml", names)``."""
+        rels = ["", "archive/", "stats/", *(Links.issue(i) for i in self.site.issues),
+                *(Links.paper(p) for p in self.site.papers),
+                *(Links.term(t) for t in self.site.terms)]
+        chunk = 50_000 // len(self.config.languages)  # the protocol's limit per file
+        groups = [tuple(rels[i:i + chunk]) for i in range(0, len(rels), chunk)]
+        if len(groups) == 1:
+            return [(PageKind.SITEMAP, "sitemap.xml", groups[0])]
+        names = tuple(f"sitemap-{n}.xml" for n in range(1, len(groups) + 1))
+        return [*((PageKind.SITEMAP, name, group) for name, group in zip(names, groups)),
+                (PageKind.SITEMAP_INDEX, "sitemap.xml", names)]
+
+    def sitemaps(self) -> Iterator[Page]:
+        for kind, name, group in self.sitemap_files():
+            yield (self.sitemap if kind is PageKind.SITEMAP else self.sitemap_index)(name, group)
+
+    def sitemap(self, name: str, rels: tuple[str, ...]) -> Page:
+        return Page(name, self.render_text("sitemap.xml", {
+            "urls": [[Link(lang, self.links.absolute(lang, rel)) for lang in
+                      self.config.languages] for rel in rels],
+            "default": self.config.default_language}))
+
+    def sitemap_index(self, name: str, names: tuple[str, ...]) -> Page:
+        return Page(name, self.render_text("sitemap-index.xml", {
+            "sitemaps": [self.config.base_url + n for n in names]}))
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def page_info(self, lang: str, rel: str, title: str) -> PageInfo:
+        s = self.views[lang].s
+        return PageInfo(
+            lang=lang, rel=rel, title=title, url=self.links.page(lang, rel),
+            canonical=self.links.absolute(lang, rel),
+            alternates=tuple(Link(self.theme.strings[code].get("language_name", code),
+                                  self.links.page(code, rel), code)
+                             for code in self.config.languages),
+            translations=(*(Link(code, self.links.absolute(code, rel), code)
+                            for code in self.config.languages),
+                          Link("x-default", self.links.absolute(self.config.default_language, rel),
+                               "x-default")),
+            nav=(Link(s["home"], self.links.page(lang, "")),
+                 Link(s["archive"], self.links.page(lang, "archive/")),
+                 Link(s["stats"], self.links.page(lang, "stats/"))),
+            feed=self.links.page(lang, "feed.xml"), home=self.links.page(lang, ""),
+            search=self.links.page(lang, "archive/"),
+            locale=scholarly.og_locale(lang),
+            locale_alternates=tuple(scholarly.og_locale(code) for code in self.config.languages
+                                    if code != lang),
+        )
+
+    def html(self, template: str, lang: str, rel: str, title: str, **context) -> Page:
+        context.setdefault("og_type", "website")
+        context.setdefault("og_description", None)
+        context.update(page=self.page_info(lang, rel, title), s=self.views[lang].s,
+                       site=self.local[lang], asset=self.links.asset)
+        data = self.render_text(template, context)
+        return Page(self.links.path(lang, rel) + "index.html", data)
+
+    def render_text(self, name: str, context: dict) -> bytes:
+        return self.render_str(name, context).encode("utf-8")
+
+    def render_str(self, name: str, context: dict) -> str:
+        template = self.theme.template(name)
+        try:
+            return template.render(context)
+        except Exception as exc:  # a template is the site's code: whatever it raises, say where
+            raise SiteError([_runtime_problem(exc, name)]) from None
+
+
+def _runtime_problem(exc: Exception, name: str) -> Problem:
+    """Where in a template a render failed: the innermost template frame of the traceback."""
+    path, line = Path("layouts") / name, None
+    tb = sys.exc_info()[2]
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            path, line = Path(filename), tb.tb_lineno
+        tb = tb.tb_next
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return Problem(path, line, f"template error: {message}")

@@ -1,0 +1,210 @@
+"""The theme: Jinja2 templates and per-language UI strings, built-in or overridden by a site.
+
+A site's ``layouts/`` overrides the built-in theme file by file; a site template can extend the
+built-in one it replaces as ``{% extends "builtin:issue.html" %}``. UI strings live in
+``i18n/<lang>.yaml``; a site's file overrides the built-in strings key by key, so adding a
+language is adding one file.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import jinja2.compiler
+from markupsafe import Markup, escape
+
+from ..config import SiteConfig
+from ..errors import Problem, SiteError
+from .themefiles import builtin_layouts
+from ..content.yamlsrc import parse_yaml, read_text
+
+BUILTIN_PREFIX = "builtin"
+#: The UI strings that are format strings, each with an example of every value it is given.
+_DAY = {"year": 2024, "month": 3, "day": 22, "month_name": "March"}
+_ISSUE_TITLE = {**_DAY, "date": "March 22, 2024", "week": 12}
+PLACEHOLDERS: dict[str, dict[str, object]] = {
+    "date_format": _DAY,
+    "issue_title_day": _ISSUE_TITLE, "issue_title_week": _ISSUE_TITLE,
+    "issue_title_month": _ISSUE_TITLE,
+    "site_counts": {"issues": 3, "papers": 18}, "paper_count": {"count": 6},
+    "back_to_row": {"n": 1}, "go_to_details": {"n": 1}, "search_count": {"n": 1},
+    "stats_intro": {"issues": 3, "papers": 18},
+    "stats_percent": {"percent": 50, "count": 9, "total": 18},
+}
+
+try:  # markupsafe's escaping of a str, in C, without wrapping the result in Markup
+    from markupsafe import _escape_inner
+except ImportError:  # another markupsafe: the same text, by its public function
+    def _escape_inner(text: str) -> str:
+        return str(escape(text))
+
+
+def output_escape(value: object) -> str:
+    """What ``{{ value }}`` writes into a page: the text of ``markupsafe.escape(value)``.
+    Jinja calls ``escape`` itself, which wraps every value in a new ``Markup`` (two Python
+    calls and a copy of the text) only for the page to join it: a fifth of the time a page
+    took to render."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if type(value) is Markup:
+        return value
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return _escape_inner(str(value))
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator, writing the value of each ``{{ ... }}`` that is autoescaped
+    through :func:`output_escape` (``tests/test_theme.py`` checks that it does)."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.output_escape(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _CodeGenerator
+    output_escape = staticmethod(output_escape)
+
+
+@dataclass(frozen=True)
+class Theme:
+    env: jinja2.Environment
+    strings: dict[str, dict[str, str]]  # language -> key -> UI string
+    static_dirs: tuple[Path, ...]  # copied to the output root, later ones winning
+
+    def template(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise SiteError([template_problem(exc)]) from None
+        except jinja2.TemplateNotFound as exc:
+            raise SiteError([Problem(Path("layouts") / name, None,
+                                     f"template not found: {exc.name}")]) from None
+
+
+def template_problem(exc: jinja2.TemplateSyntaxError) -> Problem:
+    path = Path(exc.filename) if exc.filename else Path("layouts") / (exc.name or "?")
+    return Problem(path, exc.lineno, f"template error: {exc.message}")
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, reporting a template that is not UTF-8 as a template error."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            for folder in self.searchpath:
+                path = Path(folder, template)
+                if path.is_file():
+                    raw = path.read_bytes()
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        line = raw[: exc.start].count(b"\n") + 1
+                        raise jinja2.TemplateSyntaxError("not valid UTF-8 text", line, template,
+                                                         str(path)) from None
+            raise
+
+
+def load_theme(config: SiteConfig) -> Theme:
+    """The theme of a site: its own ``layouts/`` over the built-in one."""
+    builtin = builtin_layouts()
+    folders = [d for d in (config.layouts_dir, builtin) if d.is_dir()]
+    loader = jinja2.ChoiceLoader([
+        _Loader([str(d) for d in folders]),
+        jinja2.PrefixLoader({BUILTIN_PREFIX: _Loader(str(builtin))},
+                            delimiter=":"),
+    ])
+    env = _Environment(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
+        cache_size=-1, bytecode_cache=_bytecode_cache(config.cache_dir / "templates"),
+    )
+    strings = _load_strings(config, [builtin, config.layouts_dir])
+    static = tuple(d / "static" for d in (builtin, config.layouts_dir) if (d / "static").is_dir())
+    return Theme(env, strings, static)
+
+
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds (Jinja checks each against its source), so a
+    small rebuild does not compile the theme again; none when the folder cannot be made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    # Named for the code generator: code compiled by Jinja's own would be slower.
+    return jinja2.FileSystemBytecodeCache(str(folder), "__jinja2_%s.output_escape.cache")
+
+
+def placeholder_problem(key: str, value: str) -> str | None:
+    """What is wrong with the placeholders of the UI string ``key``, or None. A format string
+    may name only the values it is given, each as plain ``{name}`` (with a format spec that
+    suits the value, such as ``{day:02d}``)."""
+    examples = PLACEHOLDERS.get(key)
+    if examples is None:
+        return None  # not a format string: braces are text
+    allowed = ", ".join(f"{{{name}}}" for name in sorted(examples))
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(value)
+                  if name is not None]
+        unknown = [name for name, _ in fields if name not in examples]
+        if unknown:
+            return f"UI string '{key}' has an unknown placeholder {{{unknown[0]}}}; " \
+                   f"allowed: {allowed}"
+        if any(re.search(r"\d{3,}", spec or "") for _, spec in fields):
+            return f"UI string '{key}' pads a value to more than 99 characters"
+        value.format(**examples)
+    except KeyError as exc:  # in a format spec: {day:{nope}}
+        return f"UI string '{key}' has an unknown placeholder {{{exc.args[0]}}}; " \
+               f"allowed: {allowed}"
+    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        return f"UI string '{key}' is not a valid format string ({exc}); allowed: {allowed}"
+    return None
+
+
+def _load_strings(config: SiteConfig, folders: list[Path]) -> dict[str, dict[str, str]]:
+    problems: list[Problem] = []
+    strings: dict[str, dict[str, str]] = {}
+    for lang in dict.fromkeys([*config.languages, "en"]):
+        merged: dict[str, str] = {}
+        for folder in folders:
+            path = folder / "i18n" / f"{lang}.yaml"
+            if not path.is_file():
+                continue
+            try:
+                data = parse_yaml(read_text(path), path)
+            except SiteError as exc:
+                problems.extend(exc.problems)
+                continue
+            if not isinstance(data, dict):
+                problems.append(Problem(path, 1, "UI strings must be a mapping of key to text"))
+                continue
+            for key, value in data.items():
+                if isinstance(value, list) and key in PLACEHOLDERS:  # a format string
+                    problems.append(Problem(path, data.line_of(key),
+                                            f"UI string '{key}' must be text, not a list"))
+                elif isinstance(value, list):
+                    merged[key] = [str(v) for v in value]
+                elif isinstance(value, (str, int)):
+                    merged[key] = str(value)
+                    if (wrong := placeholder_problem(key, merged[key])) is not None:
+                        problems.append(Problem(path, data.line_of(key), wrong))
+                else:
+                    problems.append(Problem(path, data.line_of(key),
+                                            f"UI string '{key}' must be text"))
+        strings[lang] = merged
+    if problems:
+        raise SiteError(problems)
+    english = strings.get("en", {})
+    # A language without its own file (or key) shows the English string.
+    return {lang: {**english, **values} for lang, values in strings.items()}

@@ -1,0 +1,513 @@
+"""What a page shows, prepared in Python so that templates only lay it out.
+
+A :class:`Views` turns the site model into view objects for one language at a time: texts picked
+in the page language (or shown in another, marked untranslated), Markdown rendered once and
+reused, and every link made absolute to the site's base path.
+
+What a view reads of the site model it reads through one function of this module: the
+``*_reads`` functions (:func:`paper_reads`, :func:`issue_reads`, :func:`link_reads`,
+:func:`home_reads`, :func:`feed_reads`, :func:`archive_reads`) return the records and facts a
+view is made of, and nothing else is made into a view. A page's key
+(:mod:`digestgen.incremental.keys`) is a digest of the very same values, so what a page shows
+and what its key covers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
+
+from markupsafe import Markup
+
+from ..formats import bibtex, scholarly
+from .markup import Markdown, render_title
+from ..content.model import Entry, Issue, Site, Term
+from ..content.records import REVIEW_SECTIONS, IssueFile, Paper, Text, TextList
+
+#: Issues shown in full on the home page, and in the feeds.
+HOME_ISSUES = 10
+FEED_ISSUES = 20
+
+
+class PageKind(enum.StrEnum):
+    """The kinds of page a site has (compared by identity: `job.kind is PageKind.PAPER`)."""
+
+    HOME = "home"
+    ARCHIVE = "archive"
+    ISSUE = "issue"
+    PAPER = "paper"
+    TERM = "term"  # a tag's or a category's list of papers
+    FEED = "feed"
+    NOT_FOUND = "not_found"
+    SITEMAP = "sitemap"
+    SITEMAP_INDEX = "sitemap_index"
+    ROBOTS = "robots"
+    NOJEKYLL = "nojekyll"
+    # SPEC 4.1 (pages.more_pages)
+    CITE = "cite"  # a paper's cite.bib
+    ISSUE_BIB = "issue_bib"  # an issue's papers.bib
+    ARCHIVE_BIB = "archive_bib"  # the archive's papers.bib
+    TOPIC_FEED = "topic_feed"  # a tag's or category's Atom feed
+    STATS = "stats"
+
+
+# -- what each view reads of the site model ---------------------------------------------------
+
+class LinkReads(NamedTuple):
+    """What a link to an issue shows: its title (from its file, else its date), the paper
+    count."""
+
+    id: str
+    file: IssueFile | None
+    start: dt.date
+    count: int
+
+
+class PaperReads(NamedTuple):
+    """What a paper's view reads: its record, its issue and the others it appears in."""
+
+    paper: Paper
+    issue: LinkReads | None
+    also_in: tuple[LinkReads, ...]
+
+
+class IssueReads(NamedTuple):
+    """What an issue's view reads: its file, its entries (each paper as :class:`PaperReads`
+    says), and links to the issues before and after it."""
+
+    issue: LinkReads
+    entries: tuple[Entry, ...]
+    newer: LinkReads | None
+    older: LinkReads | None
+
+
+class HomeReads(NamedTuple):
+    issues: tuple[Issue, ...]  # the newest, in full (as :class:`IssueReads` says)
+    papers: int
+    issue_count: int
+
+
+class FeedReads(NamedTuple):
+    issues: tuple[Issue, ...]  # the newest, in full
+
+
+class ArchiveReads(NamedTuple):
+    issues: tuple[LinkReads, ...]
+    tags: tuple[Term, ...]  # as links: name and paper count
+    categories: tuple[Term, ...]
+
+
+class Records(NamedTuple):
+    """Papers read as records only (their files' bytes), not as their pages show them."""
+
+    papers: tuple[Paper, ...]
+
+
+class TopicFeedReads(NamedTuple):
+    kind: str
+    name: str
+    papers: tuple[Paper, ...]  # the newest, as their views show them
+
+
+class StatsReads(NamedTuple):
+    issues: tuple[tuple[str, int], ...]  # (id, papers)
+    tags: tuple[Term, ...]  # name and paper count
+    categories: tuple[Term, ...]
+    records: Records  # which languages each text is in
+
+
+#: Papers in a topic's feed, newest first.
+TOPIC_FEED_PAPERS = 20
+
+
+def link_reads(issue: Issue) -> LinkReads:
+    return LinkReads(issue.id, issue.file, issue.key.start, len(issue.entries))
+
+
+def paper_reads(site: Site, paper: Paper) -> PaperReads:
+    issue = site.issue_of.get(paper.id)
+    also = tuple(link_reads(i) for i in site.appearances.get(paper.id, ()) if i is not issue)
+    return PaperReads(paper, link_reads(issue) if issue else None, also)
+
+
+def issue_reads(site: Site, issue: Issue) -> IssueReads:
+    newer, older = site.neighbours(issue)
+    return IssueReads(link_reads(issue), issue.entries, newer and link_reads(newer),
+                      older and link_reads(older))
+
+
+def home_reads(site: Site) -> HomeReads:
+    return HomeReads(site.issues[:HOME_ISSUES], len(site.papers), len(site.issues))
+
+
+def feed_reads(site: Site) -> FeedReads:
+    return FeedReads(site.issues[:FEED_ISSUES])
+
+
+def archive_reads(site: Site) -> ArchiveReads:
+    return ArchiveReads(tuple(map(link_reads, site.issues)), site.tags, site.categories)
+
+
+def cite_reads(paper: Paper) -> Records:
+    return Records((paper,))
+
+
+def issue_bib_reads(issue: Issue) -> Records:
+    return Records(issue.papers)
+
+
+def archive_bib_reads(site: Site) -> Records:
+    return Records(site.papers)
+
+
+def topic_feed_reads(term: Term) -> TopicFeedReads:
+    return TopicFeedReads(term.kind, term.name, term.papers[:TOPIC_FEED_PAPERS])
+
+
+def stats_reads(site: Site) -> StatsReads:
+    return StatsReads(tuple((issue.id, len(issue.entries)) for issue in site.issues),
+                      site.tags, site.categories, Records(site.papers))
+
+
+def page_reads(site: Site, kind: PageKind, subject: object) -> object:
+    """What the page of ``kind`` about ``subject`` reads of ``site``. A tag or category page
+    shows its papers as rows only, which its key digests; sitemaps and the small pages read
+    nothing but their subject."""
+    if kind is PageKind.ISSUE:
+        return issue_reads(site, subject)
+    if kind is PageKind.PAPER:
+        return paper_reads(site, subject)
+    if kind is PageKind.HOME:
+        return home_reads(site)
+    if kind is PageKind.FEED:
+        return feed_reads(site)
+    if kind is PageKind.ARCHIVE:
+        return archive_reads(site)
+    if kind is PageKind.CITE:
+        return cite_reads(subject)
+    if kind is PageKind.ISSUE_BIB:
+        return issue_bib_reads(subject)
+    if kind is PageKind.ARCHIVE_BIB:
+        return archive_bib_reads(site)
+    if kind is PageKind.TOPIC_FEED:
+        return topic_feed_reads(subject)
+    if kind is PageKind.STATS:
+        return stats_reads(site)
+    return subject
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A text as shown on a page: HTML, the language it is in, and whether that is not the
+    page's language (the page then marks it untranslated)."""
+
+    html: Markup
+    lang: str
+    untranslated: bool = False
+    machine: str | None = None  # the model that wrote it, until a person has reviewed it
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    lang: str | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    key: str
+    label: str
+    lists: tuple[tuple[str, tuple[Markup, ...]], ...]  # (language, items), page language first
+    machine: dict[str, str] = field(default_factory=dict, hash=False)  # language -> model
+
+
+@dataclass(frozen=True)
+class PaperView:
+    paper: Paper
+    href: str
+    title: Shown
+    other_titles: tuple[Shown, ...]
+    date: str
+    issue: Link | None
+    also_in: tuple[Link, ...]
+    tldr: Shown | None
+    abstracts: tuple[Shown, ...]
+    review: tuple[ReviewSection, ...]
+    notes: tuple[Shown, ...]
+    categories: tuple[Link, ...]
+    tags: tuple[Link, ...]
+    edit_url: str | None = None
+    tldrs: tuple[Shown, ...] = ()  # the shown tldr first, then its translations
+    cite_href: str = ""  # the paper's cite.bib
+    source_language: str = "en"  # the language its record's plain strings are in
+
+    @cached_property
+    def bibtex(self) -> str:
+        """The paper's BibTeX entry, as its cite.bib holds it."""
+        return bibtex.single(self.paper, self.source_language)
+
+    @cached_property
+    def coins(self) -> str:
+        """The ``title`` of the paper's COinS span."""
+        return scholarly.coins(self.paper, self.source_language)
+
+
+@dataclass(frozen=True)
+class EntryView:
+    number: int
+    paper: PaperView
+    reappears: bool
+
+
+@dataclass(frozen=True)
+class TermView:
+    """A tag or category as its page knows it; its papers are the page's rows."""
+
+    kind: str  # "tags" or "categories"
+    name: str
+
+
+@dataclass(frozen=True)
+class IssueView:
+    issue: Issue
+    href: str
+    title: Shown
+    date: str
+    intro: Shown | None
+    entries: tuple[EntryView, ...] = field(repr=False)
+    card_intro: Shown | None = None  # the intro on other pages: its #links lead into the issue
+    newer: Link | None = None
+    older: Link | None = None
+
+
+def fragments_into(shown: Shown | None, page: str) -> Shown | None:
+    """``shown`` with its links to places on its own page (``#item-2``) made links to those
+    places on ``page``, so that they still lead there when shown on another page."""
+    if shown is None or 'href="#' not in shown.html:
+        return shown
+    # Rendered Markdown escapes every quote in text, so this matches attributes only.
+    html = Markup(str(shown.html).replace('href="#', f'href="{page}#'))
+    return dataclasses.replace(shown, html=html)
+
+
+def machine_marks(paper: Paper) -> dict[str, dict[str, str]]:
+    """The paper's ``machine`` entries by field: ``{"title": {"zh": MODEL}, ...}``."""
+    marks: dict[str, dict[str, str]] = {}
+    for key, model in paper.machine.items():
+        name, _, lang = key.rpartition(".")
+        marks.setdefault(name, {})[lang] = model
+    return marks
+
+
+class Links:
+    """URLs of pages and assets below the site's base path (``/digest/issues/...``)."""
+
+    def __init__(self, site: Site):
+        self.base = site.config.base_path
+        self.base_url = site.config.base_url
+        self.default = site.config.default_language
+
+    def path(self, lang: str, rel: str = "") -> str:
+        """The output path of a page folder, relative to the site root."""
+        return rel if lang == self.default else f"{lang}/{rel}"
+
+    def page(self, lang: str, rel: str = "") -> str:
+        return self.base + self.path(lang, rel)
+
+    def absolute(self, lang: str, rel: str = "") -> str:
+        return self.base_url + self.path(lang, rel)
+
+    def asset(self, rel: str) -> str:
+        return self.base + rel
+
+    @staticmethod
+    def paper(paper: Paper) -> str:
+        return f"papers/{paper.slug}/"
+
+    @staticmethod
+    def issue(issue: Issue | LinkReads) -> str:
+        return f"issues/{issue.id}/"
+
+    @staticmethod
+    def term(term: Term) -> str:
+        return f"{term.kind}/{term.name}/"
+
+
+class Views:
+    """View objects of one site in one language, each made once."""
+
+    def __init__(self, site: Site, strings: dict[str, dict], markdown: Markdown, lang: str):
+        self.site, self.lang, self.markdown = site, lang, markdown
+        self.config = site.config
+        self.links = Links(site)
+        self.s = strings[lang]
+        order = [lang, self.config.source_language, *self.config.languages]
+        self.fallback = tuple(dict.fromkeys(order))
+        self._papers: dict[str, PaperView] = {}
+        self._issues: dict[str, IssueView] = {}
+
+    # -- texts ---------------------------------------------------------------------------
+
+    def _languages(self, text: Text) -> list[str]:
+        """The languages of ``text``, the page's first, then the fallback order."""
+        known = [code for code in self.fallback if code in text]
+        return known + [code for code in text.languages() if code not in known]
+
+    def pick(self, text: Text | None, render, machine: dict[str, str] | None = None
+             ) -> Shown | None:
+        """``text`` in the page language, else in the first fallback; ``machine`` maps the
+        languages a model wrote to the model (see :func:`machine_marks`)."""
+        if text is None:
+            return None
+        code = self._languages(text)[0]
+        return Shown(Markup(render(text[code])), code, code != self.lang,
+                     (machine or {}).get(code))
+
+    def every(self, text: Text | None, render,
+              machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
+        if text is None:
+            return ()
+        return tuple(Shown(Markup(render(text[code])), code, False, (machine or {}).get(code))
+                     for code in self._languages(text))
+
+    def with_translations(self, text: Text | None, render,
+                          machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
+        """The text as :meth:`pick` shows it, then its other languages: the texts a reader
+        may show side by side or one at a time."""
+        shown = self.pick(text, render, machine)
+        if shown is None:
+            return ()
+        return (shown, *(s for s in self.every(text, render, machine) if s.lang != shown.lang))
+
+    def block(self, doc_id: str):
+        return lambda source: self.markdown.block(source, doc_id)
+
+    def date(self, day: dt.date) -> str:
+        return self.s["date_format"].format(year=day.year, month=day.month, day=day.day,
+                                            month_name=self.month_name(day))
+
+    def month_name(self, day: dt.date) -> str:
+        months = self.s.get("months") or []
+        return months[day.month - 1] if len(months) == 12 else str(day.month)
+
+    # -- papers and issues ---------------------------------------------------------------
+
+    def paper(self, paper: Paper) -> PaperView:
+        view = self._papers.get(paper.id)
+        if view is None:
+            view = self._papers[paper.id] = self._paper(paper)
+        return view
+
+    def markdown_renderers(self, paper: Paper) -> dict[str, Callable[[str], str]]:
+        """How each Markdown field of ``paper`` is rendered (footnote ids are the paper's)."""
+        slug = paper.slug
+        return {"tldr": self.markdown.inline, "abstract": self.block(f"{slug}-abstract"),
+                "notes": self.block(f"{slug}-notes"), "review": self.markdown.inline}
+
+    def render_markdown(self, paper: Paper) -> None:
+        """Render each Markdown text of ``paper`` in every language as its view will, into
+        the Markdown renderer's caches, without making the view."""
+        render = self.markdown_renderers(paper)
+        for name in ("tldr", "abstract", "notes"):
+            text = getattr(paper, name)
+            if text is not None:
+                for source in text.values.values():
+                    render[name](source)
+        for section in paper.review.values():
+            for items in section.values.values():
+                for item in items:
+                    render["review"](item)
+
+    def _paper(self, paper: Paper) -> PaperView:
+        _, issue, also = paper_reads(self.site, paper)
+        marks = machine_marks(paper)
+        title = self.pick(paper.title, render_title, marks.get("title"))
+        render = self.markdown_renderers(paper)
+        return PaperView(
+            paper=paper, href=self.links.page(self.lang, Links.paper(paper)), title=title,
+            other_titles=tuple(t for t in self.every(paper.title, render_title,
+                                                     marks.get("title"))
+                               if t.lang != title.lang),
+            date=self.date(paper.date),
+            issue=self.issue_link(issue) if issue else None,
+            also_in=tuple(self.issue_link(i) for i in also),
+            tldr=self.pick(paper.tldr, render["tldr"], marks.get("tldr")),
+            abstracts=self.every(paper.abstract, render["abstract"], marks.get("abstract")),
+            review=tuple(self._review(key, paper.review[key], render["review"],
+                                      marks.get(f"review.{key}", {}))
+                         for key in REVIEW_SECTIONS if key in paper.review),
+            notes=self.every(paper.notes, render["notes"], marks.get("notes")),
+            categories=tuple(Link(c, self.links.page(self.lang, f"categories/{c}/"))
+                             for c in paper.categories),
+            tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
+            edit_url=self.edit_url(paper.source),
+            tldrs=self.with_translations(paper.tldr, render["tldr"], marks.get("tldr")),
+            cite_href=self.links.asset(Links.paper(paper) + "cite.bib"),
+            source_language=self.config.source_language,
+        )
+
+    def _review(self, key: str, section: TextList, render: Callable[[str], str],
+                machine: dict[str, str]) -> ReviewSection:
+        codes = [c for c in self.fallback if c in section.values]
+        codes += [c for c in section.values if c not in codes]
+        lists = tuple((code, tuple(Markup(render(item))
+                                   for item in section.values[code])) for code in codes)
+        return ReviewSection(key, self.s[f"review_{key}"], lists,
+                             {code: model for code, model in machine.items() if code in codes})
+
+    def issue_title(self, issue: LinkReads) -> Shown:
+        if issue.file is not None and issue.file.title is not None:
+            return self.pick(issue.file.title, render_title)
+        start = issue.start
+        iso_year, week, _ = start.isocalendar()
+        pattern = self.s[f"issue_title_{self.config.issue_period}"]
+        label = pattern.format(date=self.date(start), week=week, month=start.month,
+                               year=iso_year if self.config.issue_period == "week" else start.year,
+                               month_name=self.month_name(start))
+        return Shown(Markup.escape(label), self.lang)
+
+    def issue_link(self, issue: LinkReads) -> Link:
+        title = self.issue_title(issue)
+        return Link(title.html, self.links.page(self.lang, Links.issue(issue)), title.lang,
+                    issue.count)
+
+    def issue(self, issue: Issue) -> IssueView:
+        view = self._issues.get(issue.id)
+        if view is None:
+            view = self._issues[issue.id] = self._issue(issue)
+        return view
+
+    def _issue(self, issue: Issue) -> IssueView:
+        shown, entries, newer, older = issue_reads(self.site, issue)
+        intro = shown.file.intro if shown.file else None
+        href = self.links.page(self.lang, Links.issue(shown))
+        shown_intro = self.pick(intro, self.block(f"intro-{shown.id}"))
+        return IssueView(
+            issue=issue, href=href, title=self.issue_title(shown), date=self.date(shown.start),
+            intro=shown_intro, card_intro=fragments_into(shown_intro, href),
+            entries=tuple(EntryView(e.number, self.paper(e.paper), e.reappears)
+                          for e in entries),
+            newer=self.issue_link(newer) if newer else None,
+            older=self.issue_link(older) if older else None,
+        )
+
+    def term_links(self, terms: tuple[Term, ...]) -> tuple[Link, ...]:
+        return tuple(Link(t.name, self.links.page(self.lang, Links.term(t)), None, len(t.papers))
+                     for t in terms)
+
+    def edit_url(self, source) -> str | None:
+        repo = self.config.repo_url
+        if not repo:
+            return None
+        rel = source.relative_to(self.config.root).as_posix()
+        repo = repo.rstrip("/")
+        if "/tree/" in repo:  # https://github.com/o/r/tree/BRANCH/SUBDIR
+            return repo.replace("/tree/", "/edit/", 1) + "/" + rel
+        return f"{repo}/edit/main/{rel}"

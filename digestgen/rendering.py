@@ -1,0 +1,133 @@
+"""Rendering a build's pages into the staging tree, on every core.
+
+A large change is rendered in forked workers (:mod:`parallel`), each taking whole languages, so
+that each worker makes a paper's view once and, after :func:`render_markdown`, no Markdown twice;
+a small one in this process, the pages the search index reads first, so that indexing starts
+while the others render.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .incremental.builds import IncrementalBuild, Plan
+from .output.staging import Staging
+from .parallel import fork_map, split, worker_count
+from .pages import more_pages
+from .pages.views import PageKind
+
+if TYPE_CHECKING:
+    from .output.search import SearchIndex
+
+#: Below this much work (about a page of a paper per unit), one process renders everything.
+PARALLEL_MIN_WEIGHT = 400
+
+
+
+@dataclass
+class Work:
+    """What a build renders with: the pages to render, and how."""
+
+    plan: Plan
+    renderer: object  # render.Renderer
+    markdown: object  # plaintext.FastMarkdown
+    builds: IncrementalBuild
+
+
+def render_and_index(work: Work, todo: list, staging: Staging,
+                      search: SearchIndex | None) -> tuple[dict[bytes, str], set[bytes]]:
+    """Render ``todo`` into ``staging`` and start indexing it. When this process renders
+    everything (a small change), the pages that the index reads are rendered first and indexed
+    while the others render; a large change is rendered in forked workers in one pass (two
+    passes would split the languages unevenly between them), then indexed."""
+    if search is None:
+        return render_into(work, todo, staging)
+    if len(shares(todo)) > 1:
+        done = render_into(work, todo, staging)
+        search.start()
+        return done
+    indexed = set(search.pages)
+    learned, recalled = render_into(work, [job for job in todo if job.path in indexed], staging)
+    search.start()
+    more, used = render_into(work, [job for job in todo if job.path not in indexed], staging)
+    return {**learned, **more}, recalled | used
+
+
+def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, str], set[bytes]]:
+    """Render ``jobs`` and write them into ``staging``: in one worker per core when there is
+    enough to do, each taking whole languages (so each paper's view is made once per worker,
+    and its Markdown once over all workers). What each learned of rows goes to the plan.
+    Returns what markdown-it rendered that no earlier build had, and which earlier renderings
+    were used."""
+    renderer, markdown, builds = work.renderer, work.markdown, work.builds
+    parts = shares(jobs)
+    if len(parts) > 1:
+        render_markdown(renderer, markdown, papers_shown(jobs), len(parts))
+    learned: dict[bytes, str] = dict(markdown.learned)
+    before = set(learned)
+
+    def render_share(share: list) -> tuple:
+        for job in share:
+            page = renderer.render(job)
+            staging.write(page.path, page.data)
+        found = {key: html for key, html in markdown.learned.items() if key not in before}
+        more_pages.facts(renderer).save()
+        return staging.changes(), found, markdown.recalled, builds.rendered()
+
+    recalled: set[bytes] = set()
+    for changes, found, used, rows in fork_map(render_share, parts):
+        staging.absorb(changes)
+        learned.update(found)
+        recalled |= used
+        builds.learn(work.plan, rows)
+    return learned, recalled
+
+
+def papers_shown(jobs: list) -> list:
+    """The papers whose texts the pages of ``jobs`` show in full: on paper and issue pages."""
+    papers = {}
+    for job in jobs:
+        if job.kind is PageKind.PAPER:
+            papers[job.subject.id] = job.subject
+        elif job.kind is PageKind.ISSUE:
+            papers.update((entry.paper.id, entry.paper) for entry in job.subject.entries)
+    return list(papers.values())
+
+
+def render_markdown(renderer, markdown, papers: list, workers: int) -> None:
+    """Render the Markdown of ``papers`` in ``workers`` processes, each taking some papers.
+    Pages are rendered one language per worker, and a page in any language shows a paper's
+    texts in every language: without this, each worker would render all of them."""
+
+    def work(part: list) -> dict[bytes, str]:
+        for paper in part:
+            renderer.render_markdown(paper)
+        return markdown.learned
+
+    for learned in fork_map(work, [papers[k::workers] for k in range(workers)]):
+        markdown.adopt(learned)
+
+
+def shares(jobs: list) -> list[list]:
+    """``jobs`` split among the workers: by language when there are as many languages as
+    workers, by weight otherwise; one share when there is little to do or when other threads
+    run (a fork would copy only this one)."""
+    workers = worker_count()
+    total = sum(job.weight for job in jobs)
+    if workers == 1 or total < PARALLEL_MIN_WEIGHT or threading.active_count() > 1:
+        return [jobs]
+    by_lang: dict[str | None, list] = {}
+    for job in jobs:
+        by_lang.setdefault(job.lang, []).append(job)
+    common = by_lang.pop(None, [])
+    if len(by_lang) < workers:
+        return split(jobs, [job.weight for job in jobs], workers)
+    groups = split(list(by_lang.values()), [sum(j.weight for j in g) for g in by_lang.values()],
+                   workers)
+    parts = [[job for group in part for job in group] for part in groups]
+    for job in common:
+        lightest = min(parts, key=lambda part: sum(j.weight for j in part))
+        lightest.append(job)
+    return parts

@@ -1,0 +1,74 @@
+"""The build cache: stores read back what was kept, leave a paper's texts on disk until they
+are read, and treat a torn, foreign or unwritable file as nothing kept."""
+
+import gc
+from datetime import date
+from pathlib import Path
+
+from digestgen.incremental.storage import (
+    ShardedStore, decode_pickle, encode_pickle, gc_paused, gc_running, write_atomic,
+)
+from digestgen.content.records import Paper, Text
+
+PAPER = Paper(id="2403.14715", title=Text({"en": "Label smoothing"}), date=date(2024, 3, 22),
+              source=Path("content/papers/2403.14715.yaml"),
+              abstract=Text({"en": "Label smoothing is popular.", "zh": "标签平滑很流行。"}))
+
+
+def test_a_store_reads_back_what_it_kept(tmp_path):
+    store = ShardedStore(tmp_path, "records")
+    store.put("content/papers/2403.14715.yaml", PAPER)
+    store.put("other", {"a": (1, 2)})
+    store.save()
+    again = ShardedStore(tmp_path, "records")
+    again.load()
+    assert again.get("content/papers/2403.14715.yaml") == PAPER
+    assert again.get("other") == {"a": (1, 2)}
+
+
+def test_a_kept_paper_reads_its_texts_from_the_file_when_first_used(tmp_path):
+    store = ShardedStore(tmp_path, "records")
+    store.put("p", PAPER)
+    store.save()
+    again = ShardedStore(tmp_path, "records")
+    again.load()
+    paper = again.get("p")
+    assert isinstance(vars(paper)["_blob"], memoryview)  # a view of the mapped file
+    assert paper.abstract.values["zh"] == "标签平滑很流行。"
+    assert decode_pickle(encode_pickle({"p": paper})) == {"p": PAPER}
+
+
+def test_a_torn_or_foreign_shard_is_read_as_nothing_kept(tmp_path):
+    store = ShardedStore(tmp_path, "records")
+    store.put("p", PAPER)
+    store.save()
+    (path,) = tmp_path.glob("records-*.pickle")
+    path.write_bytes(path.read_bytes()[:-1])  # the paper's texts cut short
+    (tmp_path / "records-00.pickle").write_bytes(b"")
+    again = ShardedStore(tmp_path, "records")
+    again.load()
+    assert again.get("p") is None
+
+
+def test_a_file_that_cannot_be_written_is_skipped(tmp_path):
+    (tmp_path / "cache").write_text("a file where a folder should be\n")
+    assert write_atomic(tmp_path / "cache" / "build.json", b"{}") is False
+    assert write_atomic(tmp_path / "ok" / "build.json", b"{}") is True
+    assert (tmp_path / "ok" / "build.json").read_bytes() == b"{}"
+
+
+def test_the_collector_is_paused_for_a_block_but_runs_within_gc_running():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_running():
+            assert gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_running():
+            assert gc.isenabled()
+        assert not gc.isenabled()  # as it was
+    finally:
+        gc.enable()
