@@ -127,7 +127,6 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     validated before the output is touched."""
     # Imported here: a build with nothing to do never needs them.
     from .content.model import build_model
-    from .pages import more_pages
     from .pages.plaintext import FastMarkdown
     from .pages.render import Renderer
     from .rendering import Work
@@ -142,9 +141,6 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     jobs = renderer.jobs()
     clock.lap("model, theme, jobs")
     plan = builds.plan(site, jobs)
-    # The BibTeX bodies and text languages the archive-wide files join are kept as rows are.
-    more_pages.facts(renderer).keep_in(config.cache_dir, plan.rows_namespace,
-                                       plan.page_keys.paper, {paper.id for paper in site.papers})
     clock.lap("page keys")
     return Work(plan, renderer, markdown, builds)
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from .incremental.builds import IncrementalBuild, Plan
 from .output.staging import Staging
 from .parallel import fork_map, split, worker_count
-from .pages import more_pages
 from .pages.views import PageKind
 
 if TYPE_CHECKING:
@@ -73,7 +72,6 @@ def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, s
             page = renderer.render(job)
             staging.write(page.path, page.data)
         found = {key: html for key, html in markdown.learned.items() if key not in before}
-        more_pages.facts(renderer).save()
         return staging.changes(), found, markdown.recalled, builds.rendered()
 
     recalled: set[bytes] = set()

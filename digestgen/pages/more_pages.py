@@ -4,21 +4,20 @@ statistics page. :func:`language_jobs` and :func:`common_jobs` list them for
 :meth:`render.Renderer.jobs`; :func:`render` makes one.
 
 The archive-wide files read something of every paper: ``papers.bib`` each paper's BibTeX body,
-the statistics which languages each text is in. Both are made once per paper and kept between
-builds like the rows of lists (:class:`~digestgen.rowstore.PaperRows`, under the paper's key),
-so after a one-paper edit these files are a join of kept strings: no other record's texts are
+the statistics which languages each text is in. Both are made once per paper (:class:`PaperFacts`)
+by the renderer's maker of rows, which a build keeps between builds under each paper's key, so
+after a one-paper edit these files are a join of kept strings: no other record's texts are
 read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..content.model import Site
 from ..content.records import Paper
 from ..formats import bibtex
-from ..incremental.rows import PaperRows
-from ..incremental.storage import ShardedStore
 from .stats import archive_stats, bar_chart, coverage_signature, line_chart
 from .views import (
     TOPIC_FEED_PAPERS, Links, PageKind, archive_bib_reads, issue_bib_reads, topic_feed_reads,
@@ -52,11 +51,13 @@ def common_jobs(site: Site) -> list[Job]:
 
 
 class PaperFacts:
-    """What the archive-wide files read of each paper, made once and kept between builds."""
+    """What the archive-wide files read of each paper, made once per paper: through ``rows``
+    (the renderer's maker of paper rows), so that a build keeps them between builds as it keeps
+    rows."""
 
-    def __init__(self, source_language: str):
-        self.bodies = PaperRows(lambda paper: bibtex.body(paper, source_language))
-        self.coverage = PaperRows(coverage_signature)
+    def __init__(self, source_language: str, rows: Callable[[str, Callable], object]):
+        self.bodies = rows("bib", lambda paper: bibtex.body(paper, source_language))
+        self.coverage = rows("coverage", coverage_signature)
 
     def body(self, paper: Paper) -> str:
         return str(self.bodies.row(paper))
@@ -64,30 +65,12 @@ class PaperFacts:
     def signature(self, paper: Paper) -> str:
         return str(self.coverage.row(paper))
 
-    def keep_in(self, cache_dir, namespace: str, key_of, papers: set[str]) -> None:
-        """Keep them in ``cache_dir`` under ``namespace`` (that of the rows of lists)."""
-        self.bodies.keep_in(ShardedStore(cache_dir, f"rows-{namespace}-bib"), key_of, papers)
-        self.coverage.keep_in(ShardedStore(cache_dir, f"rows-{namespace}-coverage"), key_of,
-                              papers)
-
-    def save(self) -> None:
-        self.bodies.save()
-        self.coverage.save()
-
-
-def facts(renderer: Renderer) -> PaperFacts:
-    """The renderer's :class:`PaperFacts`, made on first use."""
-    made = getattr(renderer, "paper_facts", None)
-    if made is None:
-        made = renderer.paper_facts = PaperFacts(renderer.config.source_language)
-    return made
-
 
 def render(renderer: Renderer, job: Job) -> Page:
     from .render import Page
     kind, lang, subject = job.kind, job.lang, job.subject
     source = renderer.config.source_language
-    bodies = facts(renderer).body
+    bodies = renderer.facts.body
     if kind is PageKind.CITE:
         return Page(job.path, bibtex.entry(bibtex.base_key(subject, source),
                                            bodies(subject)).encode("utf-8"))
@@ -121,7 +104,7 @@ def topic_feed(renderer: Renderer, term, lang: str) -> bytes:
 
 def stats_page(renderer: Renderer, lang: str) -> Page:
     v = renderer.views[lang]
-    stats = archive_stats(renderer.site, facts(renderer).signature)
+    stats = archive_stats(renderer.site, renderer.facts.signature)
     s = v.s
     coverage = {}
     for c in stats.coverage:

@@ -115,6 +115,7 @@ class Renderer:
                       for lang in self.config.languages}
         self.rows = {lang: rows(lang, functools.partial(self.paper_row, lang))
                      for lang in self.config.languages}
+        self.facts = more_pages.PaperFacts(self.config.source_language, rows)
         self.links = Links(site)
 
     def render_markdown(self, paper: Paper) -> None:
