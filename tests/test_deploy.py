@@ -268,7 +268,7 @@ def test_a_repository_without_remotes_updates_the_local_branch_only(repo):
     assert result.exit_code == 0, result.output
     assert "no remote: only the local gh-pages branch was updated" in result.output
     assert git(repo, "ls-tree", "--name-only", "gh-pages", "papers/2403.14715/") == (
-        "papers/2403.14715/index.html")
+        "papers/2403.14715/cite.bib\npapers/2403.14715/index.html")
     assert git(repo, "symbolic-ref", "--short", "HEAD") == "main"
 
 

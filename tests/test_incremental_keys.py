@@ -77,10 +77,13 @@ def test_after_an_abstract_edit_the_patched_keys_are_the_full_keys(site):
     assert patched == full
     changed = {path for path in full if full[path] != before[path]}
     # The paper's pages, its issue's, and the home page and feed that show the issue; no list
-    # (no row shows the abstract).
-    assert changed == {f"{lang}{rel}" for lang in ("", "en/") for rel in (
+    # (no row shows the abstract). And what is made of records: the BibTeX files, the
+    # statistics, the feeds of the paper's topics (their entries show the abstract).
+    assert changed == {"papers/2403.10004/cite.bib"} | {f"{lang}{rel}" for lang in ("", "en/")
+                                                        for rel in (
         "papers/2403.10004/index.html", "issues/2024-03-21/index.html", "index.html",
-        "feed.xml")}
+        "feed.xml", "issues/2024-03-21/papers.bib", "papers.bib", "stats/index.html",
+        "tags/beta/feed.xml", "categories/cs.LG/feed.xml")}
 
 
 def test_after_a_title_edit_the_patched_keys_reach_the_lists(site):
@@ -153,6 +156,7 @@ def test_a_key_covers_whatever_its_view_reads(site, monkeypatch):
     site.issue("2024-03-22.yaml", "title: {en: The newest day}\n")
     after = Keyed(site).full()
     # Every paper page now shows the newest issue's title: each key changed with it.
-    papers = [path for path in after if "/papers/" in f"/{path}"]
+    papers = [path for path in after  # (a cite.bib reads the record only)
+              if "/papers/" in f"/{path}" and path.endswith("index.html")]
     assert papers and all(after[path] != before[path] for path in papers)
     assert all(before[path] != plain[path] for path in papers)

@@ -29,7 +29,9 @@ def feeds(request, tmp_path_factory) -> list[Path]:
         config.write("search: false\n")
     result = CliRunner().invoke(main, ["build", "-q", "--config", str(root / "digestgen.yaml")])
     assert result.exit_code == 0, result.output
-    return [root / "site/feed.xml", root / "site/en/feed.xml"]
+    feeds = sorted((root / "site").rglob("feed.xml"))  # the site's, and each topic's
+    assert len(feeds) > 2 and root / "site/tags" in {f.parent.parent for f in feeds}
+    return feeds
 
 
 def live_markup(html: str) -> list[str]:
@@ -64,7 +66,9 @@ def test_feed_titles_are_the_text_escaped_once(feeds):
     for feed in feeds:
         root = etree.parse(str(feed)).getroot()
         titles = [e.text for e in root.iter(f"{ATOM}title")]
-        assert titles[0] == LINE  # the site's title
+        topic = feed.parent.parent.name in ("tags", "categories")
+        # The site's title (a topic's feed adds the topic's name).
+        assert titles[0] == LINE if not topic else titles[0].startswith(LINE + " · ")
         # The payload reads back as the very characters written, not as escaped entities.
         assert f"<script>{RUN}</script>" in titles[0]
         assert f"<img src=x onerror={RUN}>" in titles[1]

@@ -137,7 +137,12 @@ SCAN = """() => {
     const tag = el.tagName.toLowerCase();
     if (["iframe", "frame", "object", "embed", "base", "applet"].includes(tag)) found.push(tag);
     if (tag === "meta" && el.httpEquiv) found.push("meta http-equiv");
-    if (tag === "script" && (el.textContent + el.src).includes("__xss")) found.push("script");
+    // A JSON-LD block is data, never run: it may hold the payload as text, but must be one
+    // JSON value (a payload that broke out of it would leave it unparsable or start a script).
+    const data = tag === "script" && el.type === "application/ld+json";
+    if (data) { try { JSON.parse(el.textContent); } catch (e) { found.push("json-ld"); } }
+    if (tag === "script" && !data && (el.textContent + el.src).includes("__xss"))
+      found.push("script");
     for (const attr of el.attributes) {
       const name = attr.name.toLowerCase();
       if (name.startsWith("on") || name === "srcdoc") found.push(`${tag}[${name}]`);

@@ -108,9 +108,11 @@ class IncrementalBuild:
             page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject)
                          for job in jobs}
         rows_namespace = digest_text(base)[:12]
-        self.rows.keep_in({lang: ShardedStore(self.config.cache_dir,
-                                              f"rows-{rows_namespace}-{lang}")
-                           for lang in self.config.languages},
+        # One store per language, and per kind of text kept like rows (a paper's BibTeX body,
+        # pages.more_pages.PaperFacts).
+        self.rows.keep_in({name: ShardedStore(self.config.cache_dir,
+                                              f"rows-{rows_namespace}-{name}")
+                           for name in self.rows.languages},
                           keys.paper, {paper.id for paper in site.papers})
         return Plan(site, jobs, page_keys, keys, last, structure, rows_namespace)
 
@@ -122,7 +124,10 @@ class IncrementalBuild:
         return self.rows.digests()
 
     def learn(self, plan: Plan, digests: dict) -> None:
+        languages = plan.page_keys.rows.languages  # (lists are keyed by rows; not by the rest)
         for lang, made in digests.items():
+            if lang not in languages:
+                continue
             for paper_id, (key, digest) in made.items():
                 plan.page_keys.rows.learn(lang, paper_id, key, digest)
 

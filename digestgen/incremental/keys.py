@@ -25,8 +25,8 @@ from collections.abc import Callable
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import IssueFile, Paper
 from ..pages.pagination import TERM_PAGE_PAPERS, ListPage
-from ..pages.views import (LinkReads, PageKind, issue_reads, page_reads, paper_page_reads,
-                           paper_reads)
+from ..pages.views import (LinkReads, PageKind, Records, issue_reads, page_reads,
+                           paper_page_reads, paper_reads)
 from .state import BuildState
 
 
@@ -192,6 +192,8 @@ class PageKeys:
             parts.append(f"{value.number}\t{value.reappears}\t{self.paper(value.paper)}")
         elif isinstance(value, Paper):
             parts.append(self.paper(value))
+        elif kind is Records:  # the bytes of their files only
+            parts.extend([self.file(paper.source_name()) for paper in value.papers])
         elif kind is Term:  # as a link: its name and paper count
             parts.append(f"{value.kind}\t{value.name}\t{len(value.papers)}")
         elif isinstance(value, tuple):
@@ -289,10 +291,14 @@ class PageKeys:
             if kind is PageKind.PAPER:
                 stale = subject.id in papers or any(
                     link.id in papers for link in paper_page_reads(site, subject)[2:] if link)
-            elif kind is PageKind.ISSUE:
+            elif kind is PageKind.CITE:
+                stale = subject.id in papers
+            elif kind is PageKind.ISSUE or kind is PageKind.ISSUE_BIB:
                 stale = id(subject) in issues
             elif kind is PageKind.TERM:
                 stale = id(subject.subject) in terms
+            elif kind is PageKind.TOPIC_FEED:
+                stale = id(subject) in terms
             else:  # home, archive, feeds, sitemaps: few, and about the whole site
                 stale = True
             if stale or job.path not in keys:

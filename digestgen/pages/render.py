@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from ..config import SiteConfig
 from ..errors import Problem, SiteError
+from ..formats import scholarly
 from .markup import Markdown
 from .plaintext import FastMarkdown
 from ..content.model import Issue, Site
@@ -27,6 +28,7 @@ from .theme import Theme
 from .views import (
     Link, Links, PageKind, Pager, TermView, Views, archive_reads, feed_reads, home_reads,
 )
+from . import more_pages
 
 READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
 
@@ -73,6 +75,8 @@ class PageInfo:
     search: str
     show_control: bool = True  # the language display control (none where nothing is bilingual)
     pager: Pager | None = None  # on a page of a long list: its links to the list's other pages
+    locale: str = ""  # Open Graph's, and those of the other languages
+    locale_alternates: tuple[str, ...] = ()
 
 
 class Rows:
@@ -117,6 +121,7 @@ class Renderer:
                       for lang in self.config.languages}
         self.rows = {lang: rows(lang, functools.partial(self.paper_row, lang))
                      for lang in self.config.languages}
+        self.facts = more_pages.PaperFacts(self.config.source_language, rows)
         self.links = Links(site)
 
     def render_markdown(self, paper: Paper) -> None:
@@ -148,6 +153,8 @@ class Renderer:
                          1 + len(page.part(page.subject.papers, TERM_PAGE_PAPERS)) // 2)
                      for page in self.term_pages]
             jobs.append(Job(PageKind.FEED, lang, None, path(lang, "feed.xml"), 20))
+            jobs += more_pages.language_jobs(self.site, lang, path(lang, ""))
+        jobs += more_pages.common_jobs(self.site)
         jobs.append(Job(PageKind.NOT_FOUND, None, None, "404.html"))
         jobs += [Job(kind, None, (name, group), name, 1 + len(group) // 100)
                  for kind, name, group in self.sitemap_files()]
@@ -178,6 +185,8 @@ class Renderer:
             return self.sitemap(*subject)
         if kind is PageKind.SITEMAP_INDEX:
             return self.sitemap_index(*subject)
+        if kind in more_pages.KINDS:
+            return more_pages.render(self, job)
         if kind is PageKind.ROBOTS:
             return Page("robots.txt", self.render_text("robots.txt", {
                 "sitemap": self.config.base_url + "sitemap.xml"}))
@@ -218,12 +227,19 @@ class Renderer:
     def issue(self, issue: Issue, lang: str) -> Page:
         view = self.views[lang].issue(issue)
         return self.html("issue.html", lang, Links.issue(issue), str(view.title.html),
-                         issue=view)
+                         issue=view,
+                         issue_bib=self.links.page(lang, Links.issue(issue) + "papers.bib"))
 
     def paper(self, paper: Paper, lang: str) -> Page:
         view = self.views[lang].paper(paper)
+        url = self.links.absolute(lang, Links.paper(paper))
         return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
-                         paper=view, neighbours=self.views[lang].neighbours(paper))
+                         paper=view, neighbours=self.views[lang].neighbours(paper),
+                         og_type="article",
+                         og_description=view.tldr.html.striptags() if view.tldr else None,
+                         citation_tags=scholarly.citation_tags(
+                             paper, self.config.source_language, url),
+                         json_ld=scholarly.json_ld(paper, self.config.source_language, url))
 
     def term(self, page: ListPage, lang: str) -> Page:
         """A page of a tag's or category's papers."""
@@ -234,6 +250,7 @@ class Renderer:
                          self.numbered(lang, f"{label}: {term.name}", page), pager=v.pager(page),
                          term=TermView(term.kind, term.name), label=label,
                          total=len(term.papers),
+                         topic_feed=self.links.page(lang, Links.term(term) + "feed.xml"),
                          rows=[self.rows[lang].row(p)
                                for p in page.part(term.papers, TERM_PAGE_PAPERS)])
 
@@ -267,7 +284,8 @@ class Renderer:
         homes = [(code, self.page_info(code, "", title)) for code in self.config.languages]
         data = self.render_text("404.html", {
             "page": info, "s": self.views[lang].s, "site": self.local[lang],
-            "asset": self.links.asset, "homes": homes,
+            "asset": self.links.asset, "homes": homes, "og_type": "website",
+            "og_description": None,
             "strings": {code: self.views[code].s for code in self.config.languages}})
         return Page("404.html", data)
 
@@ -286,7 +304,7 @@ class Renderer:
     def sitemap_files(self) -> list[tuple[PageKind, str, tuple[str, ...]]]:
         """Each sitemap file: ``(SITEMAP, name, page URLs)``, and when there are many, the
         index of them: ``(SITEMAP_INDEX, "sitemap.xml", names)``."""
-        rels = ["", *(page.page_rel for page in self.archive_pages),
+        rels = ["", *(page.page_rel for page in self.archive_pages), "stats/",
                 *(Links.issue(i) for i in self.site.issues),
                 *(Links.paper(p) for p in self.site.papers),
                 *(page.page_rel for page in self.term_pages)]
@@ -328,13 +346,19 @@ class Renderer:
                                "x-default")),
             nav=(Link(s["home"], self.links.page(lang, "")),
                  Link(s["archive"], self.links.page(lang, "archive/")),
-                 Link(s["reading_list"], self.links.page(lang, READING_LIST))),
+                 Link(s["reading_list"], self.links.page(lang, READING_LIST)),
+                 Link(s["stats"], self.links.page(lang, "stats/"))),
             feed=self.links.page(lang, "feed.xml"), home=self.links.page(lang, ""),
             search=self.links.page(lang, "archive/"), pager=pager,
+            locale=scholarly.og_locale(lang),
+            locale_alternates=tuple(scholarly.og_locale(code) for code in self.config.languages
+                                    if code != lang),
         )
 
     def html(self, template: str, lang: str, rel: str, title: str, pager: Pager | None = None,
              **context) -> Page:
+        context.setdefault("og_type", "website")
+        context.setdefault("og_description", None)
         context.update(page=self.page_info(lang, rel, title, pager), s=self.views[lang].s,
                        site=self.local[lang], asset=self.links.asset)
         data = self.render_text(template, context)

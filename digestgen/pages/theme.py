@@ -33,6 +33,8 @@ PLACEHOLDERS: dict[str, dict[str, object]] = {
     "site_counts": {"issues": 3, "papers": 18}, "paper_count": {"count": 6},
     "back_to_row": {"n": 1}, "go_to_details": {"n": 1}, "search_count": {"n": 1},
     "page_title": {"title": "Archive", "n": 2, "count": 3}, "page_number": {"n": 2},
+    "stats_intro": {"issues": 3, "papers": 18},
+    "stats_percent": {"percent": 50, "count": 9, "total": 18},
 }
 
 try:  # markupsafe's escaping of a str, in C, without wrapping the result in Markup

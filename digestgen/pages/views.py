@@ -26,6 +26,7 @@ from urllib.parse import quote_plus, urlsplit
 
 from markupsafe import Markup
 
+from ..formats import bibtex, scholarly
 from .markup import Markdown, render_title
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import (REVIEW_SECTIONS, IssueFile, Paper, Text, TextList, id_slug,
@@ -52,6 +53,12 @@ class PageKind(enum.StrEnum):
     ROBOTS = "robots"
     NOJEKYLL = "nojekyll"
     READING_LIST = "reading_list"  # filled by the browser from its own storage
+    # SPEC 4.1 (pages.more_pages)
+    CITE = "cite"  # a paper's cite.bib
+    ISSUE_BIB = "issue_bib"  # an issue's papers.bib
+    ARCHIVE_BIB = "archive_bib"  # the archive's papers.bib
+    TOPIC_FEED = "topic_feed"  # a tag's or category's Atom feed
+    STATS = "stats"
 
 
 # -- what each view reads of the site model ---------------------------------------------------
@@ -102,6 +109,29 @@ class ArchiveReads(NamedTuple):
     issues: tuple[LinkReads, ...]
     tags: tuple[Term, ...]  # as links: name and paper count
     categories: tuple[Term, ...]
+
+
+class Records(NamedTuple):
+    """Papers read as records only (their files' bytes), not as their pages show them."""
+
+    papers: tuple[Paper, ...]
+
+
+class TopicFeedReads(NamedTuple):
+    kind: str
+    name: str
+    papers: tuple[Paper, ...]  # the newest, as their views show them
+
+
+class StatsReads(NamedTuple):
+    issues: tuple[tuple[str, int], ...]  # (id, papers)
+    tags: tuple[Term, ...]  # name and paper count
+    categories: tuple[Term, ...]
+    records: Records  # which languages each text is in
+
+
+#: Papers in a topic's feed, newest first.
+TOPIC_FEED_PAPERS = 20
 
 
 def link_reads(issue: Issue) -> LinkReads:
@@ -161,6 +191,27 @@ def archive_reads(site: Site, page: ListPage) -> ArchiveReads:
                         site.tags if first else (), site.categories if first else ())
 
 
+def cite_reads(paper: Paper) -> Records:
+    return Records((paper,))
+
+
+def issue_bib_reads(issue: Issue) -> Records:
+    return Records(issue.papers)
+
+
+def archive_bib_reads(site: Site) -> Records:
+    return Records(site.papers)
+
+
+def topic_feed_reads(term: Term) -> TopicFeedReads:
+    return TopicFeedReads(term.kind, term.name, term.papers[:TOPIC_FEED_PAPERS])
+
+
+def stats_reads(site: Site) -> StatsReads:
+    return StatsReads(tuple((issue.id, len(issue.entries)) for issue in site.issues),
+                      site.tags, site.categories, Records(site.papers))
+
+
 def page_reads(site: Site, kind: PageKind, subject: object) -> object:
     """What the page of ``kind`` about ``subject`` reads of ``site``. A tag or category page
     shows its papers as rows only, which its key digests; sitemaps and the small pages read
@@ -175,6 +226,16 @@ def page_reads(site: Site, kind: PageKind, subject: object) -> object:
         return feed_reads(site)
     if kind is PageKind.ARCHIVE:
         return archive_reads(site, subject)
+    if kind is PageKind.CITE:
+        return cite_reads(subject)
+    if kind is PageKind.ISSUE_BIB:
+        return issue_bib_reads(subject)
+    if kind is PageKind.ARCHIVE_BIB:
+        return archive_bib_reads(site)
+    if kind is PageKind.TOPIC_FEED:
+        return topic_feed_reads(subject)
+    if kind is PageKind.STATS:
+        return stats_reads(site)
     return subject
 
 
@@ -259,6 +320,18 @@ class PaperView:
     link_label: str = ""  # what the link to the paper's page elsewhere says (its site)
     html_link: str | None = None  # arXiv's HTML version, for papers from December 2023 on
     authors: tuple[Link, ...] = ()  # each author, linked to arXiv's author search on arXiv papers
+    cite_href: str = ""  # the paper's cite.bib
+    source_language: str = "en"  # the language its record's plain strings are in
+
+    @cached_property
+    def bibtex(self) -> str:
+        """The paper's BibTeX entry, as its cite.bib holds it."""
+        return bibtex.single(self.paper, self.source_language)
+
+    @cached_property
+    def coins(self) -> str:
+        """The ``title`` of the paper's COinS span."""
+        return scholarly.coins(self.paper, self.source_language)
 
 
 @dataclass(frozen=True)
@@ -483,6 +556,8 @@ class Views:
             html_link=arxiv_html_link(paper.id),
             authors=tuple(Link(name, author_search(name) if is_arxiv_id(paper.id) else "")
                           for name in paper.authors),
+            cite_href=self.links.asset(Links.paper(paper) + "cite.bib"),
+            source_language=self.config.source_language,
         )
 
     def without_own_heading(self, note: Shown) -> Shown:

@@ -13,7 +13,8 @@ PAGES = {"home": "", "issue": "issues/2024-03-22/", "paper": "papers/c-score/",
          "category": "categories/cs.LG/", "archive": "archive/", "english-issue":
          "en/issues/2024-03-22/", "not-found": "404.html",
          "notes": "en/papers/2405.00001/", "reading-list": "reading-list/",
-         "english-reading-list": "en/reading-list/"}
+         "english-reading-list": "en/reading-list/", "stats": "stats/",
+         "english-stats": "en/stats/"}
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,121 @@
+"""The pages of SPEC 4.1 beside the HTML of issues and papers: BibTeX files (a paper's
+``cite.bib``, an issue's and the archive's ``papers.bib``), a feed per tag and category, and the
+statistics page. :func:`language_jobs` and :func:`common_jobs` list them for
+:meth:`render.Renderer.jobs`; :func:`render` makes one.
+
+The archive-wide files read something of every paper: ``papers.bib`` each paper's BibTeX body,
+the statistics which languages each text is in. Both are made once per paper (:class:`PaperFacts`)
+by the renderer's maker of rows, which a build keeps between builds under each paper's key, so
+after a one-paper edit these files are a join of kept strings: no other record's texts are
+read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..content.model import Site
+from ..content.records import Paper
+from ..formats import bibtex
+from .stats import archive_stats, bar_chart, coverage_signature, line_chart
+from .views import (
+    TOPIC_FEED_PAPERS, Links, PageKind, archive_bib_reads, issue_bib_reads, topic_feed_reads,
+)
+
+if TYPE_CHECKING:
+    from .render import Job, Page, Renderer
+
+KINDS = frozenset({PageKind.CITE, PageKind.ISSUE_BIB, PageKind.ARCHIVE_BIB,
+                   PageKind.TOPIC_FEED, PageKind.STATS})
+
+
+def language_jobs(site: Site, lang: str, root: str) -> list[Job]:
+    """The pages of one language tree (``root`` is its folder: "" or "en/")."""
+    from .render import Job
+    jobs = [Job(PageKind.ISSUE_BIB, lang, issue, f"{root}{Links.issue(issue)}papers.bib",
+                1 + len(issue.entries) // 10) for issue in site.issues]
+    jobs += [Job(PageKind.TOPIC_FEED, lang, term, f"{root}{Links.term(term)}feed.xml",
+                 1 + min(len(term.papers), TOPIC_FEED_PAPERS) // 4) for term in site.terms]
+    jobs.append(Job(PageKind.ARCHIVE_BIB, lang, None, f"{root}papers.bib", 1 + len(site.papers) // 50))
+    jobs.append(Job(PageKind.STATS, lang, None, f"{root}stats/index.html", 1 + len(site.papers) // 200))
+    return jobs
+
+
+def common_jobs(site: Site) -> list[Job]:
+    """The pages of no language: each paper's ``cite.bib``, at the root only (SPEC 4.1 allows
+    one URL per paper)."""
+    from .render import Job
+    return [Job(PageKind.CITE, None, paper, f"{Links.paper(paper)}cite.bib")
+            for paper in site.papers]
+
+
+class PaperFacts:
+    """What the archive-wide files read of each paper, made once per paper: through ``rows``
+    (the renderer's maker of paper rows), so that a build keeps them between builds as it keeps
+    rows."""
+
+    def __init__(self, source_language: str, rows: Callable[[str, Callable], object]):
+        self.bodies = rows("bib", lambda paper: bibtex.body(paper, source_language))
+        self.coverage = rows("coverage", coverage_signature)
+
+    def body(self, paper: Paper) -> str:
+        return str(self.bodies.row(paper))
+
+    def signature(self, paper: Paper) -> str:
+        return str(self.coverage.row(paper))
+
+
+def render(renderer: Renderer, job: Job) -> Page:
+    from .render import Page
+    kind, lang, subject = job.kind, job.lang, job.subject
+    source = renderer.config.source_language
+    bodies = renderer.facts.body
+    if kind is PageKind.CITE:
+        return Page(job.path, bibtex.entry(bibtex.base_key(subject, source),
+                                           bodies(subject)).encode("utf-8"))
+    if kind is PageKind.ISSUE_BIB:
+        return Page(job.path, bibtex.bib_file(list(issue_bib_reads(subject).papers), source,
+                                              bodies)
+                    .encode("utf-8"))
+    if kind is PageKind.ARCHIVE_BIB:
+        return Page(job.path, bibtex.bib_file(list(archive_bib_reads(renderer.site).papers),
+                                              source, bodies)
+                    .encode("utf-8"))
+    if kind is PageKind.TOPIC_FEED:
+        return Page(job.path, topic_feed(renderer, subject, lang))
+    return stats_page(renderer, lang)
+
+
+def topic_feed(renderer: Renderer, term, lang: str) -> bytes:
+    """The Atom feed of a tag or category: its newest papers (``feed.xml``'s head)."""
+    v, links = renderer.views[lang], renderer.links
+    newest = topic_feed_reads(term).papers
+    label = v.s["tag" if term.kind == "tags" else "category"]
+    return renderer.render_text("topic-feed.xml", {
+        "lang": lang, "s": v.s, "site": renderer.local[lang],
+        "label": f"{label}: {term.name}",
+        "papers": [(v.paper(p), links.absolute(lang, Links.paper(p))) for p in newest],
+        "self_url": links.absolute(lang, Links.term(term) + "feed.xml"),
+        "home_url": links.absolute(lang, Links.term(term)),
+        "updated": max(p.date for p in newest).isoformat() if newest else "1970-01-01",
+    })
+
+
+def stats_page(renderer: Renderer, lang: str) -> Page:
+    v = renderer.views[lang]
+    stats = archive_stats(renderer.site, renderer.facts.signature)
+    s = v.s
+    coverage = {}
+    for c in stats.coverage:
+        coverage.setdefault(c.field, []).append(c)
+    charts = {
+        "per_issue": line_chart(list(stats.per_issue)),
+        "categories": bar_chart([(name, n, str(n)) for name, n in stats.categories]),
+        "tags": bar_chart([(name, n, str(n)) for name, n in stats.tags]),
+        "coverage": bar_chart([(f"{s['field_' + c.field]} · {c.lang}", c.percent,
+                                f"{c.percent}%") for c in stats.coverage], scale=100),
+    }
+    return renderer.html("stats.html", lang, "stats/", s["stats"], stats=stats, charts=charts,
+                         coverage=coverage,
+                         archive_bib=renderer.links.page(lang, "papers.bib"))
