@@ -14,6 +14,8 @@ in the text asked about:
 - ``[[long]]``: the reply is cut off at the length limit (``finish_reason: length``)
 - ``[[busy]]``: every answer takes 0.3 s (``max_in_flight`` tells how many overlapped)
 - ``[[hang]]``: no answer until the server is closed, unless ``release`` is set
+
+``failing`` set to a status answers every request with it, whatever the text.
 """
 
 from __future__ import annotations
@@ -23,8 +25,27 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 LANGUAGES = {"Simplified Chinese": "zh", "English": "en"}
 MATH = re.compile(r"\$[^$]+\$")
+
+
+@pytest.fixture
+def model_server():
+    """A running :class:`ModelServer`."""
+    with ModelServer() as running:
+        yield running
+
+
+def translate_section(backend: str, **settings) -> str:
+    """A ``translate:`` section for ``digestgen.yaml`` with ``backend`` (``api: URL`` and
+    ``model: NAME``, or a ``command``), and settings that keep a test fast: no rate limit to
+    wait on, no wait before a retry, few retries."""
+    options = {"requests_per_minute": 60000, "timeout": 5, "retries": 2, "retry_wait": 0,
+               **settings}
+    lines = "".join(f"  {key}: {value}\n" for key, value in options.items())
+    return f"translate:\n  {backend}\n{lines}"
 
 
 def target_language(system: str) -> str:
@@ -63,6 +84,7 @@ class ModelServer:
         self.in_flight = self.max_in_flight = 0
         self.key: str | None = None  # set: requests without "Bearer KEY" are answered 401
         self.refused = 0
+        self.failing: int | None = None  # set: every request is answered with this status
         self.lock = threading.Lock()
         self.closing = threading.Event()
         self.release = threading.Event()  # set: "[[hang]]" is answered as any text
@@ -100,6 +122,10 @@ class ModelServer:
                     with server.lock:
                         server.refused += 1
                     return self.send(401, {"error": {"message": "Incorrect API key"}})
+                if server.failing:
+                    with server.lock:
+                        server.requests.append(body["messages"])
+                    return self.send(server.failing, {"error": {"message": "failing"}})
                 messages = body["messages"]
                 user = messages[1]["content"]
                 with server.lock:

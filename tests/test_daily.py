@@ -18,6 +18,8 @@ from digestgen.commands.init import init
 from digestgen.configload import load_config
 from digestgen.daily_workflow import CRON, DAILY_WORKFLOW
 from digestgen.errors import SiteError
+from model_server import model_server  # noqa: F401 (a fixture)
+from model_server import translate_section
 from test_workflows import LINTERS, lint, plain_git  # noqa: F401 (a fixture)
 from sitekit import commented_section
 
@@ -127,6 +129,60 @@ def test_a_run_commits_the_days_best_papers_and_a_second_run_commits_nothing(
     assert "Nothing new: no commit." in log
     assert outputs == ""
     assert len(commits(digest)) == 2
+    assert git(digest, "status", "--porcelain") == ""
+
+
+def with_model(site: Path, api: str, **settings) -> None:
+    """Commit a ``translate:`` section asking the model at ``api``, with drafting on."""
+    path = site / "digestgen.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  top: 5\n", "  top: 5\n  translate: true\n")
+                    + translate_section(f"api: {api}\n  model: test-model-1", **settings),
+                    encoding="utf-8")
+    git(site, "-c", "user.name=Editor", "-c", "user.email=editor@example.org", "commit",
+        "-q", "-am", "drafts by a model")
+
+
+def added_papers(site: Path) -> list[dict]:
+    """The records of the papers the last commit added."""
+    names = git(site, "show", "--name-only", "--format=", "HEAD").split()
+    return [yaml.safe_load((site / name).read_text(encoding="utf-8")) for name in names]
+
+
+def test_with_the_key_set_the_new_papers_are_committed_with_drafts(digest, tmp_path,
+                                                                   model_server):
+    model_server.key = "sk-test"  # the secret reaches the model, or the server refuses
+    with_model(digest, model_server.api)
+    log, outputs = run_steps(digest, tmp_path, OPENAI_API_KEY="sk-test")
+    assert outputs == "pushed=true\n"
+    assert commits(digest)[0] == "content: 5 papers of 2024-11-28 from arXiv's announcements"
+    papers = added_papers(digest)
+    assert len(papers) == 5
+    for paper in papers:
+        english = paper["title"]["en"]
+        assert paper["title"]["zh"] == f"〔zh〕{english}"
+        assert paper["abstract"]["zh"] == f"〔zh〕{paper['abstract']['en']}"
+        assert paper["machine"] == {"title.zh": "test-model-1", "abstract.zh": "test-model-1"}
+    assert model_server.refused == 0
+    assert "Wrote 10 texts to 5 papers (test-model-1)" in log
+    assert "No machine drafts" not in log and "failed" not in log
+
+
+def test_when_the_model_fails_the_new_papers_are_committed_without_drafts(digest, tmp_path,
+                                                                          model_server):
+    model_server.failing = 500
+    with_model(digest, model_server.api, retries=1, timeout=2)
+    log, outputs = run_steps(digest, tmp_path, OPENAI_API_KEY="sk-test")
+    assert model_server.requests  # the model was asked, and failed
+    assert "Warning: `digestgen translate` failed (exit status 1); the new papers are kept " \
+           "without drafts." in log
+    assert outputs == "pushed=true\n"
+    assert commits(digest)[0] == "content: 5 papers of 2024-11-28 from arXiv's announcements"
+    papers = added_papers(digest)
+    assert len(papers) == 5
+    for paper in papers:  # as add wrote them: English only, a plain string
+        assert isinstance(paper["title"], str) and isinstance(paper["abstract"], str)
+        assert "machine" not in paper
     assert git(digest, "status", "--porcelain") == ""
 
 

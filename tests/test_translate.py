@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from arxiv_server import no_internet  # noqa: F401 (the fixture below)
 from digestgen.cli import main
-from model_server import ModelServer
+from model_server import model_server as server  # noqa: F401 (a fixture)
+from model_server import translate_section
 
 pytestmark = pytest.mark.usefixtures("no_internet")
 
@@ -37,18 +38,9 @@ tags: [ls]
 """
 
 
-@pytest.fixture
-def server():
-    with ModelServer() as running:
-        yield running
-
-
 def configure(site, backend: str, **settings) -> None:
-    options = {"requests_per_minute": 60000, "timeout": 5, "retries": 2, "retry_wait": 0,
-               **settings}
-    lines = "".join(f"  {key}: {value}\n" for key, value in options.items())
     site.write("digestgen.yaml", "title: Test Digest\nbase_url: https://alice.github.io/d/\n"
-                                 f"translate:\n  {backend}\n{lines}")
+               + translate_section(backend, **settings))
 
 
 @pytest.fixture
