@@ -233,7 +233,7 @@ def test_every_page_carries_open_graph_and_twitter_tags(built, rel, kind, descri
     assert og["og:type"] == [kind]
     assert og["og:description"] == [description]
     assert og["og:site_name"] == ["Test Digest"]
-    assert og["og:title"] == [page.findtext(".//title").split(" · ")[0]]
+    assert og["og:title"] == [page.findtext(".//title").rsplit(" · ", 1)[0]]
     if rel != "404.html":
         assert og["og:url"] == [page.xpath("//link[@rel='canonical']/@href")[0]]
     assert og["og:locale"] == ["en_US" if english else "zh_CN"]

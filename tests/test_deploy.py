@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from digestgen.cli import main
+from digestgen.config import CACHE_NAME
 from digestgen.output.staging import MANIFEST
 from digestgen.scaffold import EXAMPLE_PAPER, init_site
 
@@ -95,8 +96,14 @@ def same_files(built: Path, published: Path) -> bool:
 
 
 def repository_state(source: Path) -> tuple:
-    """What deploy must not change: HEAD, the branch, the index, the working tree's status."""
-    status = git(source, "status", "--porcelain", "--ignored", "--untracked-files=all")
+    """What deploy must not change: HEAD, the branch, the index, the working tree's status.
+    digestgen's own cache folder is left out: any command that reads the configuration may
+    cache it there once its file has settled (configload), and whether it has by the time
+    deploy runs depends on how fast the machine is."""
+    status = "\n".join(
+        line for line in git(source, "status", "--porcelain", "--ignored",
+                             "--untracked-files=all").splitlines()
+        if f"{CACHE_NAME}/" not in line)
     index = hashlib.sha256((source / ".git" / "index").read_bytes()).hexdigest()
     return git(source, "rev-parse", "HEAD"), git(source, "symbolic-ref", "HEAD"), index, status
 
