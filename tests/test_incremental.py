@@ -351,14 +351,15 @@ def without_permission_bypass(*args: str, cwd: Path) -> subprocess.CompletedProc
     """Run digestgen as root stripped of the capabilities that let it ignore file modes."""
     command = ["setpriv", f"--bounding-set={PERMISSION_BYPASS}",
                sys.executable, "-m", "digestgen", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def can_drop_permission_bypass() -> bool:
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"):
         return False
     probe = subprocess.run(["setpriv", f"--bounding-set={PERMISSION_BYPASS}", "true"],
-                           capture_output=True)
+                           capture_output=True, check=False)
     return probe.returncode == 0
 
 

@@ -110,7 +110,7 @@ class CommandBackend:
         try:
             done = subprocess.run(self.argv, input=request, capture_output=True, text=True,
                                   encoding="utf-8", timeout=self.settings.timeout,
-                                  cwd=self.root)
+                                  cwd=self.root, check=False)
         except subprocess.TimeoutExpired:
             raise BackendError(f"no reply within {self.settings.timeout:g} s", retry=True) \
                 from None
