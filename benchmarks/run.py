@@ -17,6 +17,10 @@ times, in the same run, each as the median of ``--runs`` runs:
 - digestgen rebuilding after one paper's abstract changed (a different paper's each run), with
   the number of files it wrote; the last result is compared with a cold build, byte for byte.
 - digestgen with nothing changed.
+- With ``--search``, what a Hugo user runs for a searchable site too: Hugo, then Pagefind over
+  Hugo's output (the binary digestgen uses), against digestgen's cold build with its index.
+- The size of each digestgen output (bytes and files, in all and a paper) against what GitHub
+  Pages publishes (1 GB) and GitLab Pages (also 200,000 files).
 
 Peak memory is the largest total PSS of the build and every process it started, sampled
 every 0.2 s (see ``run_once``).
@@ -240,19 +244,47 @@ def bench_size(bench, n: int, where: str, args, work: Path) -> dict:
                      [hugo, "--quiet", "--source", str(hugo_dir), "--destination", str(out)]),
             "digestgen": (lambda: remove(*state), digestgen_command(config, out))}
     if args.search:
+        cold["hugo_pagefind"] = (lambda: remove(out, hugo_dir / "resources"),
+                                 hugo_then_pagefind(hugo, hugo_dir, out))
         cold["digestgen_search"] = (lambda: remove(*state), digestgen_command(search_config, out))
     result.update(timed_in_turn(args.runs, cold, args.warmups))
     if args.search:
+        result["size_search"] = site_size(out, n)  # the last cold build was digestgen's
         result["edit_search"] = time_edits(corpus, search_config, out, args)
+        time.sleep(SETTLE_SECONDS)  # let the undone edits settle, then one build takes them in
+        run_once(digestgen_command(search_config, out))
+        result["noop_search"] = timed(args.runs, lambda: None,
+                                      digestgen_command(search_config, out), warmups=0)
         remove(*state)
         run_once(digestgen_command(config, out))  # the site an editor rebuilds
     # (else the last cold build left it)
+    result["size"] = site_size(out, n)
     result["edit"] = time_edits(corpus, config, out, args)
     time.sleep(SETTLE_SECONDS)  # let the undone edits settle, then one build takes them in
     run_once(digestgen_command(config, out))
     result["noop"] = timed(args.runs, lambda: None, digestgen_command(config, out), warmups=0)
     remove(*state)
     return result
+
+
+def hugo_then_pagefind(hugo: Path, hugo_dir: Path, out: Path) -> list[str]:
+    """Hugo's build, then Pagefind indexing its output: a searchable Hugo site."""
+    from digestgen.output.search import PAGEFIND_PACKAGE
+    pagefind = importlib.import_module(PAGEFIND_PACKAGE).get_executable()
+    return ["sh", "-c", f'"$0" --quiet --source "$1" --destination "$2" && '
+            f'"$3" --site "$2" --silent', str(hugo), str(hugo_dir), str(out), str(pagefind)]
+
+
+#: What GitHub Pages publishes at most (bytes), and GitLab Pages (files).
+PAGES_BYTES, PAGES_FILES = 10**9, 200_000
+
+
+def site_size(out: Path, papers: int) -> dict:
+    """Bytes and files of a built site, in all and a paper."""
+    files = [p for p in out.rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    return {"bytes": size, "files": len(files), "kb_a_paper": size / papers / 1000,
+            "files_a_paper": len(files) / papers}
 
 
 def time_edits(corpus: Path, config: Path, out: Path, args) -> dict:
@@ -324,17 +356,30 @@ def table(results: list[dict], info: dict) -> str:
     search = [r for r in results if "digestgen_search" in r]
     if search:
         rows.append("")
-        rows.append("| papers | output | digestgen cold with search index s | × Hugo | "
-                    "edit 1 paper s | × Hugo cold | files written | peak memory MB |")
-        rows.append("|---|---|---|---|---|---|---|---|")
+        rows.append("| papers | output | Hugo + Pagefind cold s | digestgen cold with search "
+                    "index s | × (Hugo + Pagefind) | edit 1 paper s | files written | no-op s | "
+                    "peak memory Hugo + Pagefind / digestgen MB |")
+        rows.append("|---|---|---|---|---|---|---|---|---|")
         for r in search:
-            s, edit, hugo = r["digestgen_search"], r["edit_search"], r["hugo"]["median_s"]
+            s, edit, both = r["digestgen_search"], r["edit_search"], r["hugo_pagefind"]
             same = {True: "", False: " (differs from cold!)"}.get(
                 edit.get("identical_to_cold"), "")
-            rows.append(f"| {r['papers']:,} | {r['where']} | {s['median_s']:.2f} | "
-                        f"{s['median_s'] / hugo:.2f} | {edit['median_s']:.2f} | "
-                        f"{edit['median_s'] / hugo:.3f} | {edit['written']:.0f}{same} | "
+            rows.append(f"| {r['papers']:,} | {r['where']} | {both['median_s']:.2f} | "
+                        f"{s['median_s']:.2f} | {s['median_s'] / both['median_s']:.2f} | "
+                        f"{edit['median_s']:.2f} | {edit['written']:.0f}{same} | "
+                        f"{r['noop_search']['median_s']:.2f} | {both['peak_mb']:.0f} / "
                         f"{max(s['peak_mb'], edit['peak_mb']):.0f} |")
+    rows.append("")
+    rows.append("| papers | search index | site MB | files | KB a paper | files a paper | "
+                "of 1 GB | of 200,000 files |")
+    rows.append("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        for name, label in (("size", "off"), ("size_search", "on")):
+            if name in r:
+                z = r[name]
+                rows.append(f"| {r['papers']:,} | {label} | {z['bytes'] / 1e6:.1f} | "
+                            f"{z['files']:,} | {z['kb_a_paper']:.1f} | {z['files_a_paper']:.2f} "
+                            f"| {z['bytes'] / PAGES_BYTES:.0%} | {z['files'] / PAGES_FILES:.0%} |")
     rows.append("")
     rows.append(f"Machine: {info['nproc']} cores ({info['cpu']}), {info['memory']} memory, "
                 f"Python {info['python']}, {info['system']}; {info['date']}. "

@@ -88,3 +88,48 @@ def test_a_note_loses_only_a_leading_heading_that_names_the_notes(site):
     assert english.startswith("<p>First.</p>") and "<h2>Notes on method</h2>" in english
     assert next(n.html for n in p.notes if n.lang == "zh").startswith("<p>中文。</p>")
     assert q.notes[0].html.startswith("<h2>Setup</h2>")  # a heading of its own stays
+
+
+def two_day_site(site, papers_a_day: int = 3):
+    site.write("digestgen.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n")
+    for day in (20, 21):
+        for n in range(papers_a_day):
+            number = 10000 + day * 10 + n
+            site.paper(f"2403.{number}.yaml",
+                       f'id: "2403.{number}"\ntitle: {{en: Paper {number}}}\n'
+                       f"date: 2024-03-{day}\nabstract: {{en: An abstract.}}\n")
+
+
+def test_each_issue_page_comes_right_before_the_pages_of_its_papers(site):
+    """Pages that show a paper are rendered together, so its view need not be kept long."""
+    from digestgen.pages.render import Renderer
+    from digestgen.pages.views import PageKind
+    two_day_site(site)
+    config = load_config(site.config_path)
+    model = build_model(config, load_content(config))
+    jobs = [job for job in Renderer(model, load_theme(config)).jobs()
+            if job.lang == "en" and job.kind in (PageKind.ISSUE, PageKind.PAPER)]
+    order = [(job.kind.name, job.subject.id) for job in jobs]
+    issue_of = model.issue_of
+    for at, job in enumerate(jobs):
+        if job.kind is PageKind.PAPER:
+            before = [j for j in jobs[:at] if j.kind is PageKind.ISSUE]
+            assert before[-1].subject.id == issue_of[job.subject.id].id, order
+    assert sum(kind == "PAPER" for kind, _ in order) == len(model.papers) == 6
+
+
+def test_views_keep_only_the_most_recent_papers_and_issues(site, monkeypatch):
+    """A large archive's views are not all kept: memory stays flat as it grows."""
+    from digestgen.pages import views as views_module
+    two_day_site(site, papers_a_day=4)
+    monkeypatch.setattr(views_module, "ISSUE_VIEWS_KEPT", 1)
+    model, views = views_of(site, FastMarkdown())
+    en = views["en"]
+    papers = [views_module.keep_recent(en._papers, p.id, lambda p=p: en._paper(p), 3)
+              for p in model.papers]
+    assert len(en._papers) == 3 and list(en._papers) == [p.id for p in model.papers[-3:]]
+    first = en.paper(model.papers[0])  # made again when asked for again, equal to the first
+    assert first == papers[0] and first is not papers[0]
+    for issue in model.issues:
+        en.issue(issue)
+    assert list(en._issues) == [model.issues[-1].id]

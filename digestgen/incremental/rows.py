@@ -71,11 +71,16 @@ class PaperRows:
         self.store, self.key_of, self.papers = store, key_of, papers
 
     def row(self, paper: Paper) -> Markup:
+        if self.store is not None and self.key_of is not None:
+            # The store holds the row already: a second copy here would double what a large
+            # archive's rows take in every worker.
+            row = Markup(self._recall(paper))
+            if paper.id not in self.digests:
+                self.digests[paper.id] = (self.key_of(paper), row_digest(row))
+            return row
         row = self._rows.get(paper.id)
         if row is None:
-            row = self._rows[paper.id] = Markup(self._recall(paper))
-            if self.key_of is not None:
-                self.digests[paper.id] = (self.key_of(paper), row_digest(row))
+            row = self._rows[paper.id] = Markup(self.render(paper))
         return row
 
     def _recall(self, paper: Paper) -> str:
@@ -88,8 +93,8 @@ class PaperRows:
         kept = self.store.get(paper.id)
         if kept is not None and kept[0] == key:
             return kept[1]
-        row = self.render(paper)
-        self.store.put(paper.id, (key, str(row)))
+        row = str(self.render(paper))
+        self.store.put(paper.id, (key, row))
         return row
 
     def save(self) -> None:

@@ -145,10 +145,7 @@ class Renderer:
                          2) for page in self.archive_pages]
             jobs.append(Job(PageKind.READING_LIST, lang, None,
                             path(lang, READING_LIST) + "index.html"))
-            jobs += [Job(PageKind.ISSUE, lang, i, path(lang, Links.issue(i)) + "index.html",
-                         1 + len(i.entries)) for i in self.site.issues]
-            jobs += [Job(PageKind.PAPER, lang, p, path(lang, Links.paper(p)) + "index.html", 2)
-                     for p in self.site.papers]
+            jobs += self.issue_and_paper_jobs(lang)
             jobs += [Job(PageKind.TERM, lang, page, path(lang, page.page_rel) + "index.html",
                          1 + len(page.part(page.subject.papers, TERM_PAGE_PAPERS)) // 2)
                      for page in self.term_pages]
@@ -161,6 +158,32 @@ class Renderer:
         jobs.append(Job(PageKind.ROBOTS, None, None, "robots.txt"))
         jobs.append(Job(PageKind.NOJEKYLL, None, None, ".nojekyll"))
         return jobs
+
+    def issue_and_paper_jobs(self, lang: str) -> list[Job]:
+        """The issue pages and paper pages of ``lang``: each issue, then the papers whose own
+        issue it is, then any paper of no issue. A paper's view is made for its issue page and
+        used again by its own page right after, so views need not be kept for the whole build
+        (see :data:`~.views.VIEWS_KEPT`): memory stays flat as the archive grows."""
+        path, issue_of = self.links.path, self.site.issue_of
+        own: dict[str, list[Paper]] = {}
+        loose = []
+        for paper in self.site.papers:
+            issue = issue_of.get(paper.id)
+            if issue is None:
+                loose.append(paper)
+            else:
+                own.setdefault(issue.id, []).append(paper)
+
+        def paper_job(paper: Paper) -> Job:
+            return Job(PageKind.PAPER, lang, paper, path(lang, Links.paper(paper)) + "index.html",
+                       2)
+
+        jobs = []
+        for issue in self.site.issues:
+            jobs.append(Job(PageKind.ISSUE, lang, issue,
+                            path(lang, Links.issue(issue)) + "index.html", 1 + len(issue.entries)))
+            jobs += [paper_job(paper) for paper in own.get(issue.id, ())]
+        return jobs + [paper_job(paper) for paper in loose]
 
     def render(self, job: Job) -> Page:
         """The page of ``job``."""

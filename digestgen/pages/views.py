@@ -437,8 +437,29 @@ class Links:
         return f"{term.kind}/{term.name}/"
 
 
+#: How many paper views, and how many issue views, one language keeps. Pages that show a paper
+#: are rendered near each other (its issue page, then its own page: see
+#: :meth:`~.render.Renderer.issue_and_paper_jobs`), so a view made again is rare, and keeping
+#: every view of a large archive would cost several kilobytes a paper in every worker.
+VIEWS_KEPT = 1024
+#: The same for issue views, which hold the views of their papers.
+ISSUE_VIEWS_KEPT = 32
+
+
+def keep_recent(views: dict, key: str, make, most: int = VIEWS_KEPT):
+    """The view ``views`` holds under ``key``, else ``make()``, kept there; past ``most``
+    views, the one kept longest is dropped."""
+    view = views.get(key)
+    if view is None:
+        view = views[key] = make()
+        if len(views) > most:
+            del views[next(iter(views))]
+    return view
+
+
 class Views:
-    """View objects of one site in one language, each made once."""
+    """View objects of one site in one language, each made once (the most recent of them
+    kept: :data:`VIEWS_KEPT`)."""
 
     def __init__(self, site: Site, strings: dict[str, dict], markdown: Markdown, lang: str):
         self.site, self.lang, self.markdown = site, lang, markdown
@@ -502,10 +523,7 @@ class Views:
     # -- papers and issues ---------------------------------------------------------------
 
     def paper(self, paper: Paper) -> PaperView:
-        view = self._papers.get(paper.id)
-        if view is None:
-            view = self._papers[paper.id] = self._paper(paper)
-        return view
+        return keep_recent(self._papers, paper.id, lambda: self._paper(paper))
 
     def markdown_renderers(self, paper: Paper) -> dict[str, Callable[[str], str]]:
         """How each Markdown field of ``paper`` is rendered (footnote ids are the paper's)."""
@@ -613,10 +631,8 @@ class Views:
                     issue.count)
 
     def issue(self, issue: Issue) -> IssueView:
-        view = self._issues.get(issue.id)
-        if view is None:
-            view = self._issues[issue.id] = self._issue(issue)
-        return view
+        return keep_recent(self._issues, issue.id, lambda: self._issue(issue),
+                           ISSUE_VIEWS_KEPT)
 
     def _issue(self, issue: Issue) -> IssueView:
         shown, entries, newer, older = issue_reads(self.site, issue)
