@@ -140,7 +140,8 @@ class IncrementalBuild:
         self.state_files.write(BuildState(
             fingerprint=self.inputs.fingerprint, manifest=manifest_identity(self.output),
             papers=len(site.papers), issues=len(site.issues), files=files, keys=keys, rows=rows,
-            base=plan.page_keys.base, structure=plan.structure, digests=plan.page_keys.digests))
+            base=plan.page_keys.base, structure=plan.structure, digests=plan.page_keys.digests,
+            paper_keys=plan.page_keys.paper_keys()))
 
     def keep_markdown(self, plan: Plan, known: dict, learned: dict, recalled: set,
                       full: bool) -> None:

@@ -46,6 +46,7 @@ class BuildState:
     base: str | None = None  # what the keys were made with (pagekeys.PageKeys.base)
     structure: str | None = None  # of the site model, as keys read it (PageKeys.structure)
     digests: dict[str, str] = field(default_factory=dict)  # content file -> hash of its bytes
+    paper_keys: dict[str, str] = field(default_factory=dict)  # paper id -> PageKeys.paper
 
 
 class StateFiles:
@@ -67,16 +68,18 @@ class StateFiles:
     def read(self) -> BuildState:
         state = self.read_summary()
         kept = read_pickle(self.keys, None)
-        if isinstance(kept, tuple) and len(kept) == 5 and isinstance(kept[0], str) \
-                and all(isinstance(part, dict) for part in (kept[1], kept[2], kept[4])):
-            state.base, state.keys, state.rows, state.structure, state.digests = kept
+        if isinstance(kept, tuple) and len(kept) == 6 and isinstance(kept[0], str) \
+                and all(isinstance(part, dict) for part in (kept[1], kept[2], *kept[4:])):
+            (state.base, state.keys, state.rows, state.structure, state.digests,
+             state.paper_keys) = kept
         return state
 
     def write(self, state: BuildState) -> None:
         summary = {"fingerprint": state.fingerprint, "manifest": state.manifest,
                    "papers": state.papers, "issues": state.issues, "files": state.files}
         # The summary vouches for the keys: without this build's keys it must not stay.
-        kept = (state.base, state.keys, state.rows, state.structure, state.digests)
+        kept = (state.base, state.keys, state.rows, state.structure, state.digests,
+                state.paper_keys)
         if not (write_pickle(self.keys, kept)
                 and write_atomic(self.summary, json.dumps(summary).encode("utf-8"))):
             self.forget()
