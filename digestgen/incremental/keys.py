@@ -134,6 +134,7 @@ class PageKeys:
         self.site, self.digests, self.base = site, digests, _hash(base)
         self.rows = RowDigests(kept_rows, self.base, site.config.languages)
         self._papers: dict[str, str] = {}
+        self.papers_keyed = 0  # keys of papers made (not taken from the last build)
         self._issues: dict[str, str] = {}
         self._subjects: dict[tuple, str] = {}
         self._links: dict[str, str] = {}
@@ -165,6 +166,7 @@ class PageKeys:
             for value in paper_reads(self.site, paper)[1:]:
                 self.describe(value, parts)
             key = self._papers[paper.id] = _hash_texts(parts)
+            self.papers_keyed += 1
         return key
 
     def paper_page(self, paper: Paper) -> str:
