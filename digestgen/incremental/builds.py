@@ -121,7 +121,7 @@ class IncrementalBuild:
     def rendered(self) -> dict:
         """What a worker that rendered pages learned of rows (to :meth:`learn` in the build)."""
         self.rows.save()
-        return self.rows.digests()
+        return self.rows.digests(self.config.languages)
 
     def learn(self, plan: Plan, digests: dict) -> None:
         languages = plan.page_keys.rows.languages  # (lists are keyed by rows; not by the rest)
