@@ -228,6 +228,15 @@ def test_an_edit_of_one_paper_keys_that_paper_again_and_takes_the_others_keys(si
     site.paper("2403.10099.yaml", paper(99, 25))
     assert "page keys (14 of 14 papers keyed)" in timed_build(site)
     assert tree(site.output) == cold_build(site, tmp_path)
+    # So does an issue file's edit (its label is in the keys of its papers) and a deleted paper.
+    site.issue("2024-03-22.yaml", "title: {en: Bigger day, zh: 更大的日子}\n")
+    assert "page keys (14 of 14 papers keyed)" in timed_build(site)
+    (site.root / "content/papers/2403.10003.yaml").unlink()
+    assert "page keys (13 of 13 papers keyed)" in timed_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+    edit_paper(site, "2403.10004", "Abstract of paper 4", "Edited abstract 4")
+    assert "page keys (1 of 13 papers keyed)" in timed_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
 
 
 def test_each_change_to_the_row_template_reaches_every_list(site, tmp_path):
