@@ -141,7 +141,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     jobs = renderer.jobs()
     clock.lap("model, theme, jobs")
     plan = builds.plan(site, jobs)
-    clock.lap("page keys")
+    clock.lap(f"page keys ({plan.page_keys.papers_keyed} of {len(site.papers)} papers keyed)")
     return Work(plan, renderer, markdown, builds)
 
 

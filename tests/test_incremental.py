@@ -207,6 +207,38 @@ def test_a_changed_title_reaches_the_pages_of_the_papers_beside_it(site, tmp_pat
         assert "Retitled paper 5" in (site.output / rel).read_text()
 
 
+def timed_build(site) -> str:
+    """The lines a build prints of where its time went (``DIGESTGEN_TIMINGS``)."""
+    package_root = Path(digestgen.__file__).parent.parent  # the code under test, installed or not
+    done = subprocess.run([sys.executable, "-m", "digestgen", "build", "-q"], cwd=site.root,
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(package_root),
+                               "DIGESTGEN_TIMINGS": "1"})
+    return done.stderr
+
+
+def test_an_edit_of_one_paper_keys_that_paper_again_and_takes_the_others_keys(site, tmp_path):
+    # The work of an edit follows what changed: every other paper's key is the last build's,
+    # even for the pages keyed again (its issue's, the home page's, its neighbours').
+    assert "page keys (13 of 13 papers keyed)" in timed_build(site)
+    edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")
+    assert "page keys (1 of 13 papers keyed)" in timed_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+    # A new paper changes which papers each issue and list holds: every key is made again.
+    site.paper("2403.10099.yaml", paper(99, 25))
+    assert "page keys (14 of 14 papers keyed)" in timed_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+    # So does an issue file's edit (its label is in the keys of its papers) and a deleted paper.
+    site.issue("2024-03-22.yaml", "title: {en: Bigger day, zh: 更大的日子}\n")
+    assert "page keys (14 of 14 papers keyed)" in timed_build(site)
+    (site.root / "content/papers/2403.10003.yaml").unlink()
+    assert "page keys (13 of 13 papers keyed)" in timed_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+    edit_paper(site, "2403.10004", "Abstract of paper 4", "Edited abstract 4")
+    assert "page keys (1 of 13 papers keyed)" in timed_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
 def test_each_change_to_the_row_template_reaches_every_list(site, tmp_path):
     run_build(site)
     for mark in ("first", "second"):  # the second: compiled templates are kept between builds

@@ -161,13 +161,16 @@ def entry(key: str, body_text: str) -> str:
     return f"@{kind}{{{key},\n{rest}"
 
 
-def unique_keys(papers: list[Paper], source_language: str) -> dict[str, str]:
+def unique_keys(papers: list[Paper], source_language: str,
+                key_of: Callable[[Paper], str] | None = None) -> dict[str, str]:
     """Paper id -> its key in a file holding ``papers``: a clash gets ``a``, ``b``, ... in the
-    order the papers appeared (oldest first), the first of them keeping the plain key."""
+    order the papers appeared (oldest first), the first of them keeping the plain key.
+    ``key_of`` gives each :func:`base_key` (cached)."""
+    key_of = key_of or (lambda paper: base_key(paper, source_language))
     used: set[str] = set()
     keys: dict[str, str] = {}
     for paper in sorted(papers, key=lambda p: (p.date, p.id)):
-        base = key = base_key(paper, source_language)
+        base = key = key_of(paper)
         n = 0
         while key in used:
             n += 1
@@ -187,10 +190,12 @@ def _letters(n: int) -> str:
 
 
 def bib_file(papers: list[Paper], source_language: str,
-             body_of: Callable[[Paper], str] | None = None) -> str:
-    """A ``.bib`` file of ``papers`` in their order; ``body_of`` gives each body (cached)."""
+             body_of: Callable[[Paper], str] | None = None,
+             key_of: Callable[[Paper], str] | None = None) -> str:
+    """A ``.bib`` file of ``papers`` in their order; ``body_of`` gives each body and ``key_of``
+    each :func:`base_key` (both cached: neither then reads a paper's texts)."""
     body_of = body_of or (lambda paper: body(paper, source_language))
-    keys = unique_keys(papers, source_language)
+    keys = unique_keys(papers, source_language, key_of)
     return "\n".join(entry(keys[paper.id], body_of(paper)) for paper in papers)
 
 

@@ -121,7 +121,7 @@ class IncrementalBuild:
     def rendered(self) -> dict:
         """What a worker that rendered pages learned of rows (to :meth:`learn` in the build)."""
         self.rows.save()
-        return self.rows.digests()
+        return self.rows.digests(self.config.languages)
 
     def learn(self, plan: Plan, digests: dict) -> None:
         languages = plan.page_keys.rows.languages  # (lists are keyed by rows; not by the rest)
@@ -140,7 +140,8 @@ class IncrementalBuild:
         self.state_files.write(BuildState(
             fingerprint=self.inputs.fingerprint, manifest=manifest_identity(self.output),
             papers=len(site.papers), issues=len(site.issues), files=files, keys=keys, rows=rows,
-            base=plan.page_keys.base, structure=plan.structure, digests=plan.page_keys.digests))
+            base=plan.page_keys.base, structure=plan.structure, digests=plan.page_keys.digests,
+            paper_keys=plan.page_keys.paper_keys()))
 
     def keep_markdown(self, plan: Plan, known: dict, learned: dict, recalled: set,
                       full: bool) -> None:

@@ -134,9 +134,14 @@ class PageKeys:
         self.site, self.digests, self.base = site, digests, _hash(base)
         self.rows = RowDigests(kept_rows, self.base, site.config.languages)
         self._papers: dict[str, str] = {}
+        self.papers_keyed = 0  # keys of papers made (not taken from the last build)
         self._issues: dict[str, str] = {}
         self._subjects: dict[tuple, str] = {}
         self._links: dict[str, str] = {}
+
+    def paper_keys(self) -> dict[str, str]:
+        """The key of every paper keyed so far (:meth:`paper`), for the next build."""
+        return self._papers
 
     # -- parts -------------------------------------------------------------------------------
 
@@ -161,6 +166,7 @@ class PageKeys:
             for value in paper_reads(self.site, paper)[1:]:
                 self.describe(value, parts)
             key = self._papers[paper.id] = _hash_texts(parts)
+            self.papers_keyed += 1
         return key
 
     def paper_page(self, paper: Paper) -> str:
@@ -272,7 +278,20 @@ class PageKeys:
         if papers is None:
             return None
         site = self.site
+        # Every other paper's key is the last build's: nothing it reads changed.
+        self._papers.update(last.paper_keys)
+        for paper_id in papers:
+            self._papers.pop(paper_id, None)
         issues = {id(issue) for paper_id in papers for issue in site.appearances[paper_id]}
+        # A paper's page links to the papers before and after it in its issue, by title: the
+        # pages next to a changed paper in any issue it is in are keyed again.
+        beside = set(papers)
+        for paper_id in papers:
+            for issue in site.appearances[paper_id]:
+                entries = issue.entries
+                for at, entry in enumerate(entries):
+                    if entry.paper.id == paper_id:
+                        beside.update(e.paper.id for e in entries[max(at - 1, 0):at + 2])
         # By identity: reading the ids of every paper of every list would cost more.
         identities = {id(paper) for paper in papers.values()}
         lists, shown = [], set()
@@ -289,8 +308,7 @@ class PageKeys:
         for job in jobs:
             kind, subject = job.kind, job.subject
             if kind is PageKind.PAPER:
-                stale = subject.id in papers or any(
-                    link.id in papers for link in paper_page_reads(site, subject)[2:] if link)
+                stale = subject.id in beside
             elif kind is PageKind.CITE:
                 stale = subject.id in papers
             elif kind is PageKind.ISSUE or kind is PageKind.ISSUE_BIB:

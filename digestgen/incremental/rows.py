@@ -47,9 +47,17 @@ class RowCache:
         for rows in self.languages.values():
             rows.save()
 
-    def digests(self) -> dict[str, dict[str, tuple[str, bytes]]]:
-        """Per language, the (paper key, digest) of each row made or recalled so far."""
-        return {lang: rows.digests for lang, rows in self.languages.items() if rows.digests}
+    def digests(self, languages: tuple[str, ...]) -> dict[str, dict[str, tuple[str, bytes]]]:
+        """Per language of ``languages``, the (paper key, digest) of each row made or recalled
+        so far. (Digested here, not as rows are made: the other texts kept like rows, a paper's
+        BibTeX body for one, are made for every paper and keyed by no list.)"""
+        found = {}
+        for lang in languages:
+            rows = self.languages.get(lang)
+            if rows is not None and rows.keys:
+                found[lang] = {paper_id: (key, row_digest(rows.made[paper_id]))
+                               for paper_id, key in rows.keys.items()}
+        return found
 
 
 class PaperRows:
@@ -61,8 +69,8 @@ class PaperRows:
         self.store: ShardedStore | None = None
         self.key_of: Callable[[Paper], str] | None = None
         self.papers: set[str] = set()
-        self.digests: dict[str, tuple[str, bytes]] = {}  # paper id -> (its key, row digest)
-        self._rows: dict[str, Markup] = {}
+        self.keys: dict[str, str] = {}  # paper id -> its key when its row was made
+        self.made: dict[str, str] = {}  # paper id -> its row
         self._opened = False
 
     def keep_in(self, store: ShardedStore, key_of: Callable[[Paper], str],
@@ -71,17 +79,14 @@ class PaperRows:
         self.store, self.key_of, self.papers = store, key_of, papers
 
     def row(self, paper: Paper) -> Markup:
-        if self.store is not None and self.key_of is not None:
-            # The store holds the row already: a second copy here would double what a large
-            # archive's rows take in every worker.
-            row = Markup(self._recall(paper))
-            if paper.id not in self.digests:
-                self.digests[paper.id] = (self.key_of(paper), row_digest(row))
-            return row
-        row = self._rows.get(paper.id)
-        if row is None:
-            row = self._rows[paper.id] = Markup(self.render(paper))
-        return row
+        text = self.made.get(paper.id)
+        if text is None:
+            # The very string the store holds (no copy: a large archive's rows are many MB in
+            # every worker); the Markup made for each page is dropped with the page.
+            text = self.made[paper.id] = self._recall(paper)
+            if self.key_of is not None:
+                self.keys[paper.id] = self.key_of(paper)
+        return Markup(text)
 
     def _recall(self, paper: Paper) -> str:
         if self.store is None or self.key_of is None:

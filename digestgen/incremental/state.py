@@ -17,11 +17,14 @@ build) is not kept, so a change made in the same instant as a build is never mis
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import pickle
 from contextlib import suppress
+from array import array
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from stat import S_ISDIR
 
@@ -46,6 +49,7 @@ class BuildState:
     base: str | None = None  # what the keys were made with (pagekeys.PageKeys.base)
     structure: str | None = None  # of the site model, as keys read it (PageKeys.structure)
     digests: dict[str, str] = field(default_factory=dict)  # content file -> hash of its bytes
+    paper_keys: dict[str, str] = field(default_factory=dict)  # paper id -> PageKeys.paper
 
 
 class StateFiles:
@@ -67,16 +71,18 @@ class StateFiles:
     def read(self) -> BuildState:
         state = self.read_summary()
         kept = read_pickle(self.keys, None)
-        if isinstance(kept, tuple) and len(kept) == 5 and isinstance(kept[0], str) \
-                and all(isinstance(part, dict) for part in (kept[1], kept[2], kept[4])):
-            state.base, state.keys, state.rows, state.structure, state.digests = kept
+        if isinstance(kept, tuple) and len(kept) == 6 and isinstance(kept[0], str) \
+                and all(isinstance(part, dict) for part in (kept[1], kept[2], *kept[4:])):
+            (state.base, state.keys, state.rows, state.structure, state.digests,
+             state.paper_keys) = kept
         return state
 
     def write(self, state: BuildState) -> None:
         summary = {"fingerprint": state.fingerprint, "manifest": state.manifest,
                    "papers": state.papers, "issues": state.issues, "files": state.files}
         # The summary vouches for the keys: without this build's keys it must not stay.
-        kept = (state.base, state.keys, state.rows, state.structure, state.digests)
+        kept = (state.base, state.keys, state.rows, state.structure, state.digests,
+                state.paper_keys)
         if not (write_pickle(self.keys, kept)
                 and write_atomic(self.summary, json.dumps(summary).encode("utf-8"))):
             self.forget()
@@ -101,66 +107,94 @@ class InputSurvey:
     """What a build found of its inputs before reading them."""
 
     fingerprint: str | None  # None when an input changed too recently to be sure of it
-    # What content/papers holds, by name; a stat is None for a file that cannot be stat-ed
-    # (loading it then says why).
-    paper_files: list[tuple[str, os.stat_result | None]]
+    papers: Listing  # what content/papers holds
+
+    @property
+    def paper_files(self) -> list[tuple[str, os.stat_result | None]]:
+        """The names and stats of the entries directly in content/papers, sorted by name; a
+        stat is None for a file that cannot be stat-ed (loading it then says why)."""
+        return sorted(((rel, info) for rel, info in zip(self.papers.names, self.papers.stats)
+                       if "/" not in rel), key=itemgetter(0))
+
+
+@dataclass
+class Listing:
+    """Every entry below a folder, folders included, in the order found: its path relative to
+    the folder and its stat (None when it is there but cannot be stat-ed: a folder that may
+    be listed but not searched). An entry gone since its folder was listed is left out."""
+
+    names: list[str] = field(default_factory=list)
+    stats: list[os.stat_result | None] = field(default_factory=list)
 
 
 def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
-    """A hash of the names, sizes and mtimes of every input, and the stats of the paper files
-    (so that loading them need not stat them again)."""
+    """A hash of the names, sizes, mtimes, ctimes and inodes of every input, and what the
+    papers folder holds (so that loading it need not list and stat it again)."""
     papers = config.content_dir / "papers"
     folders = [papers, config.content_dir / "issues", config.layouts_dir,
                builtin_layouts(), config.static_dir]
-    found = {"": [(str(config.path), os.stat(config.path))]}
-    found.update((str(folder), _walk_stats(folder)) for folder in folders)
-    # A tuple per file, hashed in one pickle: a no-op build of a large site spends its time
-    # here, and formatting a line per file cost more than the stat calls.
-    facts: list = []
-    for folder, entries in found.items():
-        facts.append(folder)  # the files after it are named relative to it
-        facts.extend((rel, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-                     for rel, info in entries if info is not None)
-    fingerprint = digest_bytes(pickle.dumps((options, repr(config), code_version(), facts), 4))
-    unknown = any(info is None for entries in found.values() for _, info in entries)
-    if unknown or not settled(max(max(fact[2], fact[3]) for fact in facts
-                                  if isinstance(fact, tuple))):
-        fingerprint = None
-    paper_files = [(rel, info) for rel, info in found[str(papers)] if "/" not in rel]
-    return InputSurvey(fingerprint, paper_files)
+    found = {"": Listing([str(config.path)], [os.stat(config.path)])}
+    found.update((str(folder), _walk(folder)) for folder in folders)
+    # A no-op build of a large site spends its time here: the stats are hashed as columns of
+    # numbers, each made by one map over every file, rather than formatted file by file.
+    digest = hashlib.sha1(pickle.dumps((options, repr(config), code_version()), 4))
+    unknown = False
+    newest = 0
+    for folder, listing in found.items():
+        digest.update(("\0".join([folder, *listing.names]) + "\0\0").encode(
+            "utf-8", "surrogatepass"))
+        if None in listing.stats:
+            unknown = True
+            continue
+        for column in _COLUMNS:
+            numbers = array("q", map(column, listing.stats))
+            digest.update(numbers)
+            if column is _MTIME or column is _CTIME:
+                newest = max(newest, max(numbers, default=0))
+    fingerprint = None if unknown or not settled(newest) else digest.hexdigest()
+    return InputSurvey(fingerprint, found[str(papers)])
 
 
-def _walk_stats(folder: Path) -> list[tuple[str, os.stat_result | None]]:
-    """(relative path, stat) of every entry below ``folder``, folders included, sorted. An entry
-    gone since the listing is left out; one that is there but cannot be stat-ed (a folder
-    that may be listed but not searched) has None."""
-    found: list[tuple[str, os.stat_result | None]] = []
+_MTIME, _CTIME = attrgetter("st_mtime_ns"), attrgetter("st_ctime_ns")
+_COLUMNS = (attrgetter("st_size"), _MTIME, _CTIME, attrgetter("st_ino"))
+
+
+def _walk(folder: Path) -> Listing:
+    found = Listing()
     _walk_into(str(folder), "", found)
     return found
 
 
-def _walk_into(top: str, rel: str, found: list[tuple[str, os.stat_result | None]]) -> None:
+def _walk_stats(folder: Path) -> list[tuple[str, os.stat_result | None]]:
+    """(relative path, stat) of every entry below ``folder``, folders included, sorted."""
+    listing = _walk(folder)
+    return sorted(zip(listing.names, listing.stats), key=itemgetter(0))
+
+
+def _walk_into(top: str, rel: str, found: Listing) -> None:
     folder = f"{top}/{rel}" if rel else top
     try:
-        names = sorted(os.listdir(folder))
+        names = os.listdir(folder)
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
-    prefix = f"{rel}/" if rel else ""
     try:
         # Stat-ing by name within the open folder: the kernel looks up one name, not a path.
         try:
             stats = list(map(functools.partial(os.stat, dir_fd=handle), names))
         except OSError:  # a name gone or unreadable since the listing: find which
             stats = [_stat_in(handle, name) for name in names]
+            names = [name for name, info in zip(names, stats) if info is not _GONE]
+            stats = [info for info in stats if info is not _GONE]
     finally:
         os.close(handle)
-    for name, info in zip(names, stats):
-        if info is _GONE:
-            continue
-        found.append((prefix + name, info))
-        if info is not None and S_ISDIR(info.st_mode):
-            _walk_into(top, prefix + name, found)
+    prefix = f"{rel}/" if rel else ""
+    found.names.extend(map(prefix.__add__, names) if prefix else names)
+    found.stats.extend(stats)
+    folders = [name for name, info in zip(names, stats)
+               if info is not None and S_ISDIR(info.st_mode)]
+    for name in sorted(folders):
+        _walk_into(top, prefix + name, found)
 
 
 _GONE = object()

@@ -3,9 +3,9 @@
 statistics page. :func:`language_jobs` and :func:`common_jobs` list them for
 :meth:`render.Renderer.jobs`; :func:`render` makes one.
 
-The archive-wide files read something of every paper: ``papers.bib`` each paper's BibTeX body,
-the statistics which languages each text is in. Both are made once per paper (:class:`PaperFacts`)
-by the renderer's maker of rows, which a build keeps between builds under each paper's key, so
+The archive-wide files read something of every paper: ``papers.bib`` each paper's BibTeX key
+and body, the statistics which languages each text is in. All are made once per paper
+(:class:`PaperFacts`) by the renderer's maker of rows, which a build keeps between builds under each paper's key, so
 after a one-paper edit these files are a join of kept strings: no other record's texts are
 read.
 """
@@ -57,10 +57,14 @@ class PaperFacts:
 
     def __init__(self, source_language: str, rows: Callable[[str, Callable], object]):
         self.bodies = rows("bib", lambda paper: bibtex.body(paper, source_language))
+        self.bib_keys = rows("bibkey", lambda paper: bibtex.base_key(paper, source_language))
         self.coverage = rows("coverage", coverage_signature)
 
     def body(self, paper: Paper) -> str:
         return str(self.bodies.row(paper))
+
+    def bib_key(self, paper: Paper) -> str:
+        return str(self.bib_keys.row(paper))
 
     def signature(self, paper: Paper) -> str:
         return str(self.coverage.row(paper))
@@ -70,17 +74,16 @@ def render(renderer: Renderer, job: Job) -> Page:
     from .render import Page
     kind, lang, subject = job.kind, job.lang, job.subject
     source = renderer.config.source_language
-    bodies = renderer.facts.body
+    bodies, keys = renderer.facts.body, renderer.facts.bib_key
     if kind is PageKind.CITE:
-        return Page(job.path, bibtex.entry(bibtex.base_key(subject, source),
-                                           bodies(subject)).encode("utf-8"))
+        return Page(job.path, bibtex.entry(keys(subject), bodies(subject)).encode("utf-8"))
     if kind is PageKind.ISSUE_BIB:
         return Page(job.path, bibtex.bib_file(list(issue_bib_reads(subject).papers), source,
-                                              bodies)
+                                              bodies, keys)
                     .encode("utf-8"))
     if kind is PageKind.ARCHIVE_BIB:
         return Page(job.path, bibtex.bib_file(list(archive_bib_reads(renderer.site).papers),
-                                              source, bodies)
+                                              source, bodies, keys)
                     .encode("utf-8"))
     if kind is PageKind.TOPIC_FEED:
         return Page(job.path, topic_feed(renderer, subject, lang))

@@ -8,6 +8,7 @@ as charts (inline SVG drawn by ``stats.html``) with the same numbers as tables.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from ..content.model import Site
@@ -76,15 +77,16 @@ def archive_stats(site: Site, signature_of=coverage_signature) -> ArchiveStats:
     languages = site.config.languages
     counts = {(name, lang): 0 for name in FIELDS for lang in languages}
     totals = dict.fromkeys(FIELDS, 0)
-    for paper in site.papers:
-        present = _languages_by_field(signature_of(paper))
+    # Papers share few signatures: each is read once, however many papers have it.
+    for signature, papers in Counter(map(signature_of, site.papers)).items():
+        present = _languages_by_field(signature)
         for name in FIELDS:
             codes = present[name]
             if codes:
-                totals[name] += 1
+                totals[name] += papers
                 for lang in languages:
                     if lang in codes:
-                        counts[name, lang] += 1
+                        counts[name, lang] += papers
     return ArchiveStats(
         papers=len(site.papers), issues=len(site.issues),
         per_issue=tuple((issue.id, len(issue.entries)) for issue in reversed(site.issues)),
