@@ -167,6 +167,7 @@ class Events:
         self.response = self.connection.getresponse()
         assert self.response.status == 200
         assert self.response.headers["Content-Type"].startswith("text/event-stream")
+        self.seen: list[dict] = []
 
     def next(self) -> dict:
         """The next state the server sends (a socket timeout fails the test)."""
@@ -174,7 +175,8 @@ class Events:
             line = self.response.fp.readline().decode("utf-8")
             assert line, "the event stream ended"
             if line.startswith("data: "):
-                return json.loads(line[len("data: "):])
+                self.seen.append(json.loads(line[len("data: "):]))
+                return self.seen[-1]
 
     def until(self, test) -> dict:
         """The first state that passes ``test``. A file being written may be seen half
@@ -212,7 +214,8 @@ def test_edits_rebuild_reload_and_errors_show_until_fixed(site, serve, tmp_path)
     paper.write_text(PAPER.format(title="Third") + "date: tomorrow\n", encoding="utf-8")
     message = "content/papers/2403.14715.yaml:5: duplicate key 'date'"
     broken = events.until(lambda s: message in (s["error"] or ""))
-    assert broken["build"] == reload["build"]
+    assert broken["build"] == events.seen[-2]["build"]  # the last good build's
+    assert broken["build"] != first["build"]
     server.err.wait_for(re.escape(message))
     status, html, _ = fetch(server.url + "en/papers/2403.14715/")
     assert status == 200 and "Second Title" in html  # the last good build, still served
