@@ -62,30 +62,46 @@ class PreviewBuilder:
         self.changes = 0  # counts the changes seen, for the catch-up
         self.catch_up = None  # preview.catchup.CatchUp, once serving
         self.base_url = ""  # of the last build
+        self.finishing: threading.Thread | None = None  # the last update's rest
 
     def url(self, config: SiteConfig) -> str:
         return f"http://{HOST}:{self.port}{config.base_path}"
 
     def rebuild(self, changed: tuple[Path, ...] = ()) -> bool:
-        """Build again (the config may have changed too); True when the build succeeded."""
+        """Build again (the config may have changed too); True when the build succeeded (or,
+        for an update in memory, when the edited papers' pages show: the rest follows in
+        :meth:`_finish`)."""
         from .preview.memory import NeedsBuild
+        self.changes += 1  # first: an update still finishing stops (only one thread calls)
+        number = self.changes
         with self._one_at_a_time:
-            self.changes += 1
             if changed:
                 self.echo(f"{_clock()} Changed: {_list_changes(changed)}")
-            try:
+
+            def work() -> bool:
                 if self.memory is not None and changed:
                     try:
-                        return self._update(changed)
+                        return self._update(changed, number)
                     except NeedsBuild:
                         pass
                 return self._build()
-            except SiteError as exc:
-                return self._failed([str(problem) for problem in exc.problems])
-            except OSError as exc:  # a full disk, a permission denied: as the commands say it
-                return self._failed([os_error_text(exc)])
-            except Exception:  # a defect, not bad input: report it and keep serving
-                return self._failed(traceback.format_exc().rstrip().splitlines())
+            return self._reporting(work)
+
+    def _reporting(self, work: Callable[[], bool]) -> bool:
+        """``work()``, its failures reported."""
+        try:
+            return work()
+        except SiteError as exc:
+            return self._failed([str(problem) for problem in exc.problems])
+        except OSError as exc:  # a full disk, a permission denied: as the commands say it
+            return self._failed([os_error_text(exc)])
+        except Exception:  # a defect, not bad input: report it and keep serving
+            return self._failed(traceback.format_exc().rstrip().splitlines())
+
+    def finish(self) -> None:
+        """Wait for the last update to finish (or stop)."""
+        if self.finishing is not None:
+            self.finishing.join()
 
     def _build(self) -> bool:
         """Build the output on disk (what changed since its last build), and load the site
@@ -110,30 +126,51 @@ class PreviewBuilder:
             self.echo(f"{_clock()} The base path changed: now serving {self.url(config)}")
         return True
 
-    def _update(self, changed: tuple[Path, ...]) -> bool:
-        """Render in memory what the changed content files change, the edited papers' pages
-        first, and serve it."""
+    def _update(self, changed: tuple[Path, ...], number: int) -> bool:
+        """Render in memory the edited papers' pages and serve them; the other pages that the
+        changed content files change follow in another thread, which a newer change stops."""
         started = time.perf_counter()
-        memory = self.memory
         base_path = self.state.current().base_path
-        update = memory.update(changed)
+        update = self.memory.update(changed)
         first = update.first()
         replaced = self.files.publish(first)
         self.state.succeeded(base_path, self._urls(base_path, first))
         shown = time.perf_counter() - started
-        try:
-            rest = update.rest()
-            update.commit()
-        except BaseException:
-            self.files.restore(replaced)
-            raise
-        self.files.publish(rest)
-        self.state.succeeded(base_path, self._urls(base_path, rest))
-        self.echo(f"{_clock()} Updated {counted(len(first) + len(rest), 'page')} in "
-                  f"{time.perf_counter() - started:.2f} s (the edited paper in {shown:.2f} s)")
-        if self.catch_up is not None:
-            self.catch_up.wanted(self.changes)
+        self.finishing = threading.Thread(
+            target=self._finish, name="digestgen-update", daemon=True,
+            args=(update, number, replaced, started, shown))
+        self.finishing.start()
         return True
+
+    def _finish(self, update, number: int, replaced: dict, started: float,
+                shown: float) -> None:
+        """The rest of an update: every other page whose key changed, unless a newer change
+        came (which then renders what this one would have)."""
+        def superseded() -> bool:
+            return self.changes != number
+
+        def work() -> bool:
+            try:
+                rest = update.rest(superseded)
+                if rest is None:
+                    return False
+                update.commit()
+            except BaseException:
+                self.files.restore(replaced)
+                raise
+            base_path = self.state.current().base_path
+            self.files.publish(rest)
+            self.state.succeeded(base_path, self._urls(base_path, rest))
+            self.echo(f"{_clock()} Updated {counted(len(replaced) + len(rest), 'page')} in "
+                      f"{time.perf_counter() - started:.2f} s (the edited paper in "
+                      f"{shown:.2f} s)")
+            if self.catch_up is not None:
+                self.catch_up.wanted(number)
+            return True
+
+        with self._one_at_a_time:
+            if not superseded():
+                self._reporting(work)
 
     @staticmethod
     def _urls(base_path: str, pages: dict) -> tuple[str, ...]:

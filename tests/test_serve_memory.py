@@ -44,6 +44,7 @@ class Preview:
         """Tell the preview that ``paths`` changed; what it said."""
         before = len(self.said)
         assert self.builder.rebuild(tuple(paths)), self.said[before:]
+        self.builder.finish()
         return "\n".join(self.said[before:])
 
     def served(self, names: set[str]) -> dict[str, bytes]:
@@ -146,5 +147,6 @@ def test_content_with_problems_is_reported_and_the_last_good_pages_stay(preview,
     assert not preview.builder.rebuild((other,))  # the first file is still broken
     paper.write_text(good.replace("Label Smoothing", "Fixed Smoothing"), encoding="utf-8")
     assert preview.builder.rebuild((paper,))
+    preview.builder.finish()
     assert preview.state.current().error is None
     assert_same_as_cold(preview, tmp_path / "cold")

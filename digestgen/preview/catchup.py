@@ -20,6 +20,9 @@ from collections.abc import Callable
 
 #: Seconds without a change before catching up (editors save several files in a row).
 SETTLE = 0.3
+#: How much lower than the server's the catch-up's priority is (its workers and Pagefind
+#: inherit it).
+NICENESS = 10
 
 
 class CatchUp:
@@ -89,6 +92,10 @@ class CatchUp:
                     self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE, start_new_session=True)
                 process = self._process
+                try:  # background work: the server and the editor come first
+                    os.setpriority(os.PRIO_PROCESS, process.pid, NICENESS)
+                except OSError:
+                    pass
             _, errors = process.communicate()
             with self._changed:
                 self._process = None

@@ -16,6 +16,7 @@ kept (:meth:`Update.commit`); a failure leaves the site as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,8 +148,9 @@ class Update:
         self.done = set(pages)
         return pages
 
-    def rest(self) -> dict[str, bytes | None]:
-        """Every other page whose key changed, and None for each page that is gone."""
+    def rest(self, stop: Callable[[], bool] = lambda: False) -> dict[str, bytes | None] | None:
+        """Every other page whose key changed, and None for each page that is gone; None when
+        ``stop()`` said so (checked between pages)."""
         memory, site, rows = self.memory, self.site, self.rows
         last = memory.state
         jobs = self.renderer.jobs()
@@ -164,6 +166,8 @@ class Update:
         for job in jobs:
             key = page_keys[job.path]
             if job.path not in self.done and (key is None or last.keys.get(job.path) != key):
+                if stop():
+                    return None
                 page = self.renderer.render(job)
                 pages[page.path] = page.data
         for lang, made in rows.digests().items():
