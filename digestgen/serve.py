@@ -132,6 +132,8 @@ class PreviewBuilder:
         started = time.perf_counter()
         base_path = self.state.current().base_path
         update = self.memory.update(changed)
+        if update is None:
+            return True  # nothing that a build reads
         first = update.first()
         replaced = self.files.publish(first)
         self.state.succeeded(base_path, self._urls(base_path, first))

@@ -125,6 +125,11 @@ def test_every_served_file_equals_a_cold_build_after_each_edit(preview, tmp_path
     assert "Updated" in preview.edit(paper)
     assert_same_as_cold(preview, scratch)
 
+    backup = papers / "2403.14715.yaml~"  # an editor's: no build reads it
+    backup.write_text("not: [a record", encoding="utf-8")
+    said = preview.edit(backup)
+    assert "Updated" not in said and "Built" not in said and "failed" not in said
+
 
 def test_a_second_preview_of_an_unchanged_site_renders_nothing(preview):
     assert "nothing to render" not in preview.said[-1]

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..config import SiteConfig
 from ..content.load import RECORD_SUFFIXES, assemble_content, load_issue_files, record_files
 from ..content.model import Site, build_model
-from ..content.records import Paper
+from ..content.records import IssueFile, Paper
 from ..errors import Problem
 from ..incremental.builds import Plan, page_keys_base
 from ..incremental.keys import PageKeys, listed
@@ -58,6 +58,8 @@ class MemorySite:
     base: str  # what every page key rests on (theme, configuration, code)
     state: BuildState
     row_stores: dict[str, ShardedStore] = field(default_factory=dict)
+    #: Every issue file, as :meth:`issue_files` read them last (None: to read).
+    issues: tuple[list[IssueFile], list[Problem], dict[str, str]] | None = None
 
     @classmethod
     def load(cls, config: SiteConfig, drafts: bool, output: Path) -> MemorySite:
@@ -81,26 +83,38 @@ class MemorySite:
         site.row_stores = _kept_rows(config, base)
         return site
 
-    def update(self, changed: tuple[Path, ...]) -> Update:
-        """The pages to render after ``changed`` (files or folders); raises :class:`NeedsBuild`
-        for changes other than of paper and issue files, and SiteError for bad content. The
-        files are read here whatever follows: what is kept of them is what the disk holds."""
+    def update(self, changed: tuple[Path, ...]) -> Update | None:
+        """The pages to render after ``changed`` (files or folders); None when no build reads
+        them (an editor's backup files, say). Raises :class:`NeedsBuild` for changes other than
+        of paper and issue files, and SiteError for bad content. The files are read here
+        whatever follows: what is kept of them is what the disk holds."""
         papers_dir = self.config.content_dir / "papers"
         issues_dir = self.config.content_dir / "issues"
-        for path in changed:
-            if path.parent == issues_dir and _is_record(path):
-                continue  # every issue file is read again (there are few)
-            if path.parent != papers_dir or not _is_record(path) or path.is_dir():
-                raise NeedsBuild(str(path))
-        for path in changed:
-            if path.parent != papers_dir:
-                continue
-            if path.is_file():
+        records = [path for path in changed if path.parent in (papers_dir, issues_dir)
+                   and _is_record(path)]
+        if any(path.parent not in (papers_dir, issues_dir) for path in changed):
+            raise NeedsBuild(str(changed[0]))
+        if not records:
+            return None  # names that record_files passes over
+        for path in records:
+            if path.parent == issues_dir:
+                self.issues = None
+            elif path.is_file():
                 self.files[str(path)] = _parse(path, self.config)
             else:
                 self.files.pop(str(path), None)
         self.files = dict(sorted(self.files.items()))
         return Update(self)
+
+    def issue_files(self) -> tuple[list[IssueFile], list[Problem], dict[str, str]]:
+        """Every issue file, its problems and the hashes of its bytes: read again only after
+        one changed."""
+        if self.issues is None:
+            problems: list[Problem] = []
+            issues = load_issue_files(self.config, problems)
+            self.issues = issues, problems, {str(issue.source): _digest_file(issue.source)
+                                             for issue in issues}
+        return self.issues
 
     def row_stores_for(self, rows: RowCache) -> dict[str, ShardedStore]:
         """The stores of rows (in memory, kept between updates) for every kind ``rows`` makes."""
@@ -124,9 +138,9 @@ class Update:
             if paper is not None:
                 papers.append(paper)
                 self.digests[paper.source_name()] = digest
-        issues = load_issue_files(config, problems)
-        for issue in issues:
-            self.digests[str(issue.source)] = _digest_file(issue.source)
+        issues, issue_problems, issue_digests = memory.issue_files()
+        problems.extend(issue_problems)
+        self.digests.update(issue_digests)
         self.site: Site = build_model(config, assemble_content(config, papers, issues, problems,
                                                                 memory.drafts))
         self.rows = RowCache()
