@@ -183,6 +183,7 @@ class PreviewBuilder:
         with self._one_at_a_time:
             if number == self.changes and self.memory is not None:
                 self.files.settle()
+                self.echo(f"{_clock()} Search index and {display_path(self.output)} up to date")
 
     def catch_up_failed(self, number: int, errors: str) -> None:
         with self._one_at_a_time:

@@ -8,6 +8,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -336,3 +337,53 @@ def test_an_open_page_reloads_and_shows_errors_in_a_real_browser(site, serve, br
     finally:
         page.close()
     assert server.stop() == 0
+
+
+def served_tree(server: Server, names: list[str]) -> dict[str, bytes]:
+    """What the server answers for each of ``names``, without the reload script it adds."""
+    script = re.compile(rb"<script>/\* digestgen serve: live reload \*/.*?</script>\n", re.S)
+    found = {}
+    for rel in names:
+        try:
+            with urllib.request.urlopen(server.url + rel, timeout=WAIT) as response:
+                found[rel] = script.sub(b"", response.read())
+        except urllib.error.HTTPError:
+            pass
+    return found
+
+
+def test_a_second_serve_starts_from_the_last_build_and_search_catches_up(site, serve,
+                                                                          tmp_path):
+    from digestgen.build import build, configure
+    from digestgen.configload import load_config
+    from digestgen.output.manifest import MANIFEST
+    from golden.refresh import differences, tree
+
+    paper = site.paper("2403.14715.yaml", PAPER.format(title="First Title"))
+    site.paper("2403.20002.yaml", PAPER.replace("2403.14715", "2403.20002").format(
+        title="Other Paper"))
+    server = serve()
+    server.out.wait_for(r"Built 2 papers in 1 issue \(.*, \d+ pages rendered\)")
+    port = server.port
+    assert server.stop() == 0
+
+    (tmp_path / "again").mkdir()
+    again = Server(site, tmp_path / "again", "--port", str(port))
+    try:
+        again.out.wait_for(r"Built 2 papers in 1 issue \(.*, nothing to render\)")
+        paper.write_text(PAPER.format(title="Second Title"), encoding="utf-8")
+        again.out.wait_for(r"Updated \d+ pages")
+        assert "Second Title" in fetch(again.url + "en/papers/2403.14715/")[1]
+        # The search index is made by a build of the preview's folder in the background.
+        again.out.wait_for(r"Search index and \S+ up to date")
+        cold = tmp_path / "cold"
+        shutil.copytree(site.root, cold / "site", ignore=shutil.ignore_patterns(
+            ".digestgen-cache"))
+        build(configure(load_config(cold / "site" / "digestgen.yaml"), output=cold / "out",
+                        base_url=again.url))
+        expected = {rel: data for rel, data in tree(cold / "out").items() if rel != MANIFEST}
+        assert any(rel.startswith("pagefind/") for rel in expected)
+        served = served_tree(again, sorted(expected))
+        assert served == expected, differences(expected, served)
+    finally:
+        assert again.stop() == 0
