@@ -98,6 +98,11 @@ def test_every_served_file_equals_a_cold_build_after_each_edit(preview, tmp_path
         "papers/2403.14715/index.html"]
     assert_same_as_cold(preview, scratch)
 
+    paper.write_text(paper.read_text(encoding="utf-8").replace(  # now in another list
+        "categories: [cs.LG, stat.ML]", "categories: [cs.LG, math.GT]"), encoding="utf-8")
+    assert "Updated" in preview.edit(paper)
+    assert_same_as_cold(preview, scratch)
+
     added = papers / "2405.00001.yaml"
     added.write_text(NEW_PAPER, encoding="utf-8")
     assert "Updated" in preview.edit(added)

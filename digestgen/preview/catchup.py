@@ -85,8 +85,8 @@ class CatchUp:
                 number = self._wanted
                 # Wait until changes settle: each new one starts the wait again.
                 if self._changed.wait_for(lambda: self._closed or self._wanted != number,
-                                          timeout=SETTLE):
-                    continue
+                                          timeout=SETTLE) or self._started == number:
+                    continue  # a newer change, or paused meanwhile
                 self._started = number
                 self._process = subprocess.Popen(
                     self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

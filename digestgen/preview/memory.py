@@ -35,6 +35,7 @@ from ..pages.plaintext import FastMarkdown
 from ..pages.render import Job, Renderer
 from ..pages.theme import Theme, load_theme
 from ..pages.views import Links, PageKind
+from .patch import patched_model
 
 #: A paper file as last read: its record (None when it has problems), its problems, and the
 #: hash of its bytes.
@@ -60,6 +61,8 @@ class MemorySite:
     row_stores: dict[str, ShardedStore] = field(default_factory=dict)
     #: Every issue file, as :meth:`issue_files` read them last (None: to read).
     issues: tuple[list[IssueFile], list[Problem], dict[str, str]] | None = None
+    site: Site | None = None  # the model of the last update that finished (or of the build)
+    site_papers: dict[str, Paper] = field(default_factory=dict)  # its papers by file
 
     @classmethod
     def load(cls, config: SiteConfig, drafts: bool, output: Path) -> MemorySite:
@@ -81,6 +84,9 @@ class MemorySite:
         site = cls(config, drafts, files, load_theme(config), markdown, base,
                    StateFiles(config, output).read())
         site.row_stores = _kept_rows(config, base)
+        papers, problems, _ = site.content()
+        site.keep_site(build_model(config, assemble_content(
+            config, papers, site.issue_files()[0], problems, drafts)))
         return site
 
     def update(self, changed: tuple[Path, ...]) -> Update | None:
@@ -106,6 +112,43 @@ class MemorySite:
         self.files = dict(sorted(self.files.items()))
         return Update(self)
 
+    def content(self) -> tuple[list[Paper], list[Problem], dict[str, str]]:
+        """Every paper record, every problem of every file, and the hash of every file's
+        bytes (as :func:`~digestgen.incremental.records.load_content_cached` gives them)."""
+        problems: list[Problem] = []
+        papers: list[Paper] = []
+        digests: dict[str, str] = {}
+        for paper, found, digest in self.files.values():
+            problems.extend(found)
+            if paper is not None:
+                papers.append(paper)
+                digests[paper.source_name()] = digest
+        _, issue_problems, issue_digests = self.issue_files()
+        problems.extend(issue_problems)
+        digests.update(issue_digests)
+        return papers, problems, digests
+
+    def placed_as_before(self, digests: dict[str, str]) -> Site | None:
+        """The model of the site with files of ``digests``, from the last one (see
+        :mod:`.patch`) when only paper files changed since and each paper is placed as it
+        was; None otherwise."""
+        last = self.state.digests
+        if self.site is None or digests.keys() != last.keys():
+            return None
+        edited = {}
+        for path, digest in digests.items():
+            if last[path] != digest:
+                old = self.site_papers.get(path)
+                new = self.files.get(path, (None,))[0]
+                if old is None or new is None:
+                    return None  # an issue file, a draft
+                edited[new.id] = (old, new)
+        return patched_model(self.site, edited) if edited else self.site
+
+    def keep_site(self, site: Site) -> None:
+        self.site = site
+        self.site_papers = {paper.source_name(): paper for paper in site.papers}
+
     def issue_files(self) -> tuple[list[IssueFile], list[Problem], dict[str, str]]:
         """Every issue file, its problems and the hashes of its bytes: read again only after
         one changed."""
@@ -129,25 +172,20 @@ class Update:
 
     def __init__(self, memory: MemorySite):
         self.memory = memory
-        config = memory.config
-        problems: list[Problem] = []
-        papers: list[Paper] = []
-        self.digests: dict[str, str] = {}
-        for paper, found, digest in memory.files.values():
-            problems.extend(found)
-            if paper is not None:
-                papers.append(paper)
-                self.digests[paper.source_name()] = digest
-        issues, issue_problems, issue_digests = memory.issue_files()
-        problems.extend(issue_problems)
-        self.digests.update(issue_digests)
-        self.site: Site = build_model(config, assemble_content(config, papers, issues, problems,
-                                                                memory.drafts))
+        papers, problems, self.digests = memory.content()
+        self.site: Site = memory.placed_as_before(self.digests) if not problems else None
+        if self.site is None:
+            issues = memory.issue_files()[0]
+            self.site = build_model(memory.config, assemble_content(
+                memory.config, papers, issues, problems, memory.drafts))
         self.rows = RowCache()
         self.renderer = Renderer(self.site, memory.theme, memory.markdown, rows=self.rows)
         last = memory.state.digests
-        self.changed = [paper for paper in self.site.papers
-                        if last.get(paper.source_name()) != self.digests[paper.source_name()]]
+        edited = [memory.files.get(path, (None,))[0] for path, digest in self.digests.items()
+                  if last.get(path) != digest]
+        # The papers whose files changed, as the site shows them (not drafts).
+        self.changed = [paper for paper in edited
+                        if paper is not None and paper.id in self.site.issue_of]
         self.done: set[str] = set()
         self.plan: Plan | None = None
 
@@ -197,6 +235,7 @@ class Update:
         """Keep this update's state: the next one compares its keys with these."""
         keys, rows = self.plan.final_keys()
         page_keys = self.plan.page_keys
+        self.memory.keep_site(self.site)
         self.memory.state = BuildState(papers=len(self.site.papers), issues=len(self.site.issues),
                                   keys=keys, rows=rows, base=page_keys.base,
                                   structure=self.plan.structure, digests=page_keys.digests)
