@@ -155,13 +155,21 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--work", type=Path, default=Path("/tmp/digestbench"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--corpus", type=Path,
+                        help="a corpus made earlier (its Hugo mirror goes to --work)")
     parser.add_argument("--port", type=int, default=8731,
                         help="digestgen's port (the preview's pages hold its address: a start "
                              "on the port of the last run starts from that run's build)")
     args = parser.parse_args()
     bench = shared_bench()
     args.work.mkdir(parents=True, exist_ok=True)
-    corpus, hugo_dir, _ = bench.prepare(args.work.resolve(), args.papers)
+    if args.corpus is None:
+        corpus, hugo_dir, _ = bench.prepare(args.work.resolve(), args.papers)
+    else:
+        corpus, hugo_dir = args.corpus.resolve(), args.work.resolve() / f"hugo-{args.papers}"
+        if not (hugo_dir / "hugo.yaml").exists():
+            subprocess.run([sys.executable, SHARED_BENCH / "hugo_mirror.py", corpus, hugo_dir],
+                           check=True)
     dg_port, hugo_port = args.port, free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     tools = {
