@@ -170,6 +170,9 @@ def main() -> None:
         if not (hugo_dir / "hugo.yaml").exists():
             subprocess.run([sys.executable, SHARED_BENCH / "hugo_mirror.py", corpus, hugo_dir],
                            check=True)
+    with socket.socket() as probe:  # digestgen would move to another port, unknown here
+        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
+            sys.exit(f"port {args.port} is in use: choose another with --port")
     dg_port, hugo_port = args.port, free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     tools = {
