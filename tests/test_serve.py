@@ -8,6 +8,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -167,6 +168,7 @@ class Events:
         self.response = self.connection.getresponse()
         assert self.response.status == 200
         assert self.response.headers["Content-Type"].startswith("text/event-stream")
+        self.seen: list[dict] = []
 
     def next(self) -> dict:
         """The next state the server sends (a socket timeout fails the test)."""
@@ -174,7 +176,8 @@ class Events:
             line = self.response.fp.readline().decode("utf-8")
             assert line, "the event stream ended"
             if line.startswith("data: "):
-                return json.loads(line[len("data: "):])
+                self.seen.append(json.loads(line[len("data: "):]))
+                return self.seen[-1]
 
     def until(self, test) -> dict:
         """The first state that passes ``test``. A file being written may be seen half
@@ -212,7 +215,8 @@ def test_edits_rebuild_reload_and_errors_show_until_fixed(site, serve, tmp_path)
     paper.write_text(PAPER.format(title="Third") + "date: tomorrow\n", encoding="utf-8")
     message = "content/papers/2403.14715.yaml:5: duplicate key 'date'"
     broken = events.until(lambda s: message in (s["error"] or ""))
-    assert broken["build"] == reload["build"]
+    assert broken["build"] == events.seen[-2]["build"]  # the last good build's
+    assert broken["build"] != first["build"]
     server.err.wait_for(re.escape(message))
     status, html, _ = fetch(server.url + "en/papers/2403.14715/")
     assert status == 200 and "Second Title" in html  # the last good build, still served
@@ -333,3 +337,53 @@ def test_an_open_page_reloads_and_shows_errors_in_a_real_browser(site, serve, br
     finally:
         page.close()
     assert server.stop() == 0
+
+
+def served_tree(server: Server, names: list[str]) -> dict[str, bytes]:
+    """What the server answers for each of ``names``, without the reload script it adds."""
+    script = re.compile(rb"<script>/\* digestgen serve: live reload \*/.*?</script>\n", re.S)
+    found = {}
+    for rel in names:
+        try:
+            with urllib.request.urlopen(server.url + rel, timeout=WAIT) as response:
+                found[rel] = script.sub(b"", response.read())
+        except urllib.error.HTTPError:
+            pass
+    return found
+
+
+def test_a_second_serve_starts_from_the_last_build_and_search_catches_up(site, serve,
+                                                                          tmp_path):
+    from digestgen.build import build, configure
+    from digestgen.configload import load_config
+    from digestgen.output.manifest import MANIFEST
+    from golden.refresh import differences, tree
+
+    paper = site.paper("2403.14715.yaml", PAPER.format(title="First Title"))
+    site.paper("2403.20002.yaml", PAPER.replace("2403.14715", "2403.20002").format(
+        title="Other Paper"))
+    server = serve()
+    server.out.wait_for(r"Built 2 papers in 1 issue \(.*, \d+ pages rendered\)")
+    port = server.port
+    assert server.stop() == 0
+
+    (tmp_path / "again").mkdir()
+    again = Server(site, tmp_path / "again", "--port", str(port))
+    try:
+        again.out.wait_for(r"Built 2 papers in 1 issue \(.*, nothing to render\)")
+        paper.write_text(PAPER.format(title="Second Title"), encoding="utf-8")
+        again.out.wait_for(r"Updated \d+ pages")
+        assert "Second Title" in fetch(again.url + "en/papers/2403.14715/")[1]
+        # The search index is made by a build of the preview's folder in the background.
+        again.out.wait_for(r"Search index and \S+ up to date")
+        cold = tmp_path / "cold"
+        shutil.copytree(site.root, cold / "site", ignore=shutil.ignore_patterns(
+            ".digestgen-cache"))
+        build(configure(load_config(cold / "site" / "digestgen.yaml"), output=cold / "out",
+                        base_url=again.url))
+        expected = {rel: data for rel, data in tree(cold / "out").items() if rel != MANIFEST}
+        assert any(rel.startswith("pagefind/") for rel in expected)
+        served = served_tree(again, sorted(expected))
+        assert served == expected, differences(expected, served)
+    finally:
+        assert again.stop() == 0

@@ -92,8 +92,7 @@ class IncrementalBuild:
         """The key of each of ``jobs`` (the site's pages), from the last build's where they
         cannot have changed; the rows of the renderer are kept under their papers' keys."""
         from .keys import PageKeys, listed
-        base = theme_key(self.config) + repr(self.config) + f"drafts={self.drafts}" \
-            + code_version()
+        base = page_keys_base(self.config, self.drafts)
         last = self.state_files.read()
         keys = PageKeys(site, self.digests, base, last.rows)
         structure = keys.structure()
@@ -191,6 +190,12 @@ class Plan:
                 self.keys[job.path] = self.page_keys.of(job.kind, job.lang, job.path, job.subject)
         keys = {path: key for path, key in self.keys.items() if key is not None}
         return keys, self.page_keys.rows.current()
+
+
+def page_keys_base(config: SiteConfig, drafts: bool) -> str:
+    """What every page key of a build of ``config`` rests on: the theme, the configuration,
+    the options and the code (``PageKeys(..., base)``)."""
+    return theme_key(config) + repr(config) + f"drafts={drafts}" + code_version()
 
 
 def load_site_content(config: SiteConfig, drafts: bool) -> Content:
