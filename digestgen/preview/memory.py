@@ -222,10 +222,9 @@ class Update:
                     return None
                 page = self.renderer.render(job)
                 pages[page.path] = page.data
-        for lang, made in rows.digests().items():
-            if lang in keys.rows.languages:
-                for paper_id, (key, digest) in made.items():
-                    keys.rows.learn(lang, paper_id, key, digest)
+        for lang, made in rows.digests(tuple(keys.rows.languages)).items():
+            for paper_id, (key, digest) in made.items():
+                keys.rows.learn(lang, paper_id, key, digest)
         now = {job.path for job in jobs}
         pages.update((path, None) for path in last.keys if path not in now)
         self.plan = Plan(site, jobs, page_keys, keys, last, structure, "")
