@@ -1,11 +1,12 @@
-"""One Pagefind process indexing one shard, fed its pages one by one in a fixed order.
+"""One Pagefind process indexing one shard, fed its documents one by one in a fixed order.
 
 Pagefind's command line finds the pages it indexes by walking a folder, in the order the file
 system lists it: the same pages on ext4 and on tmpfs gave different index files. Pagefind's
 service mode (``pagefind --service``) takes requests on its standard input, base64 JSON each
 followed by a comma, and answers each in turn on its standard output, in the order they came: so
-each page is added by a request of its own (a folder walk that finds one file), in the order the
-build gives, and the index is the same bytes on any file system.
+each document is added by a request of its own, with its address and its HTML (nothing is
+written to disk for it to read), in the order the build gives, and the index is the same bytes
+on any file system.
 
 The requests are written without blocking, as far as the pipe takes them, and the answers read
 as they come, so the build renders on while Pagefind works (see
@@ -26,7 +27,7 @@ from ..parallel import die_with
 
 #: How an index is made, recorded with each shard: a shard Pagefind made another way (its
 #: command line walking a folder) is made again, as a build from scratch would make it.
-METHOD = "service, one page at a time, Han and kana in pairs"
+METHOD = "service, documents of papers added one at a time, Han and kana in pairs"
 
 
 def _request(message_id: int, payload: dict) -> bytes:
@@ -35,16 +36,15 @@ def _request(message_id: int, payload: dict) -> bytes:
 
 
 class PagefindRun:
-    """Pagefind indexing the pages below ``site`` named by ``pages`` (paths relative to it, in
-    the order they are added); its answer to the last request is the bundle's files (Pagefind
-    writes nothing itself: it would be stopped, when its input closes, before its writes
-    are done)."""
+    """Pagefind indexing ``documents`` ((address, HTML), in the order they are added); its
+    answer to the last request is the bundle's files (Pagefind writes nothing itself: it would
+    be stopped, when its input closes, before its writes are done)."""
 
-    def __init__(self, binary: Path, site: Path, pages: list[str], language: str):
+    def __init__(self, binary: Path, documents: list[tuple[str, str]], language: str):
         requests = [_request(1, {"type": "NewIndex", "config": {"force_language": language}})]
-        requests += [_request(n, {"type": "AddDir", "index_id": 0, "path": str(site),
-                                  "glob": _literal_glob(rel)})
-                     for n, rel in enumerate(pages, start=2)]
+        requests += [_request(n, {"type": "AddFile", "index_id": 0, "url": url,
+                                  "file_contents": text})
+                     for n, (url, text) in enumerate(documents, start=2)]
         self.last = len(requests) + 1
         requests.append(_request(self.last, {"type": "GetFiles", "index_id": 0}))
         self.pending = b"".join(requests)
@@ -129,7 +129,3 @@ class PagefindRun:
         self.process.stdin.close()
         self.process.stdout.close()
 
-
-def _literal_glob(rel: str) -> str:
-    """A glob that matches the path ``rel`` alone (its special characters escaped)."""
-    return "".join(f"[{c}]" if c in "*?[]{}()!\\" else c for c in rel)

@@ -12,21 +12,25 @@ and writes a query the same way: 特征可视化 is found wherever the page has 
 where the page has 学习 alone. The index is built in a language with spaces between words and stemming (English on a
 site in Chinese and English: calibrate finds calibration).
 
-Pagefind cannot add one page to an index, and indexing takes about 3 ms a page, so a large
-site's index is split into shards: runs of papers in the archive's order, oldest first, each cut
-where its papers say (see :func:`split_shards`), so that an edit indexes again only the shard of
-the edited paper, and a day's new papers only the last shard or two. Each shard is a Pagefind
-bundle in ``pagefind/<name>/``, named after its first paper; ``pagefind/shards.json`` lists them.
-The script loads Pagefind from the first (only that one keeps Pagefind's script and wasm) and
-merges the others in (``mergeIndex``). The list also records what each shard was made from, so
-the next build can tell which it may keep. After a small change Pagefind starts as soon as the
+The index is made of documents of a few papers each, not of one a paper
+(:mod:`~digestgen.output.search_docs`): Pagefind writes a file for each document, and the
+script cuts a document found into its papers.
+
+Pagefind cannot add one page to an index, so a large site's index is split into shards: runs of
+papers in the archive's order, oldest first, each cut where its papers say (see
+:func:`split_shards`), so that an edit indexes again only the shard of the edited paper, and a
+day's new papers only the last shard or two. Each shard is a Pagefind bundle in
+``pagefind/<name>/``, named after its first paper; ``pagefind/shards.json`` lists them. The
+script loads Pagefind from the first (only that one keeps Pagefind's script and wasm) and merges
+the others in (``mergeIndex``). The list also records what each shard was made from, so the
+next build can tell which it may keep. After a small change Pagefind starts as soon as the
 pages it reads are rendered, and runs while the rest of the build renders and writes (see
 :class:`SearchIndex`). The index goes through the staging folder like every other file, so the
-manifest lists it. Pagefind is handed each shard's pages one by one in the archive's order
-(:mod:`~digestgen.output.pagefind_run`), never by a walk of a folder, so that the index is the same
-bytes on any file system. Pagefind works in a folder beside the output
-(``.site.search``), not in the system's temporary folder, so that what a killed build leaves
-there is found and removed by the next build.
+manifest lists it. Pagefind is handed each shard's documents one by one in the archive's order
+(:mod:`~digestgen.output.pagefind_run`), never by a walk of a folder, so that the index is the
+same bytes on any file system. Nothing is written for Pagefind to read; the folder beside the
+output where earlier versions had it read copies of the pages (``.site.search``) is still
+removed when a killed build left it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ import importlib.util
 import json
 import re
 import select
-import zlib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -46,6 +49,7 @@ from ..config import SiteConfig
 from ..errors import Problem, SiteError
 from .manifest import beside, remove_ours
 from .pagefind_run import METHOD, PagefindRun
+from .search_docs import DOCUMENT_PAPERS, cut, document, paper_part
 from ..parallel import worker_count
 
 BUNDLE_DIR = "pagefind"
@@ -69,6 +73,9 @@ MAX_SHARDS = 128
 SHARDS_FILE = "shards.json"
 #: What a merged shard needs of a Pagefind bundle (the first shard's script and wasm do the rest).
 SHARD_DATA = ("pagefind-entry.json", "*.pf_meta", "*/*")
+#: What the first shard keeps besides: Pagefind's script, its worker and wasm (not the UI
+#: components Pagefind also writes, which the theme does not use).
+ENGINE = ("pagefind.js", "pagefind-worker.js", "wasm.*.pagefind")
 
 
 @dataclass(frozen=True)
@@ -139,23 +146,11 @@ def pagefind_binary(config: SiteConfig) -> Path:
 
 
 def split_shards(pages: list[str]) -> list[list[str]]:
-    """``pages`` (oldest paper first) cut into shards of about :func:`shard_size` papers: a
-    shard ends at a page whose path hashes to 0 modulo a third of that, once it holds two
-    thirds of it, and at twice that in any case.
-
-    Where a shard ends depends on its own pages, not on a count from the archive's start: papers
-    added at the end change only the last shard, and a paper added or removed in the middle
-    changes its shard and rarely the next, where hash-numbered shards would put each of a
-    day's papers in another shard."""
-    target = shard_size(len(pages))
-    least, spread, most = max(1, target * 2 // 3), max(1, target // 3), 2 * target
-    shards: list[list[str]] = [[]]
-    for rel in pages:
-        shards[-1].append(rel)
-        size = len(shards[-1])
-        if size >= most or (size >= least and zlib.crc32(rel.encode()) % spread == 0):
-            shards.append([])
-    return [shard for shard in shards if shard]
+    """``pages`` (oldest paper first) cut into shards of about :func:`shard_size` papers (see
+    :func:`~digestgen.output.search_docs.cut`): papers added at the end change only the last
+    shard, and a paper added or removed in the middle changes its shard and rarely the next,
+    where hash-numbered shards would put each of a day's papers in another shard."""
+    return cut(pages, shard_size(len(pages)))
 
 
 def shard_size(papers: int) -> int:
@@ -221,7 +216,7 @@ class SearchIndex:
             shard = self._waiting.pop(0)
             pages = {rel: (staging.dir if rel in staging.files else staging.output) / rel
                      for rel in shard.pages}
-            run = start_pagefind(self.config, self._binary, pages, self.work / shard.name)
+            run = start_pagefind(self.config, self._binary, pages)
             self._running[run.reading] = (shard, run)
 
     def finish(self) -> None:
@@ -270,18 +265,15 @@ def _keep_shards(staging, names: set[str]) -> None:
                 staging.keep(rel, digest)
 
 
-def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path],
-                   work: Path) -> PagefindRun:
+def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path]) -> PagefindRun:
     """Start Pagefind over ``pages`` (output path -> where the page is now, in the order they
-    are indexed), in the empty or missing folder ``work``; see :func:`bundle_files` for what
-    it wrote."""
-    site = work / "pages"
-    for rel, source in pages.items():  # Pagefind reads copies written for it (index_html)
-        (site / rel).parent.mkdir(parents=True)
-        (site / rel).write_text(index_html(source.read_text(encoding="utf-8")),
-                                encoding="utf-8")
-    site.mkdir(parents=True, exist_ok=True)
-    return PagefindRun(binary, site, list(pages), index_language(config))
+    are indexed), handed to it as documents of a few papers each (:mod:`search_docs`), each
+    named after its first paper's page; see :func:`bundle_files` for what it wrote."""
+    documents = []
+    for run in cut(list(pages), DOCUMENT_PAPERS):
+        parts = [paper_part(rel, pages[rel].read_text(encoding="utf-8")) for rel in run]
+        documents.append(("/" + run[0], index_html(document(parts))))
+    return PagefindRun(binary, documents, index_language(config))
 
 
 def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tuple[str, bytes]]:
@@ -291,8 +283,9 @@ def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tup
     if failure is not None:
         raise SiteError([Problem(config.path, config.line("search"),
                                  f"building the search index failed: {failure}")])
+    kept = SHARD_DATA + ENGINE if engine else SHARD_DATA
     return [(rel, data) for rel, data in sorted(run.files)
-            if engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]
+            if any(fnmatchcase(rel, glob) for glob in kept)]
 
 
 def _live_sources(output: Path, live) -> dict[str, str]:
