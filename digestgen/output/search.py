@@ -35,6 +35,7 @@ removed when a killed build left it.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -113,18 +114,29 @@ def index_language(config: SiteConfig) -> str:
     return "en"
 
 
+#: Hexadecimal digits as the letters a to p (see pair_word).
+_AS_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _char_letters(char: str) -> str:
+    """A character's code point as four letters (等 is hlej); a page has thousands of Han
+    characters but a few thousand distinct ones, hence the cache."""
+    return f"{ord(char):04x}".translate(_AS_LETTERS)
+
+
 def pair_word(chars: str) -> str:
     """One or two Han or kana characters as a word of the index: ``qx`` and the hexadecimal
     digits of each code point written as the letters a to p (等人 is qxhlejeolk)."""
-    return "qx" + "".join("".join("abcdefghijklmnop"[int(digit, 16)] for digit in f"{ord(c):04x}")
-                          for c in chars)
+    return "qx" + "".join(map(_char_letters, chars))
 
 
 def pairs(run: str) -> str:
     """A run of Han or kana characters as the index holds it: its overlapping pairs."""
     if len(run) == 1:
         return pair_word(run)
-    return " ".join(pair_word(run[i:i + 2]) for i in range(len(run) - 1))
+    letters = list(map(_char_letters, run))
+    return " ".join(["qx" + a + b for a, b in zip(letters, letters[1:])])
 
 
 def index_html(html: str) -> str:
