@@ -8,8 +8,8 @@ each document is added by a request of its own, with its address and its HTML (n
 written to disk for it to read), in the order the build gives, and the index is the same bytes
 on any file system.
 
-The requests are written without blocking, as far as the pipe takes them, and the answers read
-as they come, so the build renders on while Pagefind works (see
+The requests are written by a thread of their own and the answers read by the build as they
+come, so the build renders on while Pagefind works (see
 :class:`~digestgen.output.search.SearchIndex`). Pagefind ends when its input is closed, which is done once
 it answered the last request (it would stop at once, before finishing, if closed earlier).
 """
@@ -21,6 +21,7 @@ import functools
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 from ..parallel import die_with
@@ -47,7 +48,6 @@ class PagefindRun:
                      for n, (url, text) in enumerate(documents, start=2)]
         self.last = len(requests) + 1
         requests.append(_request(self.last, {"type": "GetFiles", "index_id": 0}))
-        self.pending = b"".join(requests)
         self._partial: list[bytes] = []  # of an answer not read to its end yet
         self.files: list[tuple[str, bytes]] = []  # the bundle: (path in it, bytes)
         self.said: list[str] = []  # what Pagefind printed that is not an answer
@@ -58,28 +58,24 @@ class PagefindRun:
         self.process = subprocess.Popen(
             [str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, preexec_fn=functools.partial(die_with, os.getpid()))
-        os.set_blocking(self.process.stdin.fileno(), False)
-        self.pump()
+        # A thread of its own writes the requests, so that Pagefind has them all while the build
+        # renders on (written from the build's loop, a pipe's 64 KB, a document or two, was all
+        # Pagefind had until the pages were rendered). It waits in the system's write, which
+        # does not hold Python's lock.
+        self._writer = threading.Thread(target=self._write, args=(b"".join(requests),),
+                                        daemon=True)
+        self._writer.start()
+
+    def _write(self, requests: bytes) -> None:
+        try:
+            self.process.stdin.write(requests)
+            self.process.stdin.flush()
+        except (BrokenPipeError, ValueError):  # Pagefind ended (what it said tells why)
+            pass
 
     @property
     def reading(self) -> int:
         return self.process.stdout.fileno()
-
-    @property
-    def writing(self) -> int | None:
-        """The input to write more into, while requests are left."""
-        return self.process.stdin.fileno() if self.pending else None
-
-    def pump(self) -> None:
-        """Write as much of the requests as the pipe takes now."""
-        try:
-            while self.pending:
-                written = os.write(self.process.stdin.fileno(), self.pending[:1 << 16])
-                self.pending = self.pending[written:]
-        except BlockingIOError:
-            pass
-        except BrokenPipeError:  # Pagefind ended: what it said tells why
-            self.pending = b""
 
     def read(self) -> bool:
         """Read what Pagefind answered; True once it answered the last request or ended."""
@@ -113,6 +109,7 @@ class PagefindRun:
 
     def finish(self) -> str | None:
         """End Pagefind; what went wrong, or None when it handed back the bundle."""
+        self._writer.join()  # done: Pagefind read every request before its last answer
         self.process.stdin.close()
         self.said += b"".join(self._partial).decode("utf-8", "replace").strip().splitlines()
         status = self.process.wait()
@@ -126,6 +123,7 @@ class PagefindRun:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait()
+        self._writer.join()  # its write fails once Pagefind is gone
         self.process.stdin.close()
         self.process.stdout.close()
 

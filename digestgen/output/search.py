@@ -198,8 +198,9 @@ class SearchIndex:
     there; :meth:`close` stops what still runs and removes Pagefind's work folder.
 
     Pagefind runs in processes of its own, as many at a time as there are cores, started and
-    awaited from this thread: the build renders on meanwhile, and a thread of ours would have
-    to take turns with it (Python's lock) for every file it links."""
+    awaited from this thread: the build renders on meanwhile (each run's requests are written
+    by a thread that only waits in the system's write), and a thread of ours doing more would
+    have to take turns with it (Python's lock) for every file it links."""
 
     def __init__(self, config: SiteConfig, staging, pages: list[str]):
         self.config, self.staging, self.pages = config, staging, pages
@@ -238,10 +239,7 @@ class SearchIndex:
                      - {shard.name for shard, _ in self._running.values()}
                      - {shard.name for shard in self._waiting})
         while self._running:
-            writing = {run.writing: run for _, run in self._running.values() if run.writing}
-            ready, writable, _ = select.select(list(self._running), list(writing), [])
-            for fd in writable:
-                writing[fd].pump()
+            ready, _, _ = select.select(list(self._running), [], [])
             for fd in ready:
                 shard, run = self._running[fd]
                 if not run.read():

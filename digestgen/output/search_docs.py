@@ -60,7 +60,7 @@ def paper_part(rel: str, page: str) -> str:
     body, without ids, in an element anchored at the page, and its meta fields renamed after
     it."""
     name = anchor(rel)
-    fields = "".join(_renamed_meta(tag, name) for tag in _META.finditer(page))
+    fields = "".join(_renamed_meta(tag, name) for tag in _meta_tags(page))
     return (f'<section id="{html.escape(name)}">{fields}{_ID.sub("", searched_body(page))}'
             "</section>\n")
 
@@ -69,13 +69,27 @@ def searched_body(page: str) -> str:
     """What Pagefind indexes of a page: the inside of its element marked ``data-pagefind-body``
     (to the last closing tag of that name: a paper's page has one such element), else of its
     ``<body>``."""
-    start = _BODY.search(page)
-    if start is not None:
-        end = page.rfind(f"</{start[1]}>")
-        if end > start.end():
-            return page[start.end():end]
+    marked = page.find("data-pagefind-body")
+    while marked >= 0:  # found by the attribute's name: quicker than a pattern tried at every <
+        start = _BODY.match(page, max(0, page.rfind("<", 0, marked)))
+        if start is not None and start.end() > marked:
+            end = page.rfind(f"</{start[1]}>")
+            return page[start.end():end] if end > start.end() else page[start.end():]
+        marked = page.find("data-pagefind-body", marked + 1)
     whole = _WHOLE_BODY.search(page)
     return whole[1] if whole else page
+
+
+def _meta_tags(page: str):
+    """The tags of a page that carry ``data-pagefind-meta`` (found by the attribute's name:
+    a pattern tried at every ``<`` of the page took longer than the rest of a document)."""
+    at = page.find("data-pagefind-meta=")
+    while at >= 0:
+        end = page.find(">", at)
+        tag = _META.fullmatch(page, page.rfind("<", 0, at), end + 1)
+        if tag is not None:
+            yield tag
+        at = page.find("data-pagefind-meta=", end)
 
 
 def _renamed_meta(tag: re.Match, name: str) -> str:

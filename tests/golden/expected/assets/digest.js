@@ -358,13 +358,12 @@
       const found = (await pagefind.search(indexed(query))).results;
       const each = split.length < 2 ? [] : (await Promise.all(split.map((w) => pagefind.search(w))))
         .map((s) => new Map(s.results.map((r) => [r.id, r])));
+      // Where each word was found is the result's `words` (what data() returns is one object
+      // per document, shared by every search that found it).
       const read = await Promise.all(found.slice(0, MOST).map(async (result, rank) => {
-        const doc = await result.data();
-        const at = each.length ? await Promise.all(each.map(async (byId) => {
-          const own = byId.get(result.id);
-          return own ? (await own.data()).locations : [];
-        })) : [doc.locations];
-        return papers(doc, at).map((paper) => ({ ...paper, rank }));
+        const at = each.length ? each.map((byId) => byId.get(result.id)?.words || [])
+          : [result.words];
+        return papers(await result.data(), at).map((paper) => ({ ...paper, rank }));
       }));
       const kept = read.flat().filter((paper) => paper.hits.every((n) => n > 0)
         && runs.every((t) => contains(paper.text, t) || contains(titles(paper), t)));
