@@ -340,8 +340,8 @@
         const from = a.location;
         const to = i + 1 < anchors.length ? anchors[i + 1].location : all.length;
         const inside = (spots) => spots.filter((n) => n >= from && n < to).length;
-        return { path: a.id, meta: doc.meta, text: readable(all.slice(from, to).join(" ")),
-                 hits: at.map(inside) };
+        return { path: a.id, meta: doc.meta, hits: at.map(inside),
+                 words: () => readable(all.slice(from, to).join(" ")) };
       });
     };
 
@@ -350,7 +350,7 @@
     // and each run of Han or kana of the query is in its text in one piece (not only its pairs
     // somewhere). Those whose title has the query come first, then those whose title has
     // every term, then those with most matches.
-    const MOST = 24;  // documents read; the others count as a paper found each
+    const MOST = 10;  // documents read (about 16 papers each), in the order Pagefind ranks them
     const matching = async (pagefind, query) => {
       const split = words(query);
       const looked = terms(query);
@@ -360,19 +360,29 @@
         .map((s) => new Map(s.results.map((r) => [r.id, r])));
       // Where each word was found is the result's `words` (what data() returns is one object
       // per document, shared by every search that found it).
-      const read = await Promise.all(found.slice(0, MOST).map(async (result, rank) => {
+      const read = found.slice(0, MOST);
+      const cut = await Promise.all(read.map(async (result, rank) => {
         const at = each.length ? each.map((byId) => byId.get(result.id)?.words || [])
           : [result.words];
         return papers(await result.data(), at).map((paper) => ({ ...paper, rank }));
       }));
-      const kept = read.flat().filter((paper) => paper.hits.every((n) => n > 0)
-        && runs.every((t) => contains(paper.text, t) || contains(titles(paper), t)));
+      const kept = [];
+      for (const paper of cut.flat()) {
+        if (!paper.hits.every((n) => n > 0)) continue;
+        paper.text = paper.words();  // only for the papers that have every word: it costs
+        if (runs.every((t) => contains(paper.text, t) || contains(titles(paper), t))) {
+          kept.push(paper);
+        }
+      }
       const score = (paper) => paper.hits.reduce((a, b) => a + b, 0);
       const whole = query.toLowerCase();
       const first = (paper) => contains(titles(paper), whole) ? 0
         : looked.every((t) => contains(titles(paper), t)) ? 1 : 2;
       kept.sort((a, b) => first(a) - first(b) || score(b) - score(a) || a.rank - b.rank);
-      return [kept, looked, kept.length + Math.max(0, found.length - MOST)];
+      // The documents not read are counted as holding as many papers found as those read.
+      const unread = found.length - read.length;
+      const count = kept.length + Math.round(unread * kept.length / Math.max(1, read.length));
+      return [kept, looked, count];
     };
 
     const run = async (query) => {
