@@ -10,8 +10,9 @@ on any file system.
 
 The requests are written by a thread of their own and the answers read by the build as they
 come, so the build renders on while Pagefind works (see
-:class:`~digestgen.output.search.SearchIndex`). Pagefind ends when its input is closed, which is done once
-it answered the last request (it would stop at once, before finishing, if closed earlier).
+:class:`~digestgen.output.search.SearchIndex`). Pagefind ends when its input is closed, which is
+done once it answered the last request (it would stop at once, before finishing, if closed
+earlier).
 """
 
 from __future__ import annotations

@@ -98,7 +98,8 @@ def _renamed_meta(tag: re.Match, name: str) -> str:
     value = html.unescape(tag[2])
     renamed = _META_KEY.sub(lambda key: name + key[1].strip(), value, count=1)
     text = tag[0]
-    return text[:tag.start(2) - tag.start()] + html.escape(renamed) + text[tag.end(2) - tag.start():]
+    start, end = tag.start(2) - tag.start(), tag.end(2) - tag.start()
+    return text[:start] + html.escape(renamed) + text[end:]
 
 
 def document(parts: list[str]) -> str:
