@@ -1,6 +1,7 @@
 """The search step of a build: the `search` setting, the Pagefind index it writes, and that the
 index is as reproducible and as tidy as the pages (the browser tests search it for real)."""
 
+import gzip
 import json
 import os
 import subprocess
@@ -48,6 +49,19 @@ def bundle(folder):
             for p in sorted(index.rglob("*")) if p.is_file()}
 
 
+def fragments(files) -> list[dict]:
+    """The documents of an index (its fragment files: gzip, a signature, then JSON)."""
+    texts = [gzip.decompress(data) for rel, data in sorted(files.items())
+             if "/fragment/" in f"/{rel}"]
+    return [json.loads(text[text.index(b"{"):]) for text in texts]
+
+
+def papers_indexed(files) -> list[str]:
+    """The paper pages an index finds, as the theme's script reads them: each document's
+    anchors, named after the pages' folders."""
+    return sorted(a["id"] for doc in fragments(files) for a in doc["anchors"])
+
+
 def write_papers(site, count: int) -> None:
     for n in range(1, count + 1):
         site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-03-{n:02}\n")
@@ -58,9 +72,9 @@ def shards_indexed(monkeypatch) -> list[list[str]]:
     indexed: list[list[str]] = []
     start_pagefind = search.start_pagefind
 
-    def noting_shard(config, binary, pages, work):
+    def noting_shard(config, binary, pages):
         indexed.append(sorted(pages))
-        return start_pagefind(config, binary, pages, work)
+        return start_pagefind(config, binary, pages)
 
     monkeypatch.setattr(search, "start_pagefind", noting_shard)
     return indexed
@@ -89,9 +103,10 @@ def test_the_index_covers_each_paper_once_and_the_manifest_lists_it(site):
     [only] = json.loads(files["shards.json"])["bundles"]
     entry = json.loads(files[f"{only}pagefind-entry.json"])
     # One index, with English stemming and Chinese in pairs, of the default language's paper
-    # pages: two, not four.
+    # pages: two, not four, in one document.
     assert list(entry["languages"]) == ["en"]
-    assert entry["languages"]["en"]["page_count"] == 2
+    assert papers_indexed(files) == ["papers/2310.02664/", "papers/2403.14715/"]
+    assert entry["languages"]["en"]["page_count"] == 1
     assert f"{only}pagefind.js" in files
     manifest = json.loads((site.output / ".digestgen-manifest.json").read_text())["files"]
     assert {f"pagefind/{rel}" for rel in files} <= set(manifest)
@@ -145,9 +160,7 @@ def test_a_large_index_is_split_into_shards_that_cover_each_paper_once(site, mon
     files = bundle(site.output)
     bundles = json.loads(files["shards.json"])["bundles"]
     assert len(bundles) > 1
-    counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["en"]["page_count"]
-              for b in bundles]
-    assert sum(counts) == 8
+    assert papers_indexed(files) == sorted(f"papers/p{n}/" for n in range(1, 9))
     # Only the first shard carries Pagefind's script and wasm; the others are merged into it.
     assert [b for b in bundles if f"{b}pagefind.js" in files] == bundles[:1]
     assert not any(rel.startswith(bundles[1]) and rel.endswith((".js", ".css", ".pagefind"))
@@ -181,9 +194,7 @@ def test_a_large_change_rendered_by_workers_is_indexed_as_by_one_process(site, t
         assert done.returncode == 0, done.stderr
         assert shares == {jobs}  # a cold build of 200 papers renders in as many processes
     files = bundle(site.output)
-    counts = [json.loads(files[f"{b}pagefind-entry.json"])["languages"]["en"]["page_count"]
-              for b in json.loads(files["shards.json"])["bundles"]]
-    assert sum(counts) == 200
+    assert len(papers_indexed(files)) == len(set(papers_indexed(files))) == 200
     assert files == bundle(tmp_path / "one")
 
 
@@ -194,9 +205,9 @@ def test_after_a_small_change_pagefind_indexes_while_the_other_pages_render(site
     events: list[str] = []
     start_pagefind, render = search.start_pagefind, Renderer.render
 
-    def noting_start(config, binary, pages, work):
+    def noting_start(config, binary, pages):
         events.append("pagefind")
-        return start_pagefind(config, binary, pages, work)
+        return start_pagefind(config, binary, pages)
 
     def noting_render(self, job):
         events.append(job.path)
@@ -367,3 +378,22 @@ def test_the_index_is_built_in_a_language_with_stemming(site, languages, indexed
     site.write("digestgen.yaml", f"title: T\nbase_url: https://a.github.io/d/\n"
                                  f"languages: {languages}\n")
     assert search.index_language(load_config(site.config_path)) == indexed
+
+
+def test_the_index_adds_far_fewer_files_than_papers_and_each_paper_leads_to_its_page(site):
+    for n in range(1, 65):
+        site.paper(f"p{n}.yaml", f"id: p{n}\ntitle: Paper {n}\ndate: 2024-{1 + n // 28:02}-"
+                                 f"{1 + n % 28:02}\n")
+    build(site)
+    files = bundle(site.output)
+    # Pagefind writes a file for each document it indexes: papers share documents.
+    assert len(files) < 64 / 2
+    assert not [rel for rel in files if "-ui." in rel or "highlight" in rel]  # unused by the theme
+    # Each paper is found by its anchor in a document, named after its page, and only there.
+    indexed = papers_indexed(files)
+    assert indexed == sorted(f"papers/p{n}/" for n in range(1, 65))
+    assert all((site.output / path / "index.html").is_file() for path in indexed)
+    docs = fragments(files)
+    assert 2 <= len(docs) <= 64 / 8
+    paper = next(doc for doc in docs if any(a["id"] == "papers/p7/" for a in doc["anchors"]))
+    assert paper["meta"]["papers/p7/title_en"] == "Paper 7"

@@ -1,16 +1,18 @@
-"""One Pagefind process indexing one shard, fed its pages one by one in a fixed order.
+"""One Pagefind process indexing one shard, fed its documents one by one in a fixed order.
 
 Pagefind's command line finds the pages it indexes by walking a folder, in the order the file
 system lists it: the same pages on ext4 and on tmpfs gave different index files. Pagefind's
 service mode (``pagefind --service``) takes requests on its standard input, base64 JSON each
 followed by a comma, and answers each in turn on its standard output, in the order they came: so
-each page is added by a request of its own (a folder walk that finds one file), in the order the
-build gives, and the index is the same bytes on any file system.
+each document is added by a request of its own, with its address and its HTML (nothing is
+written to disk for it to read), in the order the build gives, and the index is the same bytes
+on any file system.
 
-The requests are written without blocking, as far as the pipe takes them, and the answers read
-as they come, so the build renders on while Pagefind works (see
-:class:`~digestgen.output.search.SearchIndex`). Pagefind ends when its input is closed, which is done once
-it answered the last request (it would stop at once, before finishing, if closed earlier).
+The requests are written by a thread of their own and the answers read by the build as they
+come, so the build renders on while Pagefind works (see
+:class:`~digestgen.output.search.SearchIndex`). Pagefind ends when its input is closed, which is
+done once it answered the last request (it would stop at once, before finishing, if closed
+earlier).
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ import functools
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 from ..parallel import die_with
 
 #: How an index is made, recorded with each shard: a shard Pagefind made another way (its
 #: command line walking a folder) is made again, as a build from scratch would make it.
-METHOD = "service, one page at a time, Han and kana in pairs"
+METHOD = "service, documents of papers added one at a time, Han and kana in pairs"
 
 
 def _request(message_id: int, payload: dict) -> bytes:
@@ -35,19 +38,17 @@ def _request(message_id: int, payload: dict) -> bytes:
 
 
 class PagefindRun:
-    """Pagefind indexing the pages below ``site`` named by ``pages`` (paths relative to it, in
-    the order they are added); its answer to the last request is the bundle's files (Pagefind
-    writes nothing itself: it would be stopped, when its input closes, before its writes
-    are done)."""
+    """Pagefind indexing ``documents`` ((address, HTML), in the order they are added); its
+    answer to the last request is the bundle's files (Pagefind writes nothing itself: it would
+    be stopped, when its input closes, before its writes are done)."""
 
-    def __init__(self, binary: Path, site: Path, pages: list[str], language: str):
+    def __init__(self, binary: Path, documents: list[tuple[str, str]], language: str):
         requests = [_request(1, {"type": "NewIndex", "config": {"force_language": language}})]
-        requests += [_request(n, {"type": "AddDir", "index_id": 0, "path": str(site),
-                                  "glob": _literal_glob(rel)})
-                     for n, rel in enumerate(pages, start=2)]
+        requests += [_request(n, {"type": "AddFile", "index_id": 0, "url": url,
+                                  "file_contents": text})
+                     for n, (url, text) in enumerate(documents, start=2)]
         self.last = len(requests) + 1
         requests.append(_request(self.last, {"type": "GetFiles", "index_id": 0}))
-        self.pending = b"".join(requests)
         self._partial: list[bytes] = []  # of an answer not read to its end yet
         self.files: list[tuple[str, bytes]] = []  # the bundle: (path in it, bytes)
         self.said: list[str] = []  # what Pagefind printed that is not an answer
@@ -58,28 +59,24 @@ class PagefindRun:
         self.process = subprocess.Popen(
             [str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, preexec_fn=functools.partial(die_with, os.getpid()))
-        os.set_blocking(self.process.stdin.fileno(), False)
-        self.pump()
+        # A thread of its own writes the requests, so that Pagefind has them all while the build
+        # renders on (written from the build's loop, a pipe's 64 KB, a document or two, was all
+        # Pagefind had until the pages were rendered). It waits in the system's write, which
+        # does not hold Python's lock.
+        self._writer = threading.Thread(target=self._write, args=(b"".join(requests),),
+                                        daemon=True)
+        self._writer.start()
+
+    def _write(self, requests: bytes) -> None:
+        try:
+            self.process.stdin.write(requests)
+            self.process.stdin.flush()
+        except (BrokenPipeError, ValueError):  # Pagefind ended (what it said tells why)
+            pass
 
     @property
     def reading(self) -> int:
         return self.process.stdout.fileno()
-
-    @property
-    def writing(self) -> int | None:
-        """The input to write more into, while requests are left."""
-        return self.process.stdin.fileno() if self.pending else None
-
-    def pump(self) -> None:
-        """Write as much of the requests as the pipe takes now."""
-        try:
-            while self.pending:
-                written = os.write(self.process.stdin.fileno(), self.pending[:1 << 16])
-                self.pending = self.pending[written:]
-        except BlockingIOError:
-            pass
-        except BrokenPipeError:  # Pagefind ended: what it said tells why
-            self.pending = b""
 
     def read(self) -> bool:
         """Read what Pagefind answered; True once it answered the last request or ended."""
@@ -113,6 +110,7 @@ class PagefindRun:
 
     def finish(self) -> str | None:
         """End Pagefind; what went wrong, or None when it handed back the bundle."""
+        self._writer.join()  # done: Pagefind read every request before its last answer
         self.process.stdin.close()
         self.said += b"".join(self._partial).decode("utf-8", "replace").strip().splitlines()
         status = self.process.wait()
@@ -126,10 +124,7 @@ class PagefindRun:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait()
+        self._writer.join()  # its write fails once Pagefind is gone
         self.process.stdin.close()
         self.process.stdout.close()
 
-
-def _literal_glob(rel: str) -> str:
-    """A glob that matches the path ``rel`` alone (its special characters escaped)."""
-    return "".join(f"[{c}]" if c in "*?[]{}()!\\" else c for c in rel)

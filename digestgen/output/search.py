@@ -12,31 +12,35 @@ and writes a query the same way: 特征可视化 is found wherever the page has 
 where the page has 学习 alone. The index is built in a language with spaces between words and stemming (English on a
 site in Chinese and English: calibrate finds calibration).
 
-Pagefind cannot add one page to an index, and indexing takes about 3 ms a page, so a large
-site's index is split into shards: runs of papers in the archive's order, oldest first, each cut
-where its papers say (see :func:`split_shards`), so that an edit indexes again only the shard of
-the edited paper, and a day's new papers only the last shard or two. Each shard is a Pagefind
-bundle in ``pagefind/<name>/``, named after its first paper; ``pagefind/shards.json`` lists them.
-The script loads Pagefind from the first (only that one keeps Pagefind's script and wasm) and
-merges the others in (``mergeIndex``). The list also records what each shard was made from, so
-the next build can tell which it may keep. After a small change Pagefind starts as soon as the
+The index is made of documents of a few papers each, not of one a paper
+(:mod:`~digestgen.output.search_docs`): Pagefind writes a file for each document, and the
+script cuts a document found into its papers.
+
+Pagefind cannot add one page to an index, so a large site's index is split into shards: runs of
+papers in the archive's order, oldest first, each cut where its papers say (see
+:func:`split_shards`), so that an edit indexes again only the shard of the edited paper, and a
+day's new papers only the last shard or two. Each shard is a Pagefind bundle in
+``pagefind/<name>/``, named after its first paper; ``pagefind/shards.json`` lists them. The
+script loads Pagefind from the first (only that one keeps Pagefind's script and wasm) and merges
+the others in (``mergeIndex``). The list also records what each shard was made from, so the
+next build can tell which it may keep. After a small change Pagefind starts as soon as the
 pages it reads are rendered, and runs while the rest of the build renders and writes (see
 :class:`SearchIndex`). The index goes through the staging folder like every other file, so the
-manifest lists it. Pagefind is handed each shard's pages one by one in the archive's order
-(:mod:`~digestgen.output.pagefind_run`), never by a walk of a folder, so that the index is the same
-bytes on any file system. Pagefind works in a folder beside the output
-(``.site.search``), not in the system's temporary folder, so that what a killed build leaves
-there is found and removed by the next build.
+manifest lists it. Pagefind is handed each shard's documents one by one in the archive's order
+(:mod:`~digestgen.output.pagefind_run`), never by a walk of a folder, so that the index is the
+same bytes on any file system. Nothing is written for Pagefind to read; the folder beside the
+output where earlier versions had it read copies of the pages (``.site.search``) is still
+removed when a killed build left it.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
 import re
 import select
-import zlib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -46,6 +50,7 @@ from ..config import SiteConfig
 from ..errors import Problem, SiteError
 from .manifest import beside, remove_ours
 from .pagefind_run import METHOD, PagefindRun
+from .search_docs import DOCUMENT_PAPERS, cut, document, paper_part
 from ..parallel import worker_count
 
 BUNDLE_DIR = "pagefind"
@@ -69,6 +74,9 @@ MAX_SHARDS = 128
 SHARDS_FILE = "shards.json"
 #: What a merged shard needs of a Pagefind bundle (the first shard's script and wasm do the rest).
 SHARD_DATA = ("pagefind-entry.json", "*.pf_meta", "*/*")
+#: What the first shard keeps besides: Pagefind's script, its worker and wasm (not the UI
+#: components Pagefind also writes, which the theme does not use).
+ENGINE = ("pagefind.js", "pagefind-worker.js", "wasm.*.pagefind")
 
 
 @dataclass(frozen=True)
@@ -106,18 +114,29 @@ def index_language(config: SiteConfig) -> str:
     return "en"
 
 
+#: Hexadecimal digits as the letters a to p (see pair_word).
+_AS_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _char_letters(char: str) -> str:
+    """A character's code point as four letters (等 is hlej); a page has thousands of Han
+    characters but a few thousand distinct ones, hence the cache."""
+    return f"{ord(char):04x}".translate(_AS_LETTERS)
+
+
 def pair_word(chars: str) -> str:
     """One or two Han or kana characters as a word of the index: ``qx`` and the hexadecimal
     digits of each code point written as the letters a to p (等人 is qxhlejeolk)."""
-    return "qx" + "".join("".join("abcdefghijklmnop"[int(digit, 16)] for digit in f"{ord(c):04x}")
-                          for c in chars)
+    return "qx" + "".join(map(_char_letters, chars))
 
 
 def pairs(run: str) -> str:
     """A run of Han or kana characters as the index holds it: its overlapping pairs."""
     if len(run) == 1:
         return pair_word(run)
-    return " ".join(pair_word(run[i:i + 2]) for i in range(len(run) - 1))
+    letters = list(map(_char_letters, run))
+    return " ".join(["qx" + a + b for a, b in zip(letters, letters[1:])])
 
 
 def index_html(html: str) -> str:
@@ -139,23 +158,11 @@ def pagefind_binary(config: SiteConfig) -> Path:
 
 
 def split_shards(pages: list[str]) -> list[list[str]]:
-    """``pages`` (oldest paper first) cut into shards of about :func:`shard_size` papers: a
-    shard ends at a page whose path hashes to 0 modulo a third of that, once it holds two
-    thirds of it, and at twice that in any case.
-
-    Where a shard ends depends on its own pages, not on a count from the archive's start: papers
-    added at the end change only the last shard, and a paper added or removed in the middle
-    changes its shard and rarely the next, where hash-numbered shards would put each of a
-    day's papers in another shard."""
-    target = shard_size(len(pages))
-    least, spread, most = max(1, target * 2 // 3), max(1, target // 3), 2 * target
-    shards: list[list[str]] = [[]]
-    for rel in pages:
-        shards[-1].append(rel)
-        size = len(shards[-1])
-        if size >= most or (size >= least and zlib.crc32(rel.encode()) % spread == 0):
-            shards.append([])
-    return [shard for shard in shards if shard]
+    """``pages`` (oldest paper first) cut into shards of about :func:`shard_size` papers (see
+    :func:`~digestgen.output.search_docs.cut`): papers added at the end change only the last
+    shard, and a paper added or removed in the middle changes its shard and rarely the next,
+    where hash-numbered shards would put each of a day's papers in another shard."""
+    return cut(pages, shard_size(len(pages)))
 
 
 def shard_size(papers: int) -> int:
@@ -191,8 +198,9 @@ class SearchIndex:
     there; :meth:`close` stops what still runs and removes Pagefind's work folder.
 
     Pagefind runs in processes of its own, as many at a time as there are cores, started and
-    awaited from this thread: the build renders on meanwhile, and a thread of ours would have
-    to take turns with it (Python's lock) for every file it links."""
+    awaited from this thread: the build renders on meanwhile (each run's requests are written
+    by a thread that only waits in the system's write), and a thread of ours doing more would
+    have to take turns with it (Python's lock) for every file it links."""
 
     def __init__(self, config: SiteConfig, staging, pages: list[str]):
         self.config, self.staging, self.pages = config, staging, pages
@@ -221,7 +229,7 @@ class SearchIndex:
             shard = self._waiting.pop(0)
             pages = {rel: (staging.dir if rel in staging.files else staging.output) / rel
                      for rel in shard.pages}
-            run = start_pagefind(self.config, self._binary, pages, self.work / shard.name)
+            run = start_pagefind(self.config, self._binary, pages)
             self._running[run.reading] = (shard, run)
 
     def finish(self) -> None:
@@ -231,10 +239,7 @@ class SearchIndex:
                      - {shard.name for shard, _ in self._running.values()}
                      - {shard.name for shard in self._waiting})
         while self._running:
-            writing = {run.writing: run for _, run in self._running.values() if run.writing}
-            ready, writable, _ = select.select(list(self._running), list(writing), [])
-            for fd in writable:
-                writing[fd].pump()
+            ready, _, _ = select.select(list(self._running), [], [])
             for fd in ready:
                 shard, run = self._running[fd]
                 if not run.read():
@@ -270,18 +275,15 @@ def _keep_shards(staging, names: set[str]) -> None:
                 staging.keep(rel, digest)
 
 
-def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path],
-                   work: Path) -> PagefindRun:
+def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path]) -> PagefindRun:
     """Start Pagefind over ``pages`` (output path -> where the page is now, in the order they
-    are indexed), in the empty or missing folder ``work``; see :func:`bundle_files` for what
-    it wrote."""
-    site = work / "pages"
-    for rel, source in pages.items():  # Pagefind reads copies written for it (index_html)
-        (site / rel).parent.mkdir(parents=True)
-        (site / rel).write_text(index_html(source.read_text(encoding="utf-8")),
-                                encoding="utf-8")
-    site.mkdir(parents=True, exist_ok=True)
-    return PagefindRun(binary, site, list(pages), index_language(config))
+    are indexed), handed to it as documents of a few papers each (:mod:`search_docs`), each
+    named after its first paper's page; see :func:`bundle_files` for what it wrote."""
+    documents = []
+    for run in cut(list(pages), DOCUMENT_PAPERS):
+        parts = [paper_part(rel, pages[rel].read_text(encoding="utf-8")) for rel in run]
+        documents.append(("/" + run[0], index_html(document(parts))))
+    return PagefindRun(binary, documents, index_language(config))
 
 
 def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tuple[str, bytes]]:
@@ -291,8 +293,9 @@ def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tup
     if failure is not None:
         raise SiteError([Problem(config.path, config.line("search"),
                                  f"building the search index failed: {failure}")])
+    kept = SHARD_DATA + ENGINE if engine else SHARD_DATA
     return [(rel, data) for rel, data in sorted(run.files)
-            if engine or any(fnmatchcase(rel, glob) for glob in SHARD_DATA)]
+            if any(fnmatchcase(rel, glob) for glob in kept)]
 
 
 def _live_sources(output: Path, live) -> dict[str, str]:

@@ -241,9 +241,9 @@
       throw error;
     });
 
-    // Results come from the default language's pages: send the reader to their UI language.
-    const localize = (url) =>
-      prefix && url.startsWith(data.base) ? data.base + prefix + url.slice(data.base.length) : url;
+    // Each paper found is linked to its page in the reader's UI language: its anchor in the
+    // index is the path of its page in the default language (papers/x/).
+    const address = (path) => data.base + prefix + path;
 
     // The index holds each run of Han and kana characters as its overlapping pairs (理解为何 as
     // 理解 解为 为何), each written as a word of letters (等人 as qxhlejeolk): see pair_word in
@@ -304,54 +304,85 @@
       return nodes;
     };
 
-    const title = (meta) => {
-      const own = "title_" + root.lang;
-      const key = own in meta ? own : Object.keys(meta).find((k) => k.startsWith("title_"));
-      return key ? [meta[key], key.slice(6)] : [meta.title || "", ""];
+    // A paper's title in the reader's language (else another), from the fields its page gave
+    // the index, named after the paper (papers/x/title_zh).
+    const title = (paper) => {
+      const own = paper.path + "title_" + root.lang;
+      const key = own in paper.meta ? own
+        : Object.keys(paper.meta).find((k) => k.startsWith(paper.path + "title_"));
+      return key ? [paper.meta[key], key.slice(paper.path.length + 6)] : [paper.path, ""];
     };
+    const titles = (paper) => Object.entries(paper.meta)
+      .filter(([k]) => k.startsWith(paper.path + "title")).map(([, v]) => v).join(" ");
 
-    const item = ([result, text], found) => {
+    const item = (paper, found) => {
       const li = document.createElement("li");
       const link = document.createElement("a");
-      const [label, lang] = title(result.meta);
-      link.href = localize(result.url);
+      const [label, lang] = title(paper);
+      link.href = address(paper.path);
       link.textContent = label;
       if (lang) link.lang = lang;
       const p = document.createElement("p");
-      p.append(...excerpt(text, found));
+      p.append(...excerpt(paper.text, found));
       li.append(link, p);
       return li;
     };
 
-    // Pagefind ignores a word of the query that an index lacks, so a shard without it would
-    // offer pages that match only the other words. A page is kept only when every word finds
-    // it too.
-    const matching = async (pagefind, query) => {
-      const split = words(query);
-      const found = (await pagefind.search(indexed(query))).results;
-      if (split.length < 2) return found;
-      const pages = (await Promise.all(split.map((word) => pagefind.search(word))))
-        .map((each) => new Set(each.results.map((r) => r.id)));
-      return found.filter((r) => pages.every((ids) => ids.has(r.id)));
+    // The index is made of documents of a few papers each (digestgen/output/search_docs.py):
+    // each paper starts at an anchor whose id is its page's path, and its words run to the
+    // next anchor. A document found is cut into its papers; `at` tells where in its words
+    // each word of the query was found.
+    const papers = (doc, at) => {
+      const all = doc.content.split(/[\r\n\s]+/g);
+      const anchors = (doc.anchors || []).filter((a) => a.id)
+        .sort((a, b) => a.location - b.location);
+      return anchors.map((a, i) => {
+        const from = a.location;
+        const to = i + 1 < anchors.length ? anchors[i + 1].location : all.length;
+        const inside = (spots) => spots.filter((n) => n >= from && n < to).length;
+        return { path: a.id, meta: doc.meta, hits: at.map(inside),
+                 words: () => readable(all.slice(from, to).join(" ")) };
+      });
     };
 
-    // Of the pages found, those whose text has each run of Han or kana of the query in one
-    // piece (not only its pairs somewhere); those whose title has every term first.
-    const MOST = 60;  // pages read to check and rank; the rest keep Pagefind's order
-    const ranked = async (found, query) => {
+    // Pagefind ignores a word of the query that a shard lacks, and finds a document for any of
+    // its words: a paper is kept only when each word of the query is found in its own words,
+    // and each run of Han or kana of the query is in its text in one piece (not only its pairs
+    // somewhere). Those whose title has the query come first, then those whose title has
+    // every term, then those with most matches.
+    const MOST = 10;  // documents read (about 16 papers each), in the order Pagefind ranks them
+    const matching = async (pagefind, query) => {
+      const split = words(query);
       const looked = terms(query);
       const runs = query.match(RUN) || [];
-      const read = await Promise.all(found.slice(0, MOST).map(async (r) => {
-        const data = await r.data();
-        return [data, readable(data.content || "")];
+      const found = (await pagefind.search(indexed(query))).results;
+      const each = split.length < 2 ? [] : (await Promise.all(split.map((w) => pagefind.search(w))))
+        .map((s) => new Map(s.results.map((r) => [r.id, r])));
+      // Where each word was found is the result's `words` (what data() returns is one object
+      // per document, shared by every search that found it).
+      const read = found.slice(0, MOST);
+      const cut = await Promise.all(read.map(async (result, rank) => {
+        const at = each.length ? each.map((byId) => byId.get(result.id)?.words || [])
+          : [result.words];
+        return papers(await result.data(), at).map((paper) => ({ ...paper, rank }));
       }));
-      const titles = ([data]) => Object.entries(data.meta).filter(([k]) => k.startsWith("title"))
-        .map(([, v]) => v).join(" ");
-      const kept = read.filter(([data, text]) =>
-        runs.every((t) => contains(text, t) || contains(titles([data]), t)));
-      const inTitle = kept.filter((each) => looked.every((t) => contains(titles(each), t)));
-      const rest = kept.filter((each) => !inTitle.includes(each));
-      return [[...inTitle, ...rest], looked, kept.length + Math.max(0, found.length - MOST)];
+      const kept = [];
+      for (const paper of cut.flat()) {
+        if (!paper.hits.every((n) => n > 0)) continue;
+        paper.text = paper.words();  // only for the papers that have every word: it costs
+        if (runs.every((t) => contains(paper.text, t) || contains(titles(paper), t))) {
+          kept.push(paper);
+        }
+      }
+      const score = (paper) => paper.hits.reduce((a, b) => a + b, 0);
+      const whole = query.toLowerCase();
+      const first = (paper) => contains(titles(paper), whole) ? 0
+        : looked.every((t) => contains(titles(paper), t)) ? 1 : 2;
+      kept.sort((a, b) => first(a) - first(b) || score(b) - score(a) || a.rank - b.rank);
+      // The documents not read are counted as holding as many papers found as those read.
+      const unread = found.length - read.length;
+      const count = kept.length + Math.round(unread * kept.length / Math.max(1, read.length));
+      return [kept, looked, count];
     };
 
     const run = async (query) => {
@@ -366,7 +397,7 @@
       status.textContent = data.wait;
       try {
         const pagefind = await load();
-        const [pages, looked, count] = await ranked(await matching(pagefind, query), query);
+        const [pages, looked, count] = await matching(pagefind, query);
         if (mine !== ticket) return;
         const results = pages.slice(0, 20);
         list.replaceChildren(...results.map((each) => item(each, looked)));
