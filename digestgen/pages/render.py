@@ -31,6 +31,7 @@ from .views import (
 from . import more_pages
 
 READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
+SHOW_STYLE = "assets/show.css"  # the language display control's rules, linked from every page
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ class Renderer:
                  for kind, name, group in self.sitemap_files()]
         jobs.append(Job(PageKind.ROBOTS, None, None, "robots.txt"))
         jobs.append(Job(PageKind.NOJEKYLL, None, None, ".nojekyll"))
+        if len(self.config.languages) > 1:
+            jobs.append(Job(PageKind.SHOW_STYLE, None, None, SHOW_STYLE))
         return jobs
 
     def render(self, job: Job) -> Page:
@@ -190,6 +193,10 @@ class Renderer:
         if kind is PageKind.ROBOTS:
             return Page("robots.txt", self.render_text("robots.txt", {
                 "sitemap": self.config.base_url + "sitemap.xml"}))
+        if kind is PageKind.SHOW_STYLE:
+            # One file for every page: the rules depend on the configured languages only.
+            return Page(SHOW_STYLE, self.render_text("show.css",
+                                                     {"languages": self.config.languages}))
         return Page(".nojekyll", b"")
 
     # -- pages -----------------------------------------------------------------------------
@@ -233,6 +240,20 @@ class Renderer:
     def paper(self, paper: Paper, lang: str) -> Page:
         view = self.views[lang].paper(paper)
         url = self.links.absolute(lang, Links.paper(paper))
+        home = self.config.default_language
+        if lang != home:
+            # The full record lives once, at the root: here a brief page in this language
+            # points to it (and names it canonical), so the archive is not published twice.
+            full = self.links.absolute(home, Links.paper(paper))
+            return self.html("paper-brief.html", lang, Links.paper(paper), str(view.title.html),
+                             canonical=full, paper=view,
+                             neighbours=self.views[lang].neighbours(paper),
+                             full_record=self.links.page(home, Links.paper(paper)),
+                             full_lang=home, og_type="article",
+                             og_description=view.tldr.html.striptags() if view.tldr else None,
+                             citation_tags=scholarly.citation_tags(
+                                 paper, self.config.source_language, full),
+                             json_ld=scholarly.json_ld(paper, self.config.source_language, full))
         return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
                          paper=view, neighbours=self.views[lang].neighbours(paper),
                          og_type="article",
@@ -356,10 +377,13 @@ class Renderer:
         )
 
     def html(self, template: str, lang: str, rel: str, title: str, pager: Pager | None = None,
-             **context) -> Page:
+             canonical: str | None = None, **context) -> Page:
         context.setdefault("og_type", "website")
         context.setdefault("og_description", None)
-        context.update(page=self.page_info(lang, rel, title, pager), s=self.views[lang].s,
+        info = self.page_info(lang, rel, title, pager)
+        if canonical is not None:
+            info = dataclasses.replace(info, canonical=canonical)
+        context.update(page=info, s=self.views[lang].s,
                        site=self.local[lang], asset=self.links.asset)
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)
