@@ -19,6 +19,7 @@ PAPER = """\
     tldr: {en: LS hurts selective classification., zh: 标签平滑损害选择性分类。}
     abstract: {en: Label smoothing is a popular regulariser., zh: 标签平滑是一种流行的正则化方法。}
     notes: {en: "A note of the editor."}
+    tags: [calibration]
 """
 
 
@@ -107,3 +108,14 @@ def test_a_paper_is_in_full_once_and_briefly_in_the_other_tree(built):
     assert "Label smoothing is a popular regulariser." not in brief_html
     assert "A note of the editor." not in brief_html
     assert not brief.xpath("//*[contains(@class, 'abstract')]")
+
+
+def test_a_list_row_shows_the_summary_in_the_lists_language_only(built):
+    for rel, shown, other in (("en/tags/calibration/index.html", "LS hurts selective "
+                               "classification.", "标签平滑损害选择性分类。"),
+                              ("tags/calibration/index.html", "标签平滑损害选择性分类。",
+                               "LS hurts selective classification.")):
+        page = lxml.html.fromstring(built.page(rel))
+        [row] = page.xpath("//li[@class='paper-item']")
+        assert row.xpath("string(p[contains(@class, 'tldr')])") == shown
+        assert other not in lxml.html.tostring(row, encoding="unicode")
