@@ -178,7 +178,10 @@ def test_cite_boxes_show_the_entry_and_link_the_file(built):
     assert box.xpath(".//a[@href='/digest/papers/2403.14715/cite.bib']")
     assert box.xpath(".//button[@class='copy-bib' and @hidden]")  # shown by the script only
     issue = lxml.html.fromstring(built.page("issues/2024-03-22/index.html"))
-    assert len(issue.xpath("//section[@class='detail']//details[@class='cite']//pre")) == 2
+    # An issue's folded boxes hold no copy of the entries: the script fetches the cite.bib.
+    pres = issue.xpath("//section[@class='detail']//details[@class='cite']//pre")
+    assert len(pres) == 2 and all(pre.text_content() == "" for pre in pres)
+    assert {pre.get("data-src") for pre in pres} >= {"/digest/papers/2403.14715/cite.bib"}
     assert issue.xpath("//a[@href='/digest/issues/2024-03-22/papers.bib']")
 
 
