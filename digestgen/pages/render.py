@@ -238,29 +238,22 @@ class Renderer:
                          issue_bib=self.links.page(lang, Links.issue(issue) + "papers.bib"))
 
     def paper(self, paper: Paper, lang: str) -> Page:
-        view = self.views[lang].paper(paper)
-        url = self.links.absolute(lang, Links.paper(paper))
-        home = self.config.default_language
-        if lang != home:
-            # The full record lives once, at the root: here a brief page in this language
-            # points to it (and names it canonical), so the archive is not published twice.
-            full = self.links.absolute(home, Links.paper(paper))
-            return self.html("paper-brief.html", lang, Links.paper(paper), str(view.title.html),
-                             canonical=full, paper=view,
-                             neighbours=self.views[lang].neighbours(paper),
-                             full_record=self.links.page(home, Links.paper(paper)),
-                             full_lang=home, og_type="article",
-                             og_description=view.tldr.html.striptags() if view.tldr else None,
-                             citation_tags=scholarly.citation_tags(
-                                 paper, self.config.source_language, full),
-                             json_ld=scholarly.json_ld(paper, self.config.source_language, full))
-        return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
-                         paper=view, neighbours=self.views[lang].neighbours(paper),
-                         og_type="article",
+        """A paper's full record at the root; in another language tree a brief page in that
+        language that points to it (and names it canonical), so the archive is published
+        once, not once per language."""
+        view, home = self.views[lang].paper(paper), self.config.default_language
+        brief = lang != home
+        url = self.links.absolute(home, Links.paper(paper))  # the full record's
+        extra = dict(canonical=url, full_record=self.links.page(home, Links.paper(paper)),
+                     full_lang=home) if brief else {}
+        return self.html("paper-brief.html" if brief else "paper.html", lang, Links.paper(paper),
+                         str(view.title.html), paper=view,
+                         neighbours=self.views[lang].neighbours(paper), og_type="article",
                          og_description=view.tldr.html.striptags() if view.tldr else None,
                          citation_tags=scholarly.citation_tags(
                              paper, self.config.source_language, url),
-                         json_ld=scholarly.json_ld(paper, self.config.source_language, url))
+                         json_ld=scholarly.json_ld(paper, self.config.source_language, url),
+                         **extra)
 
     def term(self, page: ListPage, lang: str) -> Page:
         """A page of a tag's or category's papers."""
