@@ -21,6 +21,7 @@ from .config import SiteConfig
 from .errors import counted as _count, display_path
 from .content.model import Site
 from .content.load import record_files
+from .sitesize import Limits, SiteSize, measure, size_lines
 
 #: Which attribute of which element is a link to check.
 LINK_ATTRIBUTES = {"a": "href", "area": "href", "link": "href", "img": "src", "script": "src",
@@ -89,10 +90,17 @@ class CheckReport:
     links: LinkReport
     coverage: tuple[Coverage, ...]
     machine: tuple[MachineTexts, ...] = ()
+    size: SiteSize | None = None  # as published, against ``limits``
+    limits: Limits = Limits()
 
     @property
     def errors(self) -> int:
         return len(self.links.broken)
+
+    @property
+    def size_report(self) -> tuple[list[str], list[str]]:
+        """The lines on the site's size, and its warnings (a limit passed)."""
+        return size_lines(self.size, self.limits) if self.size is not None else ([], [])
 
     @property
     def warnings(self) -> tuple[Coverage, ...]:
@@ -104,16 +112,17 @@ class CheckReport:
 
 
 def check_site(config: SiteConfig, drafts: bool = False,
-               base_url: str | None = None) -> CheckReport:
-    """Build the site into a temporary folder and check it; raise :class:`SiteError` on every
-    problem a build would report."""
+               base_url: str | None = None, limits: Limits = Limits()) -> CheckReport:
+    """Build the site into a temporary folder and check it (its size against ``limits`` too);
+    raise :class:`SiteError` on every problem a build would report."""
     with tempfile.TemporaryDirectory(prefix="digestgen-check-") as folder:
         config = configure(config, output=Path(folder) / "site", base_url=base_url)
         result = build(config, drafts=drafts)
         links = check_links(result.output, config.base_url)
+        size = measure(result.output, len(result.site.papers))
     links = dataclasses.replace(links, broken=with_sources(links.broken, config))
     return CheckReport(result.site, links, translation_coverage(result.site),
-                       machine_texts(result.site))
+                       machine_texts(result.site), size, limits)
 
 
 # -- links ---------------------------------------------------------------------------------
@@ -281,6 +290,9 @@ def report_lines(report: CheckReport, strict: bool = False) -> list[str]:
         lines += [f"{kind}: {c.lang} {c.field} missing in {c.total - c.have} of "
                   f"{_count(c.total, 'paper')}: {_listed(c.missing)}" for c in report.warnings]
     lines += machine_lines(report, strict)
+    sizes, too_big = report.size_report
+    if sizes:
+        lines += ["", *sizes, *too_big]
     lines += ["", summary(report, strict)]
     return lines
 
@@ -320,7 +332,8 @@ def machine_lines(report: CheckReport, strict: bool = False) -> list[str]:
 
 
 def summary(report: CheckReport, strict: bool = False) -> str:
-    errors, warnings = report.errors, len(report.warnings) + len(report.unreviewed)
+    errors = report.errors
+    warnings = len(report.warnings) + len(report.unreviewed) + len(report.size_report[1])
     if strict:
         errors, warnings = errors + warnings, 0
     if not errors and not warnings:
@@ -336,7 +349,8 @@ def summary(report: CheckReport, strict: bool = False) -> str:
 
 
 def failed(report: CheckReport, strict: bool = False) -> bool:
-    return bool(report.errors or (strict and (report.warnings or report.unreviewed)))
+    return bool(report.errors or (strict and (report.warnings or report.unreviewed
+                                               or report.size_report[1])))
 
 
 def _listed(ids: tuple[str, ...]) -> str:

@@ -80,8 +80,10 @@ def fork_map(work: Callable[[T], R], shares: Sequence[T]) -> list[R]:
         for share in shares[:-1]:
             children.append(_spawn(work, share))
         last = work(shares[-1])
-        results = [_collect(pid, fd) for pid, fd in children]
-        children.clear()
+        results = []
+        while children:
+            # Out of the list first: collecting closes the pipe, even when the worker failed.
+            results.append(_collect(*children.pop(0)))
     finally:
         for pid, fd in children:  # only after a failure here: stop the rest
             _stop(pid, fd)

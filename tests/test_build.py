@@ -124,8 +124,9 @@ def test_every_text_carries_its_language_and_missing_ones_are_marked(built):
 
 
 def test_content_is_escaped(built):
-    html = built.page("en/papers/2310.02664/index.html")
+    html = built.page("papers/2310.02664/index.html")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in built.page("en/papers/2310.02664/index.html")
 
 
 def test_a_review_and_notes_show_in_both_languages(built):

@@ -168,14 +168,20 @@ def test_keys_are_name_year_word_with_suffixes_oldest_first(built):
 
 
 def test_cite_boxes_show_the_entry_and_link_the_file(built):
-    page = lxml.html.fromstring(built.page("en/papers/2403.14715/index.html"))
+    # The full record (at the root) shows the entry; the English tree's brief page links it.
+    brief = lxml.html.fromstring(built.page("en/papers/2403.14715/index.html"))
+    assert brief.xpath("//a[@href='/digest/papers/2403.14715/cite.bib']")
+    page = lxml.html.fromstring(built.page("papers/2403.14715/index.html"))
     box = page.xpath("//section[@class='cite-section']/div[@class='cite']")[0]
     assert box.xpath(".//pre[@class='bibtex']")[0].text_content() == \
         (built.output / "papers/2403.14715/cite.bib").read_text()
     assert box.xpath(".//a[@href='/digest/papers/2403.14715/cite.bib']")
     assert box.xpath(".//button[@class='copy-bib' and @hidden]")  # shown by the script only
     issue = lxml.html.fromstring(built.page("issues/2024-03-22/index.html"))
-    assert len(issue.xpath("//section[@class='detail']//details[@class='cite']//pre")) == 2
+    # An issue's folded boxes hold no copy of the entries: the script fetches the cite.bib.
+    pres = issue.xpath("//section[@class='detail']//details[@class='cite']//pre")
+    assert len(pres) == 2 and all(pre.text_content() == "" for pre in pres)
+    assert {pre.get("data-src") for pre in pres} >= {"/digest/papers/2403.14715/cite.bib"}
     assert issue.xpath("//a[@href='/digest/issues/2024-03-22/papers.bib']")
 
 
@@ -207,7 +213,8 @@ def test_paper_pages_carry_highwire_tags_and_json_ld(built):
     assert data["name"] == tags["citation_title"][0]
     assert [a["name"] for a in data["author"]] == tags["citation_author"]
     assert data["url"] == BASE + "papers/2403.14715/"
-    assert data["abstract"] == "An abstract <b>with</b> tags."
+    # The page shows the abstract; a copy in the metadata would publish it once more.
+    assert "abstract" not in data
     assert "</" not in script.text  # nothing in it can end the script
     plain = lxml.html.fromstring(built.page("papers/no-arxiv/index.html"))
     assert "citation_arxiv_id" not in meta(plain, "name")

@@ -23,7 +23,7 @@ def test_the_golden_site_covers_what_a_digest_holds():
     """The fixture keeps its coverage: math, reviews, notes, untranslated texts, a reappearing
     paper, tags and categories, and drafts left out."""
     built = tree(EXPECTED)
-    paper = built["en/papers/2403.14715/index.html"].decode()
+    paper = built["papers/2403.14715/index.html"].decode()
     assert "<math" in paper and "Logit normalisation restores performance." in paper
     assert "SAM 最小化" in built["papers/2403.20002/index.html"].decode()
     assert 'lang="zh"' in built["en/papers/2403.10001/index.html"].decode()

@@ -71,8 +71,7 @@ def json_ld(paper: Paper, source_language: str, page_url: str) -> str:
     }
     if info.updated:
         data["dateModified"] = info.updated.isoformat()
-    if paper.abstract is not None:
-        data["abstract"] = plain(original(paper.abstract, source_language))
+    # No abstract: the page shows it, and a copy here would publish it once more per page.
     same = [link for link in (paper.link, f"https://doi.org/{info.doi}" if info.doi else None)
             if link]
     if same:

@@ -31,6 +31,7 @@ from .views import (
 from . import more_pages
 
 READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
+SHOW_STYLE = "assets/show.css"  # the language display control's rules, linked from every page
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,8 @@ class Renderer:
                  for kind, name, group in self.sitemap_files()]
         jobs.append(Job(PageKind.ROBOTS, None, None, "robots.txt"))
         jobs.append(Job(PageKind.NOJEKYLL, None, None, ".nojekyll"))
+        if len(self.config.languages) > 1:
+            jobs.append(Job(PageKind.SHOW_STYLE, None, None, SHOW_STYLE))
         return jobs
 
     def issue_and_paper_jobs(self, lang: str) -> list[Job]:
@@ -213,6 +216,10 @@ class Renderer:
         if kind is PageKind.ROBOTS:
             return Page("robots.txt", self.render_text("robots.txt", {
                 "sitemap": self.config.base_url + "sitemap.xml"}))
+        if kind is PageKind.SHOW_STYLE:
+            # One file for every page: the rules depend on the configured languages only.
+            return Page(SHOW_STYLE, self.render_text("show.css",
+                                                     {"languages": self.config.languages}))
         return Page(".nojekyll", b"")
 
     # -- pages -----------------------------------------------------------------------------
@@ -254,15 +261,22 @@ class Renderer:
                          issue_bib=self.links.page(lang, Links.issue(issue) + "papers.bib"))
 
     def paper(self, paper: Paper, lang: str) -> Page:
-        view = self.views[lang].paper(paper)
-        url = self.links.absolute(lang, Links.paper(paper))
-        return self.html("paper.html", lang, Links.paper(paper), str(view.title.html),
-                         paper=view, neighbours=self.views[lang].neighbours(paper),
-                         og_type="article",
+        """A paper's full record at the root; in another language tree a brief page in that
+        language that points to it (and names it canonical), so the archive is published
+        once, not once per language."""
+        view, home = self.views[lang].paper(paper), self.config.default_language
+        brief = lang != home
+        url = self.links.absolute(home, Links.paper(paper))  # the full record's
+        extra = dict(canonical=url, full_record=self.links.page(home, Links.paper(paper)),
+                     full_lang=home) if brief else {}
+        return self.html("paper-brief.html" if brief else "paper.html", lang, Links.paper(paper),
+                         str(view.title.html), paper=view,
+                         neighbours=self.views[lang].neighbours(paper), og_type="article",
                          og_description=view.tldr.html.striptags() if view.tldr else None,
                          citation_tags=scholarly.citation_tags(
                              paper, self.config.source_language, url),
-                         json_ld=scholarly.json_ld(paper, self.config.source_language, url))
+                         json_ld=scholarly.json_ld(paper, self.config.source_language, url),
+                         **extra)
 
     def term(self, page: ListPage, lang: str) -> Page:
         """A page of a tag's or category's papers."""
@@ -379,10 +393,13 @@ class Renderer:
         )
 
     def html(self, template: str, lang: str, rel: str, title: str, pager: Pager | None = None,
-             **context) -> Page:
+             canonical: str | None = None, **context) -> Page:
         context.setdefault("og_type", "website")
         context.setdefault("og_description", None)
-        context.update(page=self.page_info(lang, rel, title, pager), s=self.views[lang].s,
+        info = self.page_info(lang, rel, title, pager)
+        if canonical is not None:
+            info = dataclasses.replace(info, canonical=canonical)
+        context.update(page=info, s=self.views[lang].s,
                        site=self.local[lang], asset=self.links.asset)
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)

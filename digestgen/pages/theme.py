@@ -131,6 +131,10 @@ def load_theme(config: SiteConfig) -> Theme:
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
         cache_size=-1, bytecode_cache=_bytecode_cache(config.cache_dir / "templates"),
     )
+    # `tojson` writes a page's JSON as its text (not as \uXXXX escapes) and without spaces:
+    # it is emitted into single-quoted attributes, where it escapes <, >, & and ' itself.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False,
+                                         "separators": (",", ":")}
     strings = _load_strings(config, [builtin, config.layouts_dir])
     static = tuple(d / "static" for d in (builtin, config.layouts_dir) if (d / "static").is_dir())
     return Theme(env, strings, static)

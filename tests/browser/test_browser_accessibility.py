@@ -12,7 +12,8 @@ PAGES = {"home": "", "issue": "issues/2024-03-22/", "paper": "papers/c-score/",
          "paper-math": "papers/long-formulas-and-urls/", "tag": "tags/memorization/",
          "category": "categories/cs.LG/", "archive": "archive/", "english-issue":
          "en/issues/2024-03-22/", "not-found": "404.html",
-         "notes": "en/papers/2405.00001/", "reading-list": "reading-list/",
+         "notes": "papers/2405.00001/", "english-brief-paper": "en/papers/2405.00001/",
+         "reading-list": "reading-list/",
          "english-reading-list": "en/reading-list/", "stats": "stats/",
          "english-stats": "en/stats/"}
 

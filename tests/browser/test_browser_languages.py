@@ -76,7 +76,9 @@ def test_the_display_choice_is_remembered_across_pages_and_ui_languages(open_pag
     assert page.locator("#show-en").is_checked() and not visible(page, ZH_ABSTRACT)
     # On the English page that summary is marked untranslated, and still shown.
     assert visible(page, '#ref-1 .col-tldr [lang="zh"].untranslated')
-    page.goto(page.url.split("/digest/")[0] + "/digest/en/papers/c-score/")
+    # The paper's full record (in the default tree, the only one holding its review and
+    # notes) shows the English the reader chose on the English pages.
+    page.goto(page.url.split("/digest/")[0] + "/digest/papers/c-score/")
     assert not visible(page, '.review [lang="zh"]') and visible(page, '.review [lang="en"]')
     assert not visible(page, '.note[lang="zh"]') and visible(page, '.note[lang="en"]')
     # A new visit (another browser profile) starts with both.

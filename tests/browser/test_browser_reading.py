@@ -55,7 +55,8 @@ def test_in_one_language_the_chosen_title_looks_like_a_title(open_page):
 def test_untranslated_marks_follow_the_language_the_reader_reads(open_page):
     page = open_page("papers/long-formulas-and-urls/")  # an English-only abstract, zh tree
     assert page.locator(".abstract[lang=en] .badge-untranslated").is_visible()
-    page = open_page("en/" + NOTES)  # a Chinese-only review list, en tree
+    page = open_page(NOTES)  # a Chinese-only review list, read in English
+    choose(page, "English")  # (the full record is in the default tree only)
     assert page.locator(".review-motivation .badge-untranslated").is_visible()
     assert visible_count(page, ".abstracts .badge-untranslated") == 0  # both languages there
 
@@ -79,9 +80,9 @@ def test_in_one_language_the_remaining_abstract_has_no_separator(open_page):
     assert style(page, "#item-1 .abstract[lang=en]", "borderTopStyle") == "dashed"
     choose(page, "English")
     assert style(page, "#item-1 .abstract[lang=en]", "borderTopStyle") == "none"
-    page = open_page("en/" + NOTES)
-    choose(page, "中文")
-    assert style(page, ".note[lang=zh]", "borderTopStyle") == "none"
+    page = open_page(NOTES)
+    choose(page, "English")
+    assert style(page, ".note[lang=en]", "borderTopStyle") == "none"
 
 
 # -- 4. search results push the display control aside, not down ------------------------------
@@ -101,7 +102,7 @@ def test_search_results_leave_the_display_control_beside_the_box(open_page, expe
 
 @pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["wide", "phone"])
 def test_a_table_in_notes_has_ruled_cells_and_whole_numbers(open_page, viewport):
-    page = open_page("en/" + NOTES, viewport=viewport)
+    page = open_page(NOTES, viewport=viewport)
     assert page.locator(".note .table-scroll > table").count() == 1
     assert style(page, ".note td", "borderTopStyle") == "solid"
     for text in ("0.012/3", "CIFAR-10", "ResNet-18"):
@@ -135,7 +136,9 @@ def test_formulas_space_operators_set_limits_and_keep_apart_from_chinese(open_pa
 
 # -- 7. a note's own heading -----------------------------------------------------------------
 
-@pytest.mark.parametrize("rel, heading", [(NOTES, "笔记"), ("en/" + NOTES, "Notes")])
+# (Notes are on the paper's full record, in the default tree; the other trees' pages of a paper
+# are brief ones.)
+@pytest.mark.parametrize("rel, heading", [(NOTES, "笔记")])
 def test_a_note_that_begins_with_its_heading_shows_it_once(open_page, rel, heading):
     page = open_page(rel)
     assert page.locator(".notes :is(h1, h2, h3, h4)", has_text=heading).count() == 1
