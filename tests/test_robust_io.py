@@ -120,7 +120,7 @@ def test_permission_denied_inside_staging_is_reported_and_leaves_the_site(tmp_pa
 def test_content_issues_being_a_file_during_import_is_reported(tmp_path):
     write_site(tmp_path)
     (tmp_path / "content/issues").write_text("not a folder", encoding="utf-8")
-    digest = Path(__file__).resolve().parents[1].parent / "shared/seeds/000_817fa717bd144da2.txt"
+    digest = Path(__file__).resolve().parent / "fixtures/seeds/000_817fa717bd144da2.txt"
     shutil.copy(digest, tmp_path / "2024-03-22-digest.md")
     papers = tree(tmp_path / "content")
     done = run(tmp_path, "import", "2024-03-22-digest.md")
