@@ -66,13 +66,16 @@ def assemble_content(config: SiteConfig, papers: list[Paper], issues: list[Issue
                    frozenset(every_id - shown))
 
 
+def is_record_name(path: Path) -> bool:
+    """Whether a file of this name is a record (hidden and backup files are not)."""
+    return path.suffix in RECORD_SUFFIXES and not path.name.startswith((".", "_"))
+
+
 def record_files(folder: Path) -> list[Path]:
     """The record files directly in ``folder``, sorted; hidden and backup files skipped."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix in RECORD_SUFFIXES and not p.name.startswith((".", "_"))
-                  and p.is_file())
+    return sorted(p for p in folder.iterdir() if is_record_name(p) and p.is_file())
 
 
 def read_source(path: Path) -> SourceFile:

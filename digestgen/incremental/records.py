@@ -161,7 +161,7 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
             digests[paper.source_name()] = digest or ""
     issues = load_issue_files(config, problems)
     for issue in issues:
-        digests[str(issue.source)] = _file_digest(issue.source)
+        digests[str(issue.source)] = file_digest(issue.source)
     return Loaded(assemble_content(config, papers, issues, problems, drafts), digests)
 
 
@@ -192,7 +192,7 @@ def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
                     if entry is not None:
                         entries[str(path)] = entry
                     else:
-                        loose[path] = (paper, problems, _file_digest(path))
+                        loose[path] = (paper, problems, file_digest(path))
                 blob = encode_pickle(entries)
                 store.write_shard(shard, blob)
                 done.append((shard, blob, dumps(loose)))
@@ -213,12 +213,13 @@ def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
 
 def _note(path: Path, outcome, store: ShardedStore, results: dict) -> None:
     paper, problems, entry = outcome
-    results[str(path)] = (paper, problems, entry.digest if entry else _file_digest(path))
+    results[str(path)] = (paper, problems, entry.digest if entry else file_digest(path))
     if entry is not None:
         store.put(str(path), entry)
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The hash of a content file's bytes, as page keys take it ("" when it cannot be read)."""
     try:
         return hashlib.sha1(path.read_bytes()).hexdigest()
     except OSError:

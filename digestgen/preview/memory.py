@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import SiteConfig
-from ..content.load import RECORD_SUFFIXES, assemble_content, load_issue_files, record_files
+from ..content.load import assemble_content, is_record_name, load_issue_files, record_files
 from ..content.model import Site, build_model
 from ..content.records import IssueFile, Paper
 from ..errors import Problem
 from ..incremental.builds import Plan, page_keys_base
 from ..incremental.keys import PageKeys, listed
-from ..incremental.records import file_stat, parse_paper
+from ..incremental.records import file_digest, file_stat, parse_paper
 from ..incremental.rows import RowCache
 from ..incremental.state import BuildState, StateFiles, cache_namespace
 from ..incremental.storage import SegmentedStore, ShardedStore, digest_text
@@ -97,7 +97,7 @@ class MemorySite:
         papers_dir = self.config.content_dir / "papers"
         issues_dir = self.config.content_dir / "issues"
         records = [path for path in changed if path.parent in (papers_dir, issues_dir)
-                   and _is_record(path)]
+                   and is_record_name(path)]
         if any(path.parent not in (papers_dir, issues_dir) for path in changed):
             raise NeedsBuild(str(changed[0]))
         if not records:
@@ -155,7 +155,7 @@ class MemorySite:
         if self.issues is None:
             problems: list[Problem] = []
             issues = load_issue_files(self.config, problems)
-            self.issues = issues, problems, {str(issue.source): _digest_file(issue.source)
+            self.issues = issues, problems, {str(issue.source): file_digest(issue.source)
                                              for issue in issues}
         return self.issues
 
@@ -258,18 +258,7 @@ def _kept_rows(config: SiteConfig, base: str) -> dict[str, ShardedStore]:
     return stores
 
 
-def _is_record(path: Path) -> bool:
-    return path.suffix in RECORD_SUFFIXES and not path.name.startswith((".", "_"))
-
-
 def _parse(path: Path, config: SiteConfig) -> Parsed:
     paper, problems, entry = parse_paper(path, config)
-    return paper, problems, entry.digest if entry is not None else _digest_file(path)
+    return paper, problems, entry.digest if entry is not None else file_digest(path)
 
-
-def _digest_file(path: Path) -> str:
-    import hashlib
-    try:
-        return hashlib.sha1(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
