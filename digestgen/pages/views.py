@@ -447,7 +447,7 @@ VIEWS_KEPT = 1024
 ISSUE_VIEWS_KEPT = 32
 
 
-def keep_recent(views: dict, key: str, make, most: int = VIEWS_KEPT):
+def keep_recent(views: dict, key: str, make, most: int):
     """The view ``views`` holds under ``key``, else ``make()``, kept there; past ``most``
     views, the one kept longest is dropped."""
     view = views.get(key)
@@ -524,7 +524,7 @@ class Views:
     # -- papers and issues ---------------------------------------------------------------
 
     def paper(self, paper: Paper) -> PaperView:
-        return keep_recent(self._papers, paper.id, lambda: self._paper(paper))
+        return keep_recent(self._papers, paper.id, lambda: self._paper(paper), VIEWS_KEPT)
 
     def markdown_renderers(self, paper: Paper) -> dict[str, Callable[[str], str]]:
         """How each Markdown field of ``paper`` is rendered (footnote ids are the paper's)."""
