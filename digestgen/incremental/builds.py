@@ -91,21 +91,14 @@ class IncrementalBuild:
     def plan(self, site: Site, jobs: list) -> Plan:
         """The key of each of ``jobs`` (the site's pages), from the last build's where they
         cannot have changed; the rows of the renderer are kept under their papers' keys."""
-        from .keys import PageKeys, listed
+        from .keys import PageKeys
         base = page_keys_base(self.config, self.drafts)
         last = self.state_files.read()
         keys = PageKeys(site, self.digests, base, last.rows)
-        structure = keys.structure()
         # After an edit of a few papers the last build's keys hold for most pages: only those
         # that show the papers are keyed again (at 100,000 papers this step takes about 1 s
         # instead of 3).
-        page_keys = keys.patched(jobs, structure, last, self.rows.row)
-        if page_keys is None:
-            # Rows new since the last build are made now, when few, so that lists are compared
-            # by key.
-            keys.rows.fill(listed(site), keys.paper, self.rows.row)
-            page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject)
-                         for job in jobs}
+        structure, page_keys = keys.keyed(jobs, last, self.rows.row)
         rows_namespace = digest_text(base)[:12]
         # One store per language, and per kind of text kept like rows (a paper's BibTeX body,
         # pages.more_pages.PaperFacts).

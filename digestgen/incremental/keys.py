@@ -263,6 +263,18 @@ class PageKeys:
         data = pickle.dumps((issues, terms), protocol=5)
         return hashlib.blake2b(data, digest_size=16).hexdigest()
 
+    def keyed(self, jobs: list, last, row_of) -> tuple[str, dict[str, str | None]]:
+        """The structure of the site and the key of each of ``jobs``: the last build's keys
+        (``last``, a BuildState) patched where they cannot have changed, else every key made
+        anew (rows new since the last build made first, so that lists are compared by key)."""
+        structure = self.structure()
+        page_keys = self.patched(jobs, structure, last, row_of)
+        if page_keys is None:
+            self.rows.fill(listed(self.site), self.paper, row_of)
+            page_keys = {job.path: self.of(job.kind, job.lang, job.path, job.subject)
+                         for job in jobs}
+        return structure, page_keys
+
     def patched(self, jobs: list, structure: str, last: BuildState,
                 row_of: Callable[[str, Paper], str]) -> dict[str, str | None] | None:
         """The keys of ``jobs``, each taken from the last build's where it cannot have changed;

@@ -26,7 +26,7 @@ from ..content.model import Site, build_model
 from ..content.records import IssueFile, Paper
 from ..errors import Problem
 from ..incremental.builds import Plan, page_keys_base
-from ..incremental.keys import PageKeys, listed
+from ..incremental.keys import PageKeys
 from ..incremental.records import file_digest, file_stat, parse_paper
 from ..incremental.rows import RowCache
 from ..incremental.state import BuildState, StateFiles, cache_namespace
@@ -207,12 +207,7 @@ class Update:
         last = memory.state
         jobs = self.renderer.jobs()
         keys = PageKeys(site, self.digests, memory.base, last.rows)
-        structure = keys.structure()
-        page_keys = keys.patched(jobs, structure, last, rows.row)
-        if page_keys is None:
-            keys.rows.fill(listed(site), keys.paper, rows.row)
-            page_keys = {job.path: keys.of(job.kind, job.lang, job.path, job.subject)
-                         for job in jobs}
+        structure, page_keys = keys.keyed(jobs, last, rows.row)
         rows.keep_in(memory.row_stores_for(rows), keys.paper, {paper.id for paper in site.papers})
         pages: dict[str, bytes | None] = {}
         for job in jobs:
