@@ -422,6 +422,24 @@ def test_paper_files_that_cannot_be_stat_ed_fail_the_build_and_keep_the_site(tmp
     assert tree(mysite.output) == before
 
 
+@pytest.mark.skipif(not can_drop_permission_bypass(),
+                    reason="needs root and setpriv, to run a build bound by file permissions")
+def test_a_read_only_template_cache_still_builds_a_changed_template(site, tmp_path):
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "one"))
+    first = without_permission_bypass("build", "-q", cwd=site.root)
+    assert first.returncode == 0, first.stderr
+    cache = site.root / ".digestgen-cache/templates"
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "two"))
+    cache.chmod(0o555)
+    try:
+        done = without_permission_bypass("build", "-q", cwd=site.root)
+    finally:
+        cache.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert '<p class="mine">two</p>' in site.page("papers/2403.10002/index.html")
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
 def test_a_spare_tree_left_by_a_killed_build_is_not_trusted(site, tmp_path):
     run_build(site)
     run_build(site)
@@ -442,6 +460,45 @@ def test_a_cache_folder_that_cannot_be_made_costs_time_not_the_build(site, tmp_p
     edit_paper(site, "2403.10002", "Abstract of paper 2", "Changed 2")
     result = run_build(site)
     assert result.rendered == first.rendered  # every page again: no state was kept
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def compiled_templates(site) -> set[str]:
+    return {p.name for p in (site.root / ".digestgen-cache/templates").iterdir()}
+
+
+PAPER_TEMPLATE = ('{% extends "builtin:paper.html" %}\n{% block content %}<p class="mine">MARK'
+                  '</p>{{ super() }}{% endblock %}\n')
+
+
+def test_templates_compiled_by_other_code_are_not_used_and_are_removed(site, tmp_path,
+                                                                        monkeypatch):
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "one"))
+    run_build(site)
+    before = compiled_templates(site)
+    assert before and all(code_version()[:16] in name for name in before)
+    from digestgen.incremental import storage
+    monkeypatch.setattr(storage, "code_version", lambda: "0" * 40)  # as an upgrade would
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "two"))
+    run_build(site)
+    after = compiled_templates(site)
+    assert after and all("0" * 16 in name for name in after)
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_templates_that_cannot_be_kept_cost_time_not_the_build(site, tmp_path, monkeypatch):
+    import jinja2.bccache
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", disk_full)
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "one"))
+    run_build(site)
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "two"))
+    run_build(site)
+    assert compiled_templates(site) == set()
+    assert '<p class="mine">two</p>' in site.page("papers/2403.10002/index.html")
     assert tree(site.output) == cold_build(site, tmp_path)
 
 

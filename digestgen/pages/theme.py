@@ -8,6 +8,8 @@ language is adding one file.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import string
 from dataclasses import dataclass
@@ -147,8 +149,31 @@ def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    # Named for the code generator: code compiled by Jinja's own would be slower.
-    return jinja2.FileSystemBytecodeCache(str(folder), "__jinja2_%s.output_escape.cache")
+    return _BytecodeCache(folder)
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's folder of compiled templates, each file named for the code that compiled it.
+
+    Jinja checks a compiled template against its source, but not against the Jinja version or
+    the code generator (:class:`_CodeGenerator`) that made it: other code (an upgrade, an edit)
+    names its files anew, and a build removes the files that no longer match. A compiled
+    template that cannot be written (a read-only folder, a full disk) is compiled again next
+    time; it never fails the build."""
+
+    def __init__(self, folder: Path):
+        from ..incremental.storage import code_version  # covers Jinja and this module
+
+        suffix = f".{code_version()[:16]}.cache"
+        super().__init__(str(folder), "__jinja2_%s" + suffix)
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                if entry.name.startswith("__jinja2_") and not entry.name.endswith(suffix):
+                    os.remove(entry.path)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def placeholder_problem(key: str, value: str) -> str | None:
