@@ -3,6 +3,7 @@ is byte for byte what a build from scratch writes."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -301,6 +302,30 @@ def test_drafts_and_base_url_options_are_part_of_what_a_build_depends_on(site, t
     assert not (site.output / "papers/draft-one").exists()
 
 
+def imported_by_build_command(site, *modules: str) -> list[str]:
+    """Which of ``modules`` a ``digestgen build`` of ``site``, run as a command, imports."""
+    code = ("import sys; from digestgen.cli import main\n"
+            f"try: main(['build', '-q', '--output', {str(site.output)!r}])\n"
+            "except SystemExit as exit: assert not exit.code, exit.code\n"
+            f"print(sorted(m for m in {modules!r} if m in sys.modules))")
+    package_root = Path(digestgen.__file__).parent.parent  # the code under test, installed or not
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=site.root, check=True,
+                          env={**os.environ, "PYTHONPATH": str(package_root)})
+    return ast.literal_eval(done.stdout)
+
+
+def test_an_edit_whose_formulas_are_known_imports_only_what_it_renders_with(site, tmp_path):
+    run_build(site)
+    edit_paper(site, "2403.10005", "Abstract of paper 5", "Edited abstract 5")
+    # Its abstract is rendered again, by markdown-it; its formula was rendered before, and
+    # nothing reads Markdown documents or indexes pages.
+    assert imported_by_build_command(
+        site, "markdown_it", "latex2mathml", "digestgen.formats.digest",
+        "digestgen.output.search") == ["markdown_it"]
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
 def test_a_build_with_nothing_changed_writes_nothing(site, tmp_path):
     run_build(site)
     run_build(site)
@@ -312,14 +337,7 @@ def test_a_build_with_nothing_changed_writes_nothing(site, tmp_path):
     assert stats(site.root) == before
     assert result.papers == 13 and len(result.site.papers) == 13
     # As a command it reads no content and needs neither the YAML parser nor the templates.
-    code = ("import sys; from digestgen.cli import main\n"
-            f"try: main(['build', '-q', '--output', {str(site.output)!r}])\n"
-            "except SystemExit as exit: assert not exit.code, exit.code\n"
-            "print(sorted(m for m in ('yaml', 'jinja2', 'markdown_it') if m in sys.modules))")
-    package_root = Path(digestgen.__file__).parent.parent  # the code under test, installed or not
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=site.root, check=True, env={**os.environ, "PYTHONPATH": str(package_root)})
-    assert done.stdout.strip() == "[]"
+    assert imported_by_build_command(site, "yaml", "jinja2", "markdown_it") == []
     assert stats(site.root) == before
     # Touching an input is a change again: the build runs (and finds nothing to write).
     os.utime(site.root / "content/papers/notes.md")
