@@ -495,8 +495,8 @@ def test_templates_compiled_by_other_code_are_not_used_and_are_removed(site, tmp
     run_build(site)
     before = compiled_templates(site)
     assert before and all(code_version()[:16] in name for name in before)
-    from digestgen.incremental import storage
-    monkeypatch.setattr(storage, "code_version", lambda: "0" * 40)  # as an upgrade would
+    from digestgen.incremental import templates
+    monkeypatch.setattr(templates, "code_version", lambda: "0" * 40)  # as an upgrade would
     site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "two"))
     run_build(site)
     after = compiled_templates(site)

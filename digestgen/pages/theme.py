@@ -8,8 +8,6 @@ language is adding one file.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import string
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from ..config import SiteConfig
 from ..errors import Problem, SiteError
 from .themefiles import builtin_layouts
 from ..content.yamlsrc import parse_yaml, read_text
+from ..incremental.templates import template_cache
 
 BUILTIN_PREFIX = "builtin"
 #: The UI strings that are format strings, each with an example of every value it is given.
@@ -131,7 +130,7 @@ def load_theme(config: SiteConfig) -> Theme:
     env = _Environment(
         loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
-        cache_size=-1, bytecode_cache=_bytecode_cache(config.cache_dir / "templates"),
+        cache_size=-1, bytecode_cache=template_cache(config.cache_dir / "templates"),
     )
     # `tojson` writes a page's JSON as its text (not as \uXXXX escapes) and without spaces:
     # it is emitted into single-quoted attributes, where it escapes <, >, & and ' itself.
@@ -140,40 +139,6 @@ def load_theme(config: SiteConfig) -> Theme:
     strings = _load_strings(config, [builtin, config.layouts_dir])
     static = tuple(d / "static" for d in (builtin, config.layouts_dir) if (d / "static").is_dir())
     return Theme(env, strings, static)
-
-
-def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between builds (Jinja checks each against its source), so a
-    small rebuild does not compile the theme again; none when the folder cannot be made."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return _BytecodeCache(folder)
-
-
-class _BytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's folder of compiled templates, each file named for the code that compiled it.
-
-    Jinja checks a compiled template against its source, but not against the Jinja version or
-    the code generator (:class:`_CodeGenerator`) that made it: other code (an upgrade, an edit)
-    names its files anew, and a build removes the files that no longer match. A compiled
-    template that cannot be written (a read-only folder, a full disk) is compiled again next
-    time; it never fails the build."""
-
-    def __init__(self, folder: Path):
-        from ..incremental.storage import code_version  # covers Jinja and this module
-
-        suffix = f".{code_version()[:16]}.cache"
-        super().__init__(str(folder), "__jinja2_%s" + suffix)
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(folder):
-                if entry.name.startswith("__jinja2_") and not entry.name.endswith(suffix):
-                    os.remove(entry.path)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
 
 
 def placeholder_problem(key: str, value: str) -> str | None:
