@@ -149,13 +149,15 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
     from .rendering import render_and_index
-    from .output.search import SearchIndex
 
     live, plan = staging.live, work.plan
     jobs = plan.jobs
     todo = plan.todo(live, staging.output)
     live_files = live.files if live is not None else {}
-    search = SearchIndex(config, staging, indexed_pages(config, jobs)) if config.search else None
+    search = None
+    if config.search:  # imported only then: a site without search never needs the indexer
+        from .output.search import SearchIndex
+        search = SearchIndex(config, staging, indexed_pages(config, jobs))
     try:
         for folder in (*work.renderer.theme.static_dirs, config.static_dir):
             if folder.is_dir():

@@ -3,6 +3,7 @@ is byte for byte what a build from scratch writes."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -301,6 +302,30 @@ def test_drafts_and_base_url_options_are_part_of_what_a_build_depends_on(site, t
     assert not (site.output / "papers/draft-one").exists()
 
 
+def imported_by_build_command(site, *modules: str) -> list[str]:
+    """Which of ``modules`` a ``digestgen build`` of ``site``, run as a command, imports."""
+    code = ("import sys; from digestgen.cli import main\n"
+            f"try: main(['build', '-q', '--output', {str(site.output)!r}])\n"
+            "except SystemExit as exit: assert not exit.code, exit.code\n"
+            f"print(sorted(m for m in {modules!r} if m in sys.modules))")
+    package_root = Path(digestgen.__file__).parent.parent  # the code under test, installed or not
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=site.root, check=True,
+                          env={**os.environ, "PYTHONPATH": str(package_root)})
+    return ast.literal_eval(done.stdout)
+
+
+def test_an_edit_whose_formulas_are_known_imports_only_what_it_renders_with(site, tmp_path):
+    run_build(site)
+    edit_paper(site, "2403.10005", "Abstract of paper 5", "Edited abstract 5")
+    # Its abstract is rendered again, by markdown-it; its formula was rendered before, and
+    # nothing reads Markdown documents or indexes pages.
+    assert imported_by_build_command(
+        site, "markdown_it", "latex2mathml", "digestgen.formats.digest",
+        "digestgen.output.search") == ["markdown_it"]
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
 def test_a_build_with_nothing_changed_writes_nothing(site, tmp_path):
     run_build(site)
     run_build(site)
@@ -312,14 +337,7 @@ def test_a_build_with_nothing_changed_writes_nothing(site, tmp_path):
     assert stats(site.root) == before
     assert result.papers == 13 and len(result.site.papers) == 13
     # As a command it reads no content and needs neither the YAML parser nor the templates.
-    code = ("import sys; from digestgen.cli import main\n"
-            f"try: main(['build', '-q', '--output', {str(site.output)!r}])\n"
-            "except SystemExit as exit: assert not exit.code, exit.code\n"
-            "print(sorted(m for m in ('yaml', 'jinja2', 'markdown_it') if m in sys.modules))")
-    package_root = Path(digestgen.__file__).parent.parent  # the code under test, installed or not
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=site.root, check=True, env={**os.environ, "PYTHONPATH": str(package_root)})
-    assert done.stdout.strip() == "[]"
+    assert imported_by_build_command(site, "yaml", "jinja2", "markdown_it") == []
     assert stats(site.root) == before
     # Touching an input is a change again: the build runs (and finds nothing to write).
     os.utime(site.root / "content/papers/notes.md")
@@ -422,6 +440,24 @@ def test_paper_files_that_cannot_be_stat_ed_fail_the_build_and_keep_the_site(tmp
     assert tree(mysite.output) == before
 
 
+@pytest.mark.skipif(not can_drop_permission_bypass(),
+                    reason="needs root and setpriv, to run a build bound by file permissions")
+def test_a_read_only_template_cache_still_builds_a_changed_template(site, tmp_path):
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "one"))
+    first = without_permission_bypass("build", "-q", cwd=site.root)
+    assert first.returncode == 0, first.stderr
+    cache = site.root / ".digestgen-cache/templates"
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "two"))
+    cache.chmod(0o555)
+    try:
+        done = without_permission_bypass("build", "-q", cwd=site.root)
+    finally:
+        cache.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert '<p class="mine">two</p>' in site.page("papers/2403.10002/index.html")
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
 def test_a_spare_tree_left_by_a_killed_build_is_not_trusted(site, tmp_path):
     run_build(site)
     run_build(site)
@@ -442,6 +478,45 @@ def test_a_cache_folder_that_cannot_be_made_costs_time_not_the_build(site, tmp_p
     edit_paper(site, "2403.10002", "Abstract of paper 2", "Changed 2")
     result = run_build(site)
     assert result.rendered == first.rendered  # every page again: no state was kept
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def compiled_templates(site) -> set[str]:
+    return {p.name for p in (site.root / ".digestgen-cache/templates").iterdir()}
+
+
+PAPER_TEMPLATE = ('{% extends "builtin:paper.html" %}\n{% block content %}<p class="mine">MARK'
+                  '</p>{{ super() }}{% endblock %}\n')
+
+
+def test_templates_compiled_by_other_code_are_not_used_and_are_removed(site, tmp_path,
+                                                                        monkeypatch):
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "one"))
+    run_build(site)
+    before = compiled_templates(site)
+    assert before and all(code_version()[:16] in name for name in before)
+    from digestgen.incremental import templates
+    monkeypatch.setattr(templates, "code_version", lambda: "0" * 40)  # as an upgrade would
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "two"))
+    run_build(site)
+    after = compiled_templates(site)
+    assert after and all("0" * 16 in name for name in after)
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_templates_that_cannot_be_kept_cost_time_not_the_build(site, tmp_path, monkeypatch):
+    import jinja2.bccache
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", disk_full)
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "one"))
+    run_build(site)
+    site.write("layouts/paper.html", PAPER_TEMPLATE.replace("MARK", "two"))
+    run_build(site)
+    assert compiled_templates(site) == set()
+    assert '<p class="mine">two</p>' in site.page("papers/2403.10002/index.html")
     assert tree(site.output) == cold_build(site, tmp_path)
 
 

@@ -49,3 +49,21 @@ def test_what_another_process_rendered_is_used_as_it_is_and_kept_as_new():
     here.md = None  # markdown-it is not reachable: the text must not be rendered again
     assert here.block("Some *emphasis*[^1].\n\n[^1]: A note.\n", "p-abstract") == html
     assert here.learned == elsewhere.learned  # a build keeps it for the next as its own
+
+
+def test_an_edited_text_reuses_the_formulas_an_earlier_build_rendered(monkeypatch):
+    from digestgen.pages import markup
+
+    before = "Loss $L_1$ bounds $$\\sum_i x_i$$ here.\n\n$$\\frac{a}{b}$$\n"
+    edited = "Edited. " + before
+    earlier = FastMarkdown()
+    earlier.block(before, "p-abstract")
+    expected = Markdown().block(edited, "p-abstract")
+
+    def unreachable(source, display=False):
+        raise AssertionError(f"rendered again: {source}")
+
+    monkeypatch.setattr(markup, "render_math", unreachable)  # latex2mathml is not reachable
+    later = FastMarkdown(known=dict(earlier.learned))
+    assert later.block(edited, "p-abstract") == expected
+    assert '<span class="math display">' in expected and "<mfrac>" in expected

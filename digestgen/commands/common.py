@@ -14,7 +14,6 @@ import click
 from ..config import CONFIG_NAME, SiteConfig, find_config
 from ..configload import load_config
 from ..errors import ConfigError, Problem, SiteError
-from ..translate.settings import DEFAULT_KEY_ENV
 
 T = TypeVar("T")
 
@@ -82,6 +81,8 @@ def translate_api(config: SiteConfig) -> str | None:
 
 def api_key_env(config: SiteConfig) -> str:
     """The environment variable that holds the API key of ``translate`` and embeddings."""
+    from ..translate.settings import DEFAULT_KEY_ENV  # here: a build never needs it
+
     return config.translate.api_key_env if config.translate else DEFAULT_KEY_ENV
 
 

@@ -3,6 +3,10 @@
 Format A (:mod:`.digest`, :mod:`.digest_writer`) is a dated digest issue; format B
 (:mod:`.review`) is a quick review of one paper. :func:`read_document` tells them apart by their
 structure and reads either.
+
+The readers (and markdown-it, which they parse with) are imported when a document is read: a
+build uses only :mod:`.bibtex` and :mod:`.scholarly`, and importing this package should not cost
+it the readers' imports and patterns.
 """
 
 from __future__ import annotations
@@ -10,16 +14,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import Problem, SiteError, decode_error_line
-from .digest import looks_like_digest, read_digest
-from .markdown import parser
 from .model import DIGEST, REVIEW, Document, ImportedPaper
-from .review import looks_like_review, read_review
 
 __all__ = ["DIGEST", "REVIEW", "Document", "ImportedPaper", "detect", "read_document"]
 
 
 def detect(text: str) -> str | None:
     """``DIGEST``, ``REVIEW``, or None for a document that is neither."""
+    from .digest import looks_like_digest
+    from .markdown import parser
+    from .review import looks_like_review
+
     if looks_like_digest(parser().parse(text, {})):
         return DIGEST
     if looks_like_review(text):
@@ -37,6 +42,9 @@ def read_document(path: Path, text: str | None = None) -> Document:
                                      f"not UTF-8 text: {exc.reason}")]) from None
         except OSError as exc:
             raise SiteError([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
+    from .digest import read_digest
+    from .review import read_review
+
     kind = detect(text)
     if kind == DIGEST:
         return read_digest(path, text)

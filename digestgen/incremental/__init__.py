@@ -1,7 +1,7 @@
 """Incremental builds: what a build may reuse from the previous build of the same output.
 
-The pipeline uses this package through one door, :class:`~.builds.IncrementalBuild`; nothing
-else in it knows of caches. Inside:
+The pipeline uses this package through one door, :class:`~.builds.IncrementalBuild` (and the
+theme through :func:`~.templates.template_cache`); nothing else in it knows of caches. Inside:
 
 - :mod:`.state`: what the last build of an output left (fingerprint of every input, page keys)
   and the survey of the inputs that decides whether a build has anything to do;
@@ -9,6 +9,7 @@ else in it knows of caches. Inside:
 - :mod:`.rows`: the rows of paper lists, kept under their paper's key;
 - :mod:`.records`: the content loader that reuses the records of unchanged files, and how the
   cache keeps a record;
+- :mod:`.templates`: the compiled templates, named for the code that compiled them;
 - :mod:`.storage`: the files of ``.digestgen-cache/`` (every one a copy of something a build
   can compute again: a broken one costs time, never correctness).
 """

@@ -88,14 +88,6 @@ def _closing(mathml: str, start: int, name: str) -> int:
     return -1
 
 
-def _math_renderer(content: str, options: dict) -> str:
-    return render_math(content.strip(), bool(options.get("display_mode")))
-
-
-def _render_display_in_line(self, tokens, idx, options, env) -> str:
-    return f'<span class="math display">{render_math(tokens[idx].content.strip(), True)}</span>'
-
-
 def _render_table_open(self, tokens, idx, options, env) -> str:
     """A table scrolls sideways in its own box rather than squeezing its cells."""
     return '<div class="table-scroll">' + self.renderToken(tokens, idx, options, env)
@@ -127,19 +119,30 @@ class Markdown:
         from mdit_py_plugins.dollarmath import dollarmath_plugin
         from mdit_py_plugins.footnote import footnote_plugin
 
+        def math(content: str, options: dict) -> str:
+            return self.formula(content.strip(), bool(options.get("display_mode")))
+
+        def display_in_line(renderer, tokens, idx, options, env) -> str:
+            mathml = self.formula(tokens[idx].content.strip(), True)
+            return f'<span class="math display">{mathml}</span>'
+
         md = (
             MarkdownIt("commonmark", {"html": self.allow_html, "typographer": False})
             .enable(["table", "strikethrough"])
             .use(footnote_plugin)
             .use(dollarmath_plugin, allow_space=False, allow_digits=False,
-                 double_inline=True, renderer=_math_renderer)
+                 double_inline=True, renderer=math)
         )
         # `$$...$$` inside a paragraph stays a span: a <div> there would end the paragraph.
-        md.add_render_rule("math_inline_double", _render_display_in_line)
+        md.add_render_rule("math_inline_double", display_in_line)
         md.add_render_rule("table_open", _render_table_open)
         md.add_render_rule("table_close", _render_table_close)
         md.add_render_rule("th_open", _render_header_cell)
         return md
+
+    def formula(self, source: str, display: bool) -> str:
+        """MathML for a formula in a text (:func:`render_math`)."""
+        return render_math(source, display)
 
     def _block(self, text: str, doc_id: str = "") -> str:
         """HTML for a Markdown text; ``doc_id`` keeps footnote ids unique within a page."""

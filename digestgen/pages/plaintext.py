@@ -46,6 +46,10 @@ class FastMarkdown(Markdown):
 
     What markdown-it does render is looked up in ``known`` first (results of earlier builds,
     by a hash of the text) and collected in ``learned``, so a build can keep it for the next.
+    So are the formulas in it: an edited text whose formulas an earlier build rendered needs
+    markdown-it but not latex2mathml (whose import costs more than the rest of a small edit).
+    A build of every page keeps only the formulas it rendered or looked up: after one that
+    found every text known, an edit's formulas are rendered again, once.
     """
 
     def __init__(self, allow_html: bool = False, known: dict[bytes, str] | None = None):
@@ -77,6 +81,10 @@ class FastMarkdown(Markdown):
         if any(p.startswith("\n") for p in paragraphs):  # three or more newlines in a row
             paragraphs = [p.strip("\n") for p in paragraphs]
         return self._clean("".join(f"<p>{_escape(p)}</p>\n" for p in paragraphs))
+
+    def formula(self, source: str, display: bool) -> str:
+        return self._recall("math", source, "display" if display else "",
+                            lambda: super(FastMarkdown, self).formula(source, display))
 
     def _inline(self, text: str) -> str:
         stripped = text.strip()

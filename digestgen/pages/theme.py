@@ -21,6 +21,7 @@ from ..config import SiteConfig
 from ..errors import Problem, SiteError
 from .themefiles import builtin_layouts
 from ..content.yamlsrc import parse_yaml, read_text
+from ..incremental.templates import template_cache
 
 BUILTIN_PREFIX = "builtin"
 #: The UI strings that are format strings, each with an example of every value it is given.
@@ -129,7 +130,7 @@ def load_theme(config: SiteConfig) -> Theme:
     env = _Environment(
         loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
-        cache_size=-1, bytecode_cache=_bytecode_cache(config.cache_dir / "templates"),
+        cache_size=-1, bytecode_cache=template_cache(config.cache_dir / "templates"),
     )
     # `tojson` writes a page's JSON as its text (not as \uXXXX escapes) and without spaces:
     # it is emitted into single-quoted attributes, where it escapes <, >, & and ' itself.
@@ -138,17 +139,6 @@ def load_theme(config: SiteConfig) -> Theme:
     strings = _load_strings(config, [builtin, config.layouts_dir])
     static = tuple(d / "static" for d in (builtin, config.layouts_dir) if (d / "static").is_dir())
     return Theme(env, strings, static)
-
-
-def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between builds (Jinja checks each against its source), so a
-    small rebuild does not compile the theme again; none when the folder cannot be made."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    # Named for the code generator: code compiled by Jinja's own would be slower.
-    return jinja2.FileSystemBytecodeCache(str(folder), "__jinja2_%s.output_escape.cache")
 
 
 def placeholder_problem(key: str, value: str) -> str | None:
