@@ -282,6 +282,13 @@ class Shown:
     untranslated: bool = False
     machine: str | None = None  # the model that wrote it, until a person has reviewed it
 
+    @cached_property
+    def marks(self) -> str:
+        """The classes that mark the text on a page: "untranslated", "machine", both or none
+        (made once: a paper's texts are shown on several pages)."""
+        return " ".join(name for name, marked in (("untranslated", self.untranslated),
+                                                   ("machine", self.machine)) if marked)
+
 
 @dataclass(frozen=True)
 class Link:
@@ -490,6 +497,14 @@ class Views:
         return Shown(Markup(render(text[code])), code, code != self.lang,
                      (machine or {}).get(code))
 
+    def picked(self, first: Shown) -> Shown:
+        """The first text of a group (:meth:`every`) as :meth:`pick` shows it alone: marked
+        untranslated only when it is not in the page language."""
+        untranslated = first.lang != self.lang
+        if first.untranslated == untranslated:
+            return first
+        return dataclasses.replace(first, untranslated=untranslated)
+
     def every(self, text: Text | None, render,
               machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
         """``text`` in each of its languages, shown as one group (class ``bi``): when the group
@@ -549,17 +564,16 @@ class Views:
     def _paper(self, paper: Paper) -> PaperView:
         _, issue, also = paper_reads(self.site, paper)
         marks = machine_marks(paper)
-        title = self.every(paper.title, render_title, marks.get("title"))[0]
+        title, *other_titles = self.every(paper.title, render_title, marks.get("title"))
         render = self.markdown_renderers(paper)
+        tldrs = self.with_translations(paper.tldr, render["tldr"], marks.get("tldr"))
         return PaperView(
             paper=paper, href=self.links.page(self.lang, Links.paper(paper)), title=title,
-            other_titles=tuple(t for t in self.every(paper.title, render_title,
-                                                     marks.get("title"))
-                               if t.lang != title.lang),
+            other_titles=tuple(other_titles),
             date=self.date(paper.date),
             issue=self.issue_link(issue) if issue else None,
             also_in=tuple(self.issue_link(i) for i in also),
-            tldr=self.pick(paper.tldr, render["tldr"], marks.get("tldr")),
+            tldr=self.picked(tldrs[0]) if tldrs else None,
             abstracts=self.every(paper.abstract, render["abstract"], marks.get("abstract")),
             review=tuple(self._review(key, paper.review[key], render["review"],
                                       marks.get(f"review.{key}", {}))
@@ -570,7 +584,7 @@ class Views:
                              for c in paper.categories),
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
-            tldrs=self.with_translations(paper.tldr, render["tldr"], marks.get("tldr")),
+            tldrs=tldrs,
             link=secure_arxiv(paper.link), link_label=outside_label(paper.link),
             html_link=arxiv_html_link(paper.id),
             authors=tuple(Link(name, author_search(name) if is_arxiv_id(paper.id) else "")
