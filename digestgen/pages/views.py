@@ -465,6 +465,18 @@ def keep_recent(views: dict, key: str, make, most: int):
     return view
 
 
+class UIStrings(dict):
+    """A language's UI strings (key -> text), each also an attribute. Templates read them as
+    ``s.key``, and Jinja tries an attribute before an item: on a plain dict every such read
+    raised and caught an AttributeError, a few dozen times a page. A key that names a method
+    of dict stays an item only, as it was."""
+
+    def __init__(self, strings: dict):
+        super().__init__(strings)
+        self.__dict__.update((key, text) for key, text in strings.items()
+                             if not hasattr(dict, key))
+
+
 class Views:
     """View objects of one site in one language, each made once (the most recent of them
     kept: :data:`VIEWS_KEPT`)."""
@@ -473,7 +485,7 @@ class Views:
         self.site, self.lang, self.markdown = site, lang, markdown
         self.config = site.config
         self.links = Links(site)
-        self.s = strings[lang]
+        self.s = UIStrings(strings[lang])
         self.strings = strings
         order = [lang, self.config.source_language, *self.config.languages]
         self.fallback = tuple(dict.fromkeys(order))
