@@ -627,7 +627,9 @@ class Views:
                           prev, next_)
 
     def paper_link(self, link: PaperLinkReads) -> Link:
-        title = self.every(link.title, render_title)[0]
+        # The paper's title as its view shows it, when the view is kept (it is, near its issue).
+        view = self._papers.get(link.id)
+        title = view.title if view is not None else self.every(link.title, render_title)[0]
         return Link(title.html, self.links.page(self.lang, f"papers/{id_slug(link.id)}/"),
                     title.lang)
 
