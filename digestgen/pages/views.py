@@ -22,11 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
 from ..formats import bibtex, scholarly
+from ..formats.percent import quote_plus
 from .markup import Markdown, render_title
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import (REVIEW_SECTIONS, IssueFile, Paper, Text, TextList, id_slug,
