@@ -247,10 +247,17 @@ _LEADING_HEADING = re.compile(r"\s*<h[1-6][^>]*>(?P<text>[^<]*)</h[1-6]>")
 _NEW_STYLE_ID = re.compile(r"(?P<yymm>\d{4})\.\d{4,5}(?:v\d+)?")
 
 
+#: How links to arXiv begin (most links are): told apart without parsing the URL.
+_ARXIV_PREFIXES = tuple(f"{scheme}://{host}/" for scheme in ("https", "http")
+                        for host in ("arxiv.org", "www.arxiv.org", "export.arxiv.org"))
+
+
 def outside_label(url: str | None) -> str:
     """What a link to a paper's page elsewhere says: "arXiv", else the site's host name."""
     if not url:
         return ""
+    if url.startswith(_ARXIV_PREFIXES):
+        return "arXiv"
     host = (urlsplit(url).hostname or url).removeprefix("www.")
     return "arXiv" if host in ("arxiv.org", "export.arxiv.org") else host
 
@@ -492,6 +499,7 @@ class Views:
         self.fallback = tuple(dict.fromkeys(order))
         self._papers: dict[str, PaperView] = {}
         self._issues: dict[str, IssueView] = {}
+        self._issue_links: dict[str, Link] = {}
 
     # -- texts ---------------------------------------------------------------------------
 
@@ -600,11 +608,17 @@ class Views:
             tldrs=tldrs,
             link=secure_arxiv(paper.link), link_label=outside_label(paper.link),
             html_link=arxiv_html_link(paper.id),
-            authors=tuple(Link(name, author_search(name) if is_arxiv_id(paper.id) else "")
-                          for name in paper.authors),
+            authors=self.authors(paper),
             cite_href=self.links.asset(Links.paper(paper) + "cite.bib"),
             source_language=self.config.source_language,
         )
+
+    @staticmethod
+    def authors(paper: Paper) -> tuple[Link, ...]:
+        """Each author, linked to arXiv's author search on an arXiv paper."""
+        if not is_arxiv_id(paper.id):
+            return tuple(Link(name, "") for name in paper.authors)
+        return tuple(Link(name, author_search(name)) for name in paper.authors)
 
     def without_own_heading(self, note: Shown) -> Shown:
         """A note without the heading it may begin with when that says what the page's own
@@ -656,9 +670,15 @@ class Views:
         return Shown(Markup.escape(label), self.lang)
 
     def issue_link(self, issue: LinkReads) -> Link:
-        title = self.issue_title(issue)
-        return Link(title.html, self.links.page(self.lang, Links.issue(issue)), title.lang,
-                    issue.count)
+        """A link to ``issue``, made once (by id: the views are of one site): every paper of
+        the issue links to it."""
+        link = self._issue_links.get(issue.id)
+        if link is None:
+            title = self.issue_title(issue)
+            link = self._issue_links[issue.id] = Link(
+                title.html, self.links.page(self.lang, Links.issue(issue)), title.lang,
+                issue.count)
+        return link
 
     def issue(self, issue: Issue) -> IssueView:
         return keep_recent(self._issues, issue.id, lambda: self._issue(issue),
