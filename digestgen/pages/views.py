@@ -524,7 +524,7 @@ class Views:
         untranslated = first.lang != self.lang
         if first.untranslated == untranslated:
             return first
-        return dataclasses.replace(first, untranslated=untranslated)
+        return Shown(first.html, first.lang, untranslated, first.machine)
 
     def every(self, text: Text | None, render,
               machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
