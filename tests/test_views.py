@@ -71,6 +71,11 @@ def test_links_elsewhere_say_where_they_lead():
     from digestgen.pages.views import arxiv_html_link, outside_label, secure_arxiv
     assert outside_label("http://arxiv.org/abs/2403.14715") == "arXiv"
     assert outside_label("https://www.example.org/a/very/long/path") == "example.org"
+    for url in ("https://arxiv.org/abs/1", "https://www.arxiv.org/abs/1", "HTTPS://ArXiv.org/x",
+                "http://export.arxiv.org/abs/1", "https://arxiv.org"):
+        assert outside_label(url) == "arXiv", url
+    assert outside_label("https://arxiv.org.example.com/abs/1") == "arxiv.org.example.com"
+    assert outside_label("http://arxiv.example.org/abs/1") == "arxiv.example.org"
     assert secure_arxiv("http://arxiv.org/abs/2403.14715") == "https://arxiv.org/abs/2403.14715"
     assert secure_arxiv("http://example.org/x") == "http://example.org/x"  # not ours to change
     assert arxiv_html_link("2312.00001") == "https://arxiv.org/html/2312.00001"
@@ -133,3 +138,12 @@ def test_views_keep_only_the_most_recent_papers_and_issues(site, monkeypatch):
     for issue in model.issues:
         en.issue(issue)
     assert list(en._issues) == [model.issues[-1].id]
+
+
+def test_ui_strings_read_as_attributes_and_items():
+    from digestgen.pages.views import UIStrings
+    s = UIStrings({"feed": "Feed", "items": "Items", "get": "Get"})
+    assert s.feed == s["feed"] == "Feed"
+    assert s["items"] == "Items" and s["get"] == "Get"
+    assert callable(s.items) and s.get("feed") == "Feed"  # dict's methods stay what they are
+    assert dict(s) == {"feed": "Feed", "items": "Items", "get": "Get"}

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from urllib.parse import quote, urlencode
 
 from ..content.records import Paper, is_arxiv_id
 from .bibtex import original
+from .percent import urlencode
 
 #: Open Graph locales (``language_TERRITORY``) of the usual codes; others are derived.
 _LOCALES = {"zh": "zh_CN", "en": "en_US", "ja": "ja_JP", "ko": "ko_KR", "fr": "fr_FR",
@@ -102,4 +102,4 @@ def coins(paper: Paper, source_language: str) -> str:
         pairs.append(("rft_id", f"info:doi/{info.doi}"))
     if paper.link:
         pairs.append(("rft_id", paper.link))
-    return urlencode(pairs, quote_via=quote)
+    return urlencode(pairs)

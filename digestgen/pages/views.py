@@ -22,11 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
 from ..formats import bibtex, scholarly
+from ..formats.percent import quote_plus
 from .markup import Markdown, render_title
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import (REVIEW_SECTIONS, IssueFile, Paper, Text, TextList, id_slug,
@@ -246,10 +247,17 @@ _LEADING_HEADING = re.compile(r"\s*<h[1-6][^>]*>(?P<text>[^<]*)</h[1-6]>")
 _NEW_STYLE_ID = re.compile(r"(?P<yymm>\d{4})\.\d{4,5}(?:v\d+)?")
 
 
+#: How links to arXiv begin (most links are): told apart without parsing the URL.
+_ARXIV_PREFIXES = tuple(f"{scheme}://{host}/" for scheme in ("https", "http")
+                        for host in ("arxiv.org", "www.arxiv.org", "export.arxiv.org"))
+
+
 def outside_label(url: str | None) -> str:
     """What a link to a paper's page elsewhere says: "arXiv", else the site's host name."""
     if not url:
         return ""
+    if url.startswith(_ARXIV_PREFIXES):
+        return "arXiv"
     host = (urlsplit(url).hostname or url).removeprefix("www.")
     return "arXiv" if host in ("arxiv.org", "export.arxiv.org") else host
 
@@ -281,6 +289,13 @@ class Shown:
     lang: str
     untranslated: bool = False
     machine: str | None = None  # the model that wrote it, until a person has reviewed it
+
+    @cached_property
+    def marks(self) -> str:
+        """The classes that mark the text on a page: "untranslated", "machine", both or none
+        (made once: a paper's texts are shown on several pages)."""
+        return " ".join(name for name, marked in (("untranslated", self.untranslated),
+                                                   ("machine", self.machine)) if marked)
 
 
 @dataclass(frozen=True)
@@ -458,6 +473,18 @@ def keep_recent(views: dict, key: str, make, most: int):
     return view
 
 
+class UIStrings(dict):
+    """A language's UI strings (key -> text), each also an attribute. Templates read them as
+    ``s.key``, and Jinja tries an attribute before an item: on a plain dict every such read
+    raised and caught an AttributeError, a few dozen times a page. A key that names a method
+    of dict stays an item only, as it was."""
+
+    def __init__(self, strings: dict):
+        super().__init__(strings)
+        self.__dict__.update((key, text) for key, text in strings.items()
+                             if not hasattr(dict, key))
+
+
 class Views:
     """View objects of one site in one language, each made once (the most recent of them
     kept: :data:`VIEWS_KEPT`)."""
@@ -466,12 +493,13 @@ class Views:
         self.site, self.lang, self.markdown = site, lang, markdown
         self.config = site.config
         self.links = Links(site)
-        self.s = strings[lang]
+        self.s = UIStrings(strings[lang])
         self.strings = strings
         order = [lang, self.config.source_language, *self.config.languages]
         self.fallback = tuple(dict.fromkeys(order))
         self._papers: dict[str, PaperView] = {}
         self._issues: dict[str, IssueView] = {}
+        self._issue_links: dict[str, Link] = {}
 
     # -- texts ---------------------------------------------------------------------------
 
@@ -489,6 +517,14 @@ class Views:
         code = self._languages(text)[0]
         return Shown(Markup(render(text[code])), code, code != self.lang,
                      (machine or {}).get(code))
+
+    def picked(self, first: Shown) -> Shown:
+        """The first text of a group (:meth:`every`) as :meth:`pick` shows it alone: marked
+        untranslated only when it is not in the page language."""
+        untranslated = first.lang != self.lang
+        if first.untranslated == untranslated:
+            return first
+        return Shown(first.html, first.lang, untranslated, first.machine)
 
     def every(self, text: Text | None, render,
               machine: dict[str, str] | None = None) -> tuple[Shown, ...]:
@@ -549,17 +585,16 @@ class Views:
     def _paper(self, paper: Paper) -> PaperView:
         _, issue, also = paper_reads(self.site, paper)
         marks = machine_marks(paper)
-        title = self.every(paper.title, render_title, marks.get("title"))[0]
+        title, *other_titles = self.every(paper.title, render_title, marks.get("title"))
         render = self.markdown_renderers(paper)
+        tldrs = self.with_translations(paper.tldr, render["tldr"], marks.get("tldr"))
         return PaperView(
             paper=paper, href=self.links.page(self.lang, Links.paper(paper)), title=title,
-            other_titles=tuple(t for t in self.every(paper.title, render_title,
-                                                     marks.get("title"))
-                               if t.lang != title.lang),
+            other_titles=tuple(other_titles),
             date=self.date(paper.date),
             issue=self.issue_link(issue) if issue else None,
             also_in=tuple(self.issue_link(i) for i in also),
-            tldr=self.pick(paper.tldr, render["tldr"], marks.get("tldr")),
+            tldr=self.picked(tldrs[0]) if tldrs else None,
             abstracts=self.every(paper.abstract, render["abstract"], marks.get("abstract")),
             review=tuple(self._review(key, paper.review[key], render["review"],
                                       marks.get(f"review.{key}", {}))
@@ -570,14 +605,20 @@ class Views:
                              for c in paper.categories),
             tags=tuple(Link(t, self.links.page(self.lang, f"tags/{t}/")) for t in paper.tags),
             edit_url=self.edit_url(paper.source),
-            tldrs=self.with_translations(paper.tldr, render["tldr"], marks.get("tldr")),
+            tldrs=tldrs,
             link=secure_arxiv(paper.link), link_label=outside_label(paper.link),
             html_link=arxiv_html_link(paper.id),
-            authors=tuple(Link(name, author_search(name) if is_arxiv_id(paper.id) else "")
-                          for name in paper.authors),
+            authors=self.authors(paper),
             cite_href=self.links.asset(Links.paper(paper) + "cite.bib"),
             source_language=self.config.source_language,
         )
+
+    @staticmethod
+    def authors(paper: Paper) -> tuple[Link, ...]:
+        """Each author, linked to arXiv's author search on an arXiv paper."""
+        if not is_arxiv_id(paper.id):
+            return tuple(Link(name, "") for name in paper.authors)
+        return tuple(Link(name, author_search(name)) for name in paper.authors)
 
     def without_own_heading(self, note: Shown) -> Shown:
         """A note without the heading it may begin with when that says what the page's own
@@ -601,7 +642,9 @@ class Views:
                           prev, next_)
 
     def paper_link(self, link: PaperLinkReads) -> Link:
-        title = self.every(link.title, render_title)[0]
+        # The paper's title as its view shows it, when the view is kept (it is, near its issue).
+        view = self._papers.get(link.id)
+        title = view.title if view is not None else self.every(link.title, render_title)[0]
         return Link(title.html, self.links.page(self.lang, f"papers/{id_slug(link.id)}/"),
                     title.lang)
 
@@ -627,9 +670,15 @@ class Views:
         return Shown(Markup.escape(label), self.lang)
 
     def issue_link(self, issue: LinkReads) -> Link:
-        title = self.issue_title(issue)
-        return Link(title.html, self.links.page(self.lang, Links.issue(issue)), title.lang,
-                    issue.count)
+        """A link to ``issue``, made once (by id: the views are of one site): every paper of
+        the issue links to it."""
+        link = self._issue_links.get(issue.id)
+        if link is None:
+            title = self.issue_title(issue)
+            link = self._issue_links[issue.id] = Link(
+                title.html, self.links.page(self.lang, Links.issue(issue)), title.lang,
+                issue.count)
+        return link
 
     def issue(self, issue: Issue) -> IssueView:
         return keep_recent(self._issues, issue.id, lambda: self._issue(issue),
