@@ -127,8 +127,9 @@ def test_shards_are_runs_of_the_archive_of_about_the_shard_size(monkeypatch):
 
 
 def test_a_large_archive_has_larger_shards_not_more_of_them(monkeypatch):
-    assert [shard_size(n) for n in (0, 200, 25_600, 25_601, 51_200, 51_201, 100_000)] == \
-        [200, 200, 200, 400, 400, 800, 800]
+    assert (search.SHARD_PAPERS, search.MAX_SHARDS) == (64, 128)
+    assert [shard_size(n) for n in (0, 64, 8_192, 8_193, 16_384, 16_385, 100_000)] == \
+        [64, 64, 64, 128, 128, 256, 1024]
     monkeypatch.setattr(search, "SHARD_PAPERS", 30)
     monkeypatch.setattr(search, "MAX_SHARDS", 16)
     assert 8 <= len(split_shards(pages(3000))) <= 20  # of about 240 papers
@@ -263,6 +264,28 @@ def test_a_pagefind_run_that_fails_is_reported_and_leaves_the_site_as_it_was(
     assert bundle(site.output) == before
     assert "Paper two, renamed" not in site.page("papers/p2/index.html")
     assert not (site.output.parent / f".{site.output.name}.search").exists()
+
+
+def test_a_page_the_index_cannot_read_fails_the_build_and_leaves_the_site_as_it_was(
+        site, monkeypatch):
+    # The documents are made while Pagefind reads them, in a thread of their own: what goes
+    # wrong there reaches the build, which stops Pagefind rather than wait for it.
+    write_papers(site, 3)
+    build(site)
+    before = bundle(site.output)
+    paper_part = search.paper_part
+
+    def failing_part(rel, page):
+        if rel == "papers/p2/index.html":
+            raise SiteError([Problem(site.output / rel, 1, "unreadable")])
+        return paper_part(rel, page)
+
+    monkeypatch.setattr(search, "paper_part", failing_part)
+    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
+    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    assert result.exit_code == 1 and "index.html:1: unreadable" in result.output
+    assert bundle(site.output) == before
+    assert "Paper two, renamed" not in site.page("papers/p2/index.html")
 
 
 def test_the_pagefind_version_is_the_installed_packages():

@@ -67,7 +67,7 @@ _CJK_RUN = re.compile(f"[{CJK}]+")
 _TEXT = re.compile(r">([^<]+)<")
 #: About how many papers a shard holds (see split_shards): indexing one again takes about
 #: 0.35 s + 3 ms a paper, and each shard adds 5 to 15 ms to the reader's first search ...
-SHARD_PAPERS = 200
+SHARD_PAPERS = 64
 #: ... as long as there are no more than about this many shards; past it, shards twice as large.
 MAX_SHARDS = 128
 #: The file in the bundle that lists the shards to merge and what each was made from.
@@ -168,7 +168,7 @@ def split_shards(pages: list[str]) -> list[list[str]]:
 def shard_size(papers: int) -> int:
     """About how many papers a shard of an index of ``papers`` holds: SHARD_PAPERS, doubled
     until there are at most MAX_SHARDS of them (so an archive is cut anew, and indexed again
-    whole, only when it grows past 25,600 papers, 51,200, ...)."""
+    whole, only when it grows past 8,192 papers, 16,384, ...)."""
     size = SHARD_PAPERS
     while papers > MAX_SHARDS * size:
         size *= 2
@@ -198,9 +198,11 @@ class SearchIndex:
     there; :meth:`close` stops what still runs and removes Pagefind's work folder.
 
     Pagefind runs in processes of its own, as many at a time as there are cores, started and
-    awaited from this thread: the build renders on meanwhile (each run's requests are written
-    by a thread that only waits in the system's write), and a thread of ours doing more would
-    have to take turns with it (Python's lock) for every file it links."""
+    awaited from this thread: the build renders on meanwhile. Each run's documents are made and
+    written by a thread of its own (:class:`~digestgen.output.pagefind_run.PagefindRun`): making
+    them takes turns with the rendering (Python's lock) as it would in this thread, but
+    Pagefind starts at once and reads each document while the next is made, rather than after
+    all of them, so that after a small change it is done sooner after the rendering."""
 
     def __init__(self, config: SiteConfig, staging, pages: list[str]):
         self.config, self.staging, self.pages = config, staging, pages
@@ -278,12 +280,17 @@ def _keep_shards(staging, names: set[str]) -> None:
 def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path]) -> PagefindRun:
     """Start Pagefind over ``pages`` (output path -> where the page is now, in the order they
     are indexed), handed to it as documents of a few papers each (:mod:`search_docs`), each
-    named after its first paper's page; see :func:`bundle_files` for what it wrote."""
-    documents = []
-    for run in cut(list(pages), DOCUMENT_PAPERS):
+    named after its first paper's page and made while Pagefind reads the one before; see
+    :func:`bundle_files` for what it wrote."""
+    runs = cut(list(pages), DOCUMENT_PAPERS)
+    return PagefindRun(binary, len(runs), _documents(runs, pages), index_language(config))
+
+
+def _documents(runs: list[list[str]], pages: dict[str, Path]):
+    """The document of each run of papers, made when the one before is handed to Pagefind."""
+    for run in runs:
         parts = [paper_part(rel, pages[rel].read_text(encoding="utf-8")) for rel in run]
-        documents.append(("/" + run[0], index_html(document(parts))))
-    return PagefindRun(binary, documents, index_language(config))
+        yield "/" + run[0], index_html(document(parts))
 
 
 def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tuple[str, bytes]]:
