@@ -72,9 +72,9 @@ def shards_indexed(monkeypatch) -> list[list[str]]:
     indexed: list[list[str]] = []
     start_pagefind = search.start_pagefind
 
-    def noting_shard(config, binary, pages):
-        indexed.append(sorted(pages))
-        return start_pagefind(config, binary, pages)
+    def noting_shard(config, binary, shards):
+        indexed.extend(sorted(pages) for pages in shards)
+        return start_pagefind(config, binary, shards)
 
     monkeypatch.setattr(search, "start_pagefind", noting_shard)
     return indexed
@@ -186,6 +186,28 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     assert bundle(tmp_path / "cold") == after
 
 
+def test_shards_made_one_after_another_by_one_pagefind_are_as_if_each_had_its_own(
+        site, monkeypatch, tmp_path):
+    monkeypatch.setattr(search, "SHARD_PAPERS", 2)
+    write_papers(site, 12)
+    starts = []
+    start_pagefind = search.start_pagefind
+
+    def noting_start(config, binary, shards):
+        starts.append(len(shards))
+        return start_pagefind(config, binary, shards)
+
+    monkeypatch.setattr(search, "start_pagefind", noting_start)
+    monkeypatch.setattr(search, "worker_count", lambda: 2)
+    build(site)
+    shards = sum(starts)
+    assert len(starts) == 2 and shards > 2  # a Pagefind process for each core, not each shard
+    monkeypatch.setattr(search, "worker_count", lambda: 64)
+    build(site, "--output", str(tmp_path / "alone"))
+    assert starts[2:] == [1] * shards
+    assert bundle(tmp_path / "alone") == bundle(site.output)
+
+
 def test_a_large_change_rendered_by_workers_is_indexed_as_by_one_process(site, tmp_path):
     write_papers(site, 28)
     for n in range(29, 201):
@@ -206,9 +228,9 @@ def test_after_a_small_change_pagefind_indexes_while_the_other_pages_render(site
     events: list[str] = []
     start_pagefind, render = search.start_pagefind, Renderer.render
 
-    def noting_start(config, binary, pages):
+    def noting_start(config, binary, shards):
         events.append("pagefind")
-        return start_pagefind(config, binary, pages)
+        return start_pagefind(config, binary, shards)
 
     def noting_render(self, job):
         events.append(job.path)
