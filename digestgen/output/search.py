@@ -162,8 +162,12 @@ def split_shards(pages: list[str]) -> list[list[str]]:
     """``pages`` (oldest paper first) cut into shards of about :func:`shard_size` papers (see
     :func:`~digestgen.output.search_docs.cut`): papers added at the end change only the last
     shard, and a paper added or removed in the middle changes its shard and rarely the next,
-    where hash-numbered shards would put each of a day's papers in another shard."""
-    return cut(pages, shard_size(len(pages)))
+    where hash-numbered shards would put each of a day's papers in another shard. A shard
+    holds at most half as many again as its size (not twice): an edit indexes its paper's
+    whole shard again, and a shard cut there rather than where a paper's name says (a few in
+    a hundred) changes the next shard's start, not its end."""
+    size = shard_size(len(pages))
+    return cut(pages, size, most=size * 3 // 2)
 
 
 def shard_size(papers: int) -> int:
