@@ -10,9 +10,9 @@ on any file system.
 
 One process makes the bundles of several shards, one after another (Pagefind numbers the
 indexes it makes 0, 1, ... in the order they are asked for, and each is deleted once its files
-are handed back): a process costs about 0.08 s of CPU to start, which a build of many shards
-would pay for each. The bundle of a shard is the same bytes whichever process made it, and
-after which other bundles.
+are handed back): a process costs a few hundredths of a second of CPU to start (its binary
+is 58 MB), which a build of many shards would pay for each. The bundle of a shard is the
+same bytes whichever process made it, and after which other bundles.
 
 The requests are made and written by a thread of their own, a document at a time, and the
 answers read by the build as they come: Pagefind starts at once and reads each document while

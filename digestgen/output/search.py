@@ -204,11 +204,11 @@ class SearchIndex:
 
     Pagefind runs in processes of its own, as many at a time as there are cores, each making a
     share of the shards one after another, started and awaited from this thread: the build
-    renders on meanwhile. Each run's documents are made and
-    written by a thread of its own (:class:`~digestgen.output.pagefind_run.PagefindRun`): making
-    them takes turns with the rendering (Python's lock) as it would in this thread, but
-    Pagefind starts at once and reads each document while the next is made, rather than after
-    all of them, so that after a small change it is done sooner after the rendering."""
+    renders on meanwhile. Each run's documents are made and written by a thread of its own
+    (:class:`~digestgen.output.pagefind_run.PagefindRun`): making them takes turns with the
+    rendering (Python's lock) as it would in this thread, but Pagefind starts at once and
+    reads each document while the next is made, rather than after all of them, so that after
+    a small change it is done sooner after the rendering."""
 
     def __init__(self, config: SiteConfig, staging, pages: list[str]):
         self.config, self.staging, self.pages = config, staging, pages
