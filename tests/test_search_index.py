@@ -72,9 +72,9 @@ def shards_indexed(monkeypatch) -> list[list[str]]:
     indexed: list[list[str]] = []
     start_pagefind = search.start_pagefind
 
-    def noting_shard(config, binary, pages):
-        indexed.append(sorted(pages))
-        return start_pagefind(config, binary, pages)
+    def noting_shard(config, binary, shards):
+        indexed.extend(sorted(pages) for pages in shards)
+        return start_pagefind(config, binary, shards)
 
     monkeypatch.setattr(search, "start_pagefind", noting_shard)
     return indexed
@@ -122,13 +122,14 @@ def test_shards_are_runs_of_the_archive_of_about_the_shard_size(monkeypatch):
     monkeypatch.setattr(search, "SHARD_PAPERS", 30)
     shards = split_shards(pages(3000))
     assert sum(shards, []) == pages(3000)  # in order, each page once
-    assert all(20 <= len(shard) <= 60 for shard in shards[:-1])
+    assert all(20 <= len(shard) <= 45 for shard in shards[:-1])  # an edit's re-index at most
     assert 80 <= len(shards) <= 120
 
 
 def test_a_large_archive_has_larger_shards_not_more_of_them(monkeypatch):
-    assert [shard_size(n) for n in (0, 200, 25_600, 25_601, 51_200, 51_201, 100_000)] == \
-        [200, 200, 200, 400, 400, 800, 800]
+    assert (search.SHARD_PAPERS, search.MAX_SHARDS) == (64, 128)
+    assert [shard_size(n) for n in (0, 64, 8_192, 8_193, 16_384, 16_385, 100_000)] == \
+        [64, 64, 64, 128, 128, 256, 1024]
     monkeypatch.setattr(search, "SHARD_PAPERS", 30)
     monkeypatch.setattr(search, "MAX_SHARDS", 16)
     assert 8 <= len(split_shards(pages(3000))) <= 20  # of about 240 papers
@@ -185,6 +186,28 @@ def test_a_rebuild_indexes_again_only_the_shard_of_the_changed_paper(site, monke
     assert bundle(tmp_path / "cold") == after
 
 
+def test_shards_made_one_after_another_by_one_pagefind_are_as_if_each_had_its_own(
+        site, monkeypatch, tmp_path):
+    monkeypatch.setattr(search, "SHARD_PAPERS", 2)
+    write_papers(site, 12)
+    starts = []
+    start_pagefind = search.start_pagefind
+
+    def noting_start(config, binary, shards):
+        starts.append(len(shards))
+        return start_pagefind(config, binary, shards)
+
+    monkeypatch.setattr(search, "start_pagefind", noting_start)
+    monkeypatch.setattr(search, "worker_count", lambda: 2)
+    build(site)
+    shards = sum(starts)
+    assert len(starts) == 2 and shards > 2  # a Pagefind process for each core, not each shard
+    monkeypatch.setattr(search, "worker_count", lambda: 64)
+    build(site, "--output", str(tmp_path / "alone"))
+    assert starts[2:] == [1] * shards
+    assert bundle(tmp_path / "alone") == bundle(site.output)
+
+
 def test_a_large_change_rendered_by_workers_is_indexed_as_by_one_process(site, tmp_path):
     write_papers(site, 28)
     for n in range(29, 201):
@@ -205,9 +228,9 @@ def test_after_a_small_change_pagefind_indexes_while_the_other_pages_render(site
     events: list[str] = []
     start_pagefind, render = search.start_pagefind, Renderer.render
 
-    def noting_start(config, binary, pages):
+    def noting_start(config, binary, shards):
         events.append("pagefind")
-        return start_pagefind(config, binary, pages)
+        return start_pagefind(config, binary, shards)
 
     def noting_render(self, job):
         events.append(job.path)
@@ -263,6 +286,28 @@ def test_a_pagefind_run_that_fails_is_reported_and_leaves_the_site_as_it_was(
     assert bundle(site.output) == before
     assert "Paper two, renamed" not in site.page("papers/p2/index.html")
     assert not (site.output.parent / f".{site.output.name}.search").exists()
+
+
+def test_a_page_the_index_cannot_read_fails_the_build_and_leaves_the_site_as_it_was(
+        site, monkeypatch):
+    # The documents are made while Pagefind reads them, in a thread of their own: what goes
+    # wrong there reaches the build, which stops Pagefind rather than wait for it.
+    write_papers(site, 3)
+    build(site)
+    before = bundle(site.output)
+    paper_part = search.paper_part
+
+    def failing_part(rel, page):
+        if rel == "papers/p2/index.html":
+            raise SiteError([Problem(site.output / rel, 1, "unreadable")])
+        return paper_part(rel, page)
+
+    monkeypatch.setattr(search, "paper_part", failing_part)
+    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
+    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    assert result.exit_code == 1 and "index.html:1: unreadable" in result.output
+    assert bundle(site.output) == before
+    assert "Paper two, renamed" not in site.page("papers/p2/index.html")
 
 
 def test_the_pagefind_version_is_the_installed_packages():

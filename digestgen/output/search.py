@@ -65,9 +65,10 @@ SEGMENTED = ("zh", "ja")
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{CJK}]+")
 _TEXT = re.compile(r">([^<]+)<")
-#: About how many papers a shard holds (see split_shards): indexing one again takes about
-#: 0.35 s + 3 ms a paper, and each shard adds 5 to 15 ms to the reader's first search ...
-SHARD_PAPERS = 200
+#: About how many papers a shard holds (see split_shards): indexing one again takes Pagefind
+#: about 0.05 s + 3.5 ms a paper, most of an edit's time at 200 papers a shard, and each shard
+#: adds about 20 ms to the reader's first search (measured at 5,000 papers) ...
+SHARD_PAPERS = 64
 #: ... as long as there are no more than about this many shards; past it, shards twice as large.
 MAX_SHARDS = 128
 #: The file in the bundle that lists the shards to merge and what each was made from.
@@ -161,14 +162,18 @@ def split_shards(pages: list[str]) -> list[list[str]]:
     """``pages`` (oldest paper first) cut into shards of about :func:`shard_size` papers (see
     :func:`~digestgen.output.search_docs.cut`): papers added at the end change only the last
     shard, and a paper added or removed in the middle changes its shard and rarely the next,
-    where hash-numbered shards would put each of a day's papers in another shard."""
-    return cut(pages, shard_size(len(pages)))
+    where hash-numbered shards would put each of a day's papers in another shard. A shard
+    holds at most half as many again as its size (not twice): an edit indexes its paper's
+    whole shard again, and a shard cut there rather than where a paper's name says (a few in
+    a hundred) changes the next shard's start, not its end."""
+    size = shard_size(len(pages))
+    return cut(pages, size, most=size * 3 // 2)
 
 
 def shard_size(papers: int) -> int:
     """About how many papers a shard of an index of ``papers`` holds: SHARD_PAPERS, doubled
     until there are at most MAX_SHARDS of them (so an archive is cut anew, and indexed again
-    whole, only when it grows past 25,600 papers, 51,200, ...)."""
+    whole, only when it grows past 8,192 papers, 16,384, ...)."""
     size = SHARD_PAPERS
     while papers > MAX_SHARDS * size:
         size *= 2
@@ -197,17 +202,20 @@ class SearchIndex:
     (unchanged); :meth:`finish` writes the index into ``staging`` once the rest of the build is
     there; :meth:`close` stops what still runs and removes Pagefind's work folder.
 
-    Pagefind runs in processes of its own, as many at a time as there are cores, started and
-    awaited from this thread: the build renders on meanwhile (each run's requests are written
-    by a thread that only waits in the system's write), and a thread of ours doing more would
-    have to take turns with it (Python's lock) for every file it links."""
+    Pagefind runs in processes of its own, as many at a time as there are cores, each making a
+    share of the shards one after another, started and awaited from this thread: the build
+    renders on meanwhile. Each run's documents are made and written by a thread of its own
+    (:class:`~digestgen.output.pagefind_run.PagefindRun`): making them takes turns with the
+    rendering (Python's lock) as it would in this thread, but Pagefind starts at once and
+    reads each document while the next is made, rather than after all of them, so that after
+    a small change it is done sooner after the rendering."""
 
     def __init__(self, config: SiteConfig, staging, pages: list[str]):
         self.config, self.staging, self.pages = config, staging, pages
         self.work = search_work_dir(staging.output)
         self.shards: list[Shard] = []
         self._waiting: list[Shard] = []
-        self._running: dict[int, tuple[Shard, PagefindRun]] = {}  # by its output's fd
+        self._running: dict[int, tuple[list[Shard], PagefindRun]] = {}  # by its output's fd
         self._binary: Path | None = None
 
     def start(self) -> None:
@@ -226,27 +234,29 @@ class SearchIndex:
     def _start_more(self) -> None:
         staging = self.staging
         while self._waiting and len(self._running) < worker_count():
-            shard = self._waiting.pop(0)
-            pages = {rel: (staging.dir if rel in staging.files else staging.output) / rel
-                     for rel in shard.pages}
-            run = start_pagefind(self.config, self._binary, pages)
-            self._running[run.reading] = (shard, run)
+            # The shards left, shared between the runs that may start now.
+            share = -(-len(self._waiting) // (worker_count() - len(self._running)))
+            group, self._waiting = self._waiting[:share], self._waiting[share:]
+            run = start_pagefind(self.config, self._binary, [
+                {rel: (staging.dir if rel in staging.files else staging.output) / rel
+                 for rel in shard.pages} for shard in group])
+            self._running[run.reading] = (group, run)
 
     def finish(self) -> None:
         staging = self.staging
         # While Pagefind runs, the shards it need not index are carried over.
         _keep_shards(staging, {shard.name for shard in self.shards}
-                     - {shard.name for shard, _ in self._running.values()}
+                     - {shard.name for group, _ in self._running.values() for shard in group}
                      - {shard.name for shard in self._waiting})
         while self._running:
             ready, _, _ = select.select(list(self._running), [], [])
             for fd in ready:
-                shard, run = self._running[fd]
+                group, run = self._running[fd]
                 if not run.read():
                     continue
                 del self._running[fd]
-                for rel, data in bundle_files(self.config, run, shard.engine):
-                    staging.write(f"{BUNDLE_DIR}/{shard.folder}{rel}", data)
+                for rel, data in bundle_files(self.config, run, group):
+                    staging.write(f"{BUNDLE_DIR}/{rel}", data)
             self._start_more()
         listing = {"bundles": [shard.folder for shard in self.shards],
                    "language": index_language(self.config),
@@ -275,27 +285,41 @@ def _keep_shards(staging, names: set[str]) -> None:
                 staging.keep(rel, digest)
 
 
-def start_pagefind(config: SiteConfig, binary: Path, pages: dict[str, Path]) -> PagefindRun:
-    """Start Pagefind over ``pages`` (output path -> where the page is now, in the order they
-    are indexed), handed to it as documents of a few papers each (:mod:`search_docs`), each
-    named after its first paper's page; see :func:`bundle_files` for what it wrote."""
-    documents = []
-    for run in cut(list(pages), DOCUMENT_PAPERS):
+def start_pagefind(config: SiteConfig, binary: Path,
+                   shards: list[dict[str, Path]]) -> PagefindRun:
+    """Start Pagefind over the pages of ``shards``, one bundle each, one after another (for
+    each: output path -> where the page is now, in the order they are indexed), handed to it as
+    documents of a few papers each (:mod:`search_docs`), each named after its first paper's
+    page and made while Pagefind reads the one before; see :func:`bundle_files` for what it
+    wrote."""
+    bundles = []
+    for pages in shards:
+        runs = cut(list(pages), DOCUMENT_PAPERS)
+        bundles.append((len(runs), _documents(runs, pages)))
+    return PagefindRun(binary, index_language(config), bundles)
+
+
+def _documents(runs: list[list[str]], pages: dict[str, Path]):
+    """The document of each run of papers, made when the one before is handed to Pagefind."""
+    for run in runs:
         parts = [paper_part(rel, pages[rel].read_text(encoding="utf-8")) for rel in run]
-        documents.append(("/" + run[0], index_html(document(parts))))
-    return PagefindRun(binary, documents, index_language(config))
+        yield "/" + run[0], index_html(document(parts))
 
 
-def bundle_files(config: SiteConfig, run: PagefindRun, engine: bool) -> list[tuple[str, bytes]]:
-    """Once the Pagefind ``run`` answered, the files of the bundle it made (only its data files
-    unless it is the ``engine``), as (path in the bundle, bytes)."""
+def bundle_files(config: SiteConfig, run: PagefindRun,
+                 shards: list[Shard]) -> list[tuple[str, bytes]]:
+    """Once the Pagefind ``run`` answered, the files of the bundles it made for ``shards`` (of
+    each only its data files unless it is the ``engine``), as (path in the index, bytes)."""
     failure = run.finish()
     if failure is not None:
         raise SiteError([Problem(config.path, config.line("search"),
                                  f"building the search index failed: {failure}")])
-    kept = SHARD_DATA + ENGINE if engine else SHARD_DATA
-    return [(rel, data) for rel, data in sorted(run.files)
-            if any(fnmatchcase(rel, glob) for glob in kept)]
+    files = []
+    for number, shard in enumerate(shards):
+        kept = SHARD_DATA + ENGINE if shard.engine else SHARD_DATA
+        files += [(shard.folder + rel, data) for rel, data in sorted(run.files[number])
+                  if any(fnmatchcase(rel, glob) for glob in kept)]
+    return files
 
 
 def _live_sources(output: Path, live) -> dict[str, str]:

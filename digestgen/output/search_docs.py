@@ -32,14 +32,16 @@ _META = re.compile(r"""<[^>]*\sdata-pagefind-meta=(["'])(.*?)\1[^>]*>""")
 _META_KEY = re.compile(r"^\s*([^\[:]+)")
 
 
-def cut(items: list[str], target: int) -> list[list[str]]:
+def cut(items: list[str], target: int, most: int | None = None) -> list[list[str]]:
     """``items`` cut into runs of about ``target``: a run ends at an item whose name hashes to
-    0 modulo a third of it, once it holds two thirds of it, and at twice that in any case.
+    0 modulo a third of it, once it holds two thirds of it, and at ``most`` (twice that unless
+    given) in any case.
 
     Where a run ends depends on its own items, not on a count from the start: items added at
     the end change only the last run, and one added or removed in the middle changes its run
     and rarely the next."""
-    least, spread, most = max(1, target * 2 // 3), max(1, target // 3), 2 * target
+    least, spread = max(1, target * 2 // 3), max(1, target // 3)
+    most = most or 2 * target
     runs: list[list[str]] = [[]]
     for name in items:
         runs[-1].append(name)
