@@ -127,9 +127,9 @@ def test_shards_are_runs_of_the_archive_of_about_the_shard_size(monkeypatch):
 
 
 def test_a_large_archive_has_larger_shards_not_more_of_them(monkeypatch):
-    assert (search.SHARD_PAPERS, search.MAX_SHARDS) == (64, 128)
-    assert [shard_size(n) for n in (0, 64, 8_192, 8_193, 16_384, 16_385, 100_000)] == \
-        [64, 64, 64, 128, 128, 256, 1024]
+    assert (search.SHARD_PAPERS, search.MAX_SHARDS) == (100, 128)
+    assert [shard_size(n) for n in (0, 100, 12_800, 12_801, 25_600, 25_601, 100_000)] == \
+        [100, 100, 100, 200, 200, 400, 800]
     monkeypatch.setattr(search, "SHARD_PAPERS", 30)
     monkeypatch.setattr(search, "MAX_SHARDS", 16)
     assert 8 <= len(split_shards(pages(3000))) <= 20  # of about 240 papers

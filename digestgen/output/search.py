@@ -67,8 +67,10 @@ _CJK_RUN = re.compile(f"[{CJK}]+")
 _TEXT = re.compile(r">([^<]+)<")
 #: About how many papers a shard holds (see split_shards): indexing one again takes Pagefind
 #: about 0.05 s + 3.5 ms a paper, most of an edit's time at 200 papers a shard, and each shard
-#: adds about 20 ms to the reader's first search (measured at 5,000 papers) ...
-SHARD_PAPERS = 64
+#: adds about 20 ms to the reader's first search (measured at 5,000 papers: 2.7 s with shards
+#: of 200, 3.2 s with 100, 5.2 s with 64). 100 halves an edit's re-index for a fifth more of
+#: the reader's wait ...
+SHARD_PAPERS = 100
 #: ... as long as there are no more than about this many shards; past it, shards twice as large.
 MAX_SHARDS = 128
 #: The file in the bundle that lists the shards to merge and what each was made from.
