@@ -115,12 +115,12 @@ class RowDigests:
     def fill(self, groups: list[tuple[list[Paper], tuple[str, ...]]],
              paper_key: Callable[[Paper], str], row_of: Callable[[str, Paper], str]) -> None:
         """:meth:`check` each group's papers in its languages, and render the rows that have no
-        digest when they are few."""
-        stale = [pair for papers, languages in groups
-                 for pair in self.check(papers, paper_key, languages)]
-        if len(stale) <= ROWS_TO_PLAN:
-            for lang, paper in stale:
-                self.known[lang][paper.id] = row_digest(row_of(lang, paper))
+        digest when they are few (in each group: facts are not counted against rows)."""
+        for papers, languages in groups:
+            stale = self.check(papers, paper_key, languages)
+            if len(stale) <= ROWS_TO_PLAN:
+                for lang, paper in stale:
+                    self.known[lang][paper.id] = row_digest(row_of(lang, paper))
 
     def learn(self, lang: str, paper_id: str, key: str, digest: bytes) -> None:
         """The digest of a row made while rendering, for the paper whose key was ``key``."""
