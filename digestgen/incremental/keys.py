@@ -319,8 +319,8 @@ class PageKeys:
 
         ``last`` is what that build left. The keys computed again are those of the pages that
         show a changed paper (its own pages, its issues', the lists that hold its row) and of
-        the few pages about the whole site (the BibTeX files and statistics among them are keyed
-        again by facts of every paper, kept: they change only when such a fact did)."""
+        the few pages about the whole site; and the BibTeX files and statistics that show a
+        fact (:class:`PaperFacts`) of a changed paper that is not what it was."""
         if last.structure != structure or last.base != self.base or not last.keys:
             return None
         papers = self.changed_papers(last.digests)
@@ -349,22 +349,32 @@ class PageKeys:
             if found:
                 lists.append(term)
                 shown |= found
+        kept_facts = {(name, paper_id): self.rows.kept_digests[name].get(paper_id)
+                      for name in PaperFacts.NAMES for paper_id in papers}
         self.rows.carry(set(papers))
         # Rows of the papers some list shows; facts of every changed paper (the BibTeX files
         # and the statistics are keyed by them).
         self.rows.fill([([paper for paper in papers.values() if id(paper) in shown],
                          self.site.config.languages),
                         (list(papers.values()), PaperFacts.NAMES)], self.paper, row_of)
+        # The facts some changed paper shows otherwise than it did: the pages that show only
+        # the others are what they were (their keys, made anew, would read every paper).
+        shown_anew = [(name, paper_id) for (name, paper_id), digest in kept_facts.items()
+                      if digest is None or self.rows.known[name].get(paper_id) != digest]
+        facts = {name for name, _ in shown_anew}
+        cited = {paper_id for name, paper_id in shown_anew if name == "bib"}
         terms = {id(term) for term in lists}
         keys = dict(last.keys)
         for job in jobs:
             kind, subject = job.kind, job.subject
             if kind is PageKind.PAPER:
                 stale = subject.id in beside
-            elif kind is PageKind.CITE:
-                stale = subject.id in papers
-            elif kind is PageKind.ISSUE or kind is PageKind.ISSUE_BIB:
+            elif kind is PageKind.ISSUE:
                 stale = id(subject) in issues
+            elif kind in FACT_PAGES:
+                stale = FACT_PAGES[kind] in facts and (
+                    subject.id in cited if kind is PageKind.CITE
+                    else id(subject) in issues if kind is PageKind.ISSUE_BIB else True)
             elif kind is PageKind.TERM:
                 stale = id(subject.subject) in terms
             elif kind is PageKind.TOPIC_FEED:
