@@ -257,11 +257,29 @@ def test_an_edit_no_row_shows_renders_the_paper_and_its_issue_not_the_lists(site
     edit_paper(site, "2403.10005", "Abstract of paper 5", "Edited abstract 5")
     result = run_build(site)
     # In both languages: the paper's page, its issue's, and the home page and feed that show
-    # the issue; none of the tag and category pages that list the paper. Besides, the files
-    # made from records (the paper's cite.bib, its issue's and the archive's papers.bib, the
-    # statistics) and the feeds of its three topics, whose entries show the abstract.
-    assert result.rendered == 8 + 1 + 2 + 2 + 2 + 3 * 2
+    # the issue; none of the tag and category pages that list the paper, no BibTeX file and
+    # not the statistics (none shows the abstract). Besides, the feeds of its three topics,
+    # whose entries show the abstract.
+    assert result.rendered == 8 + 3 * 2
     assert tree(site.output) == cold_build(site, tmp_path)
+
+
+BIB_FILES = {"papers/2403.10005/cite.bib", "papers.bib", "en/papers.bib",
+             "issues/2024-03-21/papers.bib", "en/issues/2024-03-21/papers.bib"}
+STATS = {"stats/index.html", "en/stats/index.html"}
+
+
+def test_the_bibtex_files_and_statistics_follow_the_edits_they_show(site, tmp_path):
+    run_build(site)
+    edit_paper(site, "2403.10005", "Paper number 5 on", "Paper number 5 about")
+    changed = rebuild_and_check(site, tmp_path)  # a title: a field of the paper's entry
+    assert BIB_FILES <= changed and not changed & STATS
+    edit_paper(site, "2403.10005", "  zh: 第5篇摘要。\n", "")
+    changed = rebuild_and_check(site, tmp_path)  # an abstract in one language less: a count
+    assert STATS <= changed and not changed & BIB_FILES
+    edit_paper(site, "2403.10005", "date: 2024-03-21", "date: 2024-03-20")
+    changed = rebuild_and_check(site, tmp_path)  # a date: another issue, and the order of keys
+    assert STATS | {"papers.bib", "issues/2024-03-20/papers.bib"} <= changed
 
 
 def test_a_row_template_that_shows_the_abstract_takes_abstract_edits_to_the_lists(site, tmp_path):

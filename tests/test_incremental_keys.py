@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from digestgen.incremental.keys import listed
 from digestgen.configload import load_config
 from digestgen.incremental.records import load_content_cached
 from digestgen.incremental.state import BuildState
@@ -47,12 +46,12 @@ class Keyed:
         self.structure = self.keys.structure()
 
     def row_of(self, lang, paper) -> str:
-        return self.renderer.rows[lang].row(paper)
+        facts = self.renderer.facts
+        rows = {**self.renderer.rows, "bib": facts.entries, "coverage": facts.coverage}
+        return rows[lang].row(paper)
 
     def full(self) -> dict[str, str | None]:
-        self.keys.rows.fill(listed(self.site), self.keys.paper, self.row_of)
-        return {job.path: self.keys.of(job.kind, job.lang, job.path, job.subject)
-                for job in self.jobs}
+        return self.keys.anew(self.jobs, self.row_of)
 
     def patched(self, last: Keyed, last_keys: dict) -> dict[str, str | None] | None:
         return self.keys.patched(self.jobs, self.structure, BuildState(
@@ -77,13 +76,31 @@ def test_after_an_abstract_edit_the_patched_keys_are_the_full_keys(site):
     assert patched == full
     changed = {path for path in full if full[path] != before[path]}
     # The paper's pages, its issue's, and the home page and feed that show the issue; no list
-    # (no row shows the abstract). And what is made of records: the BibTeX files, the
-    # statistics, the feeds of the paper's topics (their entries show the abstract).
-    assert changed == {"papers/2403.10004/cite.bib"} | {f"{lang}{rel}" for lang in ("", "en/")
-                                                        for rel in (
+    # (no row shows the abstract), the feeds of the paper's topics (their entries show the
+    # abstract); no BibTeX file and not the statistics (no entry and no count shows it).
+    assert changed == {f"{lang}{rel}" for lang in ("", "en/") for rel in (
         "papers/2403.10004/index.html", "issues/2024-03-21/index.html", "index.html",
-        "feed.xml", "issues/2024-03-21/papers.bib", "papers.bib", "stats/index.html",
-        "tags/beta/feed.xml", "categories/cs.LG/feed.xml")}
+        "feed.xml", "tags/beta/feed.xml", "categories/cs.LG/feed.xml")}
+
+
+def test_after_a_title_edit_the_patched_keys_reach_the_bibtex_files(site):
+    before, patched, full = edited(site, lambda: site.paper(
+        "2403.10004.yaml", paper(4, 21, "[beta]").replace("Paper 4,", "Retitled,")))
+    assert patched == full
+    changed = {path for path in full if full[path] != before[path]}
+    assert {"papers/2403.10004/cite.bib", "papers.bib", "en/papers.bib",
+            "issues/2024-03-21/papers.bib"} <= changed
+    assert "papers/2403.10003/cite.bib" not in changed
+    assert "stats/index.html" not in changed  # the title is in the same languages
+
+
+def test_after_a_translation_the_patched_keys_reach_the_statistics(site):
+    before, patched, full = edited(site, lambda: site.paper(
+        "2403.10004.yaml", paper(4, 21, "[beta]", abstract="An abstract., zh: 摘要")))
+    assert patched == full
+    changed = {path for path in full if full[path] != before[path]}
+    assert {"stats/index.html", "en/stats/index.html"} <= changed
+    assert "papers.bib" not in changed
 
 
 def test_after_a_title_edit_the_patched_keys_reach_the_lists(site):

@@ -111,12 +111,14 @@ class IncrementalBuild:
     # -- while rendering (in each worker) ---------------------------------------------------
 
     def rendered(self) -> dict:
-        """What a worker that rendered pages learned of rows (to :meth:`learn` in the build)."""
+        """What a worker that rendered pages learned of rows and facts (to :meth:`learn` in the
+        build)."""
+        from ..pages.more_pages import PaperFacts
         self.rows.save()
-        return self.rows.digests(self.config.languages)
+        return self.rows.digests(self.config.languages + PaperFacts.NAMES)
 
     def learn(self, plan: Plan, digests: dict) -> None:
-        languages = plan.page_keys.rows.languages  # (lists are keyed by rows; not by the rest)
+        languages = plan.page_keys.rows.languages  # (pages are keyed by these; not by the rest)
         for lang, made in digests.items():
             if lang not in languages:
                 continue

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import IssueFile, Paper
+from ..pages.more_pages import PaperFacts
 from ..pages.pagination import TERM_PAGE_PAPERS, ListPage
 from ..pages.views import (LinkReads, PageKind, Records, issue_reads, page_reads,
                            paper_page_reads, paper_reads)
@@ -34,6 +35,11 @@ from .state import BuildState
 #: changed row template), the lists holding them are rendered without comparing keys, and their
 #: rows are digested as they are made.
 ROWS_TO_PLAN = 400
+
+#: The pages keyed by what they show of each paper (a fact of :class:`PaperFacts`, kept like a
+#: row), not by the bytes of every paper's file: the BibTeX files and the statistics.
+FACT_PAGES = {PageKind.CITE: "bib", PageKind.ISSUE_BIB: "bib", PageKind.ARCHIVE_BIB: "bib",
+              PageKind.STATS: "coverage"}
 
 
 def _hash(*parts: object) -> str:
@@ -59,9 +65,11 @@ def listed(site: Site) -> list:
 
 
 class RowDigests:
-    """The digest of each listed paper's row in each language. A digest is kept from one build
-    to the next with the paper's key (:meth:`PageKeys.paper`), and holds while that key and the
-    theme, configuration and code (``base``) are what they were when the row was made."""
+    """The digest of each listed paper's row in each language, and of each paper's facts
+    (:class:`PaperFacts`, kept as rows of the "languages" ``PaperFacts.NAMES``). A digest is
+    kept from one build to the next with the paper's key (:meth:`PageKeys.paper`), and holds
+    while that key and the theme, configuration and code (``base``) are what they were when
+    the row was made."""
 
     def __init__(self, kept: object, base: str, languages: tuple[str, ...]):
         self.base, self.languages = base, languages
@@ -74,16 +82,17 @@ class RowDigests:
         self.kept_digests: dict[str, dict[str, bytes]] = kept["digests"] if valid else \
             {lang: {} for lang in languages}
         self.known: dict[str, dict[str, bytes]] = {lang: {} for lang in languages}
-        self.keys: dict[str, str] = {}  # paper id -> key, of the papers listed in this build
+        self.keys: dict[str, str] = {}  # paper id -> key, of the papers checked in this build
 
-    def check(self, papers: list[Paper], paper_key: Callable[[Paper], str]) -> list:
-        """Take the kept digests that still hold for ``papers``; returns the (language, paper)
-        pairs that have none."""
+    def check(self, papers: list[Paper], paper_key: Callable[[Paper], str],
+              languages: tuple[str, ...]) -> list:
+        """Take the kept digests in ``languages`` that still hold for ``papers``; returns the
+        (language, paper) pairs that have none."""
         stale = []
         for paper in papers:
             key = self.keys[paper.id] = paper_key(paper)
             same = self.kept_keys.get(paper.id) == key
-            for lang in self.languages:
+            for lang in languages:
                 digest = self.kept_digests[lang].get(paper.id) if same else None
                 if digest is not None:
                     self.known[lang][paper.id] = digest
@@ -103,13 +112,15 @@ class RowDigests:
             for digests in self.known.values():
                 digests.pop(paper_id, None)
 
-    def fill(self, papers: list[Paper], paper_key: Callable[[Paper], str],
-             row_of: Callable[[str, Paper], str]) -> None:
-        """:meth:`check` ``papers``, and render the rows that have no digest when they are few."""
-        stale = self.check(papers, paper_key)
-        if len(stale) <= ROWS_TO_PLAN:
-            for lang, paper in stale:
-                self.known[lang][paper.id] = row_digest(row_of(lang, paper))
+    def fill(self, groups: list[tuple[list[Paper], tuple[str, ...]]],
+             paper_key: Callable[[Paper], str], row_of: Callable[[str, Paper], str]) -> None:
+        """:meth:`check` each group's papers in its languages, and render the rows that have no
+        digest when they are few (in each group: facts are not counted against rows)."""
+        for papers, languages in groups:
+            stale = self.check(papers, paper_key, languages)
+            if len(stale) <= ROWS_TO_PLAN:
+                for lang, paper in stale:
+                    self.known[lang][paper.id] = row_digest(row_of(lang, paper))
 
     def learn(self, lang: str, paper_id: str, key: str, digest: bytes) -> None:
         """The digest of a row made while rendering, for the paper whose key was ``key``."""
@@ -120,7 +131,7 @@ class RowDigests:
         return list(map(self.known[lang].get, map(_ID, papers)))
 
     def current(self) -> dict:
-        """What to keep for the next build: the keys of the papers listed in this build, and
+        """What to keep for the next build: the keys of the papers checked in this build, and
         the digests known of their rows (only theirs: :meth:`learn` takes no other)."""
         return {"base": self.base, "languages": self.languages, "keys": self.keys,
                 "digests": self.known}
@@ -132,7 +143,7 @@ class PageKeys:
     def __init__(self, site: Site, digests: dict[str, str], base: str,
                  kept_rows: object = None):
         self.site, self.digests, self.base = site, digests, _hash(base)
-        self.rows = RowDigests(kept_rows, self.base, site.config.languages)
+        self.rows = RowDigests(kept_rows, self.base, site.config.languages + PaperFacts.NAMES)
         self._papers: dict[str, str] = {}
         self.papers_keyed = 0  # keys of papers made (not taken from the last build)
         self._issues: dict[str, str] = {}
@@ -224,7 +235,11 @@ class PageKeys:
             return self.issue(subject)
         memo = (kind, id(subject))
         key = self._subjects.get(memo)
-        if key is None:
+        if key is None and kind in FACT_PAGES:
+            key = self.facts_page(kind, subject)
+            if key is not None:  # (else known once the page is rendered: not kept till then)
+                self._subjects[memo] = key
+        elif key is None:
             reads = page_reads(self.site, kind, subject)
             if reads is subject:  # sitemaps: their URLs; small pages: nothing but the base
                 key = _hash(kind.value, subject)
@@ -234,6 +249,22 @@ class PageKeys:
                 key = _hash_texts(parts)
             self._subjects[memo] = key
         return key
+
+    def facts_page(self, kind: PageKind, subject: object) -> str | None:
+        """A page that shows one fact of each of its papers (:data:`FACT_PAGES`): which papers,
+        in which order, their facts, and what else it reads (the statistics: the issues and
+        terms they count); None while some paper's fact is not known yet."""
+        reads = page_reads(self.site, kind, subject)
+        parts = [kind.value]
+        if type(reads) is not Records:
+            self.describe(tuple(reads[:-1]), parts)
+            reads = reads[-1]
+        facts = self.rows.of(FACT_PAGES[kind], reads.papers)
+        if None in facts:
+            return None
+        parts.append("\n".join(map(_ID, reads.papers)))
+        parts.append(hashlib.blake2b(b"".join(facts), digest_size=16).hexdigest())
+        return _hash_texts(parts)
 
     def term(self, lang: str, page: ListPage) -> str | None:
         """A page of a term's papers: its rows, its place among the term's pages, and how
@@ -270,10 +301,15 @@ class PageKeys:
         structure = self.structure()
         page_keys = self.patched(jobs, structure, last, row_of)
         if page_keys is None:
-            self.rows.fill(listed(self.site), self.paper, row_of)
-            page_keys = {job.path: self.of(job.kind, job.lang, job.path, job.subject)
-                         for job in jobs}
+            page_keys = self.anew(jobs, row_of)
         return structure, page_keys
+
+    def anew(self, jobs: list, row_of: Callable[[str, Paper], str]) -> dict[str, str | None]:
+        """The key of each of ``jobs``, every one made (the rows and facts not kept from the
+        last build made first when they are few)."""
+        self.rows.fill([(listed(self.site), self.site.config.languages),
+                        (list(self.site.papers), PaperFacts.NAMES)], self.paper, row_of)
+        return {job.path: self.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
 
     def patched(self, jobs: list, structure: str, last: BuildState,
                 row_of: Callable[[str, Paper], str]) -> dict[str, str | None] | None:
@@ -283,7 +319,8 @@ class PageKeys:
 
         ``last`` is what that build left. The keys computed again are those of the pages that
         show a changed paper (its own pages, its issues', the lists that hold its row) and of
-        the few pages about the whole site."""
+        the few pages about the whole site; and the BibTeX files and statistics that show a
+        fact (:class:`PaperFacts`) of a changed paper that is not what it was."""
         if last.structure != structure or last.base != self.base or not last.keys:
             return None
         papers = self.changed_papers(last.digests)
@@ -312,19 +349,32 @@ class PageKeys:
             if found:
                 lists.append(term)
                 shown |= found
+        kept_facts = {(name, paper_id): self.rows.kept_digests[name].get(paper_id)
+                      for name in PaperFacts.NAMES for paper_id in papers}
         self.rows.carry(set(papers))
-        self.rows.fill([paper for paper in papers.values() if id(paper) in shown], self.paper,
-                       row_of)
+        # Rows of the papers some list shows; facts of every changed paper (the BibTeX files
+        # and the statistics are keyed by them).
+        self.rows.fill([([paper for paper in papers.values() if id(paper) in shown],
+                         self.site.config.languages),
+                        (list(papers.values()), PaperFacts.NAMES)], self.paper, row_of)
+        # The facts some changed paper shows otherwise than it did: the pages that show only
+        # the others are what they were (their keys, made anew, would read every paper).
+        shown_anew = [(name, paper_id) for (name, paper_id), digest in kept_facts.items()
+                      if digest is None or self.rows.known[name].get(paper_id) != digest]
+        facts = {name for name, _ in shown_anew}
+        cited = {paper_id for name, paper_id in shown_anew if name == "bib"}
         terms = {id(term) for term in lists}
         keys = dict(last.keys)
         for job in jobs:
             kind, subject = job.kind, job.subject
             if kind is PageKind.PAPER:
                 stale = subject.id in beside
-            elif kind is PageKind.CITE:
-                stale = subject.id in papers
-            elif kind is PageKind.ISSUE or kind is PageKind.ISSUE_BIB:
+            elif kind is PageKind.ISSUE:
                 stale = id(subject) in issues
+            elif kind in FACT_PAGES:
+                stale = FACT_PAGES[kind] in facts and (
+                    subject.id in cited if kind is PageKind.CITE
+                    else id(subject) in issues if kind is PageKind.ISSUE_BIB else True)
             elif kind is PageKind.TERM:
                 stale = id(subject.subject) in terms
             elif kind is PageKind.TOPIC_FEED:

@@ -49,8 +49,8 @@ class RowCache:
 
     def digests(self, languages: tuple[str, ...]) -> dict[str, dict[str, tuple[str, bytes]]]:
         """Per language of ``languages``, the (paper key, digest) of each row made or recalled
-        so far. (Digested here, not as rows are made: the other texts kept like rows, a paper's
-        BibTeX body for one, are made for every paper and keyed by no list.)"""
+        so far. (Digested here, not as rows are made: a row in a language not asked for, if
+        any, is keyed by no page.)"""
         found = {}
         for lang in languages:
             rows = self.languages.get(lang)

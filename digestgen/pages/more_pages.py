@@ -5,9 +5,10 @@ statistics page. :func:`language_jobs` and :func:`common_jobs` list them for
 
 The archive-wide files read something of every paper: ``papers.bib`` each paper's BibTeX key
 and body, the statistics which languages each text is in. All are made once per paper
-(:class:`PaperFacts`) by the renderer's maker of rows, which a build keeps between builds under each paper's key, so
-after a one-paper edit these files are a join of kept strings: no other record's texts are
-read.
+(:class:`PaperFacts`) by the renderer's maker of rows, which a build keeps between builds under
+each paper's key, so these files are a join of kept strings: no other record's texts are read.
+And they are keyed by those strings, not by the papers' records: an edit that changes no
+BibTeX entry and no statistic (an abstract's wording) renders none of them again.
 """
 
 from __future__ import annotations
@@ -53,21 +54,34 @@ def common_jobs(site: Site) -> list[Job]:
 class PaperFacts:
     """What the archive-wide files read of each paper, made once per paper: through ``rows``
     (the renderer's maker of paper rows), so that a build keeps them between builds as it keeps
-    rows."""
+    rows, and keys the files that show them by their digests, as it keys lists by their rows
+    (:mod:`digestgen.incremental.keys`)."""
+
+    #: The names of the facts, as rows: ``bib``, all that the BibTeX files read of a paper
+    #: (its date, which orders clashing keys, its key and its entry's body); ``coverage``, all
+    #: that the statistics read of it (:func:`~.stats.coverage_signature`).
+    NAMES = ("bib", "coverage")
 
     def __init__(self, source_language: str, rows: Callable[[str, Callable], object]):
-        self.bodies = rows("bib", lambda paper: bibtex.body(paper, source_language))
-        self.bib_keys = rows("bibkey", lambda paper: bibtex.base_key(paper, source_language))
+        self.entries = rows("bib", lambda paper: bib_fact(paper, source_language))
         self.coverage = rows("coverage", coverage_signature)
 
     def body(self, paper: Paper) -> str:
-        return str(self.bodies.row(paper))
+        return str(self.entries.row(paper)).partition("\n")[2]
 
     def bib_key(self, paper: Paper) -> str:
-        return str(self.bib_keys.row(paper))
+        head = str(self.entries.row(paper)).partition("\n")[0]
+        return head.partition(" ")[2]
 
     def signature(self, paper: Paper) -> str:
         return str(self.coverage.row(paper))
+
+
+def bib_fact(paper: Paper, source_language: str) -> str:
+    """``<date> <base key>\n<body>``: what every BibTeX file reads of ``paper`` (keys have no
+    space or line break)."""
+    return (f"{paper.date.isoformat()} {bibtex.base_key(paper, source_language)}\n"
+            f"{bibtex.body(paper, source_language)}")
 
 
 def render(renderer: Renderer, job: Job) -> Page:
