@@ -101,6 +101,9 @@ class _Macro(jinja2.runtime.Macro):
         rv = self._func(*args, *(_MISSING,) * left_out) if left_out else self._func(*args)
         return Markup(rv) if eval_ctx.autoescape else rv
 
+    def __repr__(self) -> str:  # as Jinja's: a template may show a macro
+        return f"<Macro {'anonymous' if self.name is None else repr(self.name)}>"
+
 
 class _Context(jinja2.runtime.Context):
     """Jinja's context, calling a :class:`_Macro` directly."""
