@@ -227,6 +227,17 @@ def test_a_site_template_overrides_a_block_of_the_builtin_one(built):
     assert ">At a glance</h2>" in html and 'id="item-1"' in html
 
 
+def test_the_page_script_has_the_ui_strings_of_each_pages_language(built):
+    built.write("layouts/i18n/en.yaml", "star: Keep it\n")
+    built.write("layouts/_script-strings.html", "{{ {'star': s.star, 'lang': lang}|tojson }}\n")
+    assert build(built).exit_code == 0
+    for page, ui in [("en/issues/2024-03-22/index.html", '{"lang":"en","star":"Keep it"}'),
+                     ("en/index.html", '{"lang":"en","star":"Keep it"}'),
+                     ("issues/2024-03-22/index.html", '{"lang":"zh","star":'),
+                     ("404.html", '{"lang":"zh","star":')]:
+        assert f"data-ui='{ui}" in built.page(page), page
+
+
 def test_a_broken_template_is_reported_at_its_line(built):
     path = built.write("layouts/paper.html", "{% extends 'base.html' %}\n{% block content %}\n"
                                              "{{ paper.no_such_field }}\n{% endblock %}\n")

@@ -34,3 +34,35 @@ def test_templates_write_through_it_and_their_pages_are_unchanged():
     expected = jinja2.Environment(autoescape=True).from_string(source).render(values)
     assert ours.from_string(source).render(values) == expected
     assert "<script>" not in expected and "&lt;a href=&#39;javascript:x&#39;&gt;&amp;" in expected
+
+
+MACROS = (
+    "{% macro m(x, tag='div', cls='') %}<{{ tag }} class=\"{{ cls }}\">{{ x }}</{{ tag }}>"
+    "{% endmacro %}"
+    "{% macro more() %}{{ varargs|join(',') }}|{{ kwargs|dictsort }}{% endmacro %}"
+    "{% macro wrap(x) %}[{{ caller(x) }}]{% endmacro %}"
+    "{% macro badge() %}<b>{{ s }}</b>{% endmacro %}"
+    "{% macro shown(x) %}{{ x }} {{ badge() }}{% endmacro %}"
+)
+
+
+@pytest.mark.parametrize("call", [
+    "{{ m(text) }}", "{{ m(text, 'p') }}", "{{ m(text, 'p', 'c') }}", "{{ m(text, cls='k') }}",
+    "{{ m(x=text) }}", "{{ more(1, 2, a=3) }}", "{% call(v) wrap(text) %}<i>{{ v }}</i>{% endcall %}",
+    "{% for t in [text, 'b'] %}{{ m(t, loop.index) }}{% endfor %}", "{{ shown(text) }}", "{{ m(shown) }}",
+    "{% set b = m(text)|length %}{{ b }}", "{% autoescape false %}{{ m(text) }}{% endautoescape %}",
+])
+def test_a_macro_gives_what_jinja_gives(call):
+    values = {"text": "<a href='x'>&", "s": "<UI>"}
+    expected = jinja2.Environment(autoescape=True).from_string(MACROS + call).render(values)
+    assert _Environment(autoescape=True).from_string(MACROS + call).render(values) == expected
+
+
+@pytest.mark.parametrize("call", ["{{ m(1, 2, 3, 4) }}", "{{ m(1, nope=2) }}",
+                                  "{{ m(1, x=2) }}"])
+def test_a_wrong_macro_call_fails_as_in_jinja(call):
+    with pytest.raises(TypeError) as jinja_error:
+        jinja2.Environment(autoescape=True).from_string(MACROS + call).render()
+    with pytest.raises(TypeError) as our_error:
+        _Environment(autoescape=True).from_string(MACROS + call).render()
+    assert str(our_error.value) == str(jinja_error.value)

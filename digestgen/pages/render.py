@@ -124,6 +124,8 @@ class Renderer:
                      for lang in self.config.languages}
         self.facts = more_pages.PaperFacts(self.config.source_language, rows)
         self.links = Links(site)
+        self._script_strings: dict[str, Markup] = {}  # per language: see script_strings
+        self._frames: dict[str, dict] = {}  # per language: see frame
 
     def render_markdown(self, paper: Paper) -> None:
         """Render the Markdown texts of ``paper`` (see :meth:`Views.render_markdown`), so that
@@ -321,7 +323,8 @@ class Renderer:
         homes = [(code, self.page_info(code, "", title)) for code in self.config.languages]
         data = self.render_text("404.html", {
             "page": info, "s": self.views[lang].s, "site": self.local[lang],
-            "asset": self.links.asset, "homes": homes, "og_type": "website",
+            "asset": self.links.asset, "script_strings": self.script_strings(lang),
+            "homes": homes, "og_type": "website",
             "og_description": None,
             "strings": {code: self.views[code].s for code in self.config.languages}})
         return Page("404.html", data)
@@ -370,23 +373,36 @@ class Renderer:
     # -- plumbing --------------------------------------------------------------------------
 
     def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None) -> PageInfo:
-        s = self.views[lang].s
+        links, languages = self.links, self.config.languages
         return PageInfo(
-            lang=lang, rel=rel, title=title, url=self.links.page(lang, rel),
-            canonical=self.links.absolute(lang, rel),
-            alternates=tuple(Link(self.theme.strings[code].get("language_name", code),
-                                  self.links.page(code, rel), code)
-                             for code in self.config.languages),
-            translations=(*(Link(code, self.links.absolute(code, rel), code)
-                            for code in self.config.languages),
-                          Link("x-default", self.links.absolute(self.config.default_language, rel),
+            lang=lang, rel=rel, title=title, url=links.page(lang, rel),
+            canonical=links.absolute(lang, rel),
+            alternates=tuple(Link(label, links.page(code, rel), code)
+                             for code, label in self.language_names),
+            translations=(*(Link(code, links.absolute(code, rel), code) for code in languages),
+                          Link("x-default", links.absolute(self.config.default_language, rel),
                                "x-default")),
-            nav=(Link(s["home"], self.links.page(lang, "")),
-                 Link(s["archive"], self.links.page(lang, "archive/")),
-                 Link(s["reading_list"], self.links.page(lang, READING_LIST)),
-                 Link(s["stats"], self.links.page(lang, "stats/"))),
-            feed=self.links.page(lang, "feed.xml"), home=self.links.page(lang, ""),
-            search=self.links.page(lang, "archive/"), pager=pager,
+            pager=pager, **self.frame(lang))
+
+    @functools.cached_property
+    def language_names(self) -> tuple[tuple[str, str], ...]:
+        """Each language's code and name, as the language switch shows them."""
+        return tuple((code, self.theme.strings[code].get("language_name", code))
+                     for code in self.config.languages)
+
+    def frame(self, lang: str) -> dict:
+        """What every page of ``lang`` knows alike (:class:`PageInfo`'s fields): made once."""
+        made = self._frames.get(lang)
+        if made is None:
+            made = self._frames[lang] = self._frame(lang)
+        return made
+
+    def _frame(self, lang: str) -> dict:
+        s, page = self.views[lang].s, functools.partial(self.links.page, lang)
+        return dict(
+            nav=(Link(s["home"], page("")), Link(s["archive"], page("archive/")),
+                 Link(s["reading_list"], page(READING_LIST)), Link(s["stats"], page("stats/"))),
+            feed=page("feed.xml"), home=page(""), search=page("archive/"),
             locale=scholarly.og_locale(lang),
             locale_alternates=tuple(scholarly.og_locale(code) for code in self.config.languages
                                     if code != lang),
@@ -399,10 +415,20 @@ class Renderer:
         info = self.page_info(lang, rel, title, pager)
         if canonical is not None:
             info = dataclasses.replace(info, canonical=canonical)
-        context.update(page=info, s=self.views[lang].s,
-                       site=self.local[lang], asset=self.links.asset)
+        context.update(page=info, s=self.views[lang].s, site=self.local[lang],
+                       asset=self.links.asset, script_strings=self.script_strings(lang))
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)
+
+    def script_strings(self, lang: str) -> Markup:
+        """The UI strings of the page script in ``lang`` (``_script-strings.html``), made once:
+        the same on every page of the language."""
+        made = self._script_strings.get(lang)
+        if made is None:
+            text = self.render_str("_script-strings.html", {
+                "s": self.views[lang].s, "site": self.local[lang], "lang": lang})
+            made = self._script_strings[lang] = Markup(text.strip())
+        return made
 
     def render_text(self, name: str, context: dict) -> bytes:
         return self.render_str(name, context).encode("utf-8")

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import jinja2
 import jinja2.compiler
+import jinja2.nodes
+import jinja2.runtime
+import jinja2.utils
 from markupsafe import Markup, escape
 
 from ..config import SiteConfig
@@ -61,7 +64,8 @@ def output_escape(value: object) -> str:
 
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
     """Jinja's code generator, writing the value of each ``{{ ... }}`` that is autoescaped
-    through :func:`output_escape` (``tests/test_theme.py`` checks that it does)."""
+    through :func:`output_escape` (``tests/test_theme.py`` checks that it does), and each
+    macro as a :class:`_Macro`."""
 
     def _output_child_pre(self, node, frame, finalize) -> None:
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
@@ -71,9 +75,57 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         else:
             super()._output_child_pre(node, frame, finalize)
 
+    def macro_def(self, macro_ref, frame) -> None:
+        # ``environment.Macro(...)``: each macro a :class:`_Macro`, which the context calls
+        # without Jinja's general checks.
+        self.write("environment.")
+        super().macro_def(macro_ref, frame)
+
+
+_MISSING = jinja2.runtime.missing
+
+
+class _Macro(jinja2.runtime.Macro):
+    """A template's macro, called by :meth:`_Context.call` at the cost of its own code: Jinja's
+    way took two to three times that (a check of the callee for every call, the arguments
+    sorted out one by one, an exception for each one left out), and a page calls macros some
+    thirty times."""
+
+    @jinja2.utils.internalcode
+    def call_in(self, eval_ctx: jinja2.nodes.EvalContext, args: tuple, kwargs: dict):
+        """What ``{{ macro(*args, **kwargs) }}`` gives: the same as Jinja's call."""
+        left_out = self._argument_count - len(args)
+        if kwargs or left_out < 0 or self.caller or self.catch_kwargs or self.catch_varargs:
+            return self(eval_ctx, *args, **kwargs)  # Jinja's own way (and its errors)
+        # What a call leaves out is Jinja's `missing`: the macro then uses its default.
+        rv = self._func(*args, *(_MISSING,) * left_out) if left_out else self._func(*args)
+        return Markup(rv) if eval_ctx.autoescape else rv
+
+    def __repr__(self) -> str:  # as Jinja's: a template may show a macro
+        return f"<Macro {'anonymous' if self.name is None else repr(self.name)}>"
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, calling a :class:`_Macro` directly."""
+
+    @jinja2.utils.internalcode
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's names: any keyword)
+        if type(__obj) is not _Macro:
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj.call_in(__self.eval_ctx, args, kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable "
+                                                "raised a StopIteration exception")
+
 
 class _Environment(jinja2.Environment):
     code_generator_class = _CodeGenerator
+    context_class = _Context
+    Macro = _Macro
     output_escape = staticmethod(output_escape)
 
 
