@@ -246,6 +246,18 @@ def test_after_a_small_change_pagefind_indexes_while_the_other_pages_render(site
     assert "en/papers/p2/index.html" in events[2:]
 
 
+def rename_paper_two_and_build(site):
+    """The CLI's build after paper p2's title changed."""
+    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
+    return CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+
+
+def assert_left_as_it_was(site, bundle_before):
+    """A failed build left the index and the pages as they were."""
+    assert bundle(site.output) == bundle_before
+    assert "Paper two, renamed" not in site.page("papers/p2/index.html")
+
+
 def test_a_build_that_fails_while_pagefind_runs_stops_it_and_leaves_the_site_as_it_was(
         site, monkeypatch):
     write_papers(site, 3)
@@ -259,11 +271,9 @@ def test_a_build_that_fails_while_pagefind_runs_stops_it_and_leaves_the_site_as_
         return render(self, job)
 
     monkeypatch.setattr(Renderer, "render", failing_render)
-    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
-    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    result = rename_paper_two_and_build(site)
     assert result.exit_code == 1 and "issue.html:1: broken" in result.output
-    assert bundle(site.output) == before
-    assert "Paper two, renamed" not in site.page("papers/p2/index.html")
+    assert_left_as_it_was(site, before)
     assert not (site.output.parent / f".{site.output.name}.search").exists()
 
 
@@ -277,14 +287,12 @@ def test_a_pagefind_run_that_fails_is_reported_and_leaves_the_site_as_it_was(
                        "exit 3\n")
     failing.chmod(0o755)
     monkeypatch.setattr(search, "pagefind_binary", lambda config: failing)
-    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
-    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    result = rename_paper_two_and_build(site)
     assert result.exit_code == 1
     assert f"{site.config_path}: building the search index failed: Error: no space left" \
         in result.output
     assert "Traceback" not in result.output
-    assert bundle(site.output) == before
-    assert "Paper two, renamed" not in site.page("papers/p2/index.html")
+    assert_left_as_it_was(site, before)
     assert not (site.output.parent / f".{site.output.name}.search").exists()
 
 
@@ -303,11 +311,9 @@ def test_a_page_the_index_cannot_read_fails_the_build_and_leaves_the_site_as_it_
         return paper_part(rel, page)
 
     monkeypatch.setattr(search, "paper_part", failing_part)
-    site.paper("p2.yaml", "id: p2\ntitle: Paper two, renamed\ndate: 2024-03-02\n")
-    result = CliRunner().invoke(main, ["build", "--config", str(site.config_path)])
+    result = rename_paper_two_and_build(site)
     assert result.exit_code == 1 and "index.html:1: unreadable" in result.output
-    assert bundle(site.output) == before
-    assert "Paper two, renamed" not in site.page("papers/p2/index.html")
+    assert_left_as_it_was(site, before)
 
 
 def test_the_pagefind_version_is_the_installed_packages():
