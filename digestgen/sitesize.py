@@ -42,11 +42,15 @@ class SiteSize:
 
 
 def parse_size(text: str) -> int:
-    """``"1GB"`` -> 1000000000; raises ValueError on anything else."""
+    """``"1GB"`` -> 1000000000; raises ValueError on anything else (and on less than a byte:
+    no site fits in it)."""
     match = _SIZE.fullmatch(text)
     if not match:
         raise ValueError(f"not a size: {text!r} (e.g. 1GB, 500MB, 20kB)")
-    return int(float(match["n"]) * _UNITS[match["unit"]])
+    size = int(float(match["n"]) * _UNITS[match["unit"]])
+    if size < 1:
+        raise ValueError(f"a size of at least 1 byte, not {text!r}")
+    return size
 
 
 def measure(output: Path, papers: int) -> SiteSize:

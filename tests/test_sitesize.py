@@ -60,6 +60,8 @@ def test_check_warns_past_a_limit(site):
     assert run(site, "check", "--strict", "--max-files", "5").exit_code == 1
     bad = run(site, "check", "--max-size", "lots")
     assert bad.exit_code == 2 and "not a size: 'lots'" in bad.output
+    nothing = run(site, "check", "--max-size", "0MB")
+    assert nothing.exit_code == 2 and "at least 1 byte, not '0MB'" in nothing.output
 
 
 def test_sizes_read_as_hosts_count_them():
