@@ -24,7 +24,6 @@ import errno
 import fcntl
 import os
 import shutil
-from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -348,11 +347,6 @@ def _link_in_staging(path: Path) -> SiteError:
     return SiteError([Problem(path, None, "is a symbolic link: digestgen never writes through "
                               "a link it did not make; the staging folder is removed, build "
                               "again")])
-
-
-def write_pages(staging: Staging, pages: Iterable) -> None:
-    for page in pages:
-        staging.write(page.path, page.data)
 
 
 def _write_bytes(target: str, data: bytes) -> None:
