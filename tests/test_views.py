@@ -147,3 +147,19 @@ def test_ui_strings_read_as_attributes_and_items():
     assert s["items"] == "Items" and s["get"] == "Get"
     assert callable(s.items) and s.get("feed") == "Feed"  # dict's methods stay what they are
     assert dict(s) == {"feed": "Feed", "items": "Items", "get": "Get"}
+
+
+def test_a_row_shows_what_the_full_view_shows_without_making_it(site):
+    """Lists are rendered when a paper's full view is long gone: a row makes only what it
+    reads, and anything else a site's row template reads comes from the full view."""
+    site.paper("2403.10001.md", PAPER)
+    model, views = views_of(site, FastMarkdown())
+    paper, zh = model.papers[0], views["zh"]
+    row = zh.row(paper)
+    shown = (row.href, row.title, row.other_titles, row.date, row.tldr, row.coins)
+    assert not zh._papers  # the row made no full view
+    full = zh.paper(paper)
+    assert shown == (full.href, full.title, full.other_titles, full.date, full.tldr, full.coins)
+    assert row.tldr.lang == "zh" and not row.tldr.untranslated
+    assert row.abstracts == full.abstracts and row.tags == full.tags  # read from the full view
+    assert zh.row(paper) is full  # while the full view is kept, rows use it
