@@ -163,3 +163,27 @@ def test_a_row_shows_what_the_full_view_shows_without_making_it(site):
     assert row.tldr.lang == "zh" and not row.tldr.untranslated
     assert row.abstracts == full.abstracts and row.tags == full.tags  # read from the full view
     assert zh.row(paper) is full  # while the full view is kept, rows use it
+
+
+def test_each_list_comes_after_the_pages_that_first_show_its_papers(site):
+    """A list's rows are made while its papers' views are still kept: right after the last
+    of its papers is shown, not after every page of papers."""
+    from digestgen.pages.render import Renderer
+    from digestgen.pages.views import PageKind
+    from digestgen.rendering import lists_near_their_papers
+    site.write("digestgen.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n")
+    for day, tag in ((20, "old"), (21, "new"), (22, "new")):
+        site.paper(f"2403.100{day}.yaml", f'id: "2403.100{day}"\ntitle: {{en: Paper {day}}}\n'
+                                          f"date: 2024-03-{day}\ntags: [{tag}, every]\n")
+    config = load_config(site.config_path)
+    model = build_model(config, load_content(config))
+    jobs = [job for job in Renderer(model, load_theme(config)).jobs() if job.lang == "en"]
+    ordered = lists_near_their_papers(jobs)
+    assert sorted(ordered, key=jobs.index) == jobs  # the same jobs, each once
+    names = [(job.kind.name, getattr(job.subject, "id", None) or
+              getattr(getattr(job.subject, "subject", None), "name", None)) for job in ordered]
+    shown = [name for name in names if name[0] in ("ISSUE", "PAPER", "TERM")]
+    assert shown == [("ISSUE", "2024-03-22"), ("PAPER", "2403.10022"),
+                     ("ISSUE", "2024-03-21"), ("TERM", "new"), ("PAPER", "2403.10021"),
+                     ("ISSUE", "2024-03-20"), ("TERM", "every"), ("TERM", "old"),
+                     ("PAPER", "2403.10020")], names
