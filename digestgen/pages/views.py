@@ -481,8 +481,10 @@ class Links:
 
 #: How many paper views, and how many issue views, one language keeps. Pages that show a paper
 #: are rendered near each other (its issue page, then its own page: see
-#: :meth:`~.render.Renderer.issue_and_paper_jobs`), so a view made again is rare, and keeping
-#: every view of a large archive would cost several kilobytes a paper in every worker.
+#: :meth:`~.render.Renderer.issue_and_paper_jobs`; the lists come soon after, see
+#: :func:`~digestgen.rendering.lists_near_their_papers`, and need only a :class:`RowView`),
+#: so a view made again is rare, and keeping every view of a large archive would cost several
+#: kilobytes a paper in every worker.
 VIEWS_KEPT = 1024
 #: The same for issue views, which hold the views of their papers.
 ISSUE_VIEWS_KEPT = 32
