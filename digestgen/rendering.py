@@ -86,25 +86,20 @@ def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, s
 
 def lists_near_their_papers(jobs: list) -> list:
     """``jobs``, each page of a tag's or category's papers moved to right after the last of
-    the pages that first show one of its papers in full (issue pages, then paper pages; else
-    it stays where it is). A list's row of a paper is made once, on the first list that holds
-    it, from the paper's full view while that is kept (:data:`~.pages.views.VIEWS_KEPT`):
-    lists come after every page of papers, when few views are left, and making a row's part
-    of the view again costs about half as much as the rest of the row."""
-    first_shown: dict[str, int] = {}
-    for at, job in enumerate(jobs):
-        if job.kind is PageKind.ISSUE:
-            for entry in job.subject.entries:
-                first_shown.setdefault(entry.paper.id, at)
-        elif job.kind is PageKind.PAPER:
-            first_shown.setdefault(job.subject.id, at)
+    the pages that first show one of its papers in full (it stays where it is when ``jobs``
+    show none). A row of a paper is made once, on the first list that holds it, and takes the
+    paper's full view when that is still kept (:data:`~.pages.views.VIEWS_KEPT`); in the order
+    of :meth:`~.pages.render.Renderer.jobs` the lists come after every page of papers, when
+    few views are left, and a row without its paper's view makes again what it reads of it
+    (about half the cost of the row)."""
+    first_shown = first_shown_at(jobs)
     after: dict[int, list] = {}  # index of a job -> the lists to render right after it
     for at, job in enumerate(jobs):
         if job.kind is PageKind.TERM:
             page = job.subject
-            shown = [first_shown.get(paper.id, -1)
-                     for paper in page.part(page.subject.papers, TERM_PAGE_PAPERS)]
-            anchor = max(shown, default=-1)
+            anchor = max((first_shown.get(paper.id, -1)
+                          for paper in page.part(page.subject.papers, TERM_PAGE_PAPERS)),
+                         default=-1)
             after.setdefault(anchor if anchor >= 0 else at, []).append(job)
     ordered = []
     for at, job in enumerate(jobs):
@@ -112,6 +107,19 @@ def lists_near_their_papers(jobs: list) -> list:
             ordered.append(job)
         ordered += after.pop(at, ())
     return ordered
+
+
+def first_shown_at(jobs: list) -> dict[str, int]:
+    """The index in ``jobs`` of the first page that shows each paper in full (where its view
+    is made): an issue page, or the paper's own."""
+    first: dict[str, int] = {}
+    for at, job in enumerate(jobs):
+        if job.kind is PageKind.ISSUE:
+            for entry in job.subject.entries:
+                first.setdefault(entry.paper.id, at)
+        elif job.kind is PageKind.PAPER:
+            first.setdefault(job.subject.id, at)
+    return first
 
 
 def papers_shown(jobs: list) -> list:
