@@ -481,8 +481,8 @@ class Links:
 
 #: How many paper views, and how many issue views, one language keeps. Pages that show a paper
 #: are rendered near each other (its issue page, then its own page: see
-#: :meth:`~.render.Renderer.issue_and_paper_jobs`; the lists come soon after, see
-#: :func:`~digestgen.rendering.lists_near_their_papers`, and need only a :class:`RowView`),
+#: :meth:`~.render.Renderer.issue_and_paper_jobs`; the rows of lists are made right after
+#: the issue page: :func:`~digestgen.rendering.make_rows_of_issue`),
 #: so a view made again is rare, and keeping every view of a large archive would cost several
 #: kilobytes a paper in every worker.
 VIEWS_KEPT = 1024
@@ -721,8 +721,13 @@ class Views:
         return link
 
     def issue(self, issue: Issue) -> IssueView:
-        return keep_recent(self._issues, issue.id, lambda: self._issue(issue),
+        """The view of ``issue``. Its papers' views are kept again (a kept issue view, made for
+        the home page, holds views dropped since): its papers' own pages and rows come next."""
+        view = keep_recent(self._issues, issue.id, lambda: self._issue(issue),
                            ISSUE_VIEWS_KEPT)
+        for entry in view.entries:
+            keep_recent(self._papers, entry.paper.paper.id, lambda e=entry: e.paper, VIEWS_KEPT)
+        return view
 
     def _issue(self, issue: Issue) -> IssueView:
         shown, entries, newer, older = issue_reads(self.site, issue)
