@@ -69,9 +69,12 @@ def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, s
     before = set(learned)
 
     def render_share(share: list) -> tuple:
-        for job in lists_near_their_papers(share):
+        due = rows_listed(share)
+        for job in share:
             page = renderer.render(job)
             staging.write(page.path, page.data)
+            if job.kind is PageKind.ISSUE and due:
+                make_rows_of_issue(renderer, job, due)
         found = {key: html for key, html in markdown.learned.items() if key not in before}
         return staging.changes(), found, markdown.recalled, builds.rendered()
 
@@ -84,42 +87,27 @@ def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, s
     return learned, recalled
 
 
-def lists_near_their_papers(jobs: list) -> list:
-    """``jobs``, each page of a tag's or category's papers moved to right after the last of
-    the pages that first show one of its papers in full (it stays where it is when ``jobs``
-    show none). A row of a paper is made once, on the first list that holds it, and takes the
-    paper's full view when that is still kept (:data:`~.pages.views.VIEWS_KEPT`); in the order
-    of :meth:`~.pages.render.Renderer.jobs` the lists come after every page of papers, when
-    few views are left, and a row without its paper's view makes again what it reads of it
-    (about half the cost of the row)."""
-    first_shown = first_shown_at(jobs)
-    after: dict[int, list] = {}  # index of a job -> the lists to render right after it
-    for at, job in enumerate(jobs):
+def rows_listed(jobs: list) -> set[tuple[str, str]]:
+    """The rows that the tag and category pages of ``jobs`` show: (language, paper id)."""
+    rows = set()
+    for job in jobs:
         if job.kind is PageKind.TERM:
             page = job.subject
-            anchor = max((first_shown.get(paper.id, -1)
-                          for paper in page.part(page.subject.papers, TERM_PAGE_PAPERS)),
-                         default=-1)
-            after.setdefault(anchor if anchor >= 0 else at, []).append(job)
-    ordered = []
-    for at, job in enumerate(jobs):
-        if job.kind is not PageKind.TERM:
-            ordered.append(job)
-        ordered += after.pop(at, ())
-    return ordered
+            rows.update((job.lang, paper.id)
+                        for paper in page.part(page.subject.papers, TERM_PAGE_PAPERS))
+    return rows
 
 
-def first_shown_at(jobs: list) -> dict[str, int]:
-    """The index in ``jobs`` of the first page that shows each paper in full (where its view
-    is made): an issue page, or the paper's own."""
-    first: dict[str, int] = {}
-    for at, job in enumerate(jobs):
-        if job.kind is PageKind.ISSUE:
-            for entry in job.subject.entries:
-                first.setdefault(entry.paper.id, at)
-        elif job.kind is PageKind.PAPER:
-            first.setdefault(job.subject.id, at)
-    return first
+def make_rows_of_issue(renderer, job, due: set[tuple[str, str]]) -> None:
+    """Right after an issue page, the rows of its papers that lists to come will show (taken
+    out of ``due``): made now from the views the page made, which are kept only for a while
+    (:data:`~.pages.views.VIEWS_KEPT`). Lists come after every page of papers, and a row made
+    there without its paper's view makes again what it reads of it (about half the cost of
+    the row). The same rows are made either way, only sooner."""
+    for entry in job.subject.entries:
+        if (job.lang, entry.paper.id) in due:
+            due.discard((job.lang, entry.paper.id))
+            renderer.rows[job.lang].row(entry.paper)
 
 
 def papers_shown(jobs: list) -> list:

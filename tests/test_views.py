@@ -165,25 +165,26 @@ def test_a_row_shows_what_the_full_view_shows_without_making_it(site):
     assert zh.row(paper) is full  # while the full view is kept, rows use it
 
 
-def test_each_list_comes_after_the_pages_that_first_show_its_papers(site):
-    """A list's rows are made while its papers' views are still kept: right after the last
-    of its papers is shown, not after every page of papers."""
-    from digestgen.pages.render import Renderer
-    from digestgen.pages.views import PageKind
-    from digestgen.rendering import lists_near_their_papers
-    site.write("digestgen.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\n")
-    for day, tag in ((20, "old"), (21, "new"), (22, "new")):
-        site.paper(f"2403.100{day}.yaml", f'id: "2403.100{day}"\ntitle: {{en: Paper {day}}}\n'
-                                          f"date: 2024-03-{day}\ntags: [{tag}, every]\n")
-    config = load_config(site.config_path)
-    model = build_model(config, load_content(config))
-    jobs = [job for job in Renderer(model, load_theme(config)).jobs() if job.lang == "en"]
-    ordered = lists_near_their_papers(jobs)
-    assert sorted(ordered, key=jobs.index) == jobs  # the same jobs, each once
-    names = [(job.kind.name, getattr(job.subject, "id", None) or
-              getattr(getattr(job.subject, "subject", None), "name", None)) for job in ordered]
-    shown = [name for name in names if name[0] in ("ISSUE", "PAPER", "TERM")]
-    assert shown == [("ISSUE", "2024-03-22"), ("PAPER", "2403.10022"),
-                     ("ISSUE", "2024-03-21"), ("TERM", "new"), ("PAPER", "2403.10021"),
-                     ("ISSUE", "2024-03-20"), ("TERM", "every"), ("TERM", "old"),
-                     ("PAPER", "2403.10020")], names
+def test_rows_are_made_right_after_their_issue_from_the_views_it_made(site, monkeypatch):
+    """Lists are rendered after every page of papers, when few views are left: the rows they
+    show are made right after each issue page, from its papers' views, none made again."""
+    from digestgen.build import build, configure
+    from digestgen.pages import views as views_module
+    two_day_site(site, papers_a_day=4)
+    for path in (site.root / "content/papers").iterdir():
+        path.write_text(path.read_text() + "tags: [every]\n")
+    monkeypatch.setattr(views_module, "VIEWS_KEPT", 4)  # an issue's papers, not the site's
+    # As in the first build of a large site: no row is made while planning, all while rendering.
+    monkeypatch.setattr("digestgen.incremental.keys.ROWS_TO_PLAN", 0)
+    made = []
+
+    class CountedRowView(views_module.RowView):
+        def __init__(self, views, paper, marks):
+            made.append(paper.id)
+            super().__init__(views, paper, marks)
+
+    monkeypatch.setattr(views_module, "RowView", CountedRowView)
+    build(configure(load_config(site.config_path), output=site.output))
+    assert made == [], made
+    listed = (site.output / "tags/every/index.html").read_text()
+    assert listed.count('class="paper-item"') == 8 and "Paper 10200" in listed
