@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from .incremental.builds import IncrementalBuild, Plan
 from .output.staging import Staging
 from .parallel import fork_map, split, worker_count
+from .pages.pagination import TERM_PAGE_PAPERS
 from .pages.views import PageKind
 
 if TYPE_CHECKING:
@@ -68,9 +69,12 @@ def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, s
     before = set(learned)
 
     def render_share(share: list) -> tuple:
+        due = rows_listed(share)
         for job in share:
             page = renderer.render(job)
             staging.write(page.path, page.data)
+            if job.kind is PageKind.ISSUE and due:
+                make_rows_of_issue(renderer, job, due)
         found = {key: html for key, html in markdown.learned.items() if key not in before}
         return staging.changes(), found, markdown.recalled, builds.rendered()
 
@@ -81,6 +85,29 @@ def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, s
         recalled |= used
         builds.learn(work.plan, rows)
     return learned, recalled
+
+
+def rows_listed(jobs: list) -> set[tuple[str, str]]:
+    """The rows that the tag and category pages of ``jobs`` show: (language, paper id)."""
+    rows = set()
+    for job in jobs:
+        if job.kind is PageKind.TERM:
+            page = job.subject
+            rows.update((job.lang, paper.id)
+                        for paper in page.part(page.subject.papers, TERM_PAGE_PAPERS))
+    return rows
+
+
+def make_rows_of_issue(renderer, job, due: set[tuple[str, str]]) -> None:
+    """Right after an issue page, the rows of its papers that lists to come will show (taken
+    out of ``due``): made now from the views the page made, which are kept only for a while
+    (:data:`~.pages.views.VIEWS_KEPT`). Lists come after every page of papers, and a row made
+    there without its paper's view makes again what it reads of it (about half the cost of
+    the row). The same rows are made either way, only sooner."""
+    for entry in job.subject.entries:
+        if (job.lang, entry.paper.id) in due:
+            due.discard((job.lang, entry.paper.id))
+            renderer.rows[job.lang].row(entry.paper)
 
 
 def papers_shown(jobs: list) -> list:

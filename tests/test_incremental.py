@@ -199,6 +199,19 @@ def test_a_changed_title_reaches_the_tag_and_category_lists_that_show_it(site, t
     assert "Retitled paper 5" in (site.output / "en/tags/alpha/index.html").read_text()
 
 
+def test_rows_made_while_rendering_take_a_changed_title_to_the_lists(site, tmp_path,
+                                                                      monkeypatch):
+    """As in the builds of a large site: rows made while rendering, right after their issue
+    page (none while planning), from views that are not all kept."""
+    monkeypatch.setattr("digestgen.incremental.keys.ROWS_TO_PLAN", 0)
+    monkeypatch.setattr("digestgen.pages.views.VIEWS_KEPT", 2)
+    run_build(site)
+    edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")
+    changed = rebuild_and_check(site, tmp_path)
+    assert {"tags/alpha/index.html", "en/categories/cs.LG/index.html"} <= changed
+    assert "Retitled paper 5" in (site.output / "en/tags/alpha/index.html").read_text()
+
+
 def test_a_changed_title_reaches_the_pages_of_the_papers_beside_it(site, tmp_path):
     run_build(site)
     edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")

@@ -147,3 +147,44 @@ def test_ui_strings_read_as_attributes_and_items():
     assert s["items"] == "Items" and s["get"] == "Get"
     assert callable(s.items) and s.get("feed") == "Feed"  # dict's methods stay what they are
     assert dict(s) == {"feed": "Feed", "items": "Items", "get": "Get"}
+
+
+def test_a_row_shows_what_the_full_view_shows_without_making_it(site):
+    """Lists are rendered when a paper's full view is long gone: a row makes only what it
+    reads, and anything else a site's row template reads comes from the full view."""
+    site.paper("2403.10001.md", PAPER)
+    model, views = views_of(site, FastMarkdown())
+    paper, zh = model.papers[0], views["zh"]
+    row = zh.row(paper)
+    shown = (row.href, row.title, row.other_titles, row.date, row.tldr, row.coins)
+    assert not zh._papers  # the row made no full view
+    full = zh.paper(paper)
+    assert shown == (full.href, full.title, full.other_titles, full.date, full.tldr, full.coins)
+    assert row.tldr.lang == "zh" and not row.tldr.untranslated
+    assert row.abstracts == full.abstracts and row.tags == full.tags  # read from the full view
+    assert zh.row(paper) is full  # while the full view is kept, rows use it
+
+
+def test_rows_are_made_right_after_their_issue_from_the_views_it_made(site, monkeypatch):
+    """Lists are rendered after every page of papers, when few views are left: the rows they
+    show are made right after each issue page, from its papers' views, none made again."""
+    from digestgen.build import build, configure
+    from digestgen.pages import views as views_module
+    two_day_site(site, papers_a_day=4)
+    for path in (site.root / "content/papers").iterdir():
+        path.write_text(path.read_text() + "tags: [every]\n")
+    monkeypatch.setattr(views_module, "VIEWS_KEPT", 4)  # an issue's papers, not the site's
+    # As in the first build of a large site: no row is made while planning, all while rendering.
+    monkeypatch.setattr("digestgen.incremental.keys.ROWS_TO_PLAN", 0)
+    made = []
+
+    class CountedRowView(views_module.RowView):
+        def __init__(self, views, paper, marks):
+            made.append(paper.id)
+            super().__init__(views, paper, marks)
+
+    monkeypatch.setattr(views_module, "RowView", CountedRowView)
+    build(configure(load_config(site.config_path), output=site.output))
+    assert made == [], made
+    listed = (site.output / "tags/every/index.html").read_text()
+    assert listed.count('class="paper-item"') == 8 and "Paper 10200" in listed

@@ -305,7 +305,7 @@ class Renderer:
         on every list): ``page`` holds only the language."""
         v = self.views[lang]
         return self.render_str("paper-row.html", {
-            "p": v.paper(paper), "s": v.s, "site": self.local[lang],
+            "p": v.row(paper), "s": v.s, "site": self.local[lang],
             "page": RowPage(lang)})
 
     def reading_list(self, lang: str) -> Page:

@@ -350,6 +350,32 @@ class PaperView:
         return scholarly.coins(self.paper, self.source_language)
 
 
+class RowView:
+    """A paper as a row of a list shows it: the fields of its :class:`PaperView` that the
+    built-in ``paper-row.html`` reads (address, titles, date, summary, COinS), made alone.
+    Lists are rendered after the pages that show papers in full, when a paper's full view is
+    no longer kept (:data:`VIEWS_KEPT`), and its abstracts, review, notes and authors cost
+    several times what a row reads. A site's own row template may read any other field: the
+    full view is made for that, on the first such read, and gives the same values."""
+
+    def __init__(self, views: Views, paper: Paper, marks: dict[str, dict[str, str]]):
+        self._views = views
+        self.paper = paper
+        self.href, self.title, self.other_titles, self.date = views.heading(paper, marks)
+        self.tldr = views.pick(paper.tldr, views.markdown.inline, marks.get("tldr"))
+        self.source_language = views.config.source_language
+
+    @cached_property
+    def coins(self) -> str:
+        """As :attr:`PaperView.coins`."""
+        return scholarly.coins(self.paper, self.source_language)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # copying asks before _views is set
+            raise AttributeError(name)
+        return getattr(self._views.paper(self.paper), name)
+
+
 @dataclass(frozen=True)
 class Neighbours:
     """Where a paper page leads within its issue: the row it has there, the papers before and
@@ -455,8 +481,10 @@ class Links:
 
 #: How many paper views, and how many issue views, one language keeps. Pages that show a paper
 #: are rendered near each other (its issue page, then its own page: see
-#: :meth:`~.render.Renderer.issue_and_paper_jobs`), so a view made again is rare, and keeping
-#: every view of a large archive would cost several kilobytes a paper in every worker.
+#: :meth:`~.render.Renderer.issue_and_paper_jobs`; the rows of lists are made right after
+#: the issue page: :func:`~digestgen.rendering.make_rows_of_issue`),
+#: so a view made again is rare, and keeping every view of a large archive would cost several
+#: kilobytes a paper in every worker.
 VIEWS_KEPT = 1024
 #: The same for issue views, which hold the views of their papers.
 ISSUE_VIEWS_KEPT = 32
@@ -582,16 +610,28 @@ class Views:
                 for item in items:
                     render["review"](item)
 
+    def row(self, paper: Paper) -> PaperView | RowView:
+        """What a row of a list shows of ``paper``: its full view while that is kept, else
+        the few fields a row reads (:class:`RowView`)."""
+        view = self._papers.get(paper.id)
+        return view if view is not None else RowView(self, paper, machine_marks(paper))
+
+    def heading(self, paper: Paper, marks: dict[str, dict[str, str]]
+                ) -> tuple[str, Shown, tuple[Shown, ...], str]:
+        """The address of ``paper``'s page, its title, its title in other languages and its
+        date, as every view of it shows them (``marks``: :func:`machine_marks`)."""
+        title, *other_titles = self.every(paper.title, render_title, marks.get("title"))
+        return (self.links.page(self.lang, Links.paper(paper)), title, tuple(other_titles),
+                self.date(paper.date))
+
     def _paper(self, paper: Paper) -> PaperView:
         _, issue, also = paper_reads(self.site, paper)
         marks = machine_marks(paper)
-        title, *other_titles = self.every(paper.title, render_title, marks.get("title"))
+        href, title, other_titles, date = self.heading(paper, marks)
         render = self.markdown_renderers(paper)
         tldrs = self.with_translations(paper.tldr, render["tldr"], marks.get("tldr"))
         return PaperView(
-            paper=paper, href=self.links.page(self.lang, Links.paper(paper)), title=title,
-            other_titles=tuple(other_titles),
-            date=self.date(paper.date),
+            paper=paper, href=href, title=title, other_titles=other_titles, date=date,
             issue=self.issue_link(issue) if issue else None,
             also_in=tuple(self.issue_link(i) for i in also),
             tldr=self.picked(tldrs[0]) if tldrs else None,
@@ -681,8 +721,13 @@ class Views:
         return link
 
     def issue(self, issue: Issue) -> IssueView:
-        return keep_recent(self._issues, issue.id, lambda: self._issue(issue),
+        """The view of ``issue``. Its papers' views are kept again (a kept issue view, made for
+        the home page, holds views dropped since): its papers' own pages and rows come next."""
+        view = keep_recent(self._issues, issue.id, lambda: self._issue(issue),
                            ISSUE_VIEWS_KEPT)
+        for entry in view.entries:
+            keep_recent(self._papers, entry.paper.paper.id, lambda e=entry: e.paper, VIEWS_KEPT)
+        return view
 
     def _issue(self, issue: Issue) -> IssueView:
         shown, entries, newer, older = issue_reads(self.site, issue)
