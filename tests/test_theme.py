@@ -66,3 +66,38 @@ def test_a_wrong_macro_call_fails_as_in_jinja(call):
     with pytest.raises(TypeError) as our_error:
         _Environment(autoescape=True).from_string(MACROS + call).render()
     assert str(our_error.value) == str(jinja_error.value)
+
+
+#: Templates of a site that extends, includes and imports: each page is rendered by our
+#: environment and by Jinja's, which must agree to the byte.
+LAYOUTS = {
+    "base.html": "<h>{% block title %}T{% endblock %}</h>{% include 'part.html' %}"
+                 "{% include 'plain.html' without context %}"
+                 "{% include ['none.html', 'part.html'] %}{% include 'none.html' ignore missing %}"
+                 "<m>{% block main %}{% endblock %}</m>{% for i in [1, 2] %}"
+                 "{% block looped scoped %}{{ i }}{% endblock %}{% endfor %}"
+                 "{{ self.title() }}",
+    "part.html": "<p>{{ page }}</p>{% include 'plain.html' without context %}",
+    "plain.html": "<i>plain</i>",
+    "lib.html": "{% macro hello(x) %}<b>{{ x }} {{ page }}</b>{% endmacro %}",
+    "child.html": "before{% extends 'base.html' %}{% import 'lib.html' as lib with context %}"
+                  "{% block title %}{{ super() }}+{{ page }}{% endblock %}"
+                  "{% block main %}{% filter upper %}{{ lib.hello(page) }}{% endfilter %}"
+                  "{% set kept %}{% include 'part.html' %}{% endset %}{{ kept }}"
+                  "{% for x in tree recursive %}[{{ x.n }}{{ loop(x.kids) }}]{% endfor %}"
+                  "{% include 'plain.html' without context %}{% endblock %}",
+    "grandchild.html": "{% extends 'child.html' %}{% block looped %}<{{ super() }}>{% endblock %}",
+    "maybe.html": "{% if page == 'x' %}{% extends 'base.html' %}{% endif %}<own>{{ page }}</own>"
+                  "{% block main %}main{% endblock %}{% include 'plain.html' without context %}",
+}
+
+
+@pytest.mark.parametrize("name", ["base.html", "child.html", "grandchild.html", "maybe.html"])
+@pytest.mark.parametrize("page", ["x", "<y>"])
+def test_a_page_of_blocks_includes_and_imports_is_what_jinja_makes(name, page):
+    values = {"page": page, "tree": [{"n": 1, "kids": [{"n": 2, "kids": []}]}]}
+    pages = [environment(loader=jinja2.DictLoader(LAYOUTS), autoescape=True)
+             .get_template(name).render(values)
+             for environment in (_Environment, jinja2.Environment)]
+    assert pages[0] == pages[1]
+    assert "<i>plain</i>" in pages[0]

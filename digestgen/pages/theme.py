@@ -75,6 +75,45 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         else:
             super()._output_child_pre(node, frame, finalize)
 
+    # -- a page's text is gathered in a list, not yielded piece by piece ------------------
+    # Jinja's root and block functions are generators that yield each piece of text alone
+    # (some 300 on a paper page), and each piece is passed up through every template the page
+    # extends. Here each root and block function appends its pieces to a list, as Jinja's
+    # macros do, and yields their join once: a paper page renders some 3% faster.
+
+    def enter_frame(self, frame) -> None:
+        if frame.parent is None and frame.buffer is None and (frame.rootlevel or
+                                                              frame.block_frame):
+            self.buffer(frame)
+            frame.gathered = True  # see leave_frame
+        super().enter_frame(frame)
+
+    def leave_frame(self, frame, with_python_scope: bool = False) -> None:
+        super().leave_frame(frame, with_python_scope)
+        if getattr(frame, "gathered", False):
+            self.writeline(f"yield concat({frame.buffer})")
+
+    def visit_Include(self, node, frame) -> None:
+        if frame.buffer is None or node.with_context:
+            return super().visit_Include(node, frame)
+        # Jinja yields an include without context even where text is gathered in a list (out
+        # of order): the same include, its text appended.
+        if node.ignore_missing:
+            self.writeline("try:")
+            self.indent()
+        self.writeline("template = environment.get_or_select_template(", node)
+        self.visit(node.template, frame)
+        self.write(f", {self.name!r})")
+        if node.ignore_missing:
+            self.outdent()
+            self.writeline("except TemplateNotFound:")
+            self.writeline("    pass")
+            self.writeline("else:")
+            self.indent()
+        self.writeline(f"{frame.buffer}.extend(template._get_default_module()._body_stream)")
+        if node.ignore_missing:
+            self.outdent()
+
     def macro_def(self, macro_ref, frame) -> None:
         # ``environment.Macro(...)``: each macro a :class:`_Macro`, which the context calls
         # without Jinja's general checks.
