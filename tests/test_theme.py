@@ -101,3 +101,22 @@ def test_a_page_of_blocks_includes_and_imports_is_what_jinja_makes(name, page):
              for environment in (_Environment, jinja2.Environment)]
     assert pages[0] == pages[1]
     assert "<i>plain</i>" in pages[0]
+
+
+def test_functions_and_methods_are_called_as_jinja_calls_them():
+    @jinja2.pass_context
+    def who(context, suffix):
+        return context["page"] + suffix
+
+    def stops():
+        raise StopIteration
+
+    source = ("{{ who('!') }} {{ when.isoformat() }} {{ 'a-b'.replace('-', '_') }} "
+              "{{ d.get('k') }} {{ f('x', sep=1) }} {{ stops() is undefined }} "
+              "{{ '{n}'.format(n=page) }} {{ range(3)|list }}")
+    values = {"who": who, "stops": stops, "page": "p", "d": {"k": "v"},
+              "when": __import__("datetime").date(2024, 3, 22),
+              "f": lambda value, sep: f"{value}{sep}"}
+    pages = [environment().from_string(source).render(values)
+             for environment in (_Environment, jinja2.Environment)]
+    assert pages[0] == pages[1] == "p! 2024-03-22 a_b v x1 True p [0, 1, 2]"
