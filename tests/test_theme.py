@@ -120,3 +120,9 @@ def test_functions_and_methods_are_called_as_jinja_calls_them():
     pages = [environment().from_string(source).render(values)
              for environment in (_Environment, jinja2.Environment)]
     assert pages[0] == pages[1] == "p! 2024-03-22 a_b v x1 True p [0, 1, 2]"
+
+
+def test_a_template_sees_the_globals_it_is_given():
+    environment = _Environment(loader=jinja2.DictLoader({"g.html": "{{ a }}{{ b }}"}))
+    environment.globals["a"] = "env"
+    assert environment.get_template("g.html", globals={"b": "own"}).render() == "envown"
