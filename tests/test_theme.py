@@ -126,3 +126,42 @@ def test_a_template_sees_the_globals_it_is_given():
     environment = _Environment(loader=jinja2.DictLoader({"g.html": "{{ a }}{{ b }}"}))
     environment.globals["a"] = "env"
     assert environment.get_template("g.html", globals={"b": "own"}).render() == "envown"
+
+
+LIBRARIES = {
+    "lib.html": "{# macros only #}\n{% macro badge() %}<b lang=\"{{ lang }}\">{{ s.word }}</b>"
+                "{% endmacro %}\n{% macro who() %}{{ page }}{{ badge() }}{% endmacro %}\n",
+    "counting.html": "{% set seen = namespace(n=0) %}"
+                     "{% macro count() %}{% set seen.n = seen.n + 1 %}{{ seen.n }}{% endmacro %}",
+    "including.html": "{% macro part() %}{% include 'part.html' %}{% endmacro %}",
+    "part.html": "<p>{{ page }}</p>",
+    "page.html": "{% from 'lib.html' import who with context %}"
+                 "{% from 'counting.html' import count with context %}"
+                 "{% from 'including.html' import part with context %}"
+                 "{% for page in ['loop'] %}{% from 'lib.html' import who as inner with context %}"
+                 "{{ inner() }}{% endfor %}|{{ who() }}|{{ count() }}{{ count() }}|{{ part() }}",
+}
+
+
+def test_a_library_of_macros_shows_each_page_what_jinja_shows():
+    pages = [("a", "en"), ("b", "en"), ("b", "zh"), ("b", "zh")]
+    strings = {"en": {"word": "word"}, "zh": {"word": "词"}}
+    ours = _Environment(loader=jinja2.DictLoader(LIBRARIES), autoescape=True)
+    jinjas = jinja2.Environment(loader=jinja2.DictLoader(LIBRARIES), autoescape=True)
+    for page, lang in pages:
+        values = {"page": page, "lang": lang, "s": strings[lang]}
+        expected = jinjas.get_template("page.html").render(values)
+        assert ours.get_template("page.html").render(values) == expected
+        assert f"|{page}<b lang=\"{lang}\">{strings[lang]['word']}</b>|12|<p>{page}</p>" in expected
+
+
+def test_a_library_is_made_once_for_the_same_values():
+    environment = _Environment(loader=jinja2.DictLoader(LIBRARIES), autoescape=True)
+    library = environment.get_template("lib.html")
+    strings = {"word": "w"}
+    first = library.make_module({"page": "a", "lang": "en", "s": strings}, True)
+    assert library.make_module({"page": "a", "lang": "en", "s": strings, "x": 1}, True) is first
+    assert library.make_module({"page": "b", "lang": "en", "s": strings}, True) is not first
+    counting = environment.get_template("counting.html")  # not a library: its own state
+    values = dict(environment.globals)
+    assert counting.make_module(values, True) is not counting.make_module(values, True)

@@ -96,10 +96,11 @@ class Rows:
 
 class LocalSite:
     """The configuration as the pages of one language show it (``site`` in templates): its
-    ``title`` and ``description`` in that language, every other key as configured."""
+    ``lang``, its ``title`` and ``description`` in that language, every other key as
+    configured."""
 
     def __init__(self, config: SiteConfig, lang: str):
-        self.config = config
+        self.config, self.lang = config, lang
         self.title = config.title_in(lang)
         self.description = config.description_in(lang)
 
