@@ -107,7 +107,11 @@ class LocalSite:
     def __getattr__(self, name: str):
         if name.startswith("_"):  # copying and pickling ask before config is set
             raise AttributeError(name)
-        return getattr(self.config, name)
+        # Kept as an attribute of this object, which Python then finds at once: a page reads
+        # some keys (site.languages, site.search) a few times, and the configuration is fixed.
+        value = getattr(self.config, name)
+        setattr(self, name, value)
+        return value
 
 
 class Renderer:
