@@ -4,7 +4,7 @@ import jinja2
 import pytest
 from markupsafe import Markup, escape
 
-from digestgen.pages.theme import _Environment, output_escape
+from digestgen.pages.theme import _Environment, output_escape, striptags
 
 
 class Shown:
@@ -165,3 +165,12 @@ def test_a_library_is_made_once_for_the_same_values():
     counting = environment.get_template("counting.html")  # not a library: its own state
     values = dict(environment.globals)
     assert counting.make_module(values, True) is not counting.make_module(values, True)
+
+
+@pytest.mark.parametrize("value", [
+    "A plain  title\n", "标签平滑\u3000 on\ttabs", "Tom &amp; Jerry", "<b>bold</b> &lt;x&gt;",
+    "a <!-- <i>c</i> --> b", Markup("<em>ok</em>  x"), Shown(), 42, None, "", "x < y", "R&D",
+])
+def test_striptags_gives_what_jinja_gives(value):
+    expected = jinja2.filters.do_striptags(value)
+    assert striptags(value) == expected and type(striptags(value)) is type(expected)

@@ -24,7 +24,7 @@ from .plaintext import FastMarkdown
 from ..content.model import Issue, Site
 from ..content.records import Paper
 from .pagination import ARCHIVE_PAGE_ISSUES, TERM_PAGE_PAPERS, ListPage, list_pages
-from .theme import Theme
+from .theme import Theme, striptags
 from .views import (
     Link, Links, PageKind, Pager, TermView, Views, archive_reads, feed_reads, home_reads,
 )
@@ -279,7 +279,7 @@ class Renderer:
         return self.html("paper-brief.html" if brief else "paper.html", lang, Links.paper(paper),
                          str(view.title.html), paper=view,
                          neighbours=self.views[lang].neighbours(paper), og_type="article",
-                         og_description=view.tldr.html.striptags() if view.tldr else None,
+                         og_description=striptags(view.tldr.html) if view.tldr else None,
                          citation_tags=scholarly.citation_tags(
                              paper, self.config.source_language, url),
                          json_ld=scholarly.json_ld(paper, self.config.source_language, url),

@@ -64,6 +64,17 @@ def output_escape(value: object) -> str:
     return _escape_inner(str(value))
 
 
+def striptags(value: object) -> str:
+    """Jinja's ``striptags`` filter (and ``Markup.striptags``): the text without tags, entities
+    unescaped, spaces collapsed. A text with no tag and no entity (most titles) is only
+    collapsed, the same text without the Markup copies and the unescaping (3 µs, three times
+    a paper page)."""
+    text = str(value.__html__() if hasattr(value, "__html__") else value)
+    if "<" not in text and "&" not in text:
+        return " ".join(text.split())
+    return Markup(text).striptags()
+
+
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
     """Jinja's code generator, writing the value of each ``{{ ... }}`` that is autoescaped
     through :func:`output_escape` (``tests/test_theme.py`` checks that it does), and each
@@ -309,6 +320,7 @@ def load_theme(config: SiteConfig) -> Theme:
     )
     # `tojson` writes a page's JSON as its text (not as \uXXXX escapes) and without spaces:
     # it is emitted into single-quoted attributes, where it escapes <, >, & and ' itself.
+    env.filters["striptags"] = striptags
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False,
                                          "separators": (",", ":")}
     strings = _load_strings(config, [builtin, config.layouts_dir])
