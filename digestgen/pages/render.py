@@ -377,11 +377,14 @@ class Renderer:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None) -> PageInfo:
+    def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None,
+                  canonical: str | None = None) -> PageInfo:
+        """What page ``rel`` of ``lang`` knows about itself; its canonical URL is its own
+        unless given."""
         links, languages = self.links, self.config.languages
         return PageInfo(
             lang=lang, rel=rel, title=title, url=links.page(lang, rel),
-            canonical=links.absolute(lang, rel),
+            canonical=links.absolute(lang, rel) if canonical is None else canonical,
             alternates=tuple(Link(label, links.page(code, rel), code)
                              for code, label in self.language_names),
             translations=(*(Link(code, links.absolute(code, rel), code) for code in languages),
@@ -417,9 +420,7 @@ class Renderer:
              canonical: str | None = None, **context) -> Page:
         context.setdefault("og_type", "website")
         context.setdefault("og_description", None)
-        info = self.page_info(lang, rel, title, pager)
-        if canonical is not None:
-            info = dataclasses.replace(info, canonical=canonical)
+        info = self.page_info(lang, rel, title, pager, canonical)
         context.update(page=info, s=self.views[lang].s, site=self.local[lang],
                        asset=self.links.asset, script_strings=self.script_strings(lang))
         data = self.render_text(template, context)
