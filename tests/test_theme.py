@@ -122,6 +122,18 @@ def test_functions_and_methods_are_called_as_jinja_calls_them():
     assert pages[0] == pages[1] == "p! 2024-03-22 a_b v x1 True p [0, 1, 2]"
 
 
+def test_a_function_given_the_context_sees_the_variables_of_its_block_and_loop():
+    @jinja2.pass_context
+    def see(context, name):
+        return context.get(name, "-")
+
+    source = ("{% block b %}{% set x = 'in block' %}{{ see('x') }}{% for i in [1] %}"
+              "{% set y = 'in loop' %}{{ see('y') }}{% endfor %}{% endblock %}")
+    pages = [environment().from_string(source).render(see=see)
+             for environment in (_Environment, jinja2.Environment)]
+    assert pages[0] == pages[1] == "in blockin loop"
+
+
 def test_a_template_sees_the_globals_it_is_given():
     environment = _Environment(loader=jinja2.DictLoader({"g.html": "{{ a }}{{ b }}"}))
     environment.globals["a"] = "env"

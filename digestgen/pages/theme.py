@@ -77,8 +77,9 @@ def striptags(value: object) -> str:
 
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
     """Jinja's code generator, writing the value of each ``{{ ... }}`` that is autoescaped
-    through :func:`output_escape` (``tests/test_theme.py`` checks that it does), and each
-    macro as a :class:`_Macro`."""
+    through :func:`output_escape` (``tests/test_theme.py`` checks that it does), each macro as
+    a :class:`_Macro`, the text of each root and block function gathered in a list, and what
+    a library of macros reads (:class:`_Template`)."""
 
     def _output_child_pre(self, node, frame, finalize) -> None:
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
@@ -191,8 +192,6 @@ class _Template(jinja2.Template):
         return module
 
 
-
-
 class _Macro(jinja2.runtime.Macro):
     """A template's macro, called by :meth:`_Context.call` at the cost of its own code: Jinja's
     way took two to three times that (a check of the callee for every call, the arguments
@@ -232,13 +231,14 @@ class _Context(jinja2.runtime.Context):
     Python (about 2 µs a call, a dozen calls a page)."""
 
     @jinja2.utils.internalcode
-    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's names: any keyword)
+    def call(__self, __obj, *args, _block_vars=None, _loop_vars=None,  # noqa: N805 (Jinja's)
+             **kwargs):
+        # The variables of the calling block and loop, which Jinja passes to every call, are
+        # parameters: no dict is made for them, and only a pass_context callee gets them.
         is_macro = type(__obj) is _Macro
         if not is_macro and not _plain(__obj):
-            return super().call(__obj, *args, **kwargs)
-        if kwargs:
-            kwargs.pop("_block_vars", None)
-            kwargs.pop("_loop_vars", None)
+            return super().call(__obj, *args, _block_vars=_block_vars, _loop_vars=_loop_vars,
+                                **kwargs)
         try:
             if is_macro:
                 return __obj.call_in(__self.eval_ctx, args, kwargs)
