@@ -95,16 +95,21 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
     # extends. Here each root and block function appends its pieces to a list, as Jinja's
     # macros do, and yields their join once: a paper page renders some 3% faster.
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gathering: list = []  # the root or block frames gathering text, innermost last
+
     def enter_frame(self, frame) -> None:
         if frame.parent is None and frame.buffer is None and (frame.rootlevel or
                                                               frame.block_frame):
             self.buffer(frame)
-            frame.gathered = True  # see leave_frame
+            self.gathering.append(frame)
         super().enter_frame(frame)
 
     def leave_frame(self, frame, with_python_scope: bool = False) -> None:
         super().leave_frame(frame, with_python_scope)
-        if getattr(frame, "gathered", False):
+        if self.gathering and self.gathering[-1] is frame:
+            self.gathering.pop()
             self.writeline(f"yield concat({frame.buffer})")
 
     def visit_Include(self, node, frame) -> None:
@@ -318,9 +323,9 @@ def load_theme(config: SiteConfig) -> Theme:
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
         cache_size=-1, bytecode_cache=template_cache(config.cache_dir / "templates"),
     )
+    env.filters["striptags"] = striptags
     # `tojson` writes a page's JSON as its text (not as \uXXXX escapes) and without spaces:
     # it is emitted into single-quoted attributes, where it escapes <, >, & and ' itself.
-    env.filters["striptags"] = striptags
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False,
                                          "separators": (",", ":")}
     strings = _load_strings(config, [builtin, config.layouts_dir])
