@@ -24,6 +24,7 @@ from digestgen.incremental.records import load_content_cached
 from digestgen.content.load import load_content
 from digestgen.output.manifest import MANIFEST
 from digestgen.pages.render import Renderer
+from digestgen.pages.themefiles import builtin_layouts
 
 from sitekit import SiteFolder, build_in_own_process
 
@@ -188,6 +189,22 @@ def test_a_changed_template_or_configuration_renders_everything_again(site, tmp_
     site.write("digestgen.yaml", CONFIG.replace("Test Digest", "Renamed Digest"))
     changed = rebuild_and_check(site, tmp_path)
     assert "issues/2024-03-22/index.html" in changed
+
+
+def test_a_sites_macros_that_read_the_page_show_each_page_its_own(site, tmp_path):
+    # The built-in library of macros is made once a language (its macros read only s and
+    # site); one that reads the page is made for each page, in a cold build and after edits.
+    builtin = (builtin_layouts() / "_macros.html").read_text()
+    macro = "{% macro titles(p) -%}\n"
+    site.write("layouts/_macros.html",
+               builtin.replace(macro, macro + "<i>{{ page.url|default('row') }}</i>"))
+    run_build(site)
+    for paper_id in ("2403.10005", "2403.10006"):
+        for lang in ("", "en/"):
+            shown = (site.output / f"{lang}papers/{paper_id}/index.html").read_text()
+            assert f"{lang}papers/{paper_id}/</i>" in shown
+    edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")
+    rebuild_and_check(site, tmp_path)
 
 
 def test_a_changed_title_reaches_the_tag_and_category_lists_that_show_it(site, tmp_path):

@@ -24,7 +24,7 @@ from .plaintext import FastMarkdown
 from ..content.model import Issue, Site
 from ..content.records import Paper
 from .pagination import ARCHIVE_PAGE_ISSUES, TERM_PAGE_PAPERS, ListPage, list_pages
-from .theme import Theme
+from .theme import Theme, striptags
 from .views import (
     Link, Links, PageKind, Pager, TermView, Views, archive_reads, feed_reads, home_reads,
 )
@@ -96,17 +96,22 @@ class Rows:
 
 class LocalSite:
     """The configuration as the pages of one language show it (``site`` in templates): its
-    ``title`` and ``description`` in that language, every other key as configured."""
+    ``lang``, its ``title`` and ``description`` in that language, every other key as
+    configured."""
 
     def __init__(self, config: SiteConfig, lang: str):
-        self.config = config
+        self.config, self.lang = config, lang
         self.title = config.title_in(lang)
         self.description = config.description_in(lang)
 
     def __getattr__(self, name: str):
         if name.startswith("_"):  # copying and pickling ask before config is set
             raise AttributeError(name)
-        return getattr(self.config, name)
+        # Kept as an attribute of this object, which Python then finds at once: a page reads
+        # some keys (site.languages, site.search) a few times, and the configuration is fixed.
+        value = getattr(self.config, name)
+        setattr(self, name, value)
+        return value
 
 
 class Renderer:
@@ -274,7 +279,7 @@ class Renderer:
         return self.html("paper-brief.html" if brief else "paper.html", lang, Links.paper(paper),
                          str(view.title.html), paper=view,
                          neighbours=self.views[lang].neighbours(paper), og_type="article",
-                         og_description=view.tldr.html.striptags() if view.tldr else None,
+                         og_description=striptags(view.tldr.html) if view.tldr else None,
                          citation_tags=scholarly.citation_tags(
                              paper, self.config.source_language, url),
                          json_ld=scholarly.json_ld(paper, self.config.source_language, url),
@@ -372,11 +377,14 @@ class Renderer:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None) -> PageInfo:
+    def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None,
+                  canonical: str | None = None) -> PageInfo:
+        """What page ``rel`` of ``lang`` knows about itself; its canonical URL is its own
+        unless given."""
         links, languages = self.links, self.config.languages
         return PageInfo(
             lang=lang, rel=rel, title=title, url=links.page(lang, rel),
-            canonical=links.absolute(lang, rel),
+            canonical=links.absolute(lang, rel) if canonical is None else canonical,
             alternates=tuple(Link(label, links.page(code, rel), code)
                              for code, label in self.language_names),
             translations=(*(Link(code, links.absolute(code, rel), code) for code in languages),
@@ -412,9 +420,7 @@ class Renderer:
              canonical: str | None = None, **context) -> Page:
         context.setdefault("og_type", "website")
         context.setdefault("og_description", None)
-        info = self.page_info(lang, rel, title, pager)
-        if canonical is not None:
-            info = dataclasses.replace(info, canonical=canonical)
+        info = self.page_info(lang, rel, title, pager, canonical)
         context.update(page=info, s=self.views[lang].s, site=self.local[lang],
                        asset=self.links.asset, script_strings=self.script_strings(lang))
         data = self.render_text(template, context)
