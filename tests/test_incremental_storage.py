@@ -26,6 +26,27 @@ def test_a_store_reads_back_what_it_kept(tmp_path):
     assert again.get("other") == {"a": (1, 2)}
 
 
+def test_a_store_read_lazily_reads_the_shards_it_is_asked_for_and_keeps_the_others(tmp_path):
+    store = ShardedStore(tmp_path, "records")
+    keys = [f"content/papers/{n}.yaml" for n in range(200)]
+    for key in keys:
+        store.put(key, key.upper())
+    store.save()
+    lazy = ShardedStore(tmp_path, "records")
+    lazy.load(lazily=True)
+    lazy.put(keys[0], "changed")
+    assert lazy.get(keys[1]) == keys[1].upper()
+    assert len(lazy.unread) == ShardedStore.SHARDS - len({store.shard_of(k) for k in keys[:2]})
+    lazy.save()
+    again = ShardedStore(tmp_path, "records")
+    again.load()
+    assert [again.get(key) for key in keys] == ["changed"] + [k.upper() for k in keys[1:]]
+    lazy.drop_except(set(keys[1:]))  # reads every shard first: none is written half empty
+    lazy.save()
+    again.load()
+    assert [again.get(key) for key in keys] == [None] + [k.upper() for k in keys[1:]]
+
+
 def test_a_kept_paper_reads_its_texts_from_the_file_when_first_used(tmp_path):
     store = ShardedStore(tmp_path, "records")
     store.put("p", PAPER)

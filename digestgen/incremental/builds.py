@@ -63,10 +63,18 @@ class IncrementalBuild:
         """Every paper and issue of the site, validated (:func:`digestgen.content.load.load_content`'s
         records and problems); records of files unchanged since the last build are cached."""
         from .records import load_content_cached
+        from .snapshot import ContentSnapshot
         store = ShardedStore(self.config.cache_dir, f"records-{self.namespace}")
-        store.load()
-        listing = self.inputs.paper_files if self.inputs is not None else None
-        loaded = load_content_cached(self.config, self.drafts, store, listing)
+        store.load(lazily=True)
+        snapshot = ContentSnapshot(self.config.cache_dir, self.namespace, self.drafts)
+        # After an edit of a few papers, the last full load's content with those replaced:
+        # no lookup per paper file (at 20,000 papers a full load takes 0.6 s).
+        loaded = snapshot.take(self.config, self.inputs, store) if self.inputs else None
+        if loaded is None:
+            listing = self.inputs.paper_files if self.inputs is not None else None
+            loaded = load_content_cached(self.config, self.drafts, store, listing)
+            if self.inputs is not None:
+                snapshot.keep(self.config, self.inputs, store, loaded)
         store.save()
         self.digests = loaded.digests
         return loaded.content
@@ -148,6 +156,7 @@ class IncrementalBuild:
         elif learned:
             store.add(learned, {**known, **learned})
         prune_namespaces(self.config.cache_dir, {"records": self.namespace,
+                                                 "content": self.namespace,
                                                  "markdown": self.namespace,
                                                  "rows": plan.rows_namespace})
 

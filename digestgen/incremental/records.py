@@ -20,7 +20,7 @@ import hashlib
 import os
 import pickle
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .storage import (
@@ -53,6 +53,7 @@ class Entry:
 class Loaded:
     content: Content
     digests: dict[str, str]  # content file (as text) -> hash of its bytes, for page keys
+    ids: dict[str, str] = field(default_factory=dict)  # paper file (as text) -> its paper's id
 
 
 def file_stat(path: Path) -> tuple[int, int, int, int]:
@@ -134,6 +135,7 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
     folder = config.content_dir / "papers"
     if store is None:  # nothing kept: a store in memory only
         store = ShardedStore(None, "records")
+    store.read_all()  # (workers read its shards whole)
     # path (as text) -> (record, problems, hash of the file's bytes)
     results: dict[str, tuple[Paper | None, list[Problem], str | None]] = {}
     todo: list[Path] = []
@@ -153,16 +155,18 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
     problems: list[Problem] = []
     papers: list[Paper] = []
     digests: dict[str, str] = {}
+    ids: dict[str, str] = {}
     for key in keys:
         paper, found, digest = results[key]
         problems.extend(found)
         if paper is not None:
             papers.append(paper)
             digests[paper.source_name()] = digest or ""
+            ids[key] = paper.id
     issues = load_issue_files(config, problems)
     for issue in issues:
         digests[str(issue.source)] = file_digest(issue.source)
-    return Loaded(assemble_content(config, papers, issues, problems, drafts), digests)
+    return Loaded(assemble_content(config, papers, issues, problems, drafts), digests, ids)
 
 
 def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
