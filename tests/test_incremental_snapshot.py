@@ -106,3 +106,41 @@ def test_files_changed_recently_are_read_again_until_their_stats_vouch_for_them(
     run_build(site)
     assert len(full_loads) == 1 and len(parsed) == 13  # every paper file, not only the edited
     assert tree(site.output) == cold_build(site, tmp_path)
+
+
+@pytest.fixture
+def models_built(monkeypatch) -> list[int]:
+    """Counts the site models built for the site (not for cold builds)."""
+    import digestgen.content.model as model
+    real, calls = model.build_model, []
+
+    def counted(config, content):
+        if "cold" not in config.root.parts:
+            calls.append(1)
+        return real(config, content)
+
+    monkeypatch.setattr(model, "build_model", counted)
+    return calls
+
+
+def test_an_abstract_edit_takes_the_kept_site_model(site, tmp_path, full_loads, models_built):
+    run_build(site)
+    edit_paper(site, "2403.10003", "Abstract of paper 3", "Abstract of paper three")
+    run_build(site)
+    assert (len(full_loads), len(models_built)) == (1, 1)
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+@pytest.mark.parametrize("old, new", [("tags: [alpha]", "tags: [gamma]"),
+                                      ("categories: [cs.LG, cs.CL]", "categories: [cs.LG]")])
+def test_an_edit_of_tags_or_categories_builds_the_site_model_again(
+        site, tmp_path, full_loads, models_built, old, new):
+    run_build(site)
+    edit_paper(site, "2403.10003", old, new)
+    run_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+    # And after it, an abstract edit of the same paper: its terms are still not the kept ones.
+    edit_paper(site, "2403.10003", "Abstract of paper 3", "Abstract of paper three")
+    run_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)
+    assert (len(full_loads), len(models_built)) == (1, 3)

@@ -9,7 +9,13 @@ folders as columns of numbers. The next build compares the stats it took anyway
 changed, and each still holds a paper with the same id, date and draft flag, and no problem, the
 snapshot's content with those papers replaced is what a full load would give: nothing else that
 a load reads or checks (which files there are, the ids, the issues, which papers are drafts or
-in draft issues) changed.
+in draft issues) changed. The snapshot keeps the site model of that content too: when the
+changed papers also keep their tags and categories, the model is the same but for those papers,
+and is taken as kept (:meth:`ContentSnapshot.model`) rather than built again.
+
+Papers are replaced in place: the kept record object takes the new record's class and fields
+(:func:`_become`), so that the content and the kept model, which share it, both show the new one
+without a walk over every issue and term.
 
 The snapshot is written after a full load only. Until many files changed since (then a full
 load writes it again), the records of the changed files come from the records store, which a
@@ -27,6 +33,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from ..config import SiteConfig
+from ..content.model import Site
 from ..content.records import Paper
 from .records import Loaded, _stat_key, file_digest, parse_paper
 from .state import InputSurvey, Listing
@@ -50,6 +57,7 @@ class Snapshot:
     untrusted: frozenset[int]  # indices of files whose stat did not vouch for their bytes
     issues_settled: bool  # whether the issue files' stats vouched for their bytes
     loaded: Loaded
+    site: Site  # the site model of loaded.content, without its configuration
 
 
 class ContentSnapshot:
@@ -59,6 +67,7 @@ class ContentSnapshot:
     def __init__(self, folder: Path, name: str, drafts: bool):
         self.path = folder / f"content-{name}-{'drafts' if drafts else 'published'}.pickle"
         self.drafts = drafts
+        self.kept_site: Site | None = None  # see model()
 
     def take(self, config: SiteConfig, survey: InputSurvey,
              store: ShardedStore) -> Loaded | None:
@@ -77,9 +86,9 @@ class ContentSnapshot:
         changed = _differing(snapshot.papers[1], papers[1]) | snapshot.untrusted
         if len(changed) > REWRITE_AFTER:
             return None
-        content, digests = snapshot.loaded.content, snapshot.loaded.digests
-        shown = list(content.papers)
-        replaced: dict[str, str] = {}
+        shown = snapshot.loaded.content.papers
+        replaced: list[tuple[Paper, Paper]] = []  # (kept record, the file's record now)
+        digests: dict[str, str] = {}
         for index in sorted(changed):
             if index not in snapshot.records:
                 return None  # a folder, or a file that is no record
@@ -89,15 +98,25 @@ class ContentSnapshot:
             if paper is None or at == len(shown) or shown[at].id != paper_id \
                     or not _same_place(shown[at], paper):
                 return None
-            shown[at] = paper
-            replaced[paper.source_name()] = digest
-        return Loaded(replace(content, papers=tuple(shown)), {**digests, **replaced},
-                      snapshot.loaded.ids)
+            replaced.append((shown[at], paper))
+            digests[paper.source_name()] = digest
+        same_model = all(kept.tags == paper.tags and kept.categories == paper.categories
+                         for kept, paper in replaced)
+        for kept, paper in replaced:
+            _become(kept, paper)
+        self.kept_site = snapshot.site if same_model else None
+        loaded = snapshot.loaded
+        return Loaded(loaded.content, {**loaded.digests, **digests}, loaded.ids)
+
+    def model(self, config: SiteConfig) -> Site | None:
+        """After :meth:`take`, the site model of the content it gave, when the snapshot's is
+        that model (no changed paper moved to other terms); else None."""
+        return None if self.kept_site is None else replace(self.kept_site, config=config)
 
     def keep(self, config: SiteConfig, survey: InputSurvey, store: ShardedStore,
-             loaded: Loaded) -> None:
+             loaded: Loaded, site: Site) -> None:
         """Write the snapshot of ``loaded``, which a full load just gave from the files
-        ``survey`` found (the store holding their records)."""
+        ``survey`` found (the store holding their records), and of its model ``site``."""
         papers, issues = _folder(survey.papers, survey.columns.get("papers")), \
             _folder(survey.issues, survey.columns.get("issues"))
         if papers is None or issues is None:
@@ -118,7 +137,7 @@ class ContentSnapshot:
         # issue files are read again until their stats vouch for them.
         settled_issues = settled(max(issues[1][1], default=0), max(issues[1][2], default=0))
         snapshot = Snapshot(self.drafts, papers, issues, records, frozenset(untrusted),
-                            settled_issues, loaded)
+                            settled_issues, loaded, replace(site, config=None))
         if not write_atomic(self.path, encode_pickle(snapshot)):
             self.forget()
 
@@ -160,6 +179,15 @@ def _current(config: SiteConfig, key: str, info, store: ShardedStore) \
         store.put(key, entry)
         return paper, entry.digest
     return paper, file_digest(Path(key))
+
+
+def _become(kept: Paper, paper: Paper) -> None:
+    """Make the record object ``kept`` the record ``paper`` (its class and fields: records are
+    plain objects whose fields are their ``__dict__``), wherever the content and model hold it."""
+    kept.__class__ = type(paper)
+    fields = vars(kept)
+    fields.clear()
+    fields.update(vars(paper))
 
 
 def _same_place(before: Paper, now: Paper) -> bool:
