@@ -93,3 +93,38 @@ def test_the_collector_is_paused_for_a_block_but_runs_within_gc_running():
         assert not gc.isenabled()  # as it was
     finally:
         gc.enable()
+
+
+def test_a_text_store_finds_each_text_by_key_without_reading_the_others(tmp_path):
+    from digestgen.incremental.textstore import TextStore
+    texts = {bytes([n]) * 20: f"<p>text {n} 中文 \udce9</p>" for n in range(0, 250, 7)}
+    TextStore(tmp_path, "markdown").replace(texts)
+    store = TextStore(tmp_path, "markdown")
+    assert all(store.get(key) == text for key, text in texts.items())
+    assert store.get(b"\x01" * 20) is None and store.get(b"short") is None
+    assert len(store) == len(texts) and store.everything() == texts
+    store.update({b"\x02" * 20: "in memory"})  # as FastMarkdown.adopt gives it
+    assert store[b"\x02" * 20] == "in memory"
+    assert TextStore(tmp_path, "markdown").get(b"\x02" * 20) is None  # not kept
+
+
+def test_a_text_store_keeps_additions_beside_the_file_then_merges_them(tmp_path):
+    from digestgen.incremental.textstore import TextStore
+    TextStore(tmp_path, "markdown").replace({b"a" * 20: "first"})
+    for n in range(TextStore.MERGE_AFTER + 1):
+        TextStore(tmp_path, "markdown").add({bytes([n]) * 20: f"added {n}"})
+    store = TextStore(tmp_path, "markdown")
+    assert len(store.segments()) <= 1  # merged into the file once there were many
+    assert store.everything() == {b"a" * 20: "first", **{
+        bytes([n]) * 20: f"added {n}" for n in range(TextStore.MERGE_AFTER + 1)}}
+
+
+def test_a_torn_or_foreign_text_file_is_read_as_nothing_kept(tmp_path):
+    from digestgen.incremental.textstore import TextStore
+    TextStore(tmp_path, "markdown").replace({b"a" * 20: "first", b"b" * 20: "second"})
+    path = tmp_path / "markdown.texts"
+    whole = path.read_bytes()
+    for junk in (whole[:-1], whole + b"x", b"DGT1", b"", b"foreign bytes" * 10):
+        path.write_bytes(junk)
+        store = TextStore(tmp_path, "markdown")
+        assert store.get(b"a" * 20) is None and len(store) == 0

@@ -21,7 +21,8 @@ from .state import (
     BuildState, InputSurvey, StateFiles, cache_namespace, manifest_identity, survey_inputs,
     theme_key,
 )
-from .storage import SegmentedStore, ShardedStore, code_version, digest_text, prune_namespaces
+from .storage import ShardedStore, code_version, digest_text, prune_namespaces
+from .textstore import TextStore
 
 if TYPE_CHECKING:
     from ..content.load import Content
@@ -91,10 +92,10 @@ class IncrementalBuild:
                 self._snapshot.keep(self.config, self.inputs, self._records, self._loaded, site)
         return site
 
-    def markdown_known(self) -> dict[bytes, str]:
+    def markdown_known(self) -> TextStore:
         """What markdown-it rendered in earlier builds (for :class:`~digestgen.pages.plaintext.
-        FastMarkdown`)."""
-        return self._markdown_store.load()
+        FastMarkdown`): looked up text by text, never read whole."""
+        return self._markdown_store
 
     @cached_property
     def rows(self) -> RowCache:
@@ -103,8 +104,8 @@ class IncrementalBuild:
         return RowCache()
 
     @cached_property
-    def _markdown_store(self) -> SegmentedStore:
-        return SegmentedStore(self.config.cache_dir, f"markdown-{self.namespace}")
+    def _markdown_store(self) -> TextStore:
+        return TextStore(self.config.cache_dir, f"markdown-{self.namespace}")
 
     # -- which pages to render --------------------------------------------------------------
 
@@ -157,7 +158,7 @@ class IncrementalBuild:
             base=plan.page_keys.base, structure=plan.structure, digests=plan.page_keys.digests,
             paper_keys=plan.page_keys.paper_keys()))
 
-    def keep_markdown(self, plan: Plan, known: dict, learned: dict, recalled: set,
+    def keep_markdown(self, plan: Plan, known: TextStore, learned: dict, recalled: set,
                       full: bool) -> None:
         """Keep what markdown-it rendered for the next build (``known`` before it, ``learned``
         in it; ``recalled``: what it used of ``known``); after a build of every page, only what
@@ -166,7 +167,7 @@ class IncrementalBuild:
         if full and (learned or len(recalled) < len(known)):
             store.replace({**{key: known[key] for key in recalled}, **learned})
         elif learned:
-            store.add(learned, {**known, **learned})
+            store.add(learned)
         prune_namespaces(self.config.cache_dir, {"records": self.namespace,
                                                  "content": self.namespace,
                                                  "markdown": self.namespace,

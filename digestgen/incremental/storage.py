@@ -272,41 +272,6 @@ class ShardedStore:
         self.dirty.clear()
 
 
-class SegmentedStore:
-    """A mapping kept as one file plus small files of later additions, so that adding a few
-    entries writes a few entries (every so often they are merged back into one file)."""
-
-    MERGE_AFTER = 16
-
-    def __init__(self, folder: Path, name: str):
-        self.folder, self.name = folder, name
-
-    def segments(self) -> list[Path]:
-        return sorted(self.folder.glob(f"{self.name}+*.pickle"))
-
-    def load(self) -> dict:
-        merged: dict = {}
-        for path in [self.folder / f"{self.name}.pickle", *self.segments()]:
-            value = read_pickle(path, {})
-            if isinstance(value, dict):
-                merged.update(value)
-        return merged
-
-    def add(self, entries: dict, everything: dict) -> None:
-        """Keep ``entries`` (new ones; ``everything`` is what the store holds with them)."""
-        segments = self.segments()
-        if len(segments) >= self.MERGE_AFTER:
-            self.replace(everything)
-        else:
-            write_pickle(self.folder / f"{self.name}+{time.time_ns()}-{os.getpid()}.pickle",
-                         entries)
-
-    def replace(self, entries: dict) -> None:
-        write_pickle(self.folder / f"{self.name}.pickle", entries)
-        for path in self.segments():
-            path.unlink(missing_ok=True)
-
-
 def prune_namespaces(folder: Path, current: dict[str, str]) -> None:
     """Remove cache files of other namespaces: ``current`` maps a prefix (``records``) to the
     namespace in use; files named ``prefix-OTHER...`` are stale."""
