@@ -165,9 +165,8 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
             markdown_done = render_and_index(work, todo, staging, search)
         clock.lap(f"render {len(todo)} pages")
         rendered = {job.path for job in todo}
-        for job in jobs:
-            if job.path not in rendered:
-                staging.keep(job.path, live_files[job.path])
+        staging.keep_all({job.path: live_files[job.path] for job in jobs
+                          if job.path not in rendered})
         staging.settle_pages()
         clock.lap("keep unchanged pages")
         if search is not None:
