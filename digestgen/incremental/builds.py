@@ -2,7 +2,8 @@
 
 A build (:mod:`digestgen.build`) asks it, in order: whether anything changed at all
 (:meth:`~IncrementalBuild.unchanged`); for the content (:meth:`~IncrementalBuild.load_content`,
-records of unchanged files from the cache); for what markdown-it rendered before
+records of unchanged files from the cache) and its model (:meth:`~IncrementalBuild.site_model`);
+for what markdown-it rendered before
 (:meth:`~IncrementalBuild.markdown_known`) and for the paper rows (:attr:`~IncrementalBuild.rows`)
 to hand to the renderer; which pages to render (:meth:`~IncrementalBuild.plan`, then
 :meth:`Plan.todo` once the live output is surveyed); and at the end to keep what this build
@@ -72,7 +73,6 @@ class IncrementalBuild:
         # After an edit of a few papers, the last full load's content with those replaced:
         # no lookup per paper file (at 20,000 papers a full load takes 0.6 s).
         loaded = snapshot.take(self.config, self.inputs, store) if self.inputs else None
-        self._full_load = loaded is None
         if loaded is None:
             listing = self.inputs.paper_files if self.inputs is not None else None
             loaded = load_content_cached(self.config, self.drafts, store, listing)
@@ -82,13 +82,14 @@ class IncrementalBuild:
 
     def site_model(self, content: Content) -> Site:
         """The site model of ``content`` (after :meth:`load_content`): the snapshot's when the
-        edit since changed no paper's place in it; else built, and after a full load kept in a
-        new snapshot with the content."""
+        edit since changed no paper's place in it; else built, and kept in a new snapshot with
+        the content (after an edit that moved a paper too: else every later build would build
+        the model again)."""
         from ..content.model import build_model
         site = self._snapshot.model(self.config)
         if site is None:
             site = build_model(self.config, content)
-            if self._full_load and self.inputs is not None:
+            if self.inputs is not None:
                 self._snapshot.keep(self.config, self.inputs, self._records, self._loaded, site)
         return site
 
