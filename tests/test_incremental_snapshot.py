@@ -144,3 +144,12 @@ def test_an_edit_of_tags_or_categories_builds_the_site_model_again(
     run_build(site)
     assert tree(site.output) == cold_build(site, tmp_path)
     assert (len(full_loads), len(models_built)) == (1, 2)
+
+
+def test_a_site_moved_to_another_folder_loads_every_file_again(site, tmp_path, full_loads):
+    """Moved whole, its files keep their stats; the snapshot's records name the old folder."""
+    run_build(site)
+    site.root = site.root.rename(site.root.with_name("moved"))
+    run_build(site)
+    assert len(full_loads) == 2
+    assert tree(site.output) == cold_build(site, tmp_path)

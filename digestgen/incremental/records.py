@@ -53,7 +53,7 @@ class Entry:
 class Loaded:
     content: Content
     digests: dict[str, str]  # content file (as text) -> hash of its bytes, for page keys
-    ids: dict[str, str] = field(default_factory=dict)  # paper file (as text) -> its paper's id
+    ids: dict[str, str] = field(default_factory=dict)  # paper file (source_name) -> paper id
 
 
 def file_stat(path: Path) -> tuple[int, int, int, int]:
@@ -161,8 +161,9 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
         problems.extend(found)
         if paper is not None:
             papers.append(paper)
-            digests[paper.source_name()] = digest or ""
-            ids[key] = paper.id
+            name = paper.source_name()  # (one string for both: the snapshot keeps them)
+            digests[name] = digest or ""
+            ids[name] = paper.id
     issues = load_issue_files(config, problems)
     for issue in issues:
         digests[str(issue.source)] = file_digest(issue.source)

@@ -53,7 +53,7 @@ class Snapshot:
     drafts: bool  # whether drafts were loaded
     papers: tuple[list[str], tuple[array, ...]]  # content/papers: names and stat columns
     issues: tuple[list[str], tuple[array, ...]]  # content/issues: names and stat columns
-    records: dict[int, tuple[str, str]]  # index in the papers listing -> (file, paper id)
+    prefix: str  # the papers folder, as paper files are named (loaded.ids) with it
     untrusted: frozenset[int]  # indices of files whose stat did not vouch for their bytes
     issues_settled: bool  # whether the issue files' stats vouched for their bytes
     loaded: Loaded
@@ -81,8 +81,8 @@ class ContentSnapshot:
         papers, issues = _folder(survey.papers, survey.columns.get("papers")), \
             _folder(survey.issues, survey.columns.get("issues"))
         if papers is None or issues is None or issues != snapshot.issues \
-                or papers[0] != snapshot.papers[0]:
-            return None
+                or papers[0] != snapshot.papers[0] or snapshot.prefix != _prefix(config):
+            return None  # files added or removed, an issue file changed, the site moved
         changed = _differing(snapshot.papers[1], papers[1]) | snapshot.untrusted
         if len(changed) > REWRITE_AFTER:
             return None
@@ -90,9 +90,10 @@ class ContentSnapshot:
         replaced: list[tuple[Paper, Paper]] = []  # (kept record, the file's record now)
         digests: dict[str, str] = {}
         for index in sorted(changed):
-            if index not in snapshot.records:
+            key = snapshot.prefix + papers[0][index]
+            paper_id = snapshot.loaded.ids.get(key)
+            if paper_id is None:
                 return None  # a folder, or a file that is no record
-            key, paper_id = snapshot.records[index]
             paper, digest = _current(config, key, survey.papers.stats[index], store)
             at = bisect_left(shown, paper_id, key=_ID)
             if paper is None or at == len(shown) or shown[at].id != paper_id \
@@ -122,21 +123,19 @@ class ContentSnapshot:
         if papers is None or issues is None:
             self.forget()
             return
-        records, untrusted = {}, set()
-        prefix = os.path.join(config.content_dir / "papers", "")  # as records.py names files
+        untrusted = set()
+        prefix = _prefix(config)
         for index, (name, info) in enumerate(zip(survey.papers.names, survey.papers.stats)):
             key = prefix + name
-            paper_id = loaded.ids.get(key)  # (None for what is not a record file)
-            if paper_id is None:
-                continue
-            records[index] = (key, paper_id)
+            if key not in loaded.ids:
+                continue  # not a record file
             entry = store.get(key)
             if entry is None or not entry.trusted or entry.stat != _stat_key(info):
                 untrusted.add(index)
         # An issue file changed within the resolution of its mtime may change again unseen:
         # issue files are read again until their stats vouch for them.
         settled_issues = settled(max(issues[1][1], default=0), max(issues[1][2], default=0))
-        snapshot = Snapshot(self.drafts, papers, issues, records, frozenset(untrusted),
+        snapshot = Snapshot(self.drafts, papers, issues, prefix, frozenset(untrusted),
                             settled_issues, loaded, replace(site, config=None))
         if not write_atomic(self.path, encode_pickle(snapshot)):
             self.forget()
@@ -146,6 +145,11 @@ class ContentSnapshot:
         behind, stale)."""
         with suppress(OSError):
             self.path.unlink()
+
+
+def _prefix(config: SiteConfig) -> str:
+    """The papers folder as the loader names paper files with it."""
+    return os.path.join(config.content_dir / "papers", "")
 
 
 def _folder(listing: Listing, columns: tuple[array, ...] | None) \
