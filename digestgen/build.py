@@ -126,7 +126,6 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     """Load, model, theme and renderer, and which pages to render: everything is read and
     validated before the output is touched."""
     # Imported here: a build with nothing to do never needs them.
-    from .content.model import build_model
     from .pages.plaintext import FastMarkdown
     from .pages.render import Renderer
     from .rendering import Work
@@ -135,7 +134,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     clock.lap("fingerprint inputs")
     content = builds.load_content()
     clock.lap("load content")
-    site = build_model(config, content)
+    site = builds.site_model(content)
     markdown = FastMarkdown(config.markdown.html, builds.markdown_known())
     renderer = Renderer(site, load_theme(config), markdown, rows=builds.rows)
     jobs = renderer.jobs()
@@ -166,9 +165,8 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
             markdown_done = render_and_index(work, todo, staging, search)
         clock.lap(f"render {len(todo)} pages")
         rendered = {job.path for job in todo}
-        for job in jobs:
-            if job.path not in rendered:
-                staging.keep(job.path, live_files[job.path])
+        staging.keep_all({job.path: live_files[job.path] for job in jobs
+                          if job.path not in rendered})
         staging.settle_pages()
         clock.lap("keep unchanged pages")
         if search is not None:

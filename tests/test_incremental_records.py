@@ -39,6 +39,7 @@ def test_the_texts_stay_a_blob_until_read_and_pickle_again_the_same():
         "2403.14715", date(2024, 3, 22), ("calibration",), ("cs.LG",), False)
     assert not any(name in vars(again) for name in BODY_FIELDS) and "_values" not in vars(again)
     assert dumps(again) == blob  # kept as read, without unpickling its texts
+    assert again.source == Path("content/papers/2403.14715.yaml") and dumps(again) == blob
     assert again.title.values["zh"] == "标签平滑" and "_values" in vars(again)
     assert again.arxiv == ArxivInfo(categories=("cs.LG",))
     assert "_blob" not in vars(again)  # once read, the texts are kept once, not twice

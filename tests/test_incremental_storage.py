@@ -26,6 +26,27 @@ def test_a_store_reads_back_what_it_kept(tmp_path):
     assert again.get("other") == {"a": (1, 2)}
 
 
+def test_a_store_read_lazily_reads_the_shards_it_is_asked_for_and_keeps_the_others(tmp_path):
+    store = ShardedStore(tmp_path, "records")
+    keys = [f"content/papers/{n}.yaml" for n in range(200)]
+    for key in keys:
+        store.put(key, key.upper())
+    store.save()
+    lazy = ShardedStore(tmp_path, "records")
+    lazy.load(lazily=True)
+    lazy.put(keys[0], "changed")
+    assert lazy.get(keys[1]) == keys[1].upper()
+    assert len(lazy.unread) == ShardedStore.SHARDS - len({store.shard_of(k) for k in keys[:2]})
+    lazy.save()
+    again = ShardedStore(tmp_path, "records")
+    again.load()
+    assert [again.get(key) for key in keys] == ["changed"] + [k.upper() for k in keys[1:]]
+    lazy.drop_except(set(keys[1:]))  # reads every shard first: none is written half empty
+    lazy.save()
+    again.load()
+    assert [again.get(key) for key in keys] == [None] + [k.upper() for k in keys[1:]]
+
+
 def test_a_kept_paper_reads_its_texts_from_the_file_when_first_used(tmp_path):
     store = ShardedStore(tmp_path, "records")
     store.put("p", PAPER)
@@ -72,3 +93,38 @@ def test_the_collector_is_paused_for_a_block_but_runs_within_gc_running():
         assert not gc.isenabled()  # as it was
     finally:
         gc.enable()
+
+
+def test_a_text_store_finds_each_text_by_key_without_reading_the_others(tmp_path):
+    from digestgen.incremental.textstore import TextStore
+    texts = {bytes([n]) * 20: f"<p>text {n} 中文 \udce9</p>" for n in range(0, 250, 7)}
+    TextStore(tmp_path, "markdown").replace(texts)
+    store = TextStore(tmp_path, "markdown")
+    assert all(store.get(key) == text for key, text in texts.items())
+    assert store.get(b"\x01" * 20) is None and store.get(b"short") is None
+    assert len(store) == len(texts) and store.everything() == texts
+    store.update({b"\x02" * 20: "in memory"})  # as FastMarkdown.adopt gives it
+    assert store[b"\x02" * 20] == "in memory"
+    assert TextStore(tmp_path, "markdown").get(b"\x02" * 20) is None  # not kept
+
+
+def test_a_text_store_keeps_additions_beside_the_file_then_merges_them(tmp_path):
+    from digestgen.incremental.textstore import TextStore
+    TextStore(tmp_path, "markdown").replace({b"a" * 20: "first"})
+    for n in range(TextStore.MERGE_AFTER + 1):
+        TextStore(tmp_path, "markdown").add({bytes([n]) * 20: f"added {n}"})
+    store = TextStore(tmp_path, "markdown")
+    assert len(store.segments()) <= 1  # merged into the file once there were many
+    assert store.everything() == {b"a" * 20: "first", **{
+        bytes([n]) * 20: f"added {n}" for n in range(TextStore.MERGE_AFTER + 1)}}
+
+
+def test_a_torn_or_foreign_text_file_is_read_as_nothing_kept(tmp_path):
+    from digestgen.incremental.textstore import TextStore
+    TextStore(tmp_path, "markdown").replace({b"a" * 20: "first", b"b" * 20: "second"})
+    path = tmp_path / "markdown.texts"
+    whole = path.read_bytes()
+    for junk in (whole[:-1], whole + b"x", b"DGT1", b"", b"foreign bytes" * 10):
+        path.write_bytes(junk)
+        store = TextStore(tmp_path, "markdown")
+        assert store.get(b"a" * 20) is None and len(store) == 0

@@ -20,7 +20,7 @@ import hashlib
 import os
 import pickle
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .storage import (
@@ -53,6 +53,7 @@ class Entry:
 class Loaded:
     content: Content
     digests: dict[str, str]  # content file (as text) -> hash of its bytes, for page keys
+    ids: dict[str, str] = field(default_factory=dict)  # paper file (source_name) -> paper id
 
 
 def file_stat(path: Path) -> tuple[int, int, int, int]:
@@ -134,6 +135,7 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
     folder = config.content_dir / "papers"
     if store is None:  # nothing kept: a store in memory only
         store = ShardedStore(None, "records")
+    store.read_all()  # (workers read its shards whole)
     # path (as text) -> (record, problems, hash of the file's bytes)
     results: dict[str, tuple[Paper | None, list[Problem], str | None]] = {}
     todo: list[Path] = []
@@ -153,16 +155,19 @@ def load_content_cached(config: SiteConfig, drafts: bool = False,
     problems: list[Problem] = []
     papers: list[Paper] = []
     digests: dict[str, str] = {}
+    ids: dict[str, str] = {}
     for key in keys:
         paper, found, digest = results[key]
         problems.extend(found)
         if paper is not None:
             papers.append(paper)
-            digests[paper.source_name()] = digest or ""
+            name = paper.source_name()  # (one string for both: the snapshot keeps them)
+            digests[name] = digest or ""
+            ids[name] = paper.id
     issues = load_issue_files(config, problems)
     for issue in issues:
         digests[str(issue.source)] = file_digest(issue.source)
-    return Loaded(assemble_content(config, papers, issues, problems, drafts), digests)
+    return Loaded(assemble_content(config, papers, issues, problems, drafts), digests, ids)
 
 
 def _parse_all(todo: list[Path], config: SiteConfig, store: ShardedStore,
@@ -237,13 +242,22 @@ HEAD_FIELDS = tuple(name for name in PAPER_FIELDS if name not in BODY_FIELDS)
 
 
 def _reduce_paper(paper: Paper) -> tuple:
-    head = tuple(paper.source_name() if name == "source" else getattr(paper, name)
-                 for name in HEAD_FIELDS) + (paper.categories,)
-    blob = paper.__dict__.get("_blob")
-    if blob is None:  # parsed, or read back and its texts read since
-        body = tuple(getattr(paper, name) for name in BODY_FIELDS)
-        blob = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
-    return _paper_from_pickle, (head, pickle.PickleBuffer(blob))
+    """A paper as the cache pickles it: an :class:`_UnpickledPaper` whose fields the unpickler
+    sets itself (no function of ours called per paper: a fifth less time to read one back),
+    the fields only the pages read kept as one blob."""
+    fields = paper.__dict__
+    if "_blob" in fields:  # read back, its texts not read since: its fields are its state
+        state = dict(fields)
+        state.pop("_source_path", None)
+        state["_blob"] = pickle.PickleBuffer(fields["_blob"])
+        return object.__new__, (_UnpickledPaper,), state
+    state = {name: getattr(paper, name) for name in HEAD_FIELDS if name != "source"}
+    state["_source"] = paper.source_name()
+    state["_categories"] = paper.categories
+    # Parsed, or read back and its texts read since:
+    body = tuple(getattr(paper, name) for name in BODY_FIELDS)
+    state["_blob"] = pickle.PickleBuffer(pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
+    return object.__new__, (_UnpickledPaper,), state
 
 
 class _UnpickledPaper(Paper):
@@ -277,16 +291,6 @@ class _UnpickledPaper(Paper):
 
 for _name in BODY_FIELDS:
     setattr(_UnpickledPaper, _name, property(lambda self, name=_name: self._body()[name]))
-
-
-def _paper_from_pickle(head: tuple, blob: bytes) -> Paper:
-    paper = object.__new__(_UnpickledPaper)
-    values = paper.__dict__
-    values.update(zip(HEAD_FIELDS, head))
-    values["_categories"] = head[len(HEAD_FIELDS)]
-    values["_source"] = values.pop("source")
-    values["_blob"] = blob
-    return paper
 
 
 _folder = functools.lru_cache(maxsize=64)(Path)

@@ -108,6 +108,10 @@ class InputSurvey:
 
     fingerprint: str | None  # None when an input changed too recently to be sure of it
     papers: Listing  # what content/papers holds
+    issues: Listing  # what content/issues holds
+    # Per folder of the two above: its stats as columns (size, mtime, ctime, inode), each an
+    # array in the order of the listing; None when some entry could not be stat-ed.
+    columns: dict[str, tuple[array, ...] | None] = field(default_factory=dict)
 
     @property
     def paper_files(self) -> list[tuple[str, os.stat_result | None]]:
@@ -130,8 +134,8 @@ class Listing:
 def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
     """A hash of the names, sizes, mtimes, ctimes and inodes of every input, and what the
     papers folder holds (so that loading it need not list and stat it again)."""
-    papers = config.content_dir / "papers"
-    folders = [papers, config.content_dir / "issues", config.layouts_dir,
+    papers, issues = config.content_dir / "papers", config.content_dir / "issues"
+    folders = [papers, issues, config.layouts_dir,
                builtin_layouts(), config.static_dir]
     found = {"": Listing([str(config.path)], [os.stat(config.path)])}
     found.update((str(folder), _walk(folder)) for folder in folders)
@@ -140,19 +144,22 @@ def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
     digest = hashlib.sha1(pickle.dumps((options, repr(config), code_version()), 4))
     unknown = False
     newest = 0
+    columns: dict[str, tuple[array, ...] | None] = {}
     for folder, listing in found.items():
         digest.update(("\0".join([folder, *listing.names]) + "\0\0").encode(
             "utf-8", "surrogatepass"))
         if None in listing.stats:
             unknown = True
+            columns[folder] = None
             continue
-        for column in _COLUMNS:
-            numbers = array("q", map(column, listing.stats))
+        columns[folder] = tuple(array("q", map(column, listing.stats)) for column in _COLUMNS)
+        for column, numbers in zip(_COLUMNS, columns[folder]):
             digest.update(numbers)
             if column is _MTIME or column is _CTIME:
                 newest = max(newest, max(numbers, default=0))
     fingerprint = None if unknown or not settled(newest) else digest.hexdigest()
-    return InputSurvey(fingerprint, found[str(papers)])
+    return InputSurvey(fingerprint, found[str(papers)], found[str(issues)],
+                       {"papers": columns[str(papers)], "issues": columns[str(issues)]})
 
 
 _MTIME, _CTIME = attrgetter("st_mtime_ns"), attrgetter("st_ctime_ns")

@@ -204,6 +204,7 @@ class ShardedStore:
         self.folder, self.name = folder, name  # folder None: kept in memory only
         self.shards: list[dict[str, Any]] = [{} for _ in range(self.SHARDS)]
         self.dirty: set[int] = set()
+        self.unread: set[int] = set()  # shards to read when first used (load(lazily=True))
 
     @classmethod
     def shard_of(cls, key: str) -> int:
@@ -217,23 +218,40 @@ class ShardedStore:
         if self.folder is not None:
             write_atomic(self.path(shard), blob)
 
-    def load(self) -> None:
+    def load(self, lazily: bool = False) -> None:
+        """Read every shard now, or (``lazily``) each when :meth:`get` or :meth:`put` first
+        needs it: a build that looks up a few keys reads a few shards."""
         if self.folder is None:
             return
-        for shard in range(self.SHARDS):
+        self.unread = set(range(self.SHARDS))
+        if not lazily:
+            self.read_all()
+
+    def read_all(self) -> None:
+        """Read every shard not read yet (before what looks at all of them)."""
+        for shard in sorted(self.unread):
+            self._read(shard)
+
+    def _read(self, shard: int) -> dict[str, Any]:
+        if shard in self.unread:
+            self.unread.discard(shard)
             value = read_mapped(self.path(shard), {})
             self.shards[shard] = value if isinstance(value, dict) else {}
+        return self.shards[shard]
 
     def get(self, key: str) -> Any:
-        return self.shards[self.shard_of(key)].get(key)
+        shard = self.shard_of(key)
+        entries = self._read(shard) if self.unread else self.shards[shard]
+        return entries.get(key)
 
     def put(self, key: str, value: Any) -> None:
         shard = self.shard_of(key)
-        self.shards[shard][key] = value
+        self._read(shard)[key] = value
         self.dirty.add(shard)
 
     def drop_except(self, keys: set[str]) -> None:
         """Forget every entry whose key is not in ``keys`` (files that are gone)."""
+        self.read_all()
         for shard, entries in enumerate(self.shards):
             stale = [key for key in entries if key not in keys]
             for key in stale:
@@ -242,7 +260,7 @@ class ShardedStore:
                 self.dirty.add(shard)
 
     def shard_blob(self, shard: int) -> bytes:
-        return encode_pickle(self.shards[shard])
+        return encode_pickle(self._read(shard))
 
     def save(self, blobs: dict[int, bytes] | None = None) -> None:
         """Write the changed shards (``blobs``: shards already pickled elsewhere)."""
@@ -252,41 +270,6 @@ class ShardedStore:
             data = (blobs or {}).get(shard) or self.shard_blob(shard)
             write_atomic(self.path(shard), data)
         self.dirty.clear()
-
-
-class SegmentedStore:
-    """A mapping kept as one file plus small files of later additions, so that adding a few
-    entries writes a few entries (every so often they are merged back into one file)."""
-
-    MERGE_AFTER = 16
-
-    def __init__(self, folder: Path, name: str):
-        self.folder, self.name = folder, name
-
-    def segments(self) -> list[Path]:
-        return sorted(self.folder.glob(f"{self.name}+*.pickle"))
-
-    def load(self) -> dict:
-        merged: dict = {}
-        for path in [self.folder / f"{self.name}.pickle", *self.segments()]:
-            value = read_pickle(path, {})
-            if isinstance(value, dict):
-                merged.update(value)
-        return merged
-
-    def add(self, entries: dict, everything: dict) -> None:
-        """Keep ``entries`` (new ones; ``everything`` is what the store holds with them)."""
-        segments = self.segments()
-        if len(segments) >= self.MERGE_AFTER:
-            self.replace(everything)
-        else:
-            write_pickle(self.folder / f"{self.name}+{time.time_ns()}-{os.getpid()}.pickle",
-                         entries)
-
-    def replace(self, entries: dict) -> None:
-        write_pickle(self.folder / f"{self.name}.pickle", entries)
-        for path in self.segments():
-            path.unlink(missing_ok=True)
 
 
 def prune_namespaces(folder: Path, current: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ Either record missing or not matching its tree only makes a build do more work.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -173,17 +174,7 @@ def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
     dirs: dict[str, int] = {}
     changed = [""]  # the root holds the manifest, so it is always looked at
     links: list[str] = []
-    for rel, mtime in (known_dirs or {}).items():
-        try:
-            info = os.lstat(os.path.join(output, rel))
-        except OSError:
-            continue  # removed, with the files in it
-        if stat.S_ISLNK(info.st_mode):
-            links.append(rel)
-            continue
-        dirs[rel] = info.st_mtime_ns
-        if info.st_mtime_ns != mtime:
-            changed.append(rel)
+    _survey_dirs(output, known_dirs or {}, dirs, changed, links)
     scanned: set[str] = set()
     for rel in changed:
         _scan(output, rel, known_dirs, ours, foreign, seen_ours, dirs, scanned, links)
@@ -200,10 +191,39 @@ def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
             except OSError:
                 continue
             foreign[rel] = [info.st_size, info.st_mtime_ns]
-    missing = {rel for rel in ours
-               if (rel.rpartition("/")[0] in scanned and rel not in seen_ours)
-               or (rel.rpartition("/")[0] not in dirs and rel.rpartition("/")[0] != "")}
+    missing = set()
+    for rel in ours:
+        parent = rel.rpartition("/")[0]
+        if (parent in scanned and rel not in seen_ours) or (parent not in dirs and parent):
+            missing.add(rel)
     return OutputState(ours, foreign, frozenset(missing), dirs, record)
+
+
+def _survey_dirs(output: Path, known_dirs: dict[str, int], dirs: dict[str, int],
+                 changed: list[str], links: list[str]) -> None:
+    """Note the mtime of each folder of ``known_dirs`` still there (in ``dirs``), those whose
+    mtime changed (in ``changed``) and those that are links now (in ``links``)."""
+    try:
+        root = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        # Looked up from the open output folder: the kernel walks the path below it only,
+        # and no path is joined per folder (a site has a folder per page).
+        lstat = functools.partial(os.lstat, dir_fd=root)
+        for rel, mtime in known_dirs.items():
+            try:
+                info = lstat(rel)
+            except OSError:
+                continue  # removed, with the files in it
+            if stat.S_ISLNK(info.st_mode):
+                links.append(rel)
+                continue
+            dirs[rel] = info.st_mtime_ns
+            if info.st_mtime_ns != mtime:
+                changed.append(rel)
+    finally:
+        os.close(root)
 
 
 def _scan(output: Path, rel: str, known_dirs, ours, foreign, seen_ours, dirs, scanned,

@@ -115,6 +115,7 @@ class Staging:
             survey_output(self.output, self.records)
         self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
         self.base_files, self.base = self._claim_spare()
+        self._claimed = len(self.base_files)  # (settle_pages removes some)
         self.linked = self.base.linked or bool(self.live and self.live.record
                                                and self.live.record.linked)
         self.files: dict[str, str] = {}  # this build's files: path -> hash
@@ -166,6 +167,14 @@ class Staging:
             live = self._live + rel
             self._put(rel, lambda target: os.link(live, target, follow_symlinks=False),
                       replace=True)
+
+    def keep_all(self, digests: dict[str, str]) -> None:
+        """:meth:`keep` each file of ``digests`` (path -> hash of the live site's file). Most
+        are in the spare tree already as they are: only the others are looked at one by one
+        (a site keeps thousands of pages in every build)."""
+        self.files.update(digests)
+        for rel, digest in digests.items() - self.base_files.items():
+            self.keep(rel, digest)
 
     def copy_tree(self, source: Path) -> None:
         """Copy a folder's files (a theme's or the site's ``static/``) into the output root."""
@@ -255,7 +264,7 @@ class Staging:
         """Remove the previous build's HTML pages that this build does not have, so that what
         reads the staged site before :meth:`commit` (the search indexer) sees only this build's
         pages."""
-        for rel in [r for r in self.base_files if r.endswith(".html") and r not in self.files]:
+        for rel in [r for r in self.base_files.keys() - self.files.keys() if r.endswith(".html")]:
             self._remove(rel)
             del self.base_files[rel]
 
@@ -263,7 +272,7 @@ class Staging:
         """Carry over foreign files, remove stale ones, write the manifest, and put the staging
         folder in place of the output (which becomes the next spare tree)."""
         foreign = self._carry_foreign_files()
-        for rel in [*self.base_files, *self.base.foreign]:
+        for rel in [*(self.base_files.keys() - self.files.keys()), *self.base.foreign]:
             if rel not in self.files and rel not in foreign:
                 self._remove(rel)
         needed = self._prune_empty_dirs(foreign)
@@ -313,12 +322,17 @@ class Staging:
     def _prune_empty_dirs(self, foreign: dict) -> set[str]:
         """Remove the old tree's folders that hold nothing now (deepest first); return the
         folders the new tree needs."""
-        needed = {""}
-        for rel in (*self.files, *foreign):
-            parent = rel.rpartition("/")[0]
-            while parent not in needed:
-                needed.add(parent)
-                parent = parent.rpartition("/")[0]
+        if not foreign and not self.base.foreign and len(self.base_files) == self._claimed \
+                and self.files.keys() == self.base_files.keys():
+            # The spare tree's files, none removed: the folders it recorded when it was built.
+            needed = {"", *self.base.dirs}
+        else:
+            needed = {""}
+            for rel in (*self.files, *foreign):
+                parent = rel.rpartition("/")[0]
+                while parent not in needed:
+                    needed.add(parent)
+                    parent = parent.rpartition("/")[0]
         for rel in sorted((d for d in self.base.dirs if d not in needed),
                           key=lambda d: -d.count("/")):
             try:
@@ -333,13 +347,11 @@ class Staging:
     def _dir_mtimes(self, needed: set[str]) -> dict[str, int]:
         """Every folder's mtime: read again where this build added or removed entries, as the
         spare tree's manifest says elsewhere."""
-        dirs = {}
-        for rel in needed:
-            if rel:
-                recorded = self.base.dirs.get(rel)
-                if recorded is None or rel in self.touched:
-                    recorded = os.stat(self.dir / rel).st_mtime_ns
-                dirs[rel] = recorded
+        recorded = self.base.dirs
+        dirs = {rel: recorded.get(rel) for rel in needed if rel}
+        for rel in [rel for rel, mtime in dirs.items() if mtime is None] \
+                + [rel for rel in self.touched if rel in dirs]:
+            dirs[rel] = os.stat(self.dir / rel).st_mtime_ns
         return dirs
 
 

@@ -30,7 +30,8 @@ from ..incremental.keys import PageKeys
 from ..incremental.records import file_digest, file_stat, parse_paper
 from ..incremental.rows import RowCache
 from ..incremental.state import BuildState, StateFiles, cache_namespace
-from ..incremental.storage import SegmentedStore, ShardedStore, digest_text
+from ..incremental.storage import ShardedStore, digest_text
+from ..incremental.textstore import TextStore
 from ..pages.plaintext import FastMarkdown
 from ..pages.render import Job, Renderer
 from ..pages.theme import Theme, load_theme
@@ -78,8 +79,8 @@ class MemorySite:
             except OSError:
                 same = False
             files[str(path)] = (entry.paper, [], entry.digest) if same else _parse(path, config)
-        markdown = FastMarkdown(config.markdown.html, SegmentedStore(
-            config.cache_dir, f"markdown-{cache_namespace(config)}").load())
+        markdown = FastMarkdown(config.markdown.html, TextStore(
+            config.cache_dir, f"markdown-{cache_namespace(config)}").everything())
         base = page_keys_base(config, drafts)
         site = cls(config, drafts, files, load_theme(config), markdown, base,
                    StateFiles(config, output).read())

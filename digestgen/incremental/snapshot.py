@@ -1,0 +1,200 @@
+"""The content as a full load last gave it, so that an edit of a few papers reads a few files.
+
+:func:`~.records.load_content_cached` looks up every paper file's record in the records store
+and assembles the content again (sorting, checking ids): work in proportion to the archive, in
+every build. :class:`ContentSnapshot` keeps what it gave (the papers and issues, validated and
+assembled, and the hash of each file's bytes) in one file, beside the stats of the content
+folders as columns of numbers. The next build compares the stats it took anyway
+(:func:`~.state.survey_inputs`) with those columns as a whole. When only some paper files
+changed, and each still holds a paper with the same id, date and draft flag, and no problem, the
+snapshot's content with those papers replaced is what a full load would give: nothing else that
+a load reads or checks (which files there are, the ids, the issues, which papers are drafts or
+in draft issues) changed. The snapshot keeps the site model of that content too: when the
+changed papers also keep their tags and categories, the model is the same but for those papers,
+and is taken as kept (:meth:`ContentSnapshot.model`) rather than built again.
+
+Papers are replaced in place: the kept record object takes the new record's class and fields
+(:func:`_become`), so that the content and the kept model, which share it, both show the new one
+without a walk over every issue and term.
+
+The snapshot is written after a full load only. Until many files changed since (then a full
+load writes it again), the records of the changed files come from the records store, which a
+build then reads one shard at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import suppress
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass, replace
+from operator import attrgetter
+from pathlib import Path
+
+from ..config import SiteConfig
+from ..content.model import Site
+from ..content.records import Paper
+from .records import Loaded, _stat_key, file_digest, parse_paper
+from .state import InputSurvey, Listing
+from .storage import ShardedStore, encode_pickle, read_mapped, settled, write_atomic
+
+#: Paper files changed since the snapshot was written, at most; with more, a full load (which
+#: costs about as much as replacing a few hundred papers) writes it anew.
+REWRITE_AFTER = 64
+
+_ID = attrgetter("id")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a full load found and gave."""
+
+    drafts: bool  # whether drafts were loaded
+    papers: tuple[list[str], tuple[array, ...]]  # content/papers: names and stat columns
+    issues: tuple[list[str], tuple[array, ...]]  # content/issues: names and stat columns
+    prefix: str  # the papers folder, as paper files are named (loaded.ids) with it
+    untrusted: frozenset[int]  # indices of files whose stat did not vouch for their bytes
+    issues_settled: bool  # whether the issue files' stats vouched for their bytes
+    loaded: Loaded
+    site: Site  # the site model of loaded.content, without its configuration
+
+
+class ContentSnapshot:
+    """The snapshot of one configuration's content (``name``: its cache namespace) in
+    ``folder``."""
+
+    def __init__(self, folder: Path, name: str, drafts: bool):
+        self.path = folder / f"content-{name}-{'drafts' if drafts else 'published'}.pickle"
+        self.drafts = drafts
+        self.kept_site: Site | None = None  # see model()
+
+    def take(self, config: SiteConfig, survey: InputSurvey,
+             store: ShardedStore) -> Loaded | None:
+        """The content as a full load would give it now, from the snapshot and the files
+        changed since; None when the snapshot cannot say (then load in full, and :meth:`keep`).
+        ``store``: the records store (changed files' records are looked up and kept there)."""
+        snapshot = read_mapped(self.path)
+        if not isinstance(snapshot, Snapshot) or snapshot.drafts != self.drafts \
+                or not snapshot.issues_settled:
+            return None
+        papers, issues = _folder(survey.papers, survey.columns.get("papers")), \
+            _folder(survey.issues, survey.columns.get("issues"))
+        if papers is None or issues is None or issues != snapshot.issues \
+                or papers[0] != snapshot.papers[0] or snapshot.prefix != _prefix(config):
+            return None  # files added or removed, an issue file changed, the site moved
+        changed = _differing(snapshot.papers[1], papers[1]) | snapshot.untrusted
+        if len(changed) > REWRITE_AFTER:
+            return None
+        shown = snapshot.loaded.content.papers
+        replaced: list[tuple[Paper, Paper]] = []  # (kept record, the file's record now)
+        digests: dict[str, str] = {}
+        for index in sorted(changed):
+            key = snapshot.prefix + papers[0][index]
+            paper_id = snapshot.loaded.ids.get(key)
+            if paper_id is None:
+                return None  # a folder, or a file that is no record
+            paper, digest = _current(config, key, survey.papers.stats[index], store)
+            at = bisect_left(shown, paper_id, key=_ID)
+            if paper is None or at == len(shown) or shown[at].id != paper_id \
+                    or not _same_place(shown[at], paper):
+                return None
+            replaced.append((shown[at], paper))
+            digests[paper.source_name()] = digest
+        same_model = all(kept.tags == paper.tags and kept.categories == paper.categories
+                         for kept, paper in replaced)
+        for kept, paper in replaced:
+            _become(kept, paper)
+        self.kept_site = snapshot.site if same_model else None
+        loaded = snapshot.loaded
+        return Loaded(loaded.content, {**loaded.digests, **digests}, loaded.ids)
+
+    def model(self, config: SiteConfig) -> Site | None:
+        """After :meth:`take`, the site model of the content it gave, when the snapshot's is
+        that model (no changed paper moved to other terms); else None."""
+        return None if self.kept_site is None else replace(self.kept_site, config=config)
+
+    def keep(self, config: SiteConfig, survey: InputSurvey, store: ShardedStore,
+             loaded: Loaded, site: Site) -> None:
+        """Write the snapshot of ``loaded``, which a full load just gave from the files
+        ``survey`` found (the store holding their records), and of its model ``site``."""
+        papers, issues = _folder(survey.papers, survey.columns.get("papers")), \
+            _folder(survey.issues, survey.columns.get("issues"))
+        if papers is None or issues is None:
+            self.forget()
+            return
+        untrusted = set()
+        prefix = _prefix(config)
+        for index, (name, info) in enumerate(zip(survey.papers.names, survey.papers.stats)):
+            key = prefix + name
+            if key not in loaded.ids:
+                continue  # not a record file
+            entry = store.get(key)
+            if entry is None or not entry.trusted or entry.stat != _stat_key(info):
+                untrusted.add(index)
+        # An issue file changed within the resolution of its mtime may change again unseen:
+        # issue files are read again until their stats vouch for them.
+        settled_issues = settled(max(issues[1][1], default=0), max(issues[1][2], default=0))
+        snapshot = Snapshot(self.drafts, papers, issues, prefix, frozenset(untrusted),
+                            settled_issues, loaded, replace(site, config=None))
+        if not write_atomic(self.path, encode_pickle(snapshot)):
+            self.forget()
+
+    def forget(self) -> None:
+        """No snapshot: the next build loads in full (one that cannot be written must not stay
+        behind, stale)."""
+        with suppress(OSError):
+            self.path.unlink()
+
+
+def _prefix(config: SiteConfig) -> str:
+    """The papers folder as the loader names paper files with it."""
+    return os.path.join(config.content_dir / "papers", "")
+
+
+def _folder(listing: Listing, columns: tuple[array, ...] | None) \
+        -> tuple[list[str], tuple[array, ...]] | None:
+    """A folder's names and stat columns, or None when some entry could not be stat-ed."""
+    return None if columns is None else (listing.names, columns)
+
+
+def _differing(before: tuple[array, ...], now: tuple[array, ...]) -> set[int]:
+    """The indices at which some column differs (columns of the same length)."""
+    changed: set[int] = set()
+    for old, new in zip(before, now):
+        if old != new:  # compared whole first: most columns are equal
+            changed.update(n for n, (a, b) in enumerate(zip(old, new)) if a != b)
+    return changed
+
+
+def _current(config: SiteConfig, key: str, info, store: ShardedStore) \
+        -> tuple[Paper | None, str]:
+    """The record of the paper file ``key`` (stat ``info`` when listed) and the hash of its
+    bytes: from the store while its stat vouches for it, else parsed (and kept there); None
+    when it has problems (a full load reports them)."""
+    entry = store.get(key)
+    if entry is not None and entry.trusted and info is not None \
+            and _stat_key(info) == entry.stat:
+        return entry.paper, entry.digest
+    paper, problems, entry = parse_paper(Path(key), config)
+    if paper is None or problems:
+        return None, ""
+    if entry is not None:
+        store.put(key, entry)
+        return paper, entry.digest
+    return paper, file_digest(Path(key))
+
+
+def _become(kept: Paper, paper: Paper) -> None:
+    """Make the record object ``kept`` the record ``paper`` (its class and fields: records are
+    plain objects whose fields are their ``__dict__``), wherever the content and model hold it."""
+    kept.__class__ = type(paper)
+    fields = vars(kept)
+    fields.clear()
+    fields.update(vars(paper))
+
+
+def _same_place(before: Paper, now: Paper) -> bool:
+    """Whether ``now`` goes where ``before`` went: the same id (so the same slug, and no id
+    shared with another file), date (so the same issue) and draft flag."""
+    return now.id == before.id and now.date == before.date and now.draft == before.draft
