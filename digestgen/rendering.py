@@ -42,10 +42,11 @@ def render_and_index(work: Work, todo: list, staging: Staging,
     everything (a small change), the pages that the index reads are rendered first and indexed
     while the others render; a large change is rendered in forked workers in one pass (two
     passes would split the languages unevenly between them), then indexed."""
+    parts = shares(todo)
     if search is None:
-        return render_into(work, todo, staging)
-    if len(shares(todo)) > 1:
-        done = render_into(work, todo, staging)
+        return render_into(work, todo, staging, parts)
+    if len(parts) > 1:
+        done = render_into(work, todo, staging, parts)
         search.start()
         return done
     indexed = set(search.pages)
@@ -55,14 +56,15 @@ def render_and_index(work: Work, todo: list, staging: Staging,
     return {**learned, **more}, recalled | used
 
 
-def render_into(work: Work, jobs: list, staging: Staging) -> tuple[dict[bytes, str], set[bytes]]:
+def render_into(work: Work, jobs: list, staging: Staging, parts: list[list] | None = None
+                ) -> tuple[dict[bytes, str], set[bytes]]:
     """Render ``jobs`` and write them into ``staging``: in one worker per core when there is
     enough to do, each taking whole languages (so each paper's view is made once per worker,
-    and its Markdown once over all workers). What each learned of rows goes to the plan.
-    Returns what markdown-it rendered that no earlier build had, and which earlier renderings
-    were used."""
+    and its Markdown once over all workers). ``parts``: ``shares(jobs)`` when already made.
+    What each learned of rows goes to the plan. Returns what markdown-it rendered that no
+    earlier build had, and which earlier renderings were used."""
     renderer, markdown, builds = work.renderer, work.markdown, work.builds
-    parts = shares(jobs)
+    parts = shares(jobs) if parts is None else parts
     if len(parts) > 1:
         render_markdown(renderer, markdown, papers_shown(jobs), len(parts))
     learned: dict[bytes, str] = dict(markdown.learned)
