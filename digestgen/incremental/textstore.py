@@ -114,14 +114,13 @@ class _TextFile:
                 data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # missing, unreadable, or empty
             return
-        if len(data) < _HEADER.size:
-            return
-        magic, count = _HEADER.unpack_from(data)
+        magic, count = _HEADER.unpack_from(data) if len(data) >= _HEADER.size else (b"", 0)
         self._offsets = _HEADER.size + KEY_SIZE * count
         self._texts = self._offsets + _OFFSET.size * (count + 1)
         if magic != MAGIC or len(data) < self._texts \
                 or len(data) != self._texts + _OFFSET.unpack_from(data, self._texts - 8)[0]:
-            return  # torn or foreign: nothing kept
+            data.close()  # torn or foreign: nothing kept
+            return
         self.count, self.data = count, data
 
     def __len__(self) -> int:
