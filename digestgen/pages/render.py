@@ -57,6 +57,7 @@ class RowPage:
     """What a row of a paper list knows of its page: the language only."""
 
     lang: str
+    indexed: bool = False  # a row is on no page the search index reads
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ class PageInfo:
     pager: Pager | None = None  # on a page of a long list: its links to the list's other pages
     locale: str = ""  # Open Graph's, and those of the other languages
     locale_alternates: tuple[str, ...] = ()
+    #: Read by the search index (a default-language paper page, search on): only such a page
+    #: carries the marks only the indexer reads (data-pagefind-*).
+    indexed: bool = False
 
 
 class Rows:
@@ -277,7 +281,8 @@ class Renderer:
         extra = dict(canonical=url, full_record=self.links.page(home, Links.paper(paper)),
                      full_lang=home) if brief else {}
         return self.html("paper-brief.html" if brief else "paper.html", lang, Links.paper(paper),
-                         str(view.title.html), paper=view,
+                         str(view.title.html), indexed=self.config.search and not brief,
+                         paper=view,
                          neighbours=self.views[lang].neighbours(paper), og_type="article",
                          og_description=striptags(view.tldr.html) if view.tldr else None,
                          citation_tags=scholarly.citation_tags(
@@ -378,7 +383,7 @@ class Renderer:
     # -- plumbing --------------------------------------------------------------------------
 
     def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None,
-                  canonical: str | None = None) -> PageInfo:
+                  canonical: str | None = None, indexed: bool = False) -> PageInfo:
         """What page ``rel`` of ``lang`` knows about itself; its canonical URL is its own
         unless given."""
         links, languages = self.links, self.config.languages
@@ -390,7 +395,7 @@ class Renderer:
             translations=(*(Link(code, links.absolute(code, rel), code) for code in languages),
                           Link("x-default", links.absolute(self.config.default_language, rel),
                                "x-default")),
-            pager=pager, **self.frame(lang))
+            pager=pager, indexed=indexed, **self.frame(lang))
 
     @functools.cached_property
     def language_names(self) -> tuple[tuple[str, str], ...]:
@@ -417,10 +422,10 @@ class Renderer:
         )
 
     def html(self, template: str, lang: str, rel: str, title: str, pager: Pager | None = None,
-             canonical: str | None = None, **context) -> Page:
+             canonical: str | None = None, indexed: bool = False, **context) -> Page:
         context.setdefault("og_type", "website")
         context.setdefault("og_description", None)
-        info = self.page_info(lang, rel, title, pager, canonical)
+        info = self.page_info(lang, rel, title, pager, canonical, indexed)
         context.update(page=info, s=self.views[lang].s, site=self.local[lang],
                        asset=self.links.asset, script_strings=self.script_strings(lang))
         data = self.render_text(template, context)
