@@ -32,6 +32,7 @@ from . import more_pages
 
 READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
 SHOW_STYLE = "assets/show.css"  # the language display control's rules, linked from every page
+UI_STRINGS = "assets/ui-{lang}.js"  # the page script's UI strings in each language, the same
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class PageInfo:
     feed: str
     home: str
     search: str
+    ui_strings: str  # the script of the page script's UI strings in this language
     show_control: bool = True  # the language display control (none where nothing is bilingual)
     pager: Pager | None = None  # on a page of a long list: its links to the list's other pages
     locale: str = ""  # Open Graph's, and those of the other languages
@@ -157,6 +159,7 @@ class Renderer:
                          2) for page in self.archive_pages]
             jobs.append(Job(PageKind.READING_LIST, lang, None,
                             path(lang, READING_LIST) + "index.html"))
+            jobs.append(Job(PageKind.UI_STRINGS, lang, None, UI_STRINGS.format(lang=lang)))
             jobs += self.issue_and_paper_jobs(lang)
             jobs += [Job(PageKind.TERM, lang, page, path(lang, page.page_rel) + "index.html",
                          1 + len(page.part(page.subject.papers, TERM_PAGE_PAPERS)) // 2)
@@ -227,6 +230,8 @@ class Renderer:
         if kind is PageKind.ROBOTS:
             return Page("robots.txt", self.render_text("robots.txt", {
                 "sitemap": self.config.base_url + "sitemap.xml"}))
+        if kind is PageKind.UI_STRINGS:
+            return self.ui_strings(lang)
         if kind is PageKind.SHOW_STYLE:
             # One file for every page: the rules depend on the configured languages only.
             return Page(SHOW_STYLE, self.render_text("show.css",
@@ -416,6 +421,7 @@ class Renderer:
             nav=(Link(s["home"], page("")), Link(s["archive"], page("archive/")),
                  Link(s["reading_list"], page(READING_LIST)), Link(s["stats"], page("stats/"))),
             feed=page("feed.xml"), home=page(""), search=page("archive/"),
+            ui_strings=self.links.asset(UI_STRINGS.format(lang=lang)),
             locale=scholarly.og_locale(lang),
             locale_alternates=tuple(scholarly.og_locale(code) for code in self.config.languages
                                     if code != lang),
@@ -430,6 +436,12 @@ class Renderer:
                        asset=self.links.asset, script_strings=self.script_strings(lang))
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)
+
+    def ui_strings(self, lang: str) -> Page:
+        """The page script's UI strings in ``lang`` as a script of their own, which every page
+        of the language loads before the page script (base.html): on no page of their own."""
+        return Page(UI_STRINGS.format(lang=lang),
+                    f"globalThis.digestUI = {self.script_strings(lang)};\n".encode())
 
     def script_strings(self, lang: str) -> Markup:
         """The UI strings of the page script in ``lang`` (``_script-strings.html``), made once:

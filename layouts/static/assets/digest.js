@@ -46,7 +46,10 @@
   scrollable();
   window.addEventListener("resize", scrollable);
 
-  const ui = JSON.parse(document.querySelector("script[data-ui]")?.dataset.ui || "{}");
+  // The UI strings in the page's language: the script before this one sets them (a theme's
+  // page may give them as the JSON of this script's data-ui attribute instead).
+  const script = document.currentScript;
+  const ui = globalThis.digestUI || JSON.parse(script?.dataset.ui || "{}");
   const make = (tag, props, ...children) => {
     const node = Object.assign(document.createElement(tag), props);
     node.append(...children);
@@ -238,7 +241,7 @@
     const data = ui.search;
     // The site's root is where the assets are (this script is <root>/assets/digest.js), the
     // search index too; the reader's home is below it ("en/" on an English page).
-    const base = new URL("../", document.querySelector("script[data-ui]").src).pathname;
+    const base = new URL("../", script.src).pathname;
     const bundle = base + "pagefind/";
     const prefix = document.querySelector(".site-title").pathname.slice(base.length);
     let engine = null;
