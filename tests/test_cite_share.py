@@ -345,3 +345,15 @@ def test_any_title_reads_back_from_the_entry(tmp_path, title):
     # The decoder reads back every character written; only the protecting braces are extra.
     want = title.replace("^", "ˆ")  # (the decoder's spelling of \textasciicircum)
     assert decoded(got) == decoded(want)
+
+
+def test_a_title_longer_than_a_headline_is_named_whole_in_the_json_ld():
+    from digestgen.formats import scholarly
+    long = "A " + "very " * 30 + "long title"
+    paper = Paper(id="2401.00001", title=Text({"en": long}), date=dt.date(2024, 1, 2),
+                  source=Path("x.yaml"), authors=("A. Author",))
+    data = json.loads(scholarly.json_ld(paper, "en", BASE + "papers/2401.00001/"))
+    assert data["headline"] == long[:110] and data["name"] == long
+    short = Paper(id="2401.00002", title=Text({"en": "Short"}), date=dt.date(2024, 1, 2),
+                  source=Path("x.yaml"), authors=())
+    assert "name" not in json.loads(scholarly.json_ld(short, "en", BASE))
