@@ -231,11 +231,14 @@ def test_the_page_script_has_the_ui_strings_of_each_pages_language(built):
     built.write("layouts/i18n/en.yaml", "star: Keep it\n")
     built.write("layouts/_script-strings.html", "{{ {'star': s.star, 'lang': lang}|tojson }}\n")
     assert build(built).exit_code == 0
-    for page, ui in [("en/issues/2024-03-22/index.html", '{"lang":"en","star":"Keep it"}'),
-                     ("en/index.html", '{"lang":"en","star":"Keep it"}'),
-                     ("issues/2024-03-22/index.html", '{"lang":"zh","star":'),
-                     ("404.html", '{"lang":"zh","star":')]:
-        assert f"data-ui='{ui}" in built.page(page), page
+    # Written once a language, as the script every page of the language runs first.
+    assert built.page("assets/ui-en.js") == 'globalThis.digestUI = {"lang":"en","star":"Keep it"};\n'
+    assert built.page("assets/ui-zh.js").startswith('globalThis.digestUI = {"lang":"zh","star":')
+    for page, lang in [("en/issues/2024-03-22/index.html", "en"), ("en/index.html", "en"),
+                       ("issues/2024-03-22/index.html", "zh"), ("404.html", "zh")]:
+        html = built.page(page)
+        assert f'<script src="/digest/assets/ui-{lang}.js" defer></script>' in html, page
+        assert "data-ui" not in html and "Keep it" not in html, page
 
 
 def test_a_broken_template_is_reported_at_its_line(built):

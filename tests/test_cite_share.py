@@ -176,12 +176,16 @@ def test_cite_boxes_show_the_entry_and_link_the_file(built):
     assert box.xpath(".//pre[@class='bibtex']")[0].text_content() == \
         (built.output / "papers/2403.14715/cite.bib").read_text()
     assert box.xpath(".//a[@href='/digest/papers/2403.14715/cite.bib']")
-    assert box.xpath(".//button[@class='copy-bib' and @hidden]")  # shown by the script only
+    # The copy button works only with the script: the script adds it, named by its tag.
+    assert not box.xpath(".//button")
+    [script] = page.xpath("//script[@src='/digest/assets/cite.js']")
+    assert (script.get("data-copy"), script.get("data-done")) == ("复制 BibTeX", "已复制")
     issue = lxml.html.fromstring(built.page("issues/2024-03-22/index.html"))
-    # An issue's folded boxes hold no copy of the entries: the script fetches the cite.bib.
-    pres = issue.xpath("//section[@class='detail']//details[@class='cite']//pre")
-    assert len(pres) == 2 and all(pre.text_content() == "" for pre in pres)
-    assert {pre.get("data-src") for pre in pres} >= {"/digest/papers/2403.14715/cite.bib"}
+    # An issue's folded boxes hold no copy of the entries, only the link the script fetches.
+    boxes = issue.xpath("//section[@class='detail']//details[@class='cite']")
+    assert len(boxes) == 2 and not issue.xpath("//details[@class='cite']//pre")
+    assert {a.get("href") for box in boxes for a in box.xpath(".//a")} >= {
+        "/digest/papers/2403.14715/cite.bib"}
     assert issue.xpath("//a[@href='/digest/issues/2024-03-22/papers.bib']")
 
 
@@ -210,7 +214,8 @@ def test_paper_pages_carry_highwire_tags_and_json_ld(built):
     [script] = page.xpath("//script[@type='application/ld+json']")
     data = json.loads(script.text)
     assert data["@type"] == "ScholarlyArticle"
-    assert data["name"] == tags["citation_title"][0]
+    # The title once: a headline, unless the title is longer than a headline may be.
+    assert data["headline"] == tags["citation_title"][0] and "name" not in data
     assert [a["name"] for a in data["author"]] == tags["citation_author"]
     assert data["url"] == BASE + "papers/2403.14715/"
     # The page shows the abstract; a copy in the metadata would publish it once more.
@@ -340,3 +345,15 @@ def test_any_title_reads_back_from_the_entry(tmp_path, title):
     # The decoder reads back every character written; only the protecting braces are extra.
     want = title.replace("^", "ˆ")  # (the decoder's spelling of \textasciicircum)
     assert decoded(got) == decoded(want)
+
+
+def test_a_title_longer_than_a_headline_is_named_whole_in_the_json_ld():
+    from digestgen.formats import scholarly
+    long = "A " + "very " * 30 + "long title"
+    paper = Paper(id="2401.00001", title=Text({"en": long}), date=dt.date(2024, 1, 2),
+                  source=Path("x.yaml"), authors=("A. Author",))
+    data = json.loads(scholarly.json_ld(paper, "en", BASE + "papers/2401.00001/"))
+    assert data["headline"] == long[:110] and data["name"] == long
+    short = Paper(id="2401.00002", title=Text({"en": "Short"}), date=dt.date(2024, 1, 2),
+                  source=Path("x.yaml"), authors=())
+    assert "name" not in json.loads(scholarly.json_ld(short, "en", BASE))

@@ -191,6 +191,15 @@ def test_a_changed_template_or_configuration_renders_everything_again(site, tmp_
     assert "issues/2024-03-22/index.html" in changed
 
 
+def test_a_changed_string_of_the_page_script_is_written_to_its_languages_script(site, tmp_path):
+    run_build(site)
+    run_build(site)
+    site.write("layouts/i18n/en.yaml", "star: Keep it\n")
+    changed = rebuild_and_check(site, tmp_path)
+    assert "assets/ui-en.js" in changed and "assets/ui-zh.js" not in changed
+    assert '"star":"Keep it"' in site.page("assets/ui-en.js")
+
+
 def test_a_sites_macros_that_read_the_page_show_each_page_its_own(site, tmp_path):
     # The built-in library of macros is made once a language (its macros read only s and
     # site); one that reads the page is made for each page, in a cold build and after edits.

@@ -58,7 +58,8 @@ edits = st.one_of(
     st.tuples(st.just("rename issue"), st.sampled_from(NEW_ISSUES + ("2024-02-06",))),
     st.tuples(st.just("template"), st.sampled_from(
         ["", '{% extends "builtin:paper-row.html" %}', '<li>{{ p.title.html }}</li>\n'])),
-    st.tuples(st.just("ui string"), st.sampled_from(["", "home: 首页\n", "home: 回到首页\n"])),
+    st.tuples(st.just("ui string"), st.sampled_from(
+        ["", "home: 首页\n", "home: 回到首页\n", "star: 收藏\n"])),  # (star: assets/ui-zh.js)
     st.tuples(st.just("config"), st.sampled_from(["A description.", "Another one."])),
 )
 

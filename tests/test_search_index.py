@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 
+import lxml.html
 import pytest
 from click.testing import CliRunner
 
@@ -110,8 +111,17 @@ def test_the_index_covers_each_paper_once_and_the_manifest_lists_it(site):
     assert f"{only}pagefind.js" in files
     manifest = json.loads((site.output / ".digestgen-manifest.json").read_text())["files"]
     assert {f"pagefind/{rel}" for rel in files} <= set(manifest)
+    # The page script makes the search box from its strings; only the indexed pages carry
+    # the marks the indexer reads.
     html = site.page("en/papers/2403.14715/index.html")
-    assert "<search class=\"search\" hidden>" in html and 'data-bundle="/digest/pagefind/"' in html
+    assert lxml.html.fromstring(html).xpath("//script[@src='/digest/assets/ui-en.js']")
+    ui = (site.output / "assets/ui-en.js").read_text().removeprefix("globalThis.digestUI = ")
+    assert json.loads(ui.rstrip().removesuffix(";"))["search"]["placeholder"] == \
+        "Search papers, e.g. label smoothing"
+    assert "<search" not in html
+    marked = {str(path.relative_to(site.output)) for path in site.output.rglob("*.html")
+              if "data-pagefind" in path.read_text()}
+    assert marked == {"papers/2310.02664/index.html", "papers/2403.14715/index.html"}
 
 
 def pages(count: int, start: int = 0) -> list[str]:
@@ -393,6 +403,7 @@ def test_search_off_writes_no_index_and_no_search_box(site):
     build(site)
     assert not (site.output / "pagefind").exists()
     assert "<search" not in site.page("index.html")
+    assert '"search"' not in (site.output / "assets/ui-zh.js").read_text()  # nor its strings
     assert "data-pagefind" not in site.page("papers/2403.14715/index.html")
 
 

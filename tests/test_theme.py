@@ -186,3 +186,13 @@ def test_a_library_is_made_once_for_the_same_values():
 def test_striptags_gives_what_jinja_gives(value):
     expected = jinja2.filters.do_striptags(value)
     assert striptags(value) == expected and type(striptags(value)) is type(expected)
+
+
+
+def test_the_built_in_macro_libraries_read_nothing_of_a_page_but_its_language(site):
+    # What they read is the same on every page of a language, so each page uses them again.
+    from digestgen.configload import load_config
+    from digestgen.pages.theme import load_theme
+    env = load_theme(load_config(site.config_path)).env
+    for name in ("_macros.html", "_cite.html"):
+        assert set(env.get_template(name).library_reads) <= {"alt", "s", "site"}, name

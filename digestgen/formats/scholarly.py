@@ -58,13 +58,19 @@ def title_text(paper: Paper, source_language: str) -> str:
     return plain(original(paper.title, source_language))
 
 
+#: The longest headline search engines show of an article.
+HEADLINE_LENGTH = 110
+
+
 def json_ld(paper: Paper, source_language: str, page_url: str) -> str:
     """The paper as a schema.org ``ScholarlyArticle``, as JSON safe inside ``<script>``."""
-    info = paper.arxiv
+    info, title = paper.arxiv, title_text(paper, source_language)
     data: dict = {
         "@context": "https://schema.org", "@type": "ScholarlyArticle",
-        "headline": title_text(paper, source_language)[:110],
-        "name": title_text(paper, source_language),
+        "headline": title[:HEADLINE_LENGTH],
+        # The whole title once more only where the headline cuts it: every paper page in
+        # every language carries this.
+        **({"name": title} if len(title) > HEADLINE_LENGTH else {}),
         "author": [{"@type": "Person", "name": author} for author in paper.authors],
         "datePublished": (info.published or paper.date).isoformat(),
         "url": page_url,

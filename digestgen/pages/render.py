@@ -32,6 +32,7 @@ from . import more_pages
 
 READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
 SHOW_STYLE = "assets/show.css"  # the language display control's rules, linked from every page
+UI_STRINGS = "assets/ui-{lang}.js"  # the page script's UI strings in each language, the same
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class RowPage:
     """What a row of a paper list knows of its page: the language only."""
 
     lang: str
+    indexed: bool = False  # a row is on no page the search index reads
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,14 @@ class PageInfo:
     feed: str
     home: str
     search: str
+    ui_strings: str  # the script of the page script's UI strings in this language
     show_control: bool = True  # the language display control (none where nothing is bilingual)
     pager: Pager | None = None  # on a page of a long list: its links to the list's other pages
     locale: str = ""  # Open Graph's, and those of the other languages
     locale_alternates: tuple[str, ...] = ()
+    #: Read by the search index (a default-language paper page, search on): only such a page
+    #: carries the marks only the indexer reads (data-pagefind-*).
+    indexed: bool = False
 
 
 class Rows:
@@ -153,6 +159,7 @@ class Renderer:
                          2) for page in self.archive_pages]
             jobs.append(Job(PageKind.READING_LIST, lang, None,
                             path(lang, READING_LIST) + "index.html"))
+            jobs.append(Job(PageKind.UI_STRINGS, lang, None, UI_STRINGS.format(lang=lang)))
             jobs += self.issue_and_paper_jobs(lang)
             jobs += [Job(PageKind.TERM, lang, page, path(lang, page.page_rel) + "index.html",
                          1 + len(page.part(page.subject.papers, TERM_PAGE_PAPERS)) // 2)
@@ -223,6 +230,8 @@ class Renderer:
         if kind is PageKind.ROBOTS:
             return Page("robots.txt", self.render_text("robots.txt", {
                 "sitemap": self.config.base_url + "sitemap.xml"}))
+        if kind is PageKind.UI_STRINGS:
+            return self.ui_strings(lang)
         if kind is PageKind.SHOW_STYLE:
             # One file for every page: the rules depend on the configured languages only.
             return Page(SHOW_STYLE, self.render_text("show.css",
@@ -277,7 +286,8 @@ class Renderer:
         extra = dict(canonical=url, full_record=self.links.page(home, Links.paper(paper)),
                      full_lang=home) if brief else {}
         return self.html("paper-brief.html" if brief else "paper.html", lang, Links.paper(paper),
-                         str(view.title.html), paper=view,
+                         str(view.title.html), indexed=self.config.search and not brief,
+                         paper=view,
                          neighbours=self.views[lang].neighbours(paper), og_type="article",
                          og_description=striptags(view.tldr.html) if view.tldr else None,
                          citation_tags=scholarly.citation_tags(
@@ -378,7 +388,7 @@ class Renderer:
     # -- plumbing --------------------------------------------------------------------------
 
     def page_info(self, lang: str, rel: str, title: str, pager: Pager | None = None,
-                  canonical: str | None = None) -> PageInfo:
+                  canonical: str | None = None, indexed: bool = False) -> PageInfo:
         """What page ``rel`` of ``lang`` knows about itself; its canonical URL is its own
         unless given."""
         links, languages = self.links, self.config.languages
@@ -390,7 +400,7 @@ class Renderer:
             translations=(*(Link(code, links.absolute(code, rel), code) for code in languages),
                           Link("x-default", links.absolute(self.config.default_language, rel),
                                "x-default")),
-            pager=pager, **self.frame(lang))
+            pager=pager, indexed=indexed, **self.frame(lang))
 
     @functools.cached_property
     def language_names(self) -> tuple[tuple[str, str], ...]:
@@ -411,20 +421,27 @@ class Renderer:
             nav=(Link(s["home"], page("")), Link(s["archive"], page("archive/")),
                  Link(s["reading_list"], page(READING_LIST)), Link(s["stats"], page("stats/"))),
             feed=page("feed.xml"), home=page(""), search=page("archive/"),
+            ui_strings=self.links.asset(UI_STRINGS.format(lang=lang)),
             locale=scholarly.og_locale(lang),
             locale_alternates=tuple(scholarly.og_locale(code) for code in self.config.languages
                                     if code != lang),
         )
 
     def html(self, template: str, lang: str, rel: str, title: str, pager: Pager | None = None,
-             canonical: str | None = None, **context) -> Page:
+             canonical: str | None = None, indexed: bool = False, **context) -> Page:
         context.setdefault("og_type", "website")
         context.setdefault("og_description", None)
-        info = self.page_info(lang, rel, title, pager, canonical)
+        info = self.page_info(lang, rel, title, pager, canonical, indexed)
         context.update(page=info, s=self.views[lang].s, site=self.local[lang],
                        asset=self.links.asset, script_strings=self.script_strings(lang))
         data = self.render_text(template, context)
         return Page(self.links.path(lang, rel) + "index.html", data)
+
+    def ui_strings(self, lang: str) -> Page:
+        """The page script's UI strings in ``lang`` as a script of their own, which every page
+        of the language loads before the page script (base.html): on no page of their own."""
+        return Page(UI_STRINGS.format(lang=lang),
+                    f"globalThis.digestUI = {self.script_strings(lang)};\n".encode())
 
     def script_strings(self, lang: str) -> Markup:
         """The UI strings of the page script in ``lang`` (``_script-strings.html``), made once:

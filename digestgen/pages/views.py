@@ -55,6 +55,7 @@ class PageKind(enum.StrEnum):
     NOJEKYLL = "nojekyll"
     READING_LIST = "reading_list"  # filled by the browser from its own storage
     SHOW_STYLE = "show_style"  # the stylesheet of the language display control
+    UI_STRINGS = "ui_strings"  # the page script's UI strings in one language
     # SPEC 4.1 (pages.more_pages)
     CITE = "cite"  # a paper's cite.bib
     ISSUE_BIB = "issue_bib"  # an issue's papers.bib

@@ -46,12 +46,38 @@
   scrollable();
   window.addEventListener("resize", scrollable);
 
-  const box = document.querySelector("search.search");
-  if (box) search(box);
+  // The UI strings in the page's language: the script before this one sets them (a theme's
+  // page may give them as the JSON of this script's data-ui attribute instead).
+  const script = document.currentScript;
+  const ui = globalThis.digestUI || JSON.parse(script?.dataset.ui || "{}");
+  const make = (tag, props, ...children) => {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  };
+  if (ui.search) search(searchBox(ui.search));
   reading();
 
+  // The search box, first of the header's tools: made here, as it works only with this
+  // script. It sends a query to the archive when the script cannot run a search itself.
+  function searchBox(strings) {
+    const home = document.querySelector(".site-title").pathname;
+    const input = make("input", { type: "search", id: "search-q", name: "q",
+                                  placeholder: strings.placeholder, autocomplete: "off" });
+    input.setAttribute("enterkeyhint", "search");
+    const box = make("search", { className: "search" },
+      make("form", { action: home + "archive/" },
+        make("label", { htmlFor: "search-q", className: "visually-hidden" }, strings.label),
+        input, make("button", { type: "submit" }, strings.label)),
+      make("p", { className: "search-status" }),
+      make("ol", { className: "search-results", hidden: true }));
+    box.querySelector(".search-status").setAttribute("role", "status");
+    box.querySelector(".search-status").setAttribute("aria-live", "polite");
+    document.querySelector(".tools").prepend(box);
+    return box;
+  }
+
   function reading() {
-    const ui = JSON.parse(document.querySelector("script[data-ui]")?.dataset.ui || "{}");
     const read = (key, fallback) => {
       try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch (e) { return fallback; }
     };
@@ -60,11 +86,6 @@
         if (value === null) localStorage.removeItem(key);
         else localStorage.setItem(key, JSON.stringify(value));
       } catch (e) { /* private browsing: the choice lasts for this page */ }
-    };
-    const make = (tag, props, ...children) => {
-      const node = Object.assign(document.createElement(tag), props);
-      node.append(...children);
-      return node;
     };
     const home = document.querySelector(".site-title").pathname;
 
@@ -217,24 +238,27 @@
     const input = form.elements.q;
     const status = box.querySelector(".search-status");
     const list = box.querySelector(".search-results");
-    const data = form.dataset;
-    const prefix = data.home.slice(data.base.length);  // "en/" on an English page
+    const data = ui.search;
+    // The site's root is where the assets are (this script is <root>/assets/digest.js), the
+    // search index too; the reader's home is below it ("en/" on an English page).
+    const base = new URL("../", script.src).pathname;
+    const bundle = base + "pagefind/";
+    const prefix = document.querySelector(".site-title").pathname.slice(base.length);
     let engine = null;
     let ticket = 0;
     let timer = 0;
-    box.hidden = false;
 
     // The index is in shards (see shards.json): Pagefind comes from the first, the others
     // are merged into it. A site without papers has none, and every query finds nothing.
-    const load = () => engine ||= fetch(data.bundle + "shards.json").then(async (response) => {
+    const load = () => engine ||= fetch(bundle + "shards.json").then(async (response) => {
       if (!response.ok) throw new Error(`${response.status} ${response.url}`);
       const { bundles: [first, ...others] } = await response.json();
       if (!first) return { search: async () => ({ results: [] }) };
-      const pagefind = await import(data.bundle + first + "pagefind.js");
-      await pagefind.options({ baseUrl: data.base });
+      const pagefind = await import(bundle + first + "pagefind.js");
+      await pagefind.options({ baseUrl: base });
       await pagefind.init();
       await Promise.all(others.map((path) =>
-        pagefind.mergeIndex(data.bundle + path, { baseUrl: data.base })));
+        pagefind.mergeIndex(bundle + path, { baseUrl: base })));
       return pagefind;
     }).catch((error) => {
       engine = null;  // the next query tries again
@@ -243,7 +267,7 @@
 
     // Each paper found is linked to its page in the reader's UI language: its anchor in the
     // index is the path of its page in the default language (papers/x/).
-    const address = (path) => data.base + prefix + path;
+    const address = (path) => base + prefix + path;
 
     // The index holds each run of Han and kana characters as its overlapping pairs (理解为何 as
     // 理解 解为 为何), each written as a word of letters (等人 as qxhlejeolk): see pair_word in

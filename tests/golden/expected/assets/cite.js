@@ -1,7 +1,9 @@
-// The Cite boxes: a folded box (an issue's) fetches its entry from the paper's cite.bib when
-// opened; the copy buttons are hidden without JavaScript (the .bib link still works).
+// The Cite boxes: a folded box (an issue's) fetches its entry from the paper's cite.bib (the
+// box's link) when opened, and every box gets a copy button, named by this script's tag. No
+// button without JavaScript or a clipboard: the .bib link still works.
 (function () {
   "use strict";
+  var words = document.currentScript.dataset;
   function entry(pre) {
     if (!pre.dataset.src || pre.dataset.loaded !== undefined) {
       return Promise.resolve(pre.textContent);
@@ -18,25 +20,38 @@
       return text;
     });
   }
-  document.querySelectorAll("details.cite").forEach(function (box) {
+  // A folded box's entry, empty and hidden until it is fetched.
+  function fetched(box, link) {
+    var pre = document.createElement("pre");
+    pre.className = "bibtex";
+    pre.translate = false;
+    pre.tabIndex = 0;
+    pre.hidden = true;
+    pre.dataset.src = link.getAttribute("href");
+    box.querySelector(".cite-actions").before(pre);
     box.addEventListener("toggle", function () {
-      var pre = box.querySelector("pre[data-src]");
-      if (box.open && pre) entry(pre).catch(function () {});
+      if (box.open) entry(pre).catch(function () {});
     });
-  });
-  if (!navigator.clipboard) return;
-  document.querySelectorAll("button.copy-bib").forEach(function (button) {
-    var label = button.textContent;
-    button.hidden = false;
+    return pre;
+  }
+  function copyButton(pre) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-bib";
+    button.textContent = words.copy;
     button.addEventListener("click", function () {
-      var source = document.getElementById(button.dataset.copy);
-      if (!source) return;
-      entry(source).then(function (text) {
+      entry(pre).then(function (text) {
         return navigator.clipboard.writeText(text);
       }).then(function () {
-        button.textContent = button.dataset.done;
-        setTimeout(function () { button.textContent = label; }, 2000);
+        button.textContent = words.done;
+        setTimeout(function () { button.textContent = words.copy; }, 2000);
       }, function () {});
     });
+    return button;
+  }
+  document.querySelectorAll(".cite").forEach(function (box) {
+    var link = box.querySelector(".cite-actions a[type='application/x-bibtex']");
+    var pre = box.querySelector("pre.bibtex") || (link && fetched(box, link));
+    if (pre && navigator.clipboard) box.querySelector(".cite-actions").prepend(copyButton(pre), " ");
   });
 })();

@@ -1,0 +1,1 @@
+globalThis.digestUI = {"close":"Close","fold":"Fold abstracts","help":"Keyboard shortcuts","keys":[["j","Next paper"],["k","Previous paper"],["/","Search"],["s","Star or unstar the current paper"],["?","Show this help"]],"new":"new","star":"Add to reading list","unstar":"Remove from reading list"};
