@@ -24,14 +24,15 @@ import errno
 import fcntl
 import os
 import shutil
-from contextlib import contextmanager
+import stat
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from ..config import SiteConfig
 from ..errors import Problem, SiteError, naming
 from .manifest import (
-    MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
-    remove_ours, survey_output, write_manifest,
+    MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, differences,
+    read_manifest, remove_ours, stamp, survey_output, write_manifest,
 )
 from ..content.records import name_too_long
 
@@ -116,8 +117,7 @@ class Staging:
         self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
         self.base_files, self.base = self._claim_spare()
         self._claimed = len(self.base_files)  # (settle_pages removes some)
-        self.linked = self.base.linked or bool(self.live and self.live.record
-                                               and self.live.record.linked)
+        self.linked = self.base.linked or bool(self.live and self.live.linked)
         self.files: dict[str, str] = {}  # this build's files: path -> hash
         self.written: set[str] = set()  # the files whose bytes were written this build
         self.touched: set[str] = set()  # folders in which entries were added or removed
@@ -128,8 +128,11 @@ class Staging:
         """The spare tree's files and record; its manifest is removed while it is being
         changed. A spare tree that is not known (a killed build was writing into it) is
         emptied."""
-        files = read_manifest(self.dir) if not self.dir.is_symlink() else None
-        record = self.records.get(self.dir) if files is not None else None
+        record = self.records.get(self.dir) if not self.dir.is_symlink() else None
+        files = None
+        if record is not None:
+            files = record.files(self.live.listing() if self.live else None) \
+                or read_manifest(self.dir)
         if files is None or record is None:
             remove_ours(self.dir)  # ours by name
             self.dir.mkdir(parents=True)
@@ -173,8 +176,30 @@ class Staging:
         are in the spare tree already as they are: only the others are looked at one by one
         (a site keeps thousands of pages in every build)."""
         self.files.update(digests)
+        if self._fresh and digests:
+            self._link_all(digests)
+            return
         for rel, digest in digests.items() - self.base_files.items():
             self.keep(rel, digest)
+
+    def _link_all(self, digests: dict[str, str]) -> None:
+        """:meth:`keep` each file of ``digests`` in a tree made afresh (the first edit after a
+        cold build keeps every page this way): nothing of an old tree can be in the way, so
+        each folder is made once and each file linked, named from the open folders of both
+        trees (not by a path from the root). A file that cannot be linked so is kept one by
+        one."""
+        self.linked = True
+        for folder in sorted({rel.rpartition("/")[0] for rel in digests} - self._made):
+            self._make_dirs(folder)
+        others = []
+        with _open_dir(self.output) as live, _open_dir(self.dir) as staged:
+            for rel in digests:
+                try:
+                    os.link(rel, rel, src_dir_fd=live, dst_dir_fd=staged, follow_symlinks=False)
+                except OSError:  # written already in this build, or a folder was in the way
+                    others.append(rel)
+        for rel in others:
+            self.keep(rel, digests[rel])
 
     def copy_tree(self, source: Path) -> None:
         """Copy a folder's files (a theme's or the site's ``static/``) into the output root."""
@@ -217,22 +242,24 @@ class Staging:
             make(target)
 
     def _make_dirs(self, rel: str) -> None:
-        parts = rel.split("/") if rel else []
-        for n in range(1, len(parts) + 1):
-            sub = "/".join(parts[:n])
-            if sub in self._made:
-                continue
-            path = self.dir / sub
-            if sub not in self.base.dirs:
-                if not self._fresh and (path.is_symlink() or (path.exists()
-                                                              and not path.is_dir())):
-                    path.unlink()  # a file of the old tree where a folder now goes
-                path.mkdir(exist_ok=True)
-                self.touched.add("/".join(parts[:n - 1]))
-                self.touched.add(sub)
-            elif not self._fresh and path.is_symlink():  # put there since the tree was built
-                raise _link_in_staging(path)
-            self._made.add(sub)
+        """Make the folder ``rel`` and those above it, unless this build made them already."""
+        if not rel or rel in self._made:
+            return
+        parent = rel.rpartition("/")[0]
+        self._make_dirs(parent)
+        path = self._staged + rel
+        if rel not in self.base.dirs:
+            if not self._fresh:
+                with suppress(FileNotFoundError):
+                    if not stat.S_ISDIR(os.lstat(path).st_mode):
+                        os.unlink(path)  # a file (or link) of the old tree where a folder goes
+            with suppress(FileExistsError):
+                os.mkdir(path)
+            self.touched.add(parent)
+            self.touched.add(rel)
+        elif not self._fresh and os.path.islink(path):  # put there since the tree was built
+            raise _link_in_staging(Path(path))
+        self._made.add(rel)
 
     def _check_no_link_above(self, rel: str) -> None:
         """Refuse to remove ``rel`` through a link put in the old tree since it was built."""
@@ -277,15 +304,19 @@ class Staging:
                 self._remove(rel)
         needed = self._prune_empty_dirs(foreign)
         dirs = self._dir_mtimes(needed)
-        write_manifest(self.dir, self.files)
+        live = self.live
+        differ = differences(self.files, live.files) if live is not None else None
+        write_manifest(self.dir, self.files, live.listing() if live else None, differ)
         _fsync_dir(self.dir)
         self.records.put(self.dir, TreeRecord(foreign, dirs, self.linked))
-        live = self.live
         if live is not None:  # the live tree, as surveyed, is the next spare tree
             if live.missing:
-                write_manifest(self.output, {rel: digest for rel, digest in live.files.items()
-                                             if rel not in live.missing})
-            self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked))
+                spare = {rel: digest for rel, digest in live.files.items()
+                         if rel not in live.missing}
+                write_manifest(self.output, spare)
+                differ = differences(self.files, spare)
+            ours = (stamp(os.stat(self.dir / MANIFEST)), differ)
+            self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked, ours))
         self.records.save(keep=(self.dir, self.output))
         if self.output.exists():
             _exchange(self.dir, self.output)
@@ -319,20 +350,17 @@ class Staging:
             return
         self.touched.add(rel.rpartition("/")[0])
 
-    def _prune_empty_dirs(self, foreign: dict) -> set[str]:
+    def _prune_empty_dirs(self, foreign: dict) -> set[str] | None:
         """Remove the old tree's folders that hold nothing now (deepest first); return the
-        folders the new tree needs."""
+        folders the new tree needs (None: those the spare tree recorded)."""
         if not foreign and not self.base.foreign and len(self.base_files) == self._claimed \
                 and self.files.keys() == self.base_files.keys():
-            # The spare tree's files, none removed: the folders it recorded when it was built.
-            needed = {"", *self.base.dirs}
-        else:
-            needed = {""}
-            for rel in (*self.files, *foreign):
-                parent = rel.rpartition("/")[0]
-                while parent not in needed:
-                    needed.add(parent)
-                    parent = parent.rpartition("/")[0]
+            return None  # the spare tree's files, none removed: its folders, none emptied
+        needed = {""}
+        for parent in {rel.rpartition("/")[0] for rel in (*self.files, *foreign)}:
+            while parent not in needed:
+                needed.add(parent)
+                parent = parent.rpartition("/")[0]
         for rel in sorted((d for d in self.base.dirs if d not in needed),
                           key=lambda d: -d.count("/")):
             try:
@@ -344,14 +372,22 @@ class Staging:
             self.touched.add(rel.rpartition("/")[0])
         return needed
 
-    def _dir_mtimes(self, needed: set[str]) -> dict[str, int]:
-        """Every folder's mtime: read again where this build added or removed entries, as the
-        spare tree's manifest says elsewhere."""
+    def _dir_mtimes(self, needed: set[str] | None) -> dict[str, int]:
+        """Every folder's mtime: read where this build added or removed entries or made the
+        folder, as the spare tree's manifest says elsewhere (each read once, and named from
+        the open tree: a tree made afresh reads them all)."""
         recorded = self.base.dirs
-        dirs = {rel: recorded.get(rel) for rel in needed if rel}
-        for rel in [rel for rel, mtime in dirs.items() if mtime is None] \
-                + [rel for rel in self.touched if rel in dirs]:
-            dirs[rel] = os.stat(self.dir / rel).st_mtime_ns
+        if needed is None:
+            dirs = dict(recorded)
+            stale = self.touched & dirs.keys()
+        else:
+            needed.discard("")
+            dirs = {rel: recorded.get(rel) for rel in needed}
+            stale = {rel for rel, mtime in dirs.items() if mtime is None} \
+                | (self.touched & needed)
+        with _open_dir(self.dir) as tree:
+            for rel in stale:
+                dirs[rel] = os.stat(rel, dir_fd=tree, follow_symlinks=False).st_mtime_ns
         return dirs
 
 
@@ -378,6 +414,16 @@ def _unlink(path: Path | str) -> None:
         pass
     except IsADirectoryError:
         shutil.rmtree(path)
+
+
+@contextmanager
+def _open_dir(folder: Path):
+    """An open folder (never through a link), for naming what is in it."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
