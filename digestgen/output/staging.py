@@ -10,7 +10,8 @@ folder, so the next build writes into it only the files whose bytes differ from 
 copies over the few that changed in between, and deletes what is gone. Each tree's manifest
 (``.digestgen-manifest.json``) records every file digestgen wrote with a hash of its bytes, the
 files it carried over, and the mtime of every folder; a tree without a manifest (a killed build
-was writing into it) is emptied and written afresh.
+was writing into it) is emptied and written afresh. So is the spare tree of the first rebuild
+after a build from scratch (which leaves none): every page it keeps is linked to the live one's.
 
 Files in the output that digestgen did not write (listed in no manifest) are carried over, never
 deleted; a folder whose mtime changed since the last build is where such a file may have
@@ -19,7 +20,6 @@ appeared. One build at a time may write an output: a lock file says so.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import os
@@ -29,7 +29,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from ..config import SiteConfig
-from ..errors import Problem, SiteError, naming
+from ..errors import Problem, SiteError
+from .treefiles import exchange, fsync_dir, open_dir, remove_entry, write_new_file
 from .manifest import (
     MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, differences,
     read_manifest, remove_ours, stamp, survey_output, write_manifest,
@@ -153,7 +154,7 @@ class Staging:
         if self._live_has(path, digest):
             self.keep(path, digest)
             return
-        self._put(path, lambda target: _write_bytes(target, data))
+        self._put(path, lambda target: write_new_file(target, data))
         self.written.add(path)
 
     def _live_has(self, rel: str, digest: str) -> bool:
@@ -192,7 +193,7 @@ class Staging:
         for folder in sorted({rel.rpartition("/")[0] for rel in digests} - self._made):
             self._make_dirs(folder)
         others = []
-        with _open_dir(self.output) as live, _open_dir(self.dir) as staged:
+        with open_dir(self.output) as live, open_dir(self.dir) as staged:
             for rel in digests:
                 try:
                     os.link(rel, rel, src_dir_fd=live, dst_dir_fd=staged, follow_symlinks=False)
@@ -227,7 +228,7 @@ class Staging:
             except FileNotFoundError:
                 shared = exists = False
             if shared:
-                _unlink(target)  # never write into a file the live site may share
+                remove_entry(target)  # never write into a file the live site may share
                 exists = False
         if not exists:
             self.touched.add(parent)
@@ -237,7 +238,7 @@ class Staging:
             if not isinstance(exc, (IsADirectoryError, FileExistsError)) \
                     and exc.errno != errno.ELOOP:
                 raise
-            _unlink(target)  # what the old tree left in the way (a folder, a file, a link)
+            remove_entry(target)  # what the old tree left in the way (a folder, a file, a link)
             self.touched.add(parent)
             make(target)
 
@@ -307,7 +308,7 @@ class Staging:
         live = self.live
         differ = differences(self.files, live.files) if live is not None else None
         write_manifest(self.dir, self.files, live.listing() if live else None, differ)
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         self.records.put(self.dir, TreeRecord(foreign, dirs, self.linked))
         if live is not None:  # the live tree, as surveyed, is the next spare tree
             if live.missing:
@@ -319,8 +320,8 @@ class Staging:
             self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked, ours))
         self.records.save(keep=(self.dir, self.output))
         if self.output.exists():
-            _exchange(self.dir, self.output)
-            _fsync_dir(self.output.parent)
+            exchange(self.dir, self.output)
+            fsync_dir(self.output.parent)
         else:
             os.rename(self.dir, self.output)
 
@@ -385,7 +386,7 @@ class Staging:
             dirs = {rel: recorded.get(rel) for rel in needed}
             stale = {rel for rel, mtime in dirs.items() if mtime is None} \
                 | (self.touched & needed)
-        with _open_dir(self.dir) as tree:
+        with open_dir(self.dir) as tree:
             for rel in stale:
                 dirs[rel] = os.stat(rel, dir_fd=tree, follow_symlinks=False).st_mtime_ns
         return dirs
@@ -395,65 +396,3 @@ def _link_in_staging(path: Path) -> SiteError:
     return SiteError([Problem(path, None, "is a symbolic link: digestgen never writes through "
                               "a link it did not make; the staging folder is removed, build "
                               "again")])
-
-
-def _write_bytes(target: str, data: bytes) -> None:
-    """Write a new file ``target``; a link found there is never followed (OSError ELOOP)."""
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
-        with open(fd, "wb") as handle:
-            handle.write(data)
-    except OSError as exc:  # a full disk names no file: name it
-        raise naming(target, exc) from None
-
-
-def _unlink(path: Path | str) -> None:
-    try:
-        os.unlink(path)
-    except (FileNotFoundError, NotADirectoryError):  # gone, or its folder is a file now
-        pass
-    except IsADirectoryError:
-        shutil.rmtree(path)
-
-
-@contextmanager
-def _open_dir(folder: Path):
-    """An open folder (never through a link), for naming what is in it."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        yield fd
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> None:
-    """Swap two folders atomically (Linux); elsewhere rename one aside first."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        renameat2 = None
-    if renameat2 is not None:
-        result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b),
-                           _RENAME_EXCHANGE)
-        if result == 0:
-            return
-        if ctypes.get_errno() not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
-    aside = b.with_name(b.name + ".old")
-    shutil.rmtree(aside, ignore_errors=True)
-    os.rename(b, aside)
-    os.rename(a, b)
-    os.rename(aside, a)
