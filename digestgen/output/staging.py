@@ -122,7 +122,7 @@ class Staging:
         self.files: dict[str, str] = {}  # this build's files: path -> hash
         self.written: set[str] = set()  # the files whose bytes were written this build
         self.touched: set[str] = set()  # folders in which entries were added or removed
-        self._made: set[str] = set()
+        self._made: set[str] = {""}  # folders made or found ("": the root)
         self._unlinked: set[str] = set()  # folders of the old tree found to be no links
 
     def _claim_spare(self) -> tuple[dict[str, str], TreeRecord]:
@@ -190,10 +190,19 @@ class Staging:
         trees (not by a path from the root). A file that cannot be linked so is kept one by
         one."""
         self.linked = True
-        for folder in sorted({rel.rpartition("/")[0] for rel in digests} - self._made):
-            self._make_dirs(folder)
-        others = []
+        made, others = self._made, []
         with open_dir(self.output) as live, open_dir(self.dir) as staged:
+            # (Sorted, each folder comes after the one it is in; none was recorded, so which
+            # were touched does not matter: every folder's mtime is read.)
+            for folder in sorted({rel.rpartition("/")[0] for rel in digests} - made):
+                above = folder.rpartition("/")[0]
+                if above not in made:  # a folder that holds only folders
+                    self._make_dirs(above)
+                try:
+                    os.mkdir(folder, dir_fd=staged)
+                except FileExistsError:
+                    pass
+                made.add(folder)
             for rel in digests:
                 try:
                     os.link(rel, rel, src_dir_fd=live, dst_dir_fd=staged, follow_symlinks=False)
@@ -316,7 +325,9 @@ class Staging:
                          if rel not in live.missing}
                 write_manifest(self.output, spare)
                 differ = differences(self.files, spare)
-            ours = (stamp(os.stat(self.dir / MANIFEST)), differ)
+            # (Where most pages changed, the record would cost more than the manifest read.)
+            ours = (stamp(os.stat(self.dir / MANIFEST)), differ) \
+                if len(differ) <= max(1000, len(self.files) // 4) else None
             self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked, ours))
         self.records.save(keep=(self.dir, self.output))
         if self.output.exists():
