@@ -4,10 +4,15 @@ Each tree digestgen builds holds ``.digestgen-manifest.json``: every file digest
 hash of its bytes (the same for the same input, like every other file). Beside the output,
 ``.site.trees.pickle`` keeps what only the machine knows about each of the two trees (the live one
 and the spare one): the files carried over from the previous site (with size and mtime), the
-mtime of every folder when the tree was finished, and whether some files are hard links shared
-by both. The next build compares the live output with that to find, without walking every
-folder, the files someone put there (to carry them over) or took away (to write them again).
-Either record missing or not matching its tree only makes a build do more work.
+mtime of every folder when the tree was finished, whether some files are hard links shared
+by both, and how the spare tree's manifest differs from the live one's. The next build compares
+the live output with that to find, without walking every folder, the files someone put there
+(to carry them over) or took away (to write them again), and takes the spare tree's files from
+the live manifest it reads anyway. Either record missing or not matching its tree only makes a
+build do more work.
+
+A new manifest is the live one's text with the hashes that changed, when it lists the same
+files: the same bytes as written in full, without sorting and encoding every entry again.
 """
 
 from __future__ import annotations
