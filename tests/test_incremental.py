@@ -165,6 +165,22 @@ def test_the_first_rebuild_after_a_cold_build_matches_too(site, tmp_path):
     assert "tags/gamma/index.html" in changed and "en/tags/gamma/index.html" in changed
 
 
+def test_the_first_rebuild_after_a_cold_build_keeps_files_put_in_by_hand(site, tmp_path):
+    run_build(site)  # from scratch: no spare tree is left, the next build makes a whole one
+    mine = {"googleabc.html": b"verification", "papers/2403.10001/notes.txt": b"mine"}
+    for rel, data in mine.items():
+        (site.output / rel).write_bytes(data)
+    # Into a new tree, then into the cold build's tree.
+    for old, new in (("Abstract of paper 5", "Edited 5"), ("Edited 5", "Edited again 5")):
+        edit_paper(site, "2403.10005", old, new)
+        run_build(site)
+        built = tree(site.output)
+        assert {rel: built.pop(rel) for rel in mine} == mine
+        assert built == cold_build(site, tmp_path)
+        # Kept pages are the live ones linked, not copies.
+        assert (site.output / "papers/2403.10004/index.html").stat().st_nlink == 2
+
+
 def test_adding_and_removing_papers_and_issues(site, tmp_path):
     run_build(site)
     run_build(site)

@@ -19,13 +19,17 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def generation(output: Path, files: dict[str, bytes], keep: tuple[str, ...] = ()) -> Staging:
-    """One build: ``files`` written, the live files in ``keep`` kept as they are."""
+def generation(output: Path, files: dict[str, bytes], keep: tuple[str, ...] = (),
+               keep_all: bool = False) -> Staging:
+    """One build: ``files`` written, the live files in ``keep`` kept as they are (all at once
+    with ``keep_all``, as a site's pages are)."""
     staging = Staging(output)
     live = staging.live.files if staging.live else {}
     for rel, data in files.items():
         staging.write(rel, data)
-    for rel in keep:
+    if keep_all:
+        staging.keep_all({rel: live[rel] for rel in keep})
+    for rel in keep if not keep_all else ():
         staging.keep(rel, live[rel])
     staging.settle_pages()
     staging.commit()
@@ -129,3 +133,59 @@ def test_unsafe_paths_are_refused(tmp_path):
     for rel in ("../x", "/etc/x", "a/../../x", "a\\b"):
         with pytest.raises(ValueError):
             staging.write(rel, b"x")
+
+
+def test_the_first_build_after_a_cold_one_makes_a_whole_tree_and_carries_foreign_files(tmp_path):
+    out = tmp_path / "site"
+    pages = {f"p{n}/deep/index.html": f"page {n}".encode() for n in range(30)}
+    generation(out, {**pages, "c.css": b"c"})  # cold: no spare tree is left
+    (out / "p3/deep/mine.txt").write_text("by hand")
+    (out / "robots.txt").write_text("mine too")
+    (out / "p5/deep/index.html").unlink()  # removed by hand: written again
+    staging = generation(out, {"p1/deep/index.html": b"edited", "p5/deep/index.html": b"page 5"},
+                         keep=tuple(rel for rel in [*pages, "c.css"] if rel not in
+                                    ("p1/deep/index.html", "p5/deep/index.html")),
+                         keep_all=True)
+    assert staging._fresh
+    assert staging.written == {"p1/deep/index.html", "p5/deep/index.html"}
+    assert tree(out) == {MANIFEST: (out / MANIFEST).read_bytes(), **pages, "c.css": b"c",
+                         "p1/deep/index.html": b"edited", "p3/deep/mine.txt": b"by hand",
+                         "robots.txt": b"mine too"}
+    assert (out / "p2/deep/index.html").stat().st_nlink == 2  # linked, not copied
+    assert_matches_manifest(out)
+    assert_matches_manifest(tmp_path / ".site.staging")
+    # The new tree's folders were recorded: a file put in one later is found and carried.
+    (out / "p4/deep/late.txt").write_text("later")
+    generation(out, {"p1/deep/index.html": b"again"}, keep=("p2/deep/index.html",),
+               keep_all=True)
+    assert (out / "p4/deep/late.txt").read_text() == "later"
+    assert (out / "p3/deep/mine.txt").read_text() == "by hand"
+    assert (out / "robots.txt").read_text() == "mine too"
+
+
+def test_a_manifest_made_from_the_live_one_is_the_manifest_written_in_full(tmp_path):
+    out = tmp_path / "site"
+    pages = {f"p{n}/é\"x.html": f"page {n}".encode() for n in range(20)}
+    generation(out, pages)
+    generation(out, {**pages, "p3/é\"x.html": b"changed", "p9/é\"x.html": b"changed too"})
+    full = tmp_path / "full"
+    generation(full, {**pages, "p3/é\"x.html": b"changed", "p9/é\"x.html": b"changed too"})
+    assert (out / MANIFEST).read_bytes() == (full / MANIFEST).read_bytes()
+
+
+def test_the_spare_trees_files_come_from_the_record_of_how_they_differ(tmp_path):
+    out = tmp_path / "site"
+    spare = tmp_path / ".site.staging"
+    generation(out, {"a.html": b"a1", "b.html": b"b1", "c.html": b"c1"})
+    generation(out, {"a.html": b"a2", "b.html": b"b1", "d.html": b"d2"})
+    listed = json.loads((spare / MANIFEST).read_text())["files"]
+    assert Staging(out).base_files == listed == {
+        "a.html": hashlib.sha256(b"a1").hexdigest()[:32],
+        "b.html": hashlib.sha256(b"b1").hexdigest()[:32],
+        "c.html": hashlib.sha256(b"c1").hexdigest()[:32]}
+    generation(out, {"a.html": b"a3", "b.html": b"b1", "d.html": b"d2"})
+    # A live manifest changed by hand is not what the record was made against.
+    text = (out / MANIFEST).read_text()
+    (out / MANIFEST).write_text(text.replace(hashlib.sha256(b"b1").hexdigest()[:32], "0" * 32))
+    listed = json.loads((spare / MANIFEST).read_text())["files"]
+    assert Staging(out).base_files == listed

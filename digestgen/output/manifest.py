@@ -4,10 +4,15 @@ Each tree digestgen builds holds ``.digestgen-manifest.json``: every file digest
 hash of its bytes (the same for the same input, like every other file). Beside the output,
 ``.site.trees.pickle`` keeps what only the machine knows about each of the two trees (the live one
 and the spare one): the files carried over from the previous site (with size and mtime), the
-mtime of every folder when the tree was finished, and whether some files are hard links shared
-by both. The next build compares the live output with that to find, without walking every
-folder, the files someone put there (to carry them over) or took away (to write them again).
-Either record missing or not matching its tree only makes a build do more work.
+mtime of every folder when the tree was finished, whether some files are hard links shared
+by both, and how the spare tree's manifest differs from the live one's. The next build compares
+the live output with that to find, without walking every folder, the files someone put there
+(to carry them over) or took away (to write them again), and takes the spare tree's files from
+the live manifest it reads anyway. Either record missing or not matching its tree only makes a
+build do more work.
+
+A new manifest is the live one's text with the hashes that changed, when it lists the same
+files: the same bytes as written in full, without sorting and encoding every entry again.
 """
 
 from __future__ import annotations
@@ -32,25 +37,99 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def read_manifest(tree: Path) -> dict[str, str] | None:
-    """The files a tree's manifest lists (path -> hash), or None without a readable one."""
+# As json.dumps(..., indent=0, sort_keys=True) writes a manifest: one file a line, between these.
+_HEAD, _TAIL = '{\n"files": {\n', '\n},\n"generator": "digestgen"\n}\n'
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A manifest as read: its text, the files it lists, and the file's :func:`stamp`."""
+
+    text: str
+    files: dict[str, str]
+    stamp: list[int]
+
+
+def read_listing(tree: Path) -> Listing | None:
+    """A tree's manifest, or None without a readable one."""
     try:
-        files = json.loads((tree / MANIFEST).read_text(encoding="utf-8"))["files"]
+        with open(tree / MANIFEST, encoding="utf-8") as handle:
+            info = os.fstat(handle.fileno())
+            text = handle.read()
+        files = json.loads(text)["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return files if isinstance(files, dict) else None
+    if not isinstance(files, dict):
+        return None
+    return Listing(text, files, stamp(info))
 
 
-def write_manifest(tree: Path, files: dict[str, str]) -> None:
-    # As json.dumps(..., indent=0, sort_keys=True) writes it, with the C encoder (the indenting
-    # one is pure Python, and slow for 80,000 entries).
+def stamp(info: os.stat_result) -> list[int]:
+    """A manifest file as the file system knows it: another manifest (or this one changed)
+    has another stamp."""
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def read_manifest(tree: Path) -> dict[str, str] | None:
+    """The files a tree's manifest lists (path -> hash), or None without a readable one."""
+    listing = read_listing(tree)
+    return listing.files if listing is not None else None
+
+
+def differences(files: dict[str, str], other: dict[str, str]) -> dict[str, str | None]:
+    """The paths ``other`` lists otherwise than ``files``, with its hash (None: not listed)."""
+    differ = {rel: other.get(rel) for rel, digest in files.items() if other.get(rel) != digest}
+    if len(other) != len(files) - sum(digest is None for digest in differ.values()):
+        differ.update((rel, other[rel]) for rel in other.keys() - files.keys())
+    return differ
+
+
+def manifest_text(files: dict[str, str], like: Listing | None = None,
+                  differ: dict[str, str | None] | None = None) -> str:
+    """The manifest listing ``files``: made from ``like`` (another tree's) when only some
+    hashes differ (``differ``: :func:`differences` from it), which costs a look-up per file
+    instead of sorting and encoding them all."""
+    if like is not None and (text := _patched(like, files, differ)) is not None:
+        return text
+    # With the C encoder (the indenting one is pure Python, and slow for 80,000 entries).
     listed = json.dumps(dict(sorted(files.items())), separators=(",\n", ": "))
     if files:
-        listed = "{\n" + listed[1:-1] + "\n}"
-    data = '{\n"files": ' + listed + ',\n"generator": "digestgen"\n}'
+        return _HEAD + listed[1:-1] + _TAIL
+    return '{\n"files": {},\n"generator": "digestgen"\n}\n'
+
+
+def _patched(like: Listing, files: dict[str, str], differ) -> str | None:
+    """``like``'s text with the hashes of ``files`` where they differ; None when ``files``
+    lists other paths, or the text is not as :func:`manifest_text` writes it."""
+    text = like.text
+    if differ is None:
+        differ = differences(files, like.files)
+    if len(like.files) != len(files) or None in differ.values() or len(differ) > 100 \
+            or not text.startswith(_HEAD) or not text.endswith(_TAIL):
+        return None  # (and finding each line costs a pass over the text)
+    pieces, end = [], 0
+    for start, old, new in sorted(_line_of(text, rel, old, files[rel])
+                                  for rel, old in differ.items()):
+        if start < 0 or text[start:start + len(old)] != old:
+            return None  # listed otherwise
+        pieces += [text[end:start], new]
+        end = start + len(old)
+    return "".join(pieces) + text[end:]
+
+
+def _line_of(text: str, rel: str, old: str, new: str) -> tuple[int, str, str]:
+    """Where ``rel``'s line is in a manifest's text (-1: nowhere), and that line with the
+    ``old`` and the ``new`` hash."""
+    key = json.dumps(rel)
+    return text.find(f"\n{key}: "), f"\n{key}: {json.dumps(old)}", f"\n{key}: {json.dumps(new)}"
+
+
+def write_manifest(tree: Path, files: dict[str, str], like: Listing | None = None,
+                   differ: dict[str, str | None] | None = None) -> None:
+    """Write ``tree``'s manifest, listing ``files`` (see :func:`manifest_text`)."""
     temporary = tree / (MANIFEST + ".tmp")
     try:
-        temporary.write_text(data + "\n", encoding="utf-8")
+        temporary.write_text(manifest_text(files, like, differ), encoding="utf-8")
     except OSError as exc:  # a full disk names no file: name it
         raise naming(temporary, exc) from None
     os.replace(temporary, tree / MANIFEST)
@@ -59,11 +138,31 @@ def write_manifest(tree: Path, files: dict[str, str]) -> None:
 @dataclass
 class TreeRecord:
     """What the machine knows of one tree: carried-over files (path -> [size, mtime_ns]),
-    folder mtimes (path -> ns; the root is not listed), shared hard links."""
+    folder mtimes (path -> ns; the root is not listed), shared hard links, and how its files
+    differ from the other tree's: the :func:`stamp` of that tree's manifest, and the paths
+    listed otherwise (path -> hash; None: not listed here). With that, the spare tree's files
+    come from the live tree's manifest, read anyway, instead of its own."""
 
     foreign: dict[str, list[int]] = field(default_factory=dict)
     dirs: dict[str, int] = field(default_factory=dict)
     linked: bool = False
+    differs: tuple[list[int], dict[str, str | None]] | None = None
+
+    def files(self, other: Listing | None) -> dict[str, str] | None:
+        """The files this tree's manifest lists, from ``other`` (the other tree's manifest);
+        None unless this record says how they differ from it."""
+        try:
+            if other is None or self.differs is None or self.differs[0] != other.stamp:
+                return None
+            files = dict(other.files)
+            for rel, digest in self.differs[1].items():
+                if digest is None:
+                    files.pop(rel, None)
+                else:
+                    files[rel] = digest
+        except (AttributeError, TypeError, ValueError, IndexError):  # not as written
+            return None
+        return files
 
 
 def _identity(tree: Path) -> list[int] | None:
@@ -115,7 +214,7 @@ class TreeRecords:
             if identity is not None and entry.get("identity") == identity:
                 try:
                     return TreeRecord(dict(entry["foreign"]), dict(entry["dirs"]),
-                                      bool(entry["linked"]))
+                                      bool(entry["linked"]), entry.get("differs"))
                 except (KeyError, TypeError, ValueError):
                     return None
         return None
@@ -128,7 +227,8 @@ class TreeRecords:
         self.entries = [e for e in self.entries if e.get("identity", [None, None])[:2]
                         != identity[:2]]
         self.entries.append({"identity": identity, "foreign": record.foreign,
-                             "dirs": record.dirs, "linked": record.linked})
+                             "dirs": record.dirs, "linked": record.linked,
+                             "differs": record.differs})
 
     def save(self, keep: tuple[Path, ...]) -> None:
         """Write the records of the trees in ``keep`` (the others are gone)."""
@@ -157,16 +257,23 @@ class OutputState:
     foreign: dict[str, list[int]]
     missing: frozenset[str]
     dirs: dict[str, int]
-    record: TreeRecord | None  # as recorded when the tree was built
+    linked: bool  # some of its files are shared with the spare tree (as recorded)
+    text: str  # of its manifest, from which the next one is made (see manifest_text)
+
+    stamp: list[int]  # of its manifest as read
+
+    def listing(self) -> Listing:
+        return Listing(self.text, self.files, self.stamp)
 
 
 def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
     """What the output holds now, looking only into folders changed since it was built (into
     all of them when its record is missing). None when there is no output. A symbolic link
     in it (digestgen makes none) is refused: a build would read or write through it."""
-    ours = read_manifest(output)
-    if ours is None:
+    listing = read_listing(output)
+    if listing is None:
         return None
+    ours = listing.files
     record = records.get(output)
     known_dirs = record.dirs if record is not None else None
     foreign: dict[str, list[int]] = {}
@@ -196,7 +303,8 @@ def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
         parent = rel.rpartition("/")[0]
         if (parent in scanned and rel not in seen_ours) or (parent not in dirs and parent):
             missing.add(rel)
-    return OutputState(ours, foreign, frozenset(missing), dirs, record)
+    return OutputState(ours, foreign, frozenset(missing), dirs,
+                       record is not None and record.linked, listing.text, listing.stamp)
 
 
 def _survey_dirs(output: Path, known_dirs: dict[str, int], dirs: dict[str, int],

@@ -10,7 +10,8 @@ folder, so the next build writes into it only the files whose bytes differ from 
 copies over the few that changed in between, and deletes what is gone. Each tree's manifest
 (``.digestgen-manifest.json``) records every file digestgen wrote with a hash of its bytes, the
 files it carried over, and the mtime of every folder; a tree without a manifest (a killed build
-was writing into it) is emptied and written afresh.
+was writing into it) is emptied and written afresh. So is the spare tree of the first rebuild
+after a build from scratch (which leaves none): every page it keeps is linked to the live one's.
 
 Files in the output that digestgen did not write (listed in no manifest) are carried over, never
 deleted; a folder whose mtime changed since the last build is where such a file may have
@@ -19,19 +20,20 @@ appeared. One build at a time may write an output: a lock file says so.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import os
 import shutil
-from contextlib import contextmanager
+import stat
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from ..config import SiteConfig
-from ..errors import Problem, SiteError, naming
+from ..errors import Problem, SiteError
+from .treefiles import exchange, fsync_dir, open_dir, remove_entry, write_new_file
 from .manifest import (
-    MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, read_manifest,
-    remove_ours, survey_output, write_manifest,
+    MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, differences,
+    read_manifest, remove_ours, stamp, survey_output, write_manifest,
 )
 from ..content.records import name_too_long
 
@@ -116,20 +118,22 @@ class Staging:
         self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
         self.base_files, self.base = self._claim_spare()
         self._claimed = len(self.base_files)  # (settle_pages removes some)
-        self.linked = self.base.linked or bool(self.live and self.live.record
-                                               and self.live.record.linked)
+        self.linked = self.base.linked or bool(self.live and self.live.linked)
         self.files: dict[str, str] = {}  # this build's files: path -> hash
         self.written: set[str] = set()  # the files whose bytes were written this build
         self.touched: set[str] = set()  # folders in which entries were added or removed
-        self._made: set[str] = set()
+        self._made: set[str] = {""}  # folders made or found ("": the root)
         self._unlinked: set[str] = set()  # folders of the old tree found to be no links
 
     def _claim_spare(self) -> tuple[dict[str, str], TreeRecord]:
         """The spare tree's files and record; its manifest is removed while it is being
         changed. A spare tree that is not known (a killed build was writing into it) is
         emptied."""
-        files = read_manifest(self.dir) if not self.dir.is_symlink() else None
-        record = self.records.get(self.dir) if files is not None else None
+        record = self.records.get(self.dir) if not self.dir.is_symlink() else None
+        files = None
+        if record is not None:
+            files = record.files(self.live.listing() if self.live else None) \
+                or read_manifest(self.dir)
         if files is None or record is None:
             remove_ours(self.dir)  # ours by name
             self.dir.mkdir(parents=True)
@@ -150,7 +154,7 @@ class Staging:
         if self._live_has(path, digest):
             self.keep(path, digest)
             return
-        self._put(path, lambda target: _write_bytes(target, data))
+        self._put(path, lambda target: write_new_file(target, data))
         self.written.add(path)
 
     def _live_has(self, rel: str, digest: str) -> bool:
@@ -173,8 +177,39 @@ class Staging:
         are in the spare tree already as they are: only the others are looked at one by one
         (a site keeps thousands of pages in every build)."""
         self.files.update(digests)
+        if self._fresh and digests:
+            self._link_all(digests)
+            return
         for rel, digest in digests.items() - self.base_files.items():
             self.keep(rel, digest)
+
+    def _link_all(self, digests: dict[str, str]) -> None:
+        """:meth:`keep` each file of ``digests`` in a tree made afresh (the first edit after a
+        cold build keeps every page this way): nothing of an old tree can be in the way, so
+        each folder is made once and each file linked, named from the open folders of both
+        trees (not by a path from the root). A file that cannot be linked so is kept one by
+        one."""
+        self.linked = True
+        made, others = self._made, []
+        with open_dir(self.output) as live, open_dir(self.dir) as staged:
+            # (Sorted, each folder comes after the one it is in; none was recorded, so which
+            # were touched does not matter: every folder's mtime is read.)
+            for folder in sorted({rel.rpartition("/")[0] for rel in digests} - made):
+                above = folder.rpartition("/")[0]
+                if above not in made:  # a folder that holds only folders
+                    self._make_dirs(above)
+                try:
+                    os.mkdir(folder, dir_fd=staged)
+                except FileExistsError:
+                    pass
+                made.add(folder)
+            for rel in digests:
+                try:
+                    os.link(rel, rel, src_dir_fd=live, dst_dir_fd=staged, follow_symlinks=False)
+                except OSError:  # written already in this build, or a folder was in the way
+                    others.append(rel)
+        for rel in others:
+            self.keep(rel, digests[rel])
 
     def copy_tree(self, source: Path) -> None:
         """Copy a folder's files (a theme's or the site's ``static/``) into the output root."""
@@ -202,7 +237,7 @@ class Staging:
             except FileNotFoundError:
                 shared = exists = False
             if shared:
-                _unlink(target)  # never write into a file the live site may share
+                remove_entry(target)  # never write into a file the live site may share
                 exists = False
         if not exists:
             self.touched.add(parent)
@@ -212,27 +247,29 @@ class Staging:
             if not isinstance(exc, (IsADirectoryError, FileExistsError)) \
                     and exc.errno != errno.ELOOP:
                 raise
-            _unlink(target)  # what the old tree left in the way (a folder, a file, a link)
+            remove_entry(target)  # what the old tree left in the way (a folder, a file, a link)
             self.touched.add(parent)
             make(target)
 
     def _make_dirs(self, rel: str) -> None:
-        parts = rel.split("/") if rel else []
-        for n in range(1, len(parts) + 1):
-            sub = "/".join(parts[:n])
-            if sub in self._made:
-                continue
-            path = self.dir / sub
-            if sub not in self.base.dirs:
-                if not self._fresh and (path.is_symlink() or (path.exists()
-                                                              and not path.is_dir())):
-                    path.unlink()  # a file of the old tree where a folder now goes
-                path.mkdir(exist_ok=True)
-                self.touched.add("/".join(parts[:n - 1]))
-                self.touched.add(sub)
-            elif not self._fresh and path.is_symlink():  # put there since the tree was built
-                raise _link_in_staging(path)
-            self._made.add(sub)
+        """Make the folder ``rel`` and those above it, unless this build made them already."""
+        if not rel or rel in self._made:
+            return
+        parent = rel.rpartition("/")[0]
+        self._make_dirs(parent)
+        path = self._staged + rel
+        if rel not in self.base.dirs:
+            if not self._fresh:
+                with suppress(FileNotFoundError):
+                    if not stat.S_ISDIR(os.lstat(path).st_mode):
+                        os.unlink(path)  # a file (or link) of the old tree where a folder goes
+            with suppress(FileExistsError):
+                os.mkdir(path)
+            self.touched.add(parent)
+            self.touched.add(rel)
+        elif not self._fresh and os.path.islink(path):  # put there since the tree was built
+            raise _link_in_staging(Path(path))
+        self._made.add(rel)
 
     def _check_no_link_above(self, rel: str) -> None:
         """Refuse to remove ``rel`` through a link put in the old tree since it was built."""
@@ -277,19 +314,25 @@ class Staging:
                 self._remove(rel)
         needed = self._prune_empty_dirs(foreign)
         dirs = self._dir_mtimes(needed)
-        write_manifest(self.dir, self.files)
-        _fsync_dir(self.dir)
-        self.records.put(self.dir, TreeRecord(foreign, dirs, self.linked))
         live = self.live
+        differ = differences(self.files, live.files) if live is not None else None
+        write_manifest(self.dir, self.files, live.listing() if live else None, differ)
+        fsync_dir(self.dir)
+        self.records.put(self.dir, TreeRecord(foreign, dirs, self.linked))
         if live is not None:  # the live tree, as surveyed, is the next spare tree
             if live.missing:
-                write_manifest(self.output, {rel: digest for rel, digest in live.files.items()
-                                             if rel not in live.missing})
-            self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked))
+                spare = {rel: digest for rel, digest in live.files.items()
+                         if rel not in live.missing}
+                write_manifest(self.output, spare)
+                differ = differences(self.files, spare)
+            # (Where most pages changed, the record would cost more than the manifest read.)
+            ours = (stamp(os.stat(self.dir / MANIFEST)), differ) \
+                if len(differ) <= max(1000, len(self.files) // 4) else None
+            self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked, ours))
         self.records.save(keep=(self.dir, self.output))
         if self.output.exists():
-            _exchange(self.dir, self.output)
-            _fsync_dir(self.output.parent)
+            exchange(self.dir, self.output)
+            fsync_dir(self.output.parent)
         else:
             os.rename(self.dir, self.output)
 
@@ -319,20 +362,17 @@ class Staging:
             return
         self.touched.add(rel.rpartition("/")[0])
 
-    def _prune_empty_dirs(self, foreign: dict) -> set[str]:
+    def _prune_empty_dirs(self, foreign: dict) -> set[str] | None:
         """Remove the old tree's folders that hold nothing now (deepest first); return the
-        folders the new tree needs."""
+        folders the new tree needs (None: those the spare tree recorded)."""
         if not foreign and not self.base.foreign and len(self.base_files) == self._claimed \
                 and self.files.keys() == self.base_files.keys():
-            # The spare tree's files, none removed: the folders it recorded when it was built.
-            needed = {"", *self.base.dirs}
-        else:
-            needed = {""}
-            for rel in (*self.files, *foreign):
-                parent = rel.rpartition("/")[0]
-                while parent not in needed:
-                    needed.add(parent)
-                    parent = parent.rpartition("/")[0]
+            return None  # the spare tree's files, none removed: its folders, none emptied
+        needed = {""}
+        for parent in {rel.rpartition("/")[0] for rel in (*self.files, *foreign)}:
+            while parent not in needed:
+                needed.add(parent)
+                parent = parent.rpartition("/")[0]
         for rel in sorted((d for d in self.base.dirs if d not in needed),
                           key=lambda d: -d.count("/")):
             try:
@@ -344,14 +384,22 @@ class Staging:
             self.touched.add(rel.rpartition("/")[0])
         return needed
 
-    def _dir_mtimes(self, needed: set[str]) -> dict[str, int]:
-        """Every folder's mtime: read again where this build added or removed entries, as the
-        spare tree's manifest says elsewhere."""
+    def _dir_mtimes(self, needed: set[str] | None) -> dict[str, int]:
+        """Every folder's mtime: read where this build added or removed entries or made the
+        folder, as the spare tree's manifest says elsewhere (each read once, and named from
+        the open tree: a tree made afresh reads them all)."""
         recorded = self.base.dirs
-        dirs = {rel: recorded.get(rel) for rel in needed if rel}
-        for rel in [rel for rel, mtime in dirs.items() if mtime is None] \
-                + [rel for rel in self.touched if rel in dirs]:
-            dirs[rel] = os.stat(self.dir / rel).st_mtime_ns
+        if needed is None:
+            dirs = dict(recorded)
+            stale = self.touched & dirs.keys()
+        else:
+            needed.discard("")
+            dirs = {rel: recorded.get(rel) for rel in needed}
+            stale = {rel for rel, mtime in dirs.items() if mtime is None} \
+                | (self.touched & needed)
+        with open_dir(self.dir) as tree:
+            for rel in stale:
+                dirs[rel] = os.stat(rel, dir_fd=tree, follow_symlinks=False).st_mtime_ns
         return dirs
 
 
@@ -359,55 +407,3 @@ def _link_in_staging(path: Path) -> SiteError:
     return SiteError([Problem(path, None, "is a symbolic link: digestgen never writes through "
                               "a link it did not make; the staging folder is removed, build "
                               "again")])
-
-
-def _write_bytes(target: str, data: bytes) -> None:
-    """Write a new file ``target``; a link found there is never followed (OSError ELOOP)."""
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
-        with open(fd, "wb") as handle:
-            handle.write(data)
-    except OSError as exc:  # a full disk names no file: name it
-        raise naming(target, exc) from None
-
-
-def _unlink(path: Path | str) -> None:
-    try:
-        os.unlink(path)
-    except (FileNotFoundError, NotADirectoryError):  # gone, or its folder is a file now
-        pass
-    except IsADirectoryError:
-        shutil.rmtree(path)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> None:
-    """Swap two folders atomically (Linux); elsewhere rename one aside first."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        renameat2 = None
-    if renameat2 is not None:
-        result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b),
-                           _RENAME_EXCHANGE)
-        if result == 0:
-            return
-        if ctypes.get_errno() not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
-    aside = b.with_name(b.name + ".old")
-    shutil.rmtree(aside, ignore_errors=True)
-    os.rename(b, aside)
-    os.rename(a, b)
-    os.rename(aside, a)
