@@ -196,6 +196,13 @@ class Plan:
         live_files = live.files if live is not None else {}
         missing = live.missing if live is not None else frozenset()
         keys = self.keys
+        rekeyed = self.page_keys.rekeyed
+        if valid and rekeyed is not None and not missing and live_files.keys() >= keys.keys():
+            # After a patch every other key is the last build's, and every page is live: only
+            # the jobs keyed again can be due (a walk over every job cost 0.08 s at 20,000
+            # papers).
+            return [job for job in rekeyed
+                    if keys[job.path] is None or old_keys.get(job.path) != keys[job.path]]
         return [job for job in self.jobs
                 if keys[job.path] is None or old_keys.get(job.path) != keys[job.path]
                 or job.path not in live_files or job.path in missing]
@@ -203,10 +210,15 @@ class Plan:
     def final_keys(self) -> tuple[dict[str, str], dict]:
         """The keys to keep for the next build, once every page rendered: those not known
         before (lists of rows new to this build) are known now. And the row digests."""
-        for job in self.jobs:
-            if self.keys[job.path] is None:
-                self.keys[job.path] = self.page_keys.of(job.kind, job.lang, job.path, job.subject)
-        keys = {path: key for path, key in self.keys.items() if key is not None}
+        # After a patch only the jobs keyed again can lack a key (see PageKeys.rekeyed).
+        rekeyed = self.page_keys.rekeyed
+        unknown = [job for job in (self.jobs if rekeyed is None else rekeyed)
+                   if self.keys[job.path] is None]
+        for job in unknown:
+            self.keys[job.path] = self.page_keys.of(job.kind, job.lang, job.path, job.subject)
+        keys = self.keys
+        if any(keys[job.path] is None for job in unknown):
+            keys = {path: key for path, key in keys.items() if key is not None}
         return keys, self.page_keys.rows.current()
 
 

@@ -149,6 +149,9 @@ class PageKeys:
         self._issues: dict[str, str] = {}
         self._subjects: dict[tuple, str] = {}
         self._links: dict[str, str] = {}
+        # After a patch (:meth:`patched`), the jobs whose keys were made again, in order: every
+        # other key is the last build's. None when every key was made (:meth:`anew`).
+        self.rekeyed: list | None = None
 
     def paper_keys(self) -> dict[str, str]:
         """The key of every paper keyed so far (:meth:`paper`), for the next build."""
@@ -365,6 +368,7 @@ class PageKeys:
         cited = {paper_id for name, paper_id in shown_anew if name == "bib"}
         terms = {id(term) for term in lists}
         keys = dict(last.keys)
+        rekeyed = []
         for job in jobs:
             kind, subject = job.kind, job.subject
             if kind is PageKind.PAPER:
@@ -383,7 +387,11 @@ class PageKeys:
                 stale = True
             if stale or job.path not in keys:
                 keys[job.path] = self.of(kind, job.lang, job.path, subject)
-        return keys if len(keys) == len(jobs) else None  # else pages are gone: not the structure
+                rekeyed.append(job)
+        if len(keys) != len(jobs):
+            return None  # pages are gone: not the structure
+        self.rekeyed = rekeyed
+        return keys
 
     def changed_papers(self, last_digests: dict[str, str]) -> dict[str, Paper] | None:
         """The papers (by id) whose files' bytes differ from ``last_digests``; None when files
