@@ -24,7 +24,8 @@ import pickle
 from contextlib import suppress
 from array import array
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
+from itertools import compress, filterfalse, repeat
+from operator import attrgetter, itemgetter, ne
 from pathlib import Path
 from stat import S_ISDIR
 
@@ -151,17 +152,23 @@ def _patch(last: BuildState, state: BuildState, patched: dict[str, dict]) -> dic
         return None
     patch = {}
     for name, entries in now.items():
-        old = before[name]
-        if not old.keys() <= entries.keys():
+        changed = _changed(entries, before[name])
+        if changed is None:
             return None
-        # As sets of pairs, compared in C: a loop over every entry would cost more than
-        # pickling the few that differ.
-        try:
-            changed = entries.items() - old.items()
-        except TypeError:  # a value that cannot be hashed: not one of a build's
-            return None
-        patch[name] = {**patched.get(name, {}), **dict(changed)}
+        patch[name] = {**patched.get(name, {}), **changed}
     return patch
+
+
+def _changed(now: dict, before: dict) -> dict | None:
+    """The entries of ``now`` new or changed since ``before``; None when some are gone. Found
+    by maps over both in C: a loop in Python over 65,000 page keys, or sets of their items,
+    cost more than pickling the few that differ."""
+    keys = list(compress(before, map(ne, map(now.get, before, repeat(_GONE)), before.values())))
+    if not all(key in now for key in keys):
+        return None
+    if len(now) != len(before):
+        keys += filterfalse(before.__contains__, now)
+    return {key: now[key] for key in keys}
 
 
 def _apply(state: BuildState, patch: dict) -> bool:
