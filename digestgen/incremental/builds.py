@@ -41,6 +41,7 @@ class IncrementalBuild:
         self.state_files = StateFiles(config, output)
         self.inputs: InputSurvey | None = None
         self.digests: dict[str, str] = {}  # content file -> hash of its bytes
+        self._structure: str | None = None  # of the site model, when known (site_model)
 
     # -- before reading anything ------------------------------------------------------------
 
@@ -87,6 +88,8 @@ class IncrementalBuild:
         the model again)."""
         from ..content.model import build_model
         site = self._snapshot.model(self.config)
+        # A model kept from the snapshot has the structure kept with it (for plan()).
+        self._structure = self._snapshot.kept_structure if site is not None else None
         if site is None:
             site = build_model(self.config, content)
             if self.inputs is not None:
@@ -120,7 +123,7 @@ class IncrementalBuild:
         # After an edit of a few papers the last build's keys hold for most pages: only those
         # that show the papers are keyed again (at 100,000 papers this step takes about 1 s
         # instead of 3).
-        structure, page_keys = keys.keyed(jobs, last, self.rows.row)
+        structure, page_keys = keys.keyed(jobs, last, self.rows.row, self._structure)
         rows_namespace = digest_text(base)[:12]
         # One store per language, and per kind of text kept like rows (a paper's BibTeX body,
         # pages.more_pages.PaperFacts).

@@ -72,6 +72,22 @@ def listed(site: Site) -> list:
     return list({paper.id: paper for term in site.terms for paper in term.papers}.values())
 
 
+def structure(site: Site) -> str:
+    """What the views' reads take of the site model besides the bytes of its files: which
+    file each issue comes from, which papers each issue and term holds, in which order (and
+    so each issue's neighbours, and which pages there are: the rest, the configuration and
+    the code, is in ``base``). While it and ``base`` are what they were, a key can change
+    only where a page shows a file whose bytes changed."""
+    issues = [(issue.id, str(issue.file.source) if issue.file else None,
+               "\n".join([entry.paper.id for entry in issue.entries]),
+               [entry.number for entry in issue.entries if entry.reappears])
+              for issue in site.issues]
+    terms = [(term.kind, term.name, "\n".join(map(_ID, term.papers)))
+             for term in site.terms]
+    data = pickle.dumps((issues, terms), protocol=5)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 class RowDigests:
     """The digest of each listed paper's row in each language, and of each paper's facts
     (:class:`PaperFacts`, kept as rows of the "languages" ``PaperFacts.NAMES``). A digest is
@@ -291,25 +307,16 @@ class PageKeys:
     # -- from the last build's keys -----------------------------------------------------------
 
     def structure(self) -> str:
-        """What the views' reads take of the site model besides the bytes of its files: which
-        file each issue comes from, which papers each issue and term holds, in which order (and
-        so each issue's neighbours, and which pages there are: the rest, the configuration and
-        the code, is in ``base``). While it and ``base`` are what they were, a key can change
-        only where a page shows a file whose bytes changed."""
-        issues = [(issue.id, str(issue.file.source) if issue.file else None,
-                   "\n".join([entry.paper.id for entry in issue.entries]),
-                   [entry.number for entry in issue.entries if entry.reappears])
-                  for issue in self.site.issues]
-        terms = [(term.kind, term.name, "\n".join(map(_ID, term.papers)))
-                 for term in self.site.terms]
-        data = pickle.dumps((issues, terms), protocol=5)
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
+        """The structure of this site (:func:`structure`)."""
+        return structure(self.site)
 
-    def keyed(self, jobs: list, last, row_of) -> tuple[str, dict[str, str | None]]:
+    def keyed(self, jobs: list, last, row_of, known: str | None = None
+              ) -> tuple[str, dict[str, str | None]]:
         """The structure of the site and the key of each of ``jobs``: the last build's keys
         (``last``, a BuildState) patched where they cannot have changed, else every key made
-        anew (rows new since the last build made first, so that lists are compared by key)."""
-        structure = self.structure()
+        anew (rows new since the last build made first, so that lists are compared by key).
+        ``known``: the structure, when the caller knows it (of a model kept as it was)."""
+        structure = self.structure() if known is None else known
         page_keys = self.patched(jobs, structure, last, row_of)
         if page_keys is None:
             page_keys = self.anew(jobs, row_of)

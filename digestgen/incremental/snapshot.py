@@ -58,6 +58,7 @@ class Snapshot:
     issues_settled: bool  # whether the issue files' stats vouched for their bytes
     loaded: Loaded
     site: Site  # the site model of loaded.content, without its configuration
+    structure: str  # of that model (keys.structure): the same while the model is kept
 
 
 class ContentSnapshot:
@@ -68,6 +69,7 @@ class ContentSnapshot:
         self.path = folder / f"content-{name}-{'drafts' if drafts else 'published'}.pickle"
         self.drafts = drafts
         self.kept_site: Site | None = None  # see model()
+        self.kept_structure: str | None = None  # of kept_site
 
     def take(self, config: SiteConfig, survey: InputSurvey,
              store: ShardedStore) -> Loaded | None:
@@ -105,7 +107,8 @@ class ContentSnapshot:
                          for kept, paper in replaced)
         for kept, paper in replaced:
             _become(kept, paper)
-        self.kept_site = snapshot.site if same_model else None
+        if same_model:
+            self.kept_site, self.kept_structure = snapshot.site, snapshot.structure
         loaded = snapshot.loaded
         return Loaded(loaded.content, {**loaded.digests, **digests}, loaded.ids)
 
@@ -135,8 +138,11 @@ class ContentSnapshot:
         # An issue file changed within the resolution of its mtime may change again unseen:
         # issue files are read again until their stats vouch for them.
         settled_issues = settled(max(issues[1][1], default=0), max(issues[1][2], default=0))
+        # Its structure, which the page keys compare, is kept with it: while the model is
+        # kept, so is the structure (making it again read every issue's and term's papers).
+        from .keys import structure
         snapshot = Snapshot(self.drafts, papers, issues, prefix, frozenset(untrusted),
-                            settled_issues, loaded, replace(site, config=None))
+                            settled_issues, loaded, replace(site, config=None), structure(site))
         if not write_atomic(self.path, encode_pickle(snapshot)):
             self.forget()
 
