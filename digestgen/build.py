@@ -138,7 +138,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     site = builds.site_model(content)
     markdown = FastMarkdown(config.markdown.html, builds.markdown_known())
     renderer = Renderer(site, load_theme(config), markdown, rows=builds.rows)
-    jobs = renderer.jobs()
+    jobs = builds.jobs(renderer)
     clock.lap("model, theme, jobs")
     plan = builds.plan(site, jobs)
     clock.lap(f"page keys ({plan.page_keys.papers_keyed} of {len(site.papers)} papers keyed)")

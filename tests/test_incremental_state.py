@@ -98,27 +98,53 @@ def test_edits_kept_as_patches_reach_every_page_that_shows_them(site, tmp_path, 
         assert len(shown) == 2
 
 
-def test_a_kept_model_comes_with_its_structure_and_a_moved_paper_makes_it_again(
-        site, monkeypatch):  # noqa: F811
+def test_a_kept_model_comes_with_its_structure_and_pages_and_a_moved_paper_makes_them_again(
+        site, tmp_path, monkeypatch):  # noqa: F811
     from digestgen.build import configure
     from digestgen.incremental.builds import IncrementalBuild
     from digestgen.incremental.keys import structure
+    from digestgen.pages.pagination import ListPage
+    from digestgen.pages.render import Renderer
+    from digestgen.pages.theme import load_theme
 
-    def model_and_kept_structure():
+    def same(subject: object) -> object:
+        """A page's subject as compared: the model's records and terms by identity (a kept
+        page must show the kept model's), what the renderer makes for them by value."""
+        if isinstance(subject, ListPage):
+            return ("list", same(subject.subject), *subject[1:])
+        return subject if subject is None or isinstance(subject, tuple) else id(subject)
+
+    def pages(jobs: list) -> list:
+        return [(job.kind, job.lang, same(job.subject), job.path, job.weight) for job in jobs]
+
+    def kept_and_made() -> tuple:
+        """What a build takes of the snapshot (structure, pages; None when made), and what
+        it would make of the model."""
         config = configure(load_config(site.config_path), output=site.output)
         builds = IncrementalBuild(config, site.output, False)
         assert builds.unchanged() is None
         model = builds.site_model(builds.load_content())
-        return structure(model), builds._structure
+        renderer = Renderer(model, load_theme(config))
+        kept_jobs = builds._snapshot.kept_jobs
+        jobs = builds.jobs(renderer)
+        assert kept_jobs is None or jobs is kept_jobs
+        return ((builds._structure, kept_jobs and pages(kept_jobs)),
+                (structure(model), pages(renderer.jobs())))
 
     # File stats count as settled as soon as written (as in a site edited by hand): the
     # snapshot is taken.
     monkeypatch.setattr("digestgen.incremental.storage.RACY_SECONDS", 0.0)
     run_build(site)
     edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")
-    made, kept = model_and_kept_structure()
+    kept, made = kept_and_made()
     assert kept == made
     run_build(site)
     edit_paper(site, "2403.10005", "tags: [alpha]", "tags: [gamma]")
-    made, kept = model_and_kept_structure()
-    assert kept is None  # the paper moved to another tag: the model is made again
+    kept, made = kept_and_made()
+    assert kept == (None, None)  # the paper moved to another tag: the model is made again
+    run_build(site)
+    edit_paper(site, "2403.10005", "Retitled paper 5 on", "Paper number 5 on")
+    kept, made = kept_and_made()
+    assert kept == made  # (of the new snapshot, which has the new tag)
+    run_build(site)
+    assert tree(site.output) == cold_build(site, tmp_path)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..content.load import Content
     from ..content.model import Site
     from ..output.staging import OutputState
+    from ..pages.render import Renderer
     from .keys import PageKeys
     from .rows import RowCache
 
@@ -42,6 +43,7 @@ class IncrementalBuild:
         self.inputs: InputSurvey | None = None
         self.digests: dict[str, str] = {}  # content file -> hash of its bytes
         self._structure: str | None = None  # of the site model, when known (site_model)
+        self._unkept: Site | None = None  # a model built, to keep in a snapshot (jobs)
 
     # -- before reading anything ------------------------------------------------------------
 
@@ -84,17 +86,29 @@ class IncrementalBuild:
     def site_model(self, content: Content) -> Site:
         """The site model of ``content`` (after :meth:`load_content`): the snapshot's when the
         edit since changed no paper's place in it; else built, and kept in a new snapshot with
-        the content (after an edit that moved a paper too: else every later build would build
-        the model again)."""
+        the content and its pages (by :meth:`jobs`; after an edit that moved a paper too: else
+        every later build would build the model again)."""
         from ..content.model import build_model
         site = self._snapshot.model(self.config)
         # A model kept from the snapshot has the structure kept with it (for plan()).
         self._structure = self._snapshot.kept_structure if site is not None else None
         if site is None:
             site = build_model(self.config, content)
-            if self.inputs is not None:
-                self._snapshot.keep(self.config, self.inputs, self._records, self._loaded, site)
+            self._unkept = site
         return site
+
+    def jobs(self, renderer: Renderer) -> list:
+        """Every page of the site, as ``renderer.jobs()`` lists them (after :meth:`site_model`,
+        whose model ``renderer`` shows): the snapshot's with its model, else listed, and kept
+        with a model just built. (Listing 65,000 pages of 20,000 papers cost a tenth of a
+        second; reading them with the model, a third of that.)"""
+        jobs = self._snapshot.kept_jobs
+        if jobs is None:
+            jobs = renderer.jobs()
+        if self._unkept is not None and self.inputs is not None:
+            self._snapshot.keep(self.config, self.inputs, self._records, self._loaded,
+                                self._unkept, jobs)
+        return jobs
 
     def markdown_known(self) -> TextStore:
         """What markdown-it rendered in earlier builds (for :class:`~digestgen.pages.plaintext.

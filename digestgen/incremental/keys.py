@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import operator
-from itertools import compress
-from operator import ne, or_
 import pickle
 from collections.abc import Callable
+from itertools import compress
+from operator import ne, or_
 
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import IssueFile, Paper

@@ -59,6 +59,7 @@ class Snapshot:
     loaded: Loaded
     site: Site  # the site model of loaded.content, without its configuration
     structure: str  # of that model (keys.structure): the same while the model is kept
+    jobs: list  # its pages, as render.Renderer.jobs lists them: the same too
 
 
 class ContentSnapshot:
@@ -70,6 +71,7 @@ class ContentSnapshot:
         self.drafts = drafts
         self.kept_site: Site | None = None  # see model()
         self.kept_structure: str | None = None  # of kept_site
+        self.kept_jobs: list | None = None  # the pages of kept_site
 
     def take(self, config: SiteConfig, survey: InputSurvey,
              store: ShardedStore) -> Loaded | None:
@@ -108,7 +110,8 @@ class ContentSnapshot:
         for kept, paper in replaced:
             _become(kept, paper)
         if same_model:
-            self.kept_site, self.kept_structure = snapshot.site, snapshot.structure
+            self.kept_site, self.kept_structure, self.kept_jobs = \
+                snapshot.site, snapshot.structure, snapshot.jobs
         loaded = snapshot.loaded
         return Loaded(loaded.content, {**loaded.digests, **digests}, loaded.ids)
 
@@ -118,9 +121,11 @@ class ContentSnapshot:
         return None if self.kept_site is None else replace(self.kept_site, config=config)
 
     def keep(self, config: SiteConfig, survey: InputSurvey, store: ShardedStore,
-             loaded: Loaded, site: Site) -> None:
+             loaded: Loaded, site: Site, jobs: list) -> None:
         """Write the snapshot of ``loaded``, which a full load just gave from the files
-        ``survey`` found (the store holding their records), and of its model ``site``."""
+        ``survey`` found (the store holding their records), of its model ``site`` and of the
+        model's pages ``jobs`` (which hold the model's papers, issues and terms: pickled with
+        it, they hold the same objects when read)."""
         papers, issues = _folder(survey.papers, survey.columns.get("papers")), \
             _folder(survey.issues, survey.columns.get("issues"))
         if papers is None or issues is None:
@@ -142,7 +147,8 @@ class ContentSnapshot:
         # kept, so is the structure (making it again read every issue's and term's papers).
         from .keys import structure
         snapshot = Snapshot(self.drafts, papers, issues, prefix, frozenset(untrusted),
-                            settled_issues, loaded, replace(site, config=None), structure(site))
+                            settled_issues, loaded, replace(site, config=None), structure(site),
+                            jobs)
         if not write_atomic(self.path, encode_pickle(snapshot)):
             self.forget()
 
