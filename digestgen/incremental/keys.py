@@ -363,11 +363,17 @@ class PageKeys:
         # By identity: reading the ids of every paper of every list would cost more.
         identities = {id(paper) for paper in papers.values()}
         lists, shown = [], set()
+        pages = set()  # (term, page number) of each list page that shows a changed paper
         for term in site.terms:
             found = identities.intersection(map(id, term.papers))
             if found:
                 lists.append(term)
                 shown |= found
+                # Only the pages of the list that show its row: the others show the rows
+                # they did (at 20,000 papers a tag has dozens of pages, each keyed by its rows).
+                held = list(map(id, term.papers))
+                pages.update((id(term), held.index(paper) // TERM_PAGE_PAPERS + 1)
+                             for paper in found)
         kept_facts = {(name, paper_id): self.rows.kept_digests[name].get(paper_id)
                       for name in PaperFacts.NAMES for paper_id in papers}
         self.rows.carry(set(papers))
@@ -402,7 +408,7 @@ class PageKeys:
                     subject.id in cited if kind is PageKind.CITE
                     else id(subject) in issues if kind is PageKind.ISSUE_BIB else True)
             elif kind is PageKind.TERM:
-                stale = id(subject.subject) in terms
+                stale = (id(subject.subject), subject.number) in pages
             elif kind is PageKind.TOPIC_FEED:
                 stale = id(subject) in terms
             else:  # home, archive, feeds, sitemaps: few, and about the whole site
