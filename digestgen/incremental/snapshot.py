@@ -11,7 +11,8 @@ snapshot's content with those papers replaced is what a full load would give: no
 a load reads or checks (which files there are, the ids, the issues, which papers are drafts or
 in draft issues) changed. The snapshot keeps the site model of that content too: when the
 changed papers also keep their tags and categories, the model is the same but for those papers,
-and is taken as kept (:meth:`ContentSnapshot.model`) rather than built again.
+and is taken as kept (:meth:`ContentSnapshot.model`) rather than built again, with its
+structure (which the page keys compare) and its pages (the renderer's jobs), kept with it.
 
 Papers are replaced in place: the kept record object takes the new record's class and fields
 (:func:`_become`), so that the content and the kept model, which share it, both show the new one
