@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,7 +138,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     site = builds.site_model(content)
     markdown = FastMarkdown(config.markdown.html, builds.markdown_known())
     renderer = Renderer(site, load_theme(config), markdown, rows=builds.rows)
-    jobs = renderer.jobs()
+    jobs = builds.jobs(renderer)
     clock.lap("model, theme, jobs")
     plan = builds.plan(site, jobs)
     clock.lap(f"page keys ({plan.page_keys.papers_keyed} of {len(site.papers)} papers keyed)")
@@ -164,9 +165,13 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
         with gc_running():  # pages make garbage; the workers forked to render inherit this
             markdown_done = render_and_index(work, todo, staging, search)
         clock.lap(f"render {len(todo)} pages")
-        rendered = {job.path for job in todo}
-        staging.keep_all({job.path: live_files[job.path] for job in jobs
-                          if job.path not in rendered})
+        # Every page not rendered is live (else it was due): taken by maps over the whole
+        # list, in C (a dictionary made job by job took 40-60 ms at 20,000 papers).
+        paths = list(map(attrgetter("path"), jobs))
+        kept = dict(zip(paths, map(live_files.get, paths)))
+        for job in todo:
+            del kept[job.path]
+        staging.keep_all(kept)
         staging.settle_pages()
         clock.lap("keep unchanged pages")
         if search is not None:

@@ -3,8 +3,9 @@
 The pipeline uses this package through one door, :class:`~.builds.IncrementalBuild` (and the
 theme through :func:`~.templates.template_cache`); nothing else in it knows of caches. Inside:
 
-- :mod:`.state`: what the last build of an output left (fingerprint of every input, page keys)
-  and the survey of the inputs that decides whether a build has anything to do;
+- :mod:`.state`: what the last build of an output left (fingerprint of every input, page keys,
+  kept as a full file and a patch of what changed since) and the survey of the inputs that
+  decides whether a build has anything to do;
 - :mod:`.keys`: the key of every page (equal keys, byte-identical pages) and of list rows;
 - :mod:`.rows`: the rows of paper lists, kept under their paper's key;
 - :mod:`.records`: the content loader that reuses the records of unchanged files, and how the

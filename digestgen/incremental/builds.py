@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..content.load import Content
     from ..content.model import Site
     from ..output.staging import OutputState
+    from ..pages.render import Renderer
     from .keys import PageKeys
     from .rows import RowCache
 
@@ -41,6 +42,8 @@ class IncrementalBuild:
         self.state_files = StateFiles(config, output)
         self.inputs: InputSurvey | None = None
         self.digests: dict[str, str] = {}  # content file -> hash of its bytes
+        self._structure: str | None = None  # of the site model, when known (site_model)
+        self._unkept: Site | None = None  # a model built, to keep in a snapshot (jobs)
 
     # -- before reading anything ------------------------------------------------------------
 
@@ -83,15 +86,29 @@ class IncrementalBuild:
     def site_model(self, content: Content) -> Site:
         """The site model of ``content`` (after :meth:`load_content`): the snapshot's when the
         edit since changed no paper's place in it; else built, and kept in a new snapshot with
-        the content (after an edit that moved a paper too: else every later build would build
-        the model again)."""
+        the content and its pages (by :meth:`jobs`; after an edit that moved a paper too: else
+        every later build would build the model again)."""
         from ..content.model import build_model
         site = self._snapshot.model(self.config)
+        # A model kept from the snapshot has the structure kept with it (for plan()).
+        self._structure = self._snapshot.kept_structure if site is not None else None
         if site is None:
             site = build_model(self.config, content)
-            if self.inputs is not None:
-                self._snapshot.keep(self.config, self.inputs, self._records, self._loaded, site)
+            self._unkept = site
         return site
+
+    def jobs(self, renderer: Renderer) -> list:
+        """Every page of the site, as ``renderer.jobs()`` lists them (after :meth:`site_model`,
+        whose model ``renderer`` shows): the snapshot's with its model, else listed, and kept
+        with a model just built. (Listing 65,000 pages of 20,000 papers cost a tenth of a
+        second; reading them with the model, a third of that.)"""
+        jobs = self._snapshot.kept_jobs
+        if jobs is None:
+            jobs = renderer.jobs()
+        if self._unkept is not None and self.inputs is not None:
+            self._snapshot.keep(self.config, self.inputs, self._records, self._loaded,
+                                self._unkept, jobs)
+        return jobs
 
     def markdown_known(self) -> TextStore:
         """What markdown-it rendered in earlier builds (for :class:`~digestgen.pages.plaintext.
@@ -120,7 +137,7 @@ class IncrementalBuild:
         # After an edit of a few papers the last build's keys hold for most pages: only those
         # that show the papers are keyed again (at 100,000 papers this step takes about 1 s
         # instead of 3).
-        structure, page_keys = keys.keyed(jobs, last, self.rows.row)
+        structure, page_keys = keys.keyed(jobs, last, self.rows.row, self._structure)
         rows_namespace = digest_text(base)[:12]
         # One store per language, and per kind of text kept like rows (a paper's BibTeX body,
         # pages.more_pages.PaperFacts).
@@ -196,6 +213,13 @@ class Plan:
         live_files = live.files if live is not None else {}
         missing = live.missing if live is not None else frozenset()
         keys = self.keys
+        rekeyed = self.page_keys.rekeyed
+        if valid and rekeyed is not None and not missing and live_files.keys() >= keys.keys():
+            # After a patch every other key is the last build's, and every page is live: only
+            # the jobs keyed again can be due (a walk over every job cost 0.08 s at 20,000
+            # papers).
+            return [job for job in rekeyed
+                    if keys[job.path] is None or old_keys.get(job.path) != keys[job.path]]
         return [job for job in self.jobs
                 if keys[job.path] is None or old_keys.get(job.path) != keys[job.path]
                 or job.path not in live_files or job.path in missing]
@@ -203,10 +227,15 @@ class Plan:
     def final_keys(self) -> tuple[dict[str, str], dict]:
         """The keys to keep for the next build, once every page rendered: those not known
         before (lists of rows new to this build) are known now. And the row digests."""
-        for job in self.jobs:
-            if self.keys[job.path] is None:
-                self.keys[job.path] = self.page_keys.of(job.kind, job.lang, job.path, job.subject)
-        keys = {path: key for path, key in self.keys.items() if key is not None}
+        # After a patch only the jobs keyed again can lack a key (see PageKeys.rekeyed).
+        rekeyed = self.page_keys.rekeyed
+        unknown = [job for job in (self.jobs if rekeyed is None else rekeyed)
+                   if self.keys[job.path] is None]
+        for job in unknown:
+            self.keys[job.path] = self.page_keys.of(job.kind, job.lang, job.path, job.subject)
+        keys = self.keys
+        if any(keys[job.path] is None for job in unknown):
+            keys = {path: key for path, key in keys.items() if key is not None}
         return keys, self.page_keys.rows.current()
 
 

@@ -11,7 +11,8 @@ snapshot's content with those papers replaced is what a full load would give: no
 a load reads or checks (which files there are, the ids, the issues, which papers are drafts or
 in draft issues) changed. The snapshot keeps the site model of that content too: when the
 changed papers also keep their tags and categories, the model is the same but for those papers,
-and is taken as kept (:meth:`ContentSnapshot.model`) rather than built again.
+and is taken as kept (:meth:`ContentSnapshot.model`) rather than built again, with its
+structure (which the page keys compare) and its pages (the renderer's jobs), kept with it.
 
 Papers are replaced in place: the kept record object takes the new record's class and fields
 (:func:`_become`), so that the content and the kept model, which share it, both show the new one
@@ -29,6 +30,7 @@ from contextlib import suppress
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, replace
+from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
 
@@ -58,6 +60,8 @@ class Snapshot:
     issues_settled: bool  # whether the issue files' stats vouched for their bytes
     loaded: Loaded
     site: Site  # the site model of loaded.content, without its configuration
+    structure: str  # of that model (keys.structure): the same while the model is kept
+    jobs: tuple[list, ...]  # its pages, as render.Renderer.jobs lists them (_columns)
 
 
 class ContentSnapshot:
@@ -68,6 +72,8 @@ class ContentSnapshot:
         self.path = folder / f"content-{name}-{'drafts' if drafts else 'published'}.pickle"
         self.drafts = drafts
         self.kept_site: Site | None = None  # see model()
+        self.kept_structure: str | None = None  # of kept_site
+        self.kept_jobs: list | None = None  # the pages of kept_site
 
     def take(self, config: SiteConfig, survey: InputSurvey,
              store: ShardedStore) -> Loaded | None:
@@ -105,7 +111,9 @@ class ContentSnapshot:
                          for kept, paper in replaced)
         for kept, paper in replaced:
             _become(kept, paper)
-        self.kept_site = snapshot.site if same_model else None
+        if same_model:
+            self.kept_site, self.kept_structure, self.kept_jobs = \
+                snapshot.site, snapshot.structure, _jobs(snapshot.jobs)
         loaded = snapshot.loaded
         return Loaded(loaded.content, {**loaded.digests, **digests}, loaded.ids)
 
@@ -115,9 +123,11 @@ class ContentSnapshot:
         return None if self.kept_site is None else replace(self.kept_site, config=config)
 
     def keep(self, config: SiteConfig, survey: InputSurvey, store: ShardedStore,
-             loaded: Loaded, site: Site) -> None:
+             loaded: Loaded, site: Site, jobs: list) -> None:
         """Write the snapshot of ``loaded``, which a full load just gave from the files
-        ``survey`` found (the store holding their records), and of its model ``site``."""
+        ``survey`` found (the store holding their records), of its model ``site`` and of the
+        model's pages ``jobs`` (which hold the model's papers, issues and terms: pickled with
+        it, they hold the same objects when read)."""
         papers, issues = _folder(survey.papers, survey.columns.get("papers")), \
             _folder(survey.issues, survey.columns.get("issues"))
         if papers is None or issues is None:
@@ -135,8 +145,12 @@ class ContentSnapshot:
         # An issue file changed within the resolution of its mtime may change again unseen:
         # issue files are read again until their stats vouch for them.
         settled_issues = settled(max(issues[1][1], default=0), max(issues[1][2], default=0))
+        # Its structure, which the page keys compare, is kept with it: while the model is
+        # kept, so is the structure (making it again read every issue's and term's papers).
+        from .keys import structure
         snapshot = Snapshot(self.drafts, papers, issues, prefix, frozenset(untrusted),
-                            settled_issues, loaded, replace(site, config=None))
+                            settled_issues, loaded, replace(site, config=None), structure(site),
+                            _columns(jobs))
         if not write_atomic(self.path, encode_pickle(snapshot)):
             self.forget()
 
@@ -145,6 +159,19 @@ class ContentSnapshot:
         behind, stale)."""
         with suppress(OSError):
             self.path.unlink()
+
+
+def _columns(jobs: list) -> tuple[list, ...]:
+    """``jobs`` (:class:`~digestgen.pages.render.Job` tuples) as a list per field: read back by
+    maps in C (:func:`_jobs`), where each pickled named tuple is made by a call in Python (at
+    65,000 jobs that cost about as much as listing them again)."""
+    return tuple(map(list, zip(*jobs)))
+
+
+def _jobs(columns: tuple[list, ...]) -> list:
+    """The jobs of :func:`_columns`."""
+    from ..pages.render import Job
+    return list(map(tuple.__new__, repeat(Job), zip(*columns)))
 
 
 def _prefix(config: SiteConfig) -> str:

@@ -43,12 +43,12 @@ def language_jobs(site: Site, lang: str, root: str) -> list[Job]:
     return jobs
 
 
-def common_jobs(site: Site) -> list[Job]:
+def common_jobs(site: Site, rels: dict[str, str]) -> list[Job]:
     """The pages of no language: each paper's ``cite.bib``, at the root only (SPEC 4.1 allows
-    one URL per paper)."""
+    one URL per paper). ``rels``: each paper's folder by id (``Renderer.paper_rels``)."""
     from .render import Job
-    return [Job(PageKind.CITE, None, paper, f"{Links.paper(paper)}cite.bib")
-            for paper in site.papers]
+    cite = PageKind.CITE
+    return [Job(cite, None, paper, f"{rels[paper.id]}cite.bib") for paper in site.papers]
 
 
 class PaperFacts:
