@@ -22,7 +22,7 @@ from digestgen.configload import load_config
 from digestgen.errors import Problem, SiteError
 from digestgen.incremental.records import load_content_cached
 from digestgen.content.load import load_content
-from digestgen.output.manifest import MANIFEST
+from digestgen.output.manifest import MANIFEST, TreeRecords
 from digestgen.pages.render import Renderer
 from digestgen.pages.themefiles import builtin_layouts
 
@@ -434,6 +434,26 @@ def test_files_put_into_the_output_by_hand_are_kept_and_removed_pages_come_back(
     run_build(site)
     assert not (site.output / "googleabc.html").exists()
     assert (site.output / "papers/extra/file.txt").read_text() == "mine"
+
+
+def test_files_put_in_every_folder_right_after_a_build_are_kept(site):
+    """A folder's mtime has the resolution of the file system's clock: a file put in within the
+    tick in which the build last changed the folder (a deploy script writing a CNAME right
+    after it) would leave the mtime the build recorded, and the next build would not carry the
+    file over. A build returns only once the clock is past every mtime it recorded."""
+    run_build(site)
+    run_build(site)  # the first rebuild after a cold one makes every folder anew
+    output = site.output.resolve()
+    recorded = TreeRecords(output).get(output).dirs
+    for rel in recorded:
+        (output / rel / "mine.txt").write_text(rel)
+    assert [rel for rel, mtime in recorded.items()
+            if (output / rel).stat().st_mtime_ns == mtime] == []
+    edit_paper(site, "2403.10003", "Abstract of paper 3", "Changed 3")
+    run_build(site)
+    edit_paper(site, "2403.10004", "Abstract of paper 4", "Changed 4")
+    run_build(site)
+    assert all((output / rel / "mine.txt").read_text() == rel for rel in recorded)
 
 
 def test_a_failed_build_keeps_the_site_and_the_next_one_matches_a_cold_build(site, tmp_path):

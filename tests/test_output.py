@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from digestgen.output.manifest import MANIFEST
 from digestgen.output.staging import Staging
+from digestgen.output.treefiles import outlast
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -189,3 +191,16 @@ def test_the_spare_trees_files_come_from_the_record_of_how_they_differ(tmp_path)
     (out / MANIFEST).write_text(text.replace(hashlib.sha256(b"b1").hexdigest()[:32], "0" * 32))
     listed = json.loads((spare / MANIFEST).read_text())["files"]
     assert Staging(out).base_files == listed
+
+
+def test_outlast_returns_once_the_file_system_clock_is_past_a_folder_mtime(tmp_path):
+    """A build waits, at the end, until an entry put in one of its folders would change the
+    folder's mtime: here the newest mtime is 80 ms ahead, as a coarse clock's tick would be."""
+    probe = tmp_path / "lock"
+    probe.write_text("")  # (a build's lock file)
+    ahead = time.time_ns() + 80_000_000
+    started = time.monotonic()
+    outlast(ahead, probe)
+    assert time.monotonic() - started >= 0.05
+    (tmp_path / "mine.txt").write_text("mine")
+    assert os.stat(tmp_path).st_mtime_ns > ahead

@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from ..config import SiteConfig
 from ..errors import Problem, SiteError
-from .treefiles import exchange, fsync_dir, open_dir, remove_entry, write_new_file
+from .treefiles import exchange, fsync_dir, open_dir, outlast, remove_entry, write_new_file
 from .manifest import (
     MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, differences,
     read_manifest, remove_ours, stamp, survey_output, write_manifest,
@@ -335,6 +335,8 @@ class Staging:
             fsync_dir(self.output.parent)
         else:
             os.rename(self.dir, self.output)
+        # What a person puts in the output from now on must show in the folders' mtimes.
+        outlast(max(dirs.values(), default=0), beside(self.output, "lock"))
 
     def discard(self) -> None:
         remove_ours(self.dir)

@@ -1,5 +1,6 @@
 """The file-system steps of writing a tree: a new file never written through a link, an entry
-removed whatever it is, folders opened and synced, and two folders exchanged atomically."""
+removed whatever it is, folders opened and synced, two folders exchanged atomically, and the
+file system's clock outlasted."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ctypes
 import errno
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,3 +76,24 @@ def exchange(a: Path, b: Path) -> None:
     os.rename(b, aside)
     os.rename(a, b)
     os.rename(aside, a)
+
+
+def outlast(mtime_ns: int, probe: Path, longest: float = 3.0) -> None:
+    """Return once the file system's clock is past ``mtime_ns``, as the mtime of ``probe``
+    (a file of ours on the same file system, touched; when there is none, at once); give up
+    after ``longest`` seconds.
+
+    A folder's mtime has the resolution of that clock: a few milliseconds, seconds on some file
+    systems. A file put in a folder within the tick in which a build last changed it (a deploy
+    script writing a CNAME right after the build) would leave its mtime as the build recorded
+    it, and the next build would not look for the file, nor carry it over."""
+    deadline = time.monotonic() + longest
+    try:
+        while True:
+            os.utime(probe, follow_symlinks=False)
+            if os.stat(probe, follow_symlinks=False).st_mtime_ns > mtime_ns \
+                    or time.monotonic() > deadline:
+                return
+            time.sleep(0.001)
+    except OSError:
+        return  # no clock to read there: the build is done all the same
