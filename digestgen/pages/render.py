@@ -32,7 +32,7 @@ from . import more_pages
 
 READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
 SHOW_STYLE = "assets/show.css"  # the language display control's rules, linked from every page
-UI_STRINGS = "assets/ui-{lang}.js"  # the page script's UI strings in each language, the same
+UI_STRINGS = "assets/ui-{lang}.js"  # the page script's UI strings, one script a language
 
 
 @dataclass(frozen=True)
