@@ -213,16 +213,18 @@ class Plan:
         live_files = live.files if live is not None else {}
         missing = live.missing if live is not None else frozenset()
         keys = self.keys
+
+        def rekeyed_since(job) -> bool:
+            return keys[job.path] is None or old_keys.get(job.path) != keys[job.path]
+
         rekeyed = self.page_keys.rekeyed
         if valid and rekeyed is not None and not missing and live_files.keys() >= keys.keys():
             # After a patch every other key is the last build's, and every page is live: only
             # the jobs keyed again can be due (a walk over every job cost 0.08 s at 20,000
             # papers).
-            return [job for job in rekeyed
-                    if keys[job.path] is None or old_keys.get(job.path) != keys[job.path]]
+            return list(filter(rekeyed_since, rekeyed))
         return [job for job in self.jobs
-                if keys[job.path] is None or old_keys.get(job.path) != keys[job.path]
-                or job.path not in live_files or job.path in missing]
+                if rekeyed_since(job) or job.path not in live_files or job.path in missing]
 
     def final_keys(self) -> tuple[dict[str, str], dict]:
         """The keys to keep for the next build, once every page rendered: those not known
