@@ -55,13 +55,14 @@
     node.append(...children);
     return node;
   };
+  // The reader's home page ("/repo/en/" on an English page), as the page was served.
+  const home = document.querySelector(".site-title").pathname;
   if (ui.search) search(searchBox(ui.search));
   reading();
 
   // The search box, first of the header's tools: made here, as it works only with this
   // script. It sends a query to the archive when the script cannot run a search itself.
   function searchBox(strings) {
-    const home = document.querySelector(".site-title").pathname;
     const input = make("input", { type: "search", id: "search-q", name: "q",
                                   placeholder: strings.placeholder, autocomplete: "off" });
     input.setAttribute("enterkeyhint", "search");
@@ -87,7 +88,6 @@
         else localStorage.setItem(key, JSON.stringify(value));
       } catch (e) { /* private browsing: the choice lasts for this page */ }
     };
-    const home = document.querySelector(".site-title").pathname;
 
     // 404.html answers every path: keep the parts in the language of the path asked for.
     const parts = [...document.querySelectorAll("[data-lang-home]")];
@@ -243,7 +243,7 @@
     // search index too; the reader's home is below it ("en/" on an English page).
     const base = new URL("../", script.src).pathname;
     const bundle = base + "pagefind/";
-    const prefix = document.querySelector(".site-title").pathname.slice(base.length);
+    const prefix = home.slice(base.length);
     let engine = null;
     let ticket = 0;
     let timer = 0;
