@@ -30,8 +30,8 @@ from contextlib import suppress
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, replace
-from itertools import repeat
-from operator import attrgetter
+from itertools import compress, count, repeat
+from operator import attrgetter, ne
 from pathlib import Path
 
 from ..config import SiteConfig
@@ -62,6 +62,7 @@ class Snapshot:
     site: Site  # the site model of loaded.content, without its configuration
     structure: str  # of that model (keys.structure): the same while the model is kept
     jobs: tuple[list, ...]  # its pages, as render.Renderer.jobs lists them (_columns)
+    pages: str  # keys.pages_digest of those pages
 
 
 class ContentSnapshot:
@@ -74,6 +75,7 @@ class ContentSnapshot:
         self.kept_site: Site | None = None  # see model()
         self.kept_structure: str | None = None  # of kept_site
         self.kept_jobs: list | None = None  # the pages of kept_site
+        self.kept_pages: str | None = None  # their keys.pages_digest
 
     def take(self, config: SiteConfig, survey: InputSurvey,
              store: ShardedStore) -> Loaded | None:
@@ -112,8 +114,8 @@ class ContentSnapshot:
         for kept, paper in replaced:
             _become(kept, paper)
         if same_model:
-            self.kept_site, self.kept_structure, self.kept_jobs = \
-                snapshot.site, snapshot.structure, _jobs(snapshot.jobs)
+            self.kept_site, self.kept_structure, self.kept_jobs, self.kept_pages = \
+                snapshot.site, snapshot.structure, _jobs(snapshot.jobs), snapshot.pages
         loaded = snapshot.loaded
         return Loaded(loaded.content, {**loaded.digests, **digests}, loaded.ids)
 
@@ -123,11 +125,11 @@ class ContentSnapshot:
         return None if self.kept_site is None else replace(self.kept_site, config=config)
 
     def keep(self, config: SiteConfig, survey: InputSurvey, store: ShardedStore,
-             loaded: Loaded, site: Site, jobs: list) -> None:
+             loaded: Loaded, site: Site, jobs: list, pages: str) -> None:
         """Write the snapshot of ``loaded``, which a full load just gave from the files
         ``survey`` found (the store holding their records), of its model ``site`` and of the
         model's pages ``jobs`` (which hold the model's papers, issues and terms: pickled with
-        it, they hold the same objects when read)."""
+        it, they hold the same objects when read), whose paths have the digest ``pages``."""
         papers, issues = _folder(survey.papers, survey.columns.get("papers")), \
             _folder(survey.issues, survey.columns.get("issues"))
         if papers is None or issues is None:
@@ -150,7 +152,7 @@ class ContentSnapshot:
         from .keys import structure
         snapshot = Snapshot(self.drafts, papers, issues, prefix, frozenset(untrusted),
                             settled_issues, loaded, replace(site, config=None), structure(site),
-                            _columns(jobs))
+                            _columns(jobs), pages)
         if not write_atomic(self.path, encode_pickle(snapshot)):
             self.forget()
 
@@ -190,7 +192,7 @@ def _differing(before: tuple[array, ...], now: tuple[array, ...]) -> set[int]:
     changed: set[int] = set()
     for old, new in zip(before, now):
         if old != new:  # compared whole first: most columns are equal
-            changed.update(n for n, (a, b) in enumerate(zip(old, new)) if a != b)
+            changed.update(compress(count(), map(ne, old, new)))
     return changed
 
 
