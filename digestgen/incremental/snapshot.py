@@ -26,6 +26,7 @@ build then reads one shard at a time.
 from __future__ import annotations
 
 import os
+import pickle
 from contextlib import suppress
 from array import array
 from bisect import bisect_left
@@ -39,7 +40,9 @@ from ..content.model import Site
 from ..content.records import Paper
 from .records import Loaded, _stat_key, file_digest, parse_paper
 from .state import InputSurvey, Listing
-from .storage import ShardedStore, encode_pickle, read_mapped, settled, write_atomic
+from .keptmaps import decode_maps, encode_maps
+from .storage import (ShardedStore, encode_pickle, read_mapped, reducers, settled,
+                      write_atomic)
 
 #: Paper files changed since the snapshot was written, at most; with more, a full load (which
 #: costs about as much as replacing a few hundred papers) writes it anew.
@@ -55,10 +58,11 @@ class Snapshot:
     drafts: bool  # whether drafts were loaded
     papers: tuple[list[str], tuple[array, ...]]  # content/papers: names and stat columns
     issues: tuple[list[str], tuple[array, ...]]  # content/issues: names and stat columns
-    prefix: str  # the papers folder, as paper files are named (loaded.ids) with it
+    prefix: str  # the papers folder, as paper files are named (ids) with it
     untrusted: frozenset[int]  # indices of files whose stat did not vouch for their bytes
     issues_settled: bool  # whether the issue files' stats vouched for their bytes
-    loaded: Loaded
+    loaded: Loaded  # without its ids: those are in ``ids``
+    ids: pickle.PickleBuffer  # loaded.ids, by keptmaps.encode_maps: read as lookups need it
     site: Site  # the site model of loaded.content, without its configuration
     structure: str  # of that model (keys.structure): the same while the model is kept
     jobs: tuple[list, ...]  # its pages, as render.Renderer.jobs lists them (_columns)
@@ -95,11 +99,12 @@ class ContentSnapshot:
         if len(changed) > REWRITE_AFTER:
             return None
         shown = snapshot.loaded.content.papers
+        ids = decode_maps(snapshot.ids)[1]["ids"]
         replaced: list[tuple[Paper, Paper]] = []  # (kept record, the file's record now)
         digests: dict[str, str] = {}
         for index in sorted(changed):
             key = snapshot.prefix + papers[0][index]
-            paper_id = snapshot.loaded.ids.get(key)
+            paper_id = ids.get(key)
             if paper_id is None:
                 return None  # a folder, or a file that is no record
             paper, digest = _current(config, key, survey.papers.stats[index], store)
@@ -117,7 +122,7 @@ class ContentSnapshot:
             self.kept_site, self.kept_structure, self.kept_jobs, self.kept_pages = \
                 snapshot.site, snapshot.structure, _jobs(snapshot.jobs), snapshot.pages
         loaded = snapshot.loaded
-        return Loaded(loaded.content, {**loaded.digests, **digests}, loaded.ids)
+        return Loaded(loaded.content, {**loaded.digests, **digests}, ids)
 
     def model(self, config: SiteConfig) -> Site | None:
         """After :meth:`take`, the site model of the content it gave, when the snapshot's is
@@ -150,10 +155,11 @@ class ContentSnapshot:
         # Its structure, which the page keys compare, is kept with it: while the model is
         # kept, so is the structure (making it again read every issue's and term's papers).
         from .keys import structure
+        ids = pickle.PickleBuffer(encode_maps(None, {"ids": loaded.ids}))
         snapshot = Snapshot(self.drafts, papers, issues, prefix, frozenset(untrusted),
-                            settled_issues, loaded, replace(site, config=None), structure(site),
-                            _columns(jobs), pages)
-        if not write_atomic(self.path, encode_pickle(snapshot)):
+                            settled_issues, replace(loaded, ids={}), ids,
+                            replace(site, config=None), structure(site), _columns(jobs), pages)
+        if not write_atomic(self.path, encode_pickle(snapshot, _sharing_heads())):
             self.forget()
 
     def forget(self) -> None:
@@ -161,6 +167,28 @@ class ContentSnapshot:
         behind, stale)."""
         with suppress(OSError):
             self.path.unlink()
+
+
+def _sharing_heads() -> dict:
+    """The cache's reducers, but that equal dates, tags and categories of papers are pickled
+    as one object (read back, each is one object, not one per paper: 100,000 papers share a
+    few thousand dates and names)."""
+    dispatch = reducers()
+    shared: dict = {}
+
+    def share(value):
+        if isinstance(value, tuple):
+            value = tuple(shared.setdefault(item, item) for item in value)
+        return shared.setdefault(value, value)
+
+    def reduce(paper: Paper) -> tuple:
+        call, args, state = dispatch[type(paper)](paper)
+        for name in ("date", "tags", "_categories", "categories"):
+            if name in state:
+                state[name] = share(state[name])
+        return call, args, state
+
+    return {**dispatch, **{kind: reduce for kind in dispatch if issubclass(kind, Paper)}}
 
 
 def _columns(jobs: list) -> tuple[list, ...]:
