@@ -227,11 +227,14 @@ class Plan:
             return keys[job.path] is None or old_keys.get(job.path) != keys[job.path]
 
         rekeyed = self.page_keys.rekeyed
-        if valid and rekeyed is not None and not missing \
-                and all(map(live_files.__contains__, map(_PATH, self.jobs))):
+        if valid and rekeyed is not None and not missing and (
+                self.last.pages is not None
+                or all(map(live_files.__contains__, map(_PATH, self.jobs)))):
             # After a patch every other key is the last build's, and every page is live: only
             # the jobs keyed again can be due (a walk over every job cost 0.08 s at 20,000
-            # papers).
+            # papers). A patch of keys of these very pages (``last.pages``, which the patch
+            # compared) says they are live: the output is as the build that wrote them left
+            # it, and nothing of it is missing (looking up 300,000 paths took 0.14 s).
             return list(filter(rekeyed_since, rekeyed))
         return [job for job in self.jobs
                 if rekeyed_since(job) or job.path not in live_files or job.path in missing]

@@ -19,7 +19,7 @@ from typing import Any
 #: The first bytes of a file of :func:`encode_maps`.
 MAGIC = b"DGM1"
 #: Entries per shard, about: a lookup unpickles one shard of this many.
-SHARD_ENTRIES = 512
+SHARD_ENTRIES = 128
 
 _ABSENT = object()
 
