@@ -174,3 +174,22 @@ def test_kept_maps_read_back_shard_by_shard_and_overlays_keep_what_changed(monke
     assert changed == expected and len(changed) == 20 and "page-2.html" not in changed
     del expected["page-20.html"]
     assert again == expected and len(again) == 19 and kept == entries
+
+
+def test_entries_removed_through_an_overlay_are_kept_removed_by_the_patch(files_of):
+    from digestgen.incremental.keptmaps import overlay
+    files_of().write(state({"a.html": "1", "b.html": "2"}, {"p1.yaml": "d1"}))
+    reader = files_of()
+    last = reader.read()
+    now = state(overlay(last.keys), last.digests)
+    now.rows = {**last.rows, "keys": overlay(last.rows["keys"]),
+                "digests": {lang: overlay(rows) for lang, rows in last.rows["digests"].items()}}
+    now.paper_keys = overlay(last.paper_keys)
+    now.keys["b.html"] = "3"
+    del now.rows["digests"]["zh"]["p1"]
+    del now.paper_keys["p2"]
+    reader.write(now)
+    assert reader.patch.exists()
+    keys, rows, _, paper_keys, _ = kept(files_of())
+    assert keys == {"a.html": "1", "b.html": "3"} and paper_keys == {"p1": "k1"}
+    assert rows["digests"] == {"zh": {}, "en": {"p1": b"2"}}

@@ -80,6 +80,7 @@ class StateFiles:
         self.summary = config.cache_dir / f"build-{name}.json"
         self.keys = config.cache_dir / f"pages-{name}.maps"
         self.patch = config.cache_dir / f"pages-{name}.patch.pickle"
+        self.former = config.cache_dir / f"pages-{name}.pickle"  # the full file, pickled whole
         # What read() found: the full file's token and maps, the patch it applied, and the
         # state it gave (which write() patches; nothing changes a BuildState read).
         self._token: str | None = None
@@ -128,8 +129,9 @@ class StateFiles:
         else:
             parts = _parts(state)
             self._token, self._maps, self._patched = os.urandom(8).hex(), {}, {}
-            with suppress(OSError):
-                self.patch.unlink()
+            for path in (self.patch, self.former):
+                with suppress(OSError):
+                    path.unlink()
             kept = parts is not None and write_atomic(self.keys, encode_maps(
                 (self._token, state.base, _rows_meta(state), state.structure, state.pages),
                 parts, whole=("digests",)))
@@ -164,7 +166,7 @@ class StateFiles:
 
     def forget(self) -> None:
         """No state is kept: the next build renders every page."""
-        for path in (self.summary, self.keys, self.patch):
+        for path in (self.summary, self.keys, self.patch, self.former):
             with suppress(OSError):
                 path.unlink()
 
