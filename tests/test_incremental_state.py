@@ -148,3 +148,48 @@ def test_a_kept_model_comes_with_its_structure_and_pages_and_a_moved_paper_makes
     assert kept == made  # (of the new snapshot, which has the new tag)
     run_build(site)
     assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_kept_maps_read_back_shard_by_shard_and_overlays_keep_what_changed(monkeypatch):
+    from digestgen.incremental import keptmaps
+    monkeypatch.setattr(keptmaps, "SHARD_ENTRIES", 3)  # many shards
+    entries = {f"page-{n}.html": f"key {n}" for n in range(20)}
+    meta, maps = keptmaps.decode_maps(keptmaps.encode_maps(("m",), {"keys": entries,
+                                                                     "none": {}}))
+    kept = maps["keys"]
+    assert meta == ("m",) and len(kept) == 20 and kept.get("page-3.html") == "key 3"
+    assert "page-99.html" not in kept and maps["none"].get("x") is None
+    assert dict(kept) == entries and kept == entries
+    changed = keptmaps.overlay(kept)
+    changed["page-1.html"] = "new"
+    changed["page-20.html"] = "added"
+    changed.pop("page-2.html")
+    changed.pop("page-99.html", None)
+    again = keptmaps.overlay(changed)
+    del again["page-20.html"]
+    assert changed.changes == {"page-1.html": "new", "page-20.html": "added"}
+    assert changed.removed == {"page-2.html"} and changed.base is kept and again.base is kept
+    expected = {**entries, "page-1.html": "new", "page-20.html": "added"}
+    del expected["page-2.html"]
+    assert changed == expected and len(changed) == 20 and "page-2.html" not in changed
+    del expected["page-20.html"]
+    assert again == expected and len(again) == 19 and kept == entries
+
+
+def test_entries_removed_through_an_overlay_are_kept_removed_by_the_patch(files_of):
+    from digestgen.incremental.keptmaps import overlay
+    files_of().write(state({"a.html": "1", "b.html": "2"}, {"p1.yaml": "d1"}))
+    reader = files_of()
+    last = reader.read()
+    now = state(overlay(last.keys), last.digests)
+    now.rows = {**last.rows, "keys": overlay(last.rows["keys"]),
+                "digests": {lang: overlay(rows) for lang, rows in last.rows["digests"].items()}}
+    now.paper_keys = overlay(last.paper_keys)
+    now.keys["b.html"] = "3"
+    del now.rows["digests"]["zh"]["p1"]
+    del now.paper_keys["p2"]
+    reader.write(now)
+    assert reader.patch.exists()
+    keys, rows, _, paper_keys, _ = kept(files_of())
+    assert keys == {"a.html": "1", "b.html": "3"} and paper_keys == {"p1": "k1"}
+    assert rows["digests"] == {"zh": {}, "en": {"p1": b"2"}}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import compress
 from operator import ne, or_
 
@@ -30,6 +30,7 @@ from ..pages.more_pages import PaperFacts
 from ..pages.pagination import TERM_PAGE_PAPERS, ListPage
 from ..pages.views import (LinkReads, PageKind, Records, issue_reads, page_reads,
                            paper_page_reads, paper_reads)
+from .keptmaps import overlay
 from .state import BuildState
 
 
@@ -72,6 +73,21 @@ def listed(site: Site) -> list:
     return list({paper.id: paper for term in site.terms for paper in term.papers}.values())
 
 
+def terms_of(site: Site, papers) -> list[Term]:
+    """The terms that may hold some of ``papers``: those their tags and categories name (the
+    model groups papers by these), each once, in the model's order."""
+    names = {("tags", name) for paper in papers for name in paper.tags}
+    names.update(("categories", name) for paper in papers for name in paper.categories)
+    return [term for term in site.terms if (term.kind, term.name) in names]
+
+
+def pages_digest(jobs: list) -> str:
+    """Which pages there are (their paths, in order), as a digest: keys kept for pages
+    other than these do not say what these are."""
+    text = "\n".join(map(_PATH, jobs)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
 def structure(site: Site) -> str:
     """What the views' reads take of the site model besides the bytes of its files: which
     file each issue comes from, which papers each issue and term holds, in which order (and
@@ -98,15 +114,15 @@ class RowDigests:
     def __init__(self, kept: object, base: str, languages: tuple[str, ...]):
         self.base, self.languages = base, languages
         valid = isinstance(kept, dict) and kept.get("base") == base \
-            and kept.get("languages") == languages and isinstance(kept.get("keys"), dict) \
+            and kept.get("languages") == languages and isinstance(kept.get("keys"), Mapping) \
             and isinstance(kept.get("digests"), dict) \
-            and all(isinstance(kept["digests"].get(lang), dict) for lang in languages)
+            and all(isinstance(kept["digests"].get(lang), Mapping) for lang in languages)
         # As last kept: paper id -> key, and per language paper id -> its row's digest.
-        self.kept_keys: dict[str, str] = kept["keys"] if valid else {}
-        self.kept_digests: dict[str, dict[str, bytes]] = kept["digests"] if valid else \
+        self.kept_keys: Mapping[str, str] = kept["keys"] if valid else {}
+        self.kept_digests: dict[str, Mapping[str, bytes]] = kept["digests"] if valid else \
             {lang: {} for lang in languages}
-        self.known: dict[str, dict[str, bytes]] = {lang: {} for lang in languages}
-        self.keys: dict[str, str] = {}  # paper id -> key, of the papers checked in this build
+        self.known: dict[str, Mapping[str, bytes]] = {lang: {} for lang in languages}
+        self.keys: Mapping[str, str] = {}  # paper id -> key, of the papers checked in this build
 
     def check(self, papers: list[Paper], paper_key: Callable[[Paper], str],
               languages: tuple[str, ...]) -> list:
@@ -127,10 +143,10 @@ class RowDigests:
     def carry(self, changed: set[str]) -> None:
         """Take every kept digest but those of the papers ``changed``, without making keys to
         check them: valid while the keys of the other papers cannot have changed (see
-        :meth:`PageKeys.patched`). (Whole dictionaries copied: a loop over 100,000 papers
-        cost more than the rest of a patch.)"""
-        self.keys = dict(self.kept_keys)
-        self.known = {lang: dict(self.kept_digests[lang]) for lang in self.languages}
+        :meth:`PageKeys.patched`). (Copied as overlays: the kept ones are read from disk as
+        lookups need them, and a copy of 100,000 entries cost more than the rest of a patch.)"""
+        self.keys = overlay(self.kept_keys)
+        self.known = {lang: overlay(self.kept_digests[lang]) for lang in self.languages}
         for paper_id in changed:
             self.keys.pop(paper_id, None)
             for digests in self.known.values():
@@ -168,7 +184,7 @@ class PageKeys:
                  kept_rows: object = None):
         self.site, self.digests, self.base = site, digests, _hash(base)
         self.rows = RowDigests(kept_rows, self.base, site.config.languages + PaperFacts.NAMES)
-        self._papers: dict[str, str] = {}
+        self._papers: Mapping[str, str] = {}
         self.papers_keyed = 0  # keys of papers made (not taken from the last build)
         self._issues: dict[str, str] = {}
         self._subjects: dict[tuple, str] = {}
@@ -177,7 +193,7 @@ class PageKeys:
         # other key is the last build's. None when every key was made (:meth:`anew`).
         self.rekeyed: list | None = None
 
-    def paper_keys(self) -> dict[str, str]:
+    def paper_keys(self) -> Mapping[str, str]:
         """The key of every paper keyed so far (:meth:`paper`), for the next build."""
         return self._papers
 
@@ -310,14 +326,15 @@ class PageKeys:
         """The structure of this site (:func:`structure`)."""
         return structure(self.site)
 
-    def keyed(self, jobs: list, last, row_of, known: str | None = None
-              ) -> tuple[str, dict[str, str | None]]:
+    def keyed(self, jobs: list, last, row_of, known: str | None = None,
+              pages: str | None = None) -> tuple[str, Mapping[str, str | None]]:
         """The structure of the site and the key of each of ``jobs``: the last build's keys
         (``last``, a BuildState) patched where they cannot have changed, else every key made
         anew (rows new since the last build made first, so that lists are compared by key).
-        ``known``: the structure, when the caller knows it (of a model kept as it was)."""
+        ``known``: the structure, when the caller knows it (of a model kept as it was);
+        ``pages``: the :func:`pages_digest` of ``jobs``, when known."""
         structure = self.structure() if known is None else known
-        page_keys = self.patched(jobs, structure, last, row_of)
+        page_keys = self.patched(jobs, structure, last, row_of, pages)
         if page_keys is None:
             page_keys = self.anew(jobs, row_of)
         return structure, page_keys
@@ -330,23 +347,29 @@ class PageKeys:
         return {job.path: self.of(job.kind, job.lang, job.path, job.subject) for job in jobs}
 
     def patched(self, jobs: list, structure: str, last: BuildState,
-                row_of: Callable[[str, Paper], str]) -> dict[str, str | None] | None:
-        """The keys of ``jobs``, each taken from the last build's where it cannot have changed;
-        None when they cannot be trusted: unless the last build had this ``structure`` and
-        ``base`` and the same content files, and only paper files changed since.
+                row_of: Callable[[str, Paper], str], pages: str | None = None
+                ) -> Mapping[str, str | None] | None:
+        """The keys of ``jobs`` (of :func:`pages_digest` ``pages``), each taken from the last
+        build's where it cannot have changed; None when they cannot be trusted: unless the last
+        build had these pages, this ``structure`` and ``base`` and the same content files, and
+        only paper files changed since.
 
         ``last`` is what that build left. The keys computed again are those of the pages that
         show a changed paper (its own pages, its issues', the lists that hold its row) and of
         the few pages about the whole site; and the BibTeX files and statistics that show a
-        fact (:class:`PaperFacts`) of a changed paper that is not what it was."""
-        if last.structure != structure or last.base != self.base or not last.keys:
+        fact (:class:`PaperFacts`) of a changed paper that is not what it was. Which pages the
+        last build keyed is told by its ``pages`` digest (every one had a key), or else found
+        by looking up every path."""
+        if last.structure != structure or last.base != self.base or not last.keys \
+                or (last.pages is not None
+                    and last.pages != (pages_digest(jobs) if pages is None else pages)):
             return None
         papers = self.changed_papers(last.digests)
         if papers is None:
             return None
         site = self.site
         # Every other paper's key is the last build's: nothing it reads changed.
-        self._papers.update(last.paper_keys)
+        self._papers = overlay(last.paper_keys)
         for paper_id in papers:
             self._papers.pop(paper_id, None)
         issues = {id(issue) for paper_id in papers for issue in site.appearances[paper_id]}
@@ -364,7 +387,7 @@ class PageKeys:
         identities = {id(paper) for paper in papers.values()}
         lists, shown = [], set()
         pages = set()  # (term, page number) of each list page that shows a changed paper
-        for term in site.terms:
+        for term in terms_of(site, papers.values()):
             found = identities.intersection(map(id, term.papers))
             if found:
                 lists.append(term)
@@ -389,7 +412,7 @@ class PageKeys:
         facts = {name for name, _ in shown_anew}
         cited = {paper_id for name, paper_id in shown_anew if name == "bib"}
         terms = {id(term) for term in lists}
-        keys = dict(last.keys)
+        keys = overlay(last.keys)
         rekeyed = []
         # Looked at one by one: the jobs about a subject that may be stale, and those of the
         # kinds about many papers or the whole site; picked out of every job by maps in C (a
@@ -413,11 +436,12 @@ class PageKeys:
                 stale = id(subject) in terms
             else:  # home, archive, feeds, sitemaps: few, and about the whole site
                 stale = True
-            if stale or job.path not in keys:
+            if stale:
                 keys[job.path] = self.of(kind, job.lang, job.path, subject)
                 rekeyed.append(job)
-        if len(keys) != len(jobs) or not all(map(keys.__contains__, map(_PATH, jobs))):
-            return None  # pages are gone or new: not the structure
+        if last.pages is None and (len(keys) != len(jobs)
+                                   or not all(map(keys.__contains__, map(_PATH, jobs)))):
+            return None  # pages are gone or new, or were not all keyed
         self.rekeyed = rekeyed
         return keys
 
@@ -432,5 +456,6 @@ class PageKeys:
             return {}
         if any(issue.file and str(issue.file.source) in changed for issue in self.site.issues):
             return None
-        return {paper.id: paper for paper in self.site.papers
-                if paper.source_name() in changed}
+        papers = self.site.papers
+        return {paper.id: paper for paper in compress(
+            papers, map(changed.__contains__, map(operator.methodcaller("source_name"), papers)))}

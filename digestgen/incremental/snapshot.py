@@ -26,12 +26,13 @@ build then reads one shard at a time.
 from __future__ import annotations
 
 import os
+import pickle
 from contextlib import suppress
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, replace
-from itertools import repeat
-from operator import attrgetter
+from itertools import compress, count, repeat
+from operator import attrgetter, ne
 from pathlib import Path
 
 from ..config import SiteConfig
@@ -39,7 +40,9 @@ from ..content.model import Site
 from ..content.records import Paper
 from .records import Loaded, _stat_key, file_digest, parse_paper
 from .state import InputSurvey, Listing
-from .storage import ShardedStore, encode_pickle, read_mapped, settled, write_atomic
+from .keptmaps import decode_maps, encode_maps
+from .storage import (ShardedStore, encode_pickle, read_mapped, reducers, settled,
+                      write_atomic)
 
 #: Paper files changed since the snapshot was written, at most; with more, a full load (which
 #: costs about as much as replacing a few hundred papers) writes it anew.
@@ -55,13 +58,15 @@ class Snapshot:
     drafts: bool  # whether drafts were loaded
     papers: tuple[list[str], tuple[array, ...]]  # content/papers: names and stat columns
     issues: tuple[list[str], tuple[array, ...]]  # content/issues: names and stat columns
-    prefix: str  # the papers folder, as paper files are named (loaded.ids) with it
+    prefix: str  # the papers folder, as paper files are named (ids) with it
     untrusted: frozenset[int]  # indices of files whose stat did not vouch for their bytes
     issues_settled: bool  # whether the issue files' stats vouched for their bytes
-    loaded: Loaded
+    loaded: Loaded  # without its ids: those are in ``ids``
+    ids: pickle.PickleBuffer  # loaded.ids, by keptmaps.encode_maps: read as lookups need it
     site: Site  # the site model of loaded.content, without its configuration
     structure: str  # of that model (keys.structure): the same while the model is kept
     jobs: tuple[list, ...]  # its pages, as render.Renderer.jobs lists them (_columns)
+    pages: str  # keys.pages_digest of those pages
 
 
 class ContentSnapshot:
@@ -74,6 +79,7 @@ class ContentSnapshot:
         self.kept_site: Site | None = None  # see model()
         self.kept_structure: str | None = None  # of kept_site
         self.kept_jobs: list | None = None  # the pages of kept_site
+        self.kept_pages: str | None = None  # their keys.pages_digest
 
     def take(self, config: SiteConfig, survey: InputSurvey,
              store: ShardedStore) -> Loaded | None:
@@ -93,11 +99,12 @@ class ContentSnapshot:
         if len(changed) > REWRITE_AFTER:
             return None
         shown = snapshot.loaded.content.papers
+        ids = decode_maps(snapshot.ids)[1]["ids"]
         replaced: list[tuple[Paper, Paper]] = []  # (kept record, the file's record now)
         digests: dict[str, str] = {}
         for index in sorted(changed):
             key = snapshot.prefix + papers[0][index]
-            paper_id = snapshot.loaded.ids.get(key)
+            paper_id = ids.get(key)
             if paper_id is None:
                 return None  # a folder, or a file that is no record
             paper, digest = _current(config, key, survey.papers.stats[index], store)
@@ -112,10 +119,10 @@ class ContentSnapshot:
         for kept, paper in replaced:
             _become(kept, paper)
         if same_model:
-            self.kept_site, self.kept_structure, self.kept_jobs = \
-                snapshot.site, snapshot.structure, _jobs(snapshot.jobs)
+            self.kept_site, self.kept_structure, self.kept_jobs, self.kept_pages = \
+                snapshot.site, snapshot.structure, _jobs(snapshot.jobs), snapshot.pages
         loaded = snapshot.loaded
-        return Loaded(loaded.content, {**loaded.digests, **digests}, loaded.ids)
+        return Loaded(loaded.content, {**loaded.digests, **digests}, ids)
 
     def model(self, config: SiteConfig) -> Site | None:
         """After :meth:`take`, the site model of the content it gave, when the snapshot's is
@@ -123,11 +130,11 @@ class ContentSnapshot:
         return None if self.kept_site is None else replace(self.kept_site, config=config)
 
     def keep(self, config: SiteConfig, survey: InputSurvey, store: ShardedStore,
-             loaded: Loaded, site: Site, jobs: list) -> None:
+             loaded: Loaded, site: Site, jobs: list, pages: str) -> None:
         """Write the snapshot of ``loaded``, which a full load just gave from the files
         ``survey`` found (the store holding their records), of its model ``site`` and of the
         model's pages ``jobs`` (which hold the model's papers, issues and terms: pickled with
-        it, they hold the same objects when read)."""
+        it, they hold the same objects when read), whose paths have the digest ``pages``."""
         papers, issues = _folder(survey.papers, survey.columns.get("papers")), \
             _folder(survey.issues, survey.columns.get("issues"))
         if papers is None or issues is None:
@@ -148,10 +155,11 @@ class ContentSnapshot:
         # Its structure, which the page keys compare, is kept with it: while the model is
         # kept, so is the structure (making it again read every issue's and term's papers).
         from .keys import structure
+        ids = pickle.PickleBuffer(encode_maps(None, {"ids": loaded.ids}))
         snapshot = Snapshot(self.drafts, papers, issues, prefix, frozenset(untrusted),
-                            settled_issues, loaded, replace(site, config=None), structure(site),
-                            _columns(jobs))
-        if not write_atomic(self.path, encode_pickle(snapshot)):
+                            settled_issues, replace(loaded, ids={}), ids,
+                            replace(site, config=None), structure(site), _columns(jobs), pages)
+        if not write_atomic(self.path, encode_pickle(snapshot, _sharing_heads())):
             self.forget()
 
     def forget(self) -> None:
@@ -159,6 +167,28 @@ class ContentSnapshot:
         behind, stale)."""
         with suppress(OSError):
             self.path.unlink()
+
+
+def _sharing_heads() -> dict:
+    """The cache's reducers, but that equal dates, tags and categories of papers are pickled
+    as one object (read back, each is one object, not one per paper: 100,000 papers share a
+    few thousand dates and names)."""
+    dispatch = reducers()
+    shared: dict = {}
+
+    def share(value):
+        if isinstance(value, tuple):
+            value = tuple(shared.setdefault(item, item) for item in value)
+        return shared.setdefault(value, value)
+
+    def reduce(paper: Paper) -> tuple:
+        call, args, state = dispatch[type(paper)](paper)
+        for name in ("date", "tags", "_categories", "categories"):
+            if name in state:
+                state[name] = share(state[name])
+        return call, args, state
+
+    return {**dispatch, **{kind: reduce for kind in dispatch if issubclass(kind, Paper)}}
 
 
 def _columns(jobs: list) -> tuple[list, ...]:
@@ -190,7 +220,7 @@ def _differing(before: tuple[array, ...], now: tuple[array, ...]) -> set[int]:
     changed: set[int] = set()
     for old, new in zip(before, now):
         if old != new:  # compared whole first: most columns are equal
-            changed.update(n for n, (a, b) in enumerate(zip(old, new)) if a != b)
+            changed.update(compress(count(), map(ne, old, new)))
     return changed
 
 

@@ -110,11 +110,13 @@ def register_reducer(cls: type, reducer: Callable[[Any], tuple]) -> None:
     _DISPATCH[cls] = reducer
 
 
-def dumps(value: Any, buffer_callback: Callable | None = None) -> bytes:
-    """``value`` pickled as the cache keeps it (protocol 5, the cache's reducers)."""
+def dumps(value: Any, buffer_callback: Callable | None = None,
+          dispatch: dict[type, Callable] | None = None) -> bytes:
+    """``value`` pickled as the cache keeps it (protocol 5, the cache's reducers, or those of
+    ``dispatch``: :func:`reducers` changed)."""
     stream = io.BytesIO()
     pickler = pickle.Pickler(stream, protocol=5, buffer_callback=buffer_callback)
-    pickler.dispatch_table = _DISPATCH
+    pickler.dispatch_table = _DISPATCH if dispatch is None else dispatch
     pickler.dump(value)
     return stream.getvalue()
 
@@ -123,11 +125,16 @@ def write_pickle(path: Path, value: Any) -> bool:
     return write_atomic(path, dumps(value))
 
 
-def encode_pickle(value: Any) -> bytes:
+def reducers() -> dict[type, Callable]:
+    """A copy of the reducers the cache pickles with."""
+    return dict(_DISPATCH)
+
+
+def encode_pickle(value: Any, dispatch: dict[type, Callable] | None = None) -> bytes:
     """``value`` pickled with its out-of-band buffers (a paper's texts) after the pickle, so
     that :func:`read_mapped` can leave them on disk until they are used."""
     buffers: list[pickle.PickleBuffer] = []
-    main = dumps(value, buffer_callback=buffers.append)
+    main = dumps(value, buffer_callback=buffers.append, dispatch=dispatch)
     parts = [memoryview(main), *(buffer.raw() for buffer in buffers)]
     header = struct.pack(f"<4sI{len(parts)}Q", MAPPED_MAGIC, len(parts),
                          *(part.nbytes for part in parts))
