@@ -69,6 +69,9 @@ class Staging:
         self.live: OutputState | None = live if live is not False else \
             survey_output(self.output, self.records)
         self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
+        # The paths where the spare tree's files are not the live manifest's (as its record
+        # says; None: not known), with its hash there (None: it has no such file).
+        self._unlike_live: dict[str, str | None] | None = None
         self.base_files, self.base = self._claim_spare()
         self._claimed = len(self.base_files)  # (settle_pages removes some)
         self.twin = Twin(self.output) if self._fresh and self.live is None else None
@@ -78,6 +81,7 @@ class Staging:
             or bool(self.live and self.live.linked)
         self.files: dict[str, str] = {}  # this build's files: path -> hash
         self.written: set[str] = set()  # the files whose bytes were written this build
+        self.given: set[str] = set()  # the files given to write (the others are the live ones)
         self.touched: set[str] = set()  # folders in which entries were added or removed
         self._made: set[str] = {""}  # folders made or found ("": the root)
         self._unlinked: set[str] = set()  # folders of the old tree found to be no links
@@ -89,8 +93,11 @@ class Staging:
         record = self.records.get(self.dir) if not self.dir.is_symlink() else None
         files = None
         if record is not None:
-            files = record.files(self.live.listing() if self.live else None) \
-                or read_manifest(self.dir)
+            files = record.files(self.live.listing() if self.live else None)
+            if files:
+                self._unlike_live = record.differs[1]
+            else:
+                files = read_manifest(self.dir)
         if files is None or record is None:
             remove_ours(self.dir)  # ours by name
             self.dir.mkdir(parents=True)
@@ -106,6 +113,7 @@ class Staging:
         digest = content_hash(data)
         path = safe_path(rel)
         self.files[path] = digest
+        self.given.add(path)
         if self.base_files.get(path) == digest:
             return
         if self._live_has(path, digest):
@@ -137,7 +145,13 @@ class Staging:
         if self._fresh and digests:
             self._link_all(digests)
             return
-        for rel, digest in digests.items() - self.base_files.items():
+        base, unlike = self.base_files, self._unlike_live
+        if unlike is None:
+            others = digests.items() - base.items()
+        else:  # (the spare tree holds the live files but these: no pass over all of them)
+            others = [(rel, digests[rel]) for rel in unlike
+                      if rel in digests and base.get(rel) != digests[rel]]
+        for rel, digest in others:
             self.keep(rel, digest)
 
     def _link_all(self, digests: dict[str, str]) -> None:
@@ -246,12 +260,13 @@ class Staging:
 
     def changes(self) -> tuple:
         """What this object did, for a worker to send to the build's own :class:`Staging`."""
-        return self.files, self.written, self.touched, self._made, self.linked
+        return self.files, self.written, self.given, self.touched, self._made, self.linked
 
     def absorb(self, changes: tuple) -> None:
-        files, written, touched, made, linked = changes
+        files, written, given, touched, made, linked = changes
         self.files.update(files)
         self.written |= written
+        self.given |= given
         self.touched |= touched
         self._made |= made
         self.linked = self.linked or linked
@@ -276,7 +291,7 @@ class Staging:
         needed = self._prune_empty_dirs(foreign)
         dirs = self._dir_mtimes(needed)
         live = self.live
-        differ = differences(self.files, live.files) if live is not None else None
+        differ = differences(self.files, live.files, self.given) if live is not None else None
         write_manifest(self.dir, self.files, live.listing() if live else None, differ)
         fsync_dir(self.dir)
         self.records.put(self.dir, TreeRecord(foreign, dirs, self.linked))
