@@ -234,3 +234,22 @@ def test_outlast_returns_once_the_file_system_clock_is_past_a_folder_mtime(tmp_p
     assert time.monotonic() - started >= 0.05
     (tmp_path / "mine.txt").write_text("mine")
     assert os.stat(tmp_path).st_mtime_ns > ahead
+
+
+def test_a_twin_with_a_link_that_failed_is_not_left_as_a_spare_tree(tmp_path):
+    out = tmp_path / "site"
+    staging = Staging(out)
+    staging.write("a/index.html", b"a")
+    worker = os.fork()  # a worker rendering into it, whose link fails
+    if worker == 0:
+        staging.twin.link(str(tmp_path / "gone"), "b.html")
+        os._exit(0)
+    os.waitpid(worker, 0)
+    staging.write("c/index.html", b"c")
+    staging.commit()
+    assert tree(out) == {MANIFEST: (out / MANIFEST).read_bytes(), "a/index.html": b"a",
+                         "c/index.html": b"c"}
+    assert not (tmp_path / ".site.twin").exists() and not (tmp_path / ".site.staging").exists()
+    generation(out, {"a/index.html": b"a2"}, keep=("c/index.html",), keep_all=True)
+    assert tree(out)["a/index.html"] == b"a2" and tree(out)["c/index.html"] == b"c"
+    assert_matches_manifest(tmp_path / ".site.staging")
