@@ -166,11 +166,11 @@ def test_the_first_rebuild_after_a_cold_build_matches_too(site, tmp_path):
 
 
 def test_the_first_rebuild_after_a_cold_build_keeps_files_put_in_by_hand(site, tmp_path):
-    run_build(site)  # from scratch: no spare tree is left, the next build makes a whole one
+    run_build(site)  # from scratch: it leaves a spare tree of links to its files
     mine = {"googleabc.html": b"verification", "papers/2403.10001/notes.txt": b"mine"}
     for rel, data in mine.items():
         (site.output / rel).write_bytes(data)
-    # Into a new tree, then into the cold build's tree.
+    # Into the spare tree the cold build left, then into the cold build's tree.
     for old, new in (("Abstract of paper 5", "Edited 5"), ("Edited 5", "Edited again 5")):
         edit_paper(site, "2403.10005", old, new)
         run_build(site)

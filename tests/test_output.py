@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -137,10 +138,38 @@ def test_unsafe_paths_are_refused(tmp_path):
             staging.write(rel, b"x")
 
 
-def test_the_first_build_after_a_cold_one_makes_a_whole_tree_and_carries_foreign_files(tmp_path):
+def test_a_cold_build_leaves_a_spare_tree_of_links_to_its_files(tmp_path):
     out = tmp_path / "site"
     pages = {f"p{n}/deep/index.html": f"page {n}".encode() for n in range(30)}
-    generation(out, {**pages, "c.css": b"c"})  # cold: no spare tree is left
+    generation(out, {**pages, "c.css": b"c", "p1/deep/index.html": b"written twice"})
+    spare = tmp_path / ".site.staging"
+    assert tree(spare) == tree(out) and not (tmp_path / ".site.twin").exists()
+    assert (out / "p1/deep/index.html").read_bytes() == b"written twice"
+    assert all((out / rel).stat().st_ino == (spare / rel).stat().st_ino for rel in pages)
+    kept = tuple(rel for rel in [*pages, "c.css"] if rel != "p1/deep/index.html")
+    staging = generation(out, {"p1/deep/index.html": b"edited"}, keep=kept, keep_all=True)
+    assert not staging._fresh and staging.base_files  # the spare tree was trusted
+    assert staging.written == {"p1/deep/index.html"}
+    assert (spare / "p1/deep/index.html").read_bytes() == b"written twice"  # not written into
+    assert tree(out) == {MANIFEST: (out / MANIFEST).read_bytes(), **pages, "c.css": b"c",
+                         "p1/deep/index.html": b"edited"}
+    assert_matches_manifest(out)
+    assert_matches_manifest(spare)
+
+
+@pytest.mark.parametrize("twin", ["removed", "unfinished"])
+def test_the_first_build_after_a_cold_one_makes_a_whole_tree_and_carries_foreign_files(tmp_path,
+                                                                                        twin):
+    out = tmp_path / "site"
+    pages = {f"p{n}/deep/index.html": f"page {n}".encode() for n in range(30)}
+    generation(out, {**pages, "c.css": b"c"})  # cold: its spare tree is then lost
+    if twin == "removed":  # (as a build killed before it was in place leaves it)
+        shutil.rmtree(tmp_path / ".site.staging")
+    else:  # as a build killed while linking it leaves it: not trusted, and removed
+        (tmp_path / ".site.staging").rename(tmp_path / ".site.twin")
+        half = tmp_path / ".site.twin/p7/deep/index.html"
+        half.unlink()  # (a link to the live page)
+        half.write_bytes(b"wrong")
     (out / "p3/deep/mine.txt").write_text("by hand")
     (out / "robots.txt").write_text("mine too")
     (out / "p5/deep/index.html").unlink()  # removed by hand: written again
@@ -154,6 +183,7 @@ def test_the_first_build_after_a_cold_one_makes_a_whole_tree_and_carries_foreign
                          "p1/deep/index.html": b"edited", "p3/deep/mine.txt": b"by hand",
                          "robots.txt": b"mine too"}
     assert (out / "p2/deep/index.html").stat().st_nlink == 2  # linked, not copied
+    assert not (tmp_path / ".site.twin").exists()
     assert_matches_manifest(out)
     assert_matches_manifest(tmp_path / ".site.staging")
     # The new tree's folders were recorded: a file put in one later is found and carried.
@@ -204,3 +234,22 @@ def test_outlast_returns_once_the_file_system_clock_is_past_a_folder_mtime(tmp_p
     assert time.monotonic() - started >= 0.05
     (tmp_path / "mine.txt").write_text("mine")
     assert os.stat(tmp_path).st_mtime_ns > ahead
+
+
+def test_a_twin_with_a_link_that_failed_is_not_left_as_a_spare_tree(tmp_path):
+    out = tmp_path / "site"
+    staging = Staging(out)
+    staging.write("a/index.html", b"a")
+    worker = os.fork()  # a worker rendering into it, whose link fails
+    if worker == 0:
+        staging.twin.link(str(tmp_path / "gone"), "b.html")
+        os._exit(0)
+    os.waitpid(worker, 0)
+    staging.write("c/index.html", b"c")
+    staging.commit()
+    assert tree(out) == {MANIFEST: (out / MANIFEST).read_bytes(), "a/index.html": b"a",
+                         "c/index.html": b"c"}
+    assert not (tmp_path / ".site.twin").exists() and not (tmp_path / ".site.staging").exists()
+    generation(out, {"a/index.html": b"a2"}, keep=("c/index.html",), keep_all=True)
+    assert tree(out)["a/index.html"] == b"a2" and tree(out)["c/index.html"] == b"c"
+    assert_matches_manifest(tmp_path / ".site.staging")

@@ -4,6 +4,8 @@ and never reads or writes outside the output through it."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from click.testing import CliRunner
 from test_robust_input import built, previous_build, refused, tree  # noqa: F401
@@ -80,6 +82,7 @@ def test_a_link_in_the_staging_tree_is_never_written_through(built, elsewhere):
 
 
 def test_a_staging_folder_that_is_a_link_is_replaced(built, elsewhere):
+    shutil.rmtree(built.root / ".site.staging")  # the spare tree the build left, replaced
     (built.root / ".site.staging").symlink_to(elsewhere, target_is_directory=True)
     before = tree(elsewhere)
     built.paper("good.yaml", "id: good\ntitle: Changed\ndate: 2024-03-22\n")

@@ -76,9 +76,15 @@ def read_manifest(tree: Path) -> dict[str, str] | None:
     return listing.files if listing is not None else None
 
 
-def differences(files: dict[str, str], other: dict[str, str]) -> dict[str, str | None]:
-    """The paths ``other`` lists otherwise than ``files``, with its hash (None: not listed)."""
-    differ = {rel: other.get(rel) for rel, digest in files.items() if other.get(rel) != digest}
+def differences(files: dict[str, str], other: dict[str, str],
+                among: set[str] | None = None) -> dict[str, str | None]:
+    """The paths ``other`` lists otherwise than ``files``, with its hash (None: not listed);
+    ``among``: the only paths of ``files`` that may be listed otherwise (the others were
+    taken from ``other``), looked at instead of every one."""
+    if among is None:
+        differ = {rel: other.get(rel) for rel, digest in files.items() if other.get(rel) != digest}
+    else:
+        differ = {rel: other.get(rel) for rel in among if other.get(rel) != files[rel]}
     if len(other) != len(files) - sum(digest is None for digest in differ.values()):
         differ.update((rel, other[rel]) for rel in other.keys() - files.keys())
     return differ

@@ -10,8 +10,8 @@ folder, so the next build writes into it only the files whose bytes differ from 
 copies over the few that changed in between, and deletes what is gone. Each tree's manifest
 (``.digestgen-manifest.json``) records every file digestgen wrote with a hash of its bytes, the
 files it carried over, and the mtime of every folder; a tree without a manifest (a killed build
-was writing into it) is emptied and written afresh. So is the spare tree of the first rebuild
-after a build from scratch (which leaves none): every page it keeps is linked to the live one's.
+was writing into it) is emptied and written afresh. A build from scratch leaves a spare tree
+too, linked file by file as it writes (:mod:`twin`).
 
 Files in the output that digestgen did not write (listed in no manifest) are carried over, never
 deleted; a folder whose mtime changed since the last build is where such a file may have
@@ -21,72 +21,25 @@ appeared. One build at a time may write an output: a lock file says so.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import shutil
 import stat
-from contextlib import contextmanager, suppress
-from pathlib import Path, PurePosixPath
+from contextlib import suppress
+from pathlib import Path
 
-from ..config import SiteConfig
 from ..errors import Problem, SiteError
-from .treefiles import exchange, fsync_dir, open_dir, outlast, remove_entry, write_new_file
+from .guard import check_output_dir, output_lock
+from .treefiles import (
+    exchange, fsync_dir, open_dir, outlast, remove_entry, safe_path, safe_relpath, write_new_file,
+)
+from .twin import Twin, remove_twin
 from .manifest import (
     MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, differences,
     read_manifest, remove_ours, stamp, survey_output, write_manifest,
 )
-from ..content.records import name_too_long
 
 __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
            "staging_dir", "survey_live"]
-
-
-def check_output_dir(config: SiteConfig, output: Path) -> None:
-    """Refuse an output that holds the site itself or something digestgen did not write."""
-    line = config.line("output_dir")
-    for name in output.parts:
-        if why := name_too_long(name):
-            raise SiteError([Problem(config.path, line, f"output directory: the name "
-                                     f"{name[:40]!r}... {why}")])
-    output = output.resolve()
-    for inner, what in ((config.root, "the site root"), (config.content_dir, "content/"),
-                        (config.layouts_dir, "layouts/"), (config.static_dir, "static/")):
-        if inner == output or output in inner.parents:
-            raise SiteError([Problem(config.path, line, f"output directory {output} holds "
-                                     f"{what}; building there would overwrite it")])
-        if inner.is_dir() and inner in output.parents and what != "the site root":
-            raise SiteError([Problem(config.path, line, f"output directory {output} is inside "
-                                     f"{what}")])
-    if output.exists() and not output.is_dir():
-        raise SiteError([Problem(output, None, "output path exists and is not a directory")])
-    if output.is_dir() and any(output.iterdir()) and not (output / MANIFEST).is_file():
-        raise SiteError([Problem(output, None, "output directory is not empty and was not "
-                                 "written by digestgen; move it away or choose another output")])
-
-
-def safe_relpath(rel: str) -> PurePosixPath:
-    """``rel`` as a path inside the output, or ValueError when it could reach outside."""
-    path = PurePosixPath(rel)
-    if path.is_absolute() or not path.parts or any(p in ("..", ".", "") for p in path.parts) \
-            or "\\" in rel or "\x00" in rel:
-        raise ValueError(f"unsafe output path {rel!r}")
-    return path
-
-
-@contextmanager
-def output_lock(output: Path):
-    """Hold the output's lock for a build; a second build at the same time is an error."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = beside(output, "lock")
-    # Never through a link: opening one for writing would reach a file elsewhere.
-    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o666)
-    with open(fd, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SiteError([Problem(output, None, "another build is writing this output right "
-                                     "now; wait for it to finish")]) from None
-        yield
 
 
 def survey_live(output: Path) -> OutputState | None:
@@ -116,11 +69,19 @@ class Staging:
         self.live: OutputState | None = live if live is not False else \
             survey_output(self.output, self.records)
         self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
+        # The paths where the spare tree's files are not the live manifest's (as its record
+        # says; None: not known), with its hash there (None: it has no such file).
+        self._unlike_live: dict[str, str | None] | None = None
         self.base_files, self.base = self._claim_spare()
         self._claimed = len(self.base_files)  # (settle_pages removes some)
-        self.linked = self.base.linked or bool(self.live and self.live.linked)
+        self.twin = Twin(self.output) if self._fresh and self.live is None else None
+        if self.twin is None:
+            remove_twin(self.output)
+        self.linked = self.twin is not None or self.base.linked \
+            or bool(self.live and self.live.linked)
         self.files: dict[str, str] = {}  # this build's files: path -> hash
         self.written: set[str] = set()  # the files whose bytes were written this build
+        self.given: set[str] = set()  # the files given to write (the others are the live ones)
         self.touched: set[str] = set()  # folders in which entries were added or removed
         self._made: set[str] = {""}  # folders made or found ("": the root)
         self._unlinked: set[str] = set()  # folders of the old tree found to be no links
@@ -132,8 +93,11 @@ class Staging:
         record = self.records.get(self.dir) if not self.dir.is_symlink() else None
         files = None
         if record is not None:
-            files = record.files(self.live.listing() if self.live else None) \
-                or read_manifest(self.dir)
+            files = record.files(self.live.listing() if self.live else None)
+            if files:
+                self._unlike_live = record.differs[1]
+            else:
+                files = read_manifest(self.dir)
         if files is None or record is None:
             remove_ours(self.dir)  # ours by name
             self.dir.mkdir(parents=True)
@@ -147,8 +111,9 @@ class Staging:
     def write(self, rel: str, data: bytes) -> None:
         """Put ``data`` at ``rel`` (unless the tree holds those bytes there already)."""
         digest = content_hash(data)
-        path = str(safe_relpath(rel))
+        path = safe_path(rel)
         self.files[path] = digest
+        self.given.add(path)
         if self.base_files.get(path) == digest:
             return
         if self._live_has(path, digest):
@@ -180,7 +145,13 @@ class Staging:
         if self._fresh and digests:
             self._link_all(digests)
             return
-        for rel, digest in digests.items() - self.base_files.items():
+        base, unlike = self.base_files, self._unlike_live
+        if unlike is None:
+            others = digests.items() - base.items()
+        else:  # (the spare tree holds the live files but these: no pass over all of them)
+            others = [(rel, digests[rel]) for rel in unlike
+                      if rel in digests and base.get(rel) != digests[rel]]
+        for rel, digest in others:
             self.keep(rel, digest)
 
     def _link_all(self, digests: dict[str, str]) -> None:
@@ -250,6 +221,8 @@ class Staging:
             remove_entry(target)  # what the old tree left in the way (a folder, a file, a link)
             self.touched.add(parent)
             make(target)
+        if self.twin is not None:
+            self.twin.link(target, rel)
 
     def _make_dirs(self, rel: str) -> None:
         """Make the folder ``rel`` and those above it, unless this build made them already."""
@@ -265,6 +238,8 @@ class Staging:
                         os.unlink(path)  # a file (or link) of the old tree where a folder goes
             with suppress(FileExistsError):
                 os.mkdir(path)
+            if self.twin is not None:
+                self.twin.mkdir(rel)
             self.touched.add(parent)
             self.touched.add(rel)
         elif not self._fresh and os.path.islink(path):  # put there since the tree was built
@@ -285,12 +260,13 @@ class Staging:
 
     def changes(self) -> tuple:
         """What this object did, for a worker to send to the build's own :class:`Staging`."""
-        return self.files, self.written, self.touched, self._made, self.linked
+        return self.files, self.written, self.given, self.touched, self._made, self.linked
 
     def absorb(self, changes: tuple) -> None:
-        files, written, touched, made, linked = changes
+        files, written, given, touched, made, linked = changes
         self.files.update(files)
         self.written |= written
+        self.given |= given
         self.touched |= touched
         self._made |= made
         self.linked = self.linked or linked
@@ -315,10 +291,11 @@ class Staging:
         needed = self._prune_empty_dirs(foreign)
         dirs = self._dir_mtimes(needed)
         live = self.live
-        differ = differences(self.files, live.files) if live is not None else None
+        differ = differences(self.files, live.files, self.given) if live is not None else None
         write_manifest(self.dir, self.files, live.listing() if live else None, differ)
         fsync_dir(self.dir)
         self.records.put(self.dir, TreeRecord(foreign, dirs, self.linked))
+        twins = self._finish_twin(dirs)
         if live is not None:  # the live tree, as surveyed, is the next spare tree
             if live.missing:
                 spare = {rel: digest for rel, digest in live.files.items()
@@ -329,17 +306,34 @@ class Staging:
             ours = (stamp(os.stat(self.dir / MANIFEST)), differ) \
                 if len(differ) <= max(1000, len(self.files) // 4) else None
             self.records.put(self.output, TreeRecord(live.foreign, live.dirs, self.linked, ours))
-        self.records.save(keep=(self.dir, self.output))
+        self.records.save(keep=(self.dir, self.output, *(twin.dir for twin in twins)))
         if self.output.exists():
             exchange(self.dir, self.output)
             fsync_dir(self.output.parent)
         else:
             os.rename(self.dir, self.output)
+        for twin in twins:  # the next spare tree
+            try:
+                os.rename(twin.dir, self.dir)
+            except OSError:
+                twin.discard()
         # What a person puts in the output from now on must show in the folders' mtimes.
         outlast(max(dirs.values(), default=0), beside(self.output, "lock"))
 
     def discard(self) -> None:
         remove_ours(self.dir)
+        if self.twin is not None:
+            self.twin.discard()
+
+    def _finish_twin(self, dirs: dict[str, int]) -> tuple[Twin, ...]:
+        """Record the twin of a build from scratch, once this tree's manifest is written: it
+        lists what this tree's manifest lists, as the next build's spare tree."""
+        mtimes = self.twin.finish(self.dir / MANIFEST, dirs) if self.twin is not None else None
+        if mtimes is None:
+            return ()
+        like = (stamp(os.stat(self.dir / MANIFEST)), {})
+        self.records.put(self.twin.dir, TreeRecord({}, mtimes, True, like))
+        return (self.twin,)
 
     def _carry_foreign_files(self) -> dict[str, list[int]]:
         if self.live is None:
