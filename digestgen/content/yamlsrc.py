@@ -77,6 +77,12 @@ def read_text(path: Path) -> str:
         raise SiteError([Problem(path, None, "no such file")]) from None
     except OSError as exc:
         raise SiteError([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
+    return decode_text(path, raw, size)
+
+
+def decode_text(path: Path, raw: bytes, size: int) -> str:
+    """The text of a file's bytes ``raw`` (of ``size`` bytes on disk), as :func:`read_text`
+    gives it, or its :class:`SiteError`; for a file whose bytes were read already."""
     if len(raw) > MAX_FILE_BYTES:
         raise SiteError([Problem(path, None, f"file is {max(size, len(raw)) // 1024} kB; "
                                  f"digestgen reads files of at most {MAX_FILE_BYTES // MB} MB")])
