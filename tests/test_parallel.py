@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -73,3 +75,55 @@ def test_cancelled_work_leaves_no_process_behind(single_threaded):
 def test_fork_map_keeps_the_order_of_the_shares():
     assert fork_map(lambda share: [n * 2 for n in share], [[1, 2], [3], [4, 5]]) == \
         [[2, 4], [6], [8, 10]]
+
+
+class _Papers:
+    """What EarlyMarkdown needs of a renderer and a Markdown renderer, noting what it did."""
+
+    def __init__(self, delay: float = 0.0):
+        self.delay, self.learned, self.adopted = delay, {}, {}
+
+    def render_markdown(self, paper) -> None:
+        time.sleep(self.delay)
+        self.learned[paper.id.encode()] = f"<p>{paper.id}</p>"
+
+    def adopt(self, learned: dict) -> None:
+        self.adopted.update(learned)
+
+
+def _papers(count: int) -> list:
+    return [SimpleNamespace(id=f"p{n}") for n in range(count)]
+
+
+def test_early_markdown_comes_back_as_if_rendered_here(single_threaded):
+    from digestgen.rendering import EarlyMarkdown
+    fake, papers = _Papers(), _papers(30)
+    early = EarlyMarkdown(fake, fake, papers)
+    time.sleep(0.5)  # time enough for 30 papers
+    done = early.finish(fake)
+    assert done == {p.id for p in papers}
+    assert fake.adopted == {p.id.encode(): f"<p>{p.id}</p>" for p in papers}
+    assert fake.learned == {}  # rendered in the worker, not here
+
+
+def test_early_markdown_stops_when_told_and_says_what_it_did(single_threaded):
+    from digestgen.rendering import EarlyMarkdown
+    fake, papers = _Papers(delay=0.05), _papers(1000)
+    before = child_processes()
+    early = EarlyMarkdown(fake, fake, papers)
+    time.sleep(0.2)
+    done = early.finish(fake)
+    assert 0 < len(done) < len(papers)
+    assert done == {p.id for p in papers[:len(done)]}  # the first ones, in order
+    assert set(fake.adopted) == {i.encode() for i in done}
+    assert child_processes() == before
+
+
+def test_early_markdown_let_go_of_unfinished_leaves_no_process_behind(single_threaded):
+    from digestgen.rendering import EarlyMarkdown
+    fake = _Papers(delay=0.05)
+    before = child_processes()
+    early = EarlyMarkdown(fake, fake, _papers(1000))
+    assert child_processes() != before
+    del early  # a build that failed before rendering
+    assert child_processes() == before
