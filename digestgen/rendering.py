@@ -199,6 +199,53 @@ def start_early_markdown(renderer, markdown, site, output: Path) -> EarlyMarkdow
     return EarlyMarkdown(renderer, markdown, list(site.papers))
 
 
+def issue_blocks(jobs: list) -> list[tuple[int, int]]:
+    """Where in ``jobs`` each issue page and the paper pages after it are: (start, end). Such
+    a block is best rendered in one process: the paper pages use the views its issue page
+    made."""
+    blocks = []
+    start = None
+    for index, job in enumerate(jobs):
+        if start is not None and not (job.kind is PageKind.PAPER and job.lang == jobs[start].lang):
+            blocks.append((start, index))
+            start = None
+        if job.kind is PageKind.ISSUE:
+            start = index
+    if start is not None:
+        blocks.append((start, len(jobs)))
+    return blocks
+
+
+def even_out(parts: list[list], loads: list[int]) -> bool:
+    """Move issue blocks (:func:`issue_blocks`), last first, from the heaviest part to the
+    lightest while that narrows the gap between them; whether any moved. (Languages are
+    rendered one per worker, and the default language's pages, the full records, weigh
+    more than the others: its worker would finish last.)"""
+    heavy, light = loads.index(max(loads)), loads.index(min(loads))
+    jobs, gap = parts[heavy], loads[heavy] - loads[light]
+    moved: list[tuple[int, int]] = []
+    for start, end in reversed(issue_blocks(jobs)):
+        weight = sum(job.weight for job in jobs[start:end])
+        if weight >= gap:
+            break
+        moved.append((start, end))
+        gap -= 2 * weight
+    if not moved:
+        return False
+    moved.reverse()
+    taken = [job for start, end in moved for job in jobs[start:end]]
+    kept, last = [], 0
+    for start, end in moved:
+        kept += jobs[last:start]
+        last = end
+    kept += jobs[last:]
+    weight = sum(job.weight for job in taken)
+    parts[heavy], loads[heavy] = kept, loads[heavy] - weight
+    parts[light].extend(taken)
+    loads[light] += weight
+    return True
+
+
 def shares(jobs: list) -> list[list]:
     """``jobs`` split among the workers: by language when there are as many languages as
     workers, by weight otherwise; one share when there is little to do or when other threads
@@ -219,6 +266,9 @@ def shares(jobs: list) -> list[list]:
     # Each part's load is kept as jobs join it: summing the parts for every one of the
     # language-less jobs (a BibTeX file a paper) made this quadratic, 50 s at 20,000 papers.
     loads = [sum(job.weight for job in part) for part in parts]
+    for _ in parts:
+        if not even_out(parts, loads):
+            break
     for job in common:
         lightest = loads.index(min(loads))
         parts[lightest].append(job)

@@ -127,3 +127,31 @@ def test_early_markdown_let_go_of_unfinished_leaves_no_process_behind(single_thr
     assert child_processes() != before
     del early  # a build that failed before rendering
     assert child_processes() == before
+
+
+def _job(kind, lang, weight):
+    from digestgen.pages.render import Job
+    return Job(kind, lang, None, f"{lang}/{kind.name}/{weight}", weight)
+
+
+def test_shares_move_whole_issue_blocks_to_even_out_two_languages(monkeypatch):
+    from digestgen.pages.views import PageKind
+    from digestgen.rendering import issue_blocks, shares
+    monkeypatch.setattr("digestgen.rendering.worker_count", lambda: 2)
+    monkeypatch.setattr("digestgen.rendering.threading.active_count", lambda: 1)
+    jobs = []
+    for lang, weight in (("zh", 3), ("en", 2)):  # the full records weigh more
+        jobs.append(_job(PageKind.HOME, lang, 10))
+        for _ in range(40):
+            jobs += [_job(PageKind.ISSUE, lang, 6)] + [_job(PageKind.PAPER, lang, weight)] * 5
+        jobs.append(_job(PageKind.FEED, lang, 20))
+    parts = shares(jobs)
+    assert len(parts) == 2 and sorted(map(len, parts)) != [len(jobs) // 2] * 2
+    assert sorted(job for part in parts for job in part) == sorted(jobs)
+    loads = [sum(job.weight for job in part) for part in parts]
+    assert abs(loads[0] - loads[1]) <= 21  # within one issue block
+    for part in parts:  # an issue's paper pages stay with it
+        for start, end in issue_blocks(part):
+            assert end - start == 6
+        assert sum(job.kind is PageKind.PAPER for job in part) == \
+            5 * sum(job.kind is PageKind.ISSUE for job in part)
