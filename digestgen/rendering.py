@@ -153,13 +153,14 @@ class EarlyMarkdown:
     ten seconds) while the other core would idle. When rendering starts, the worker is told
     to stop after its current paper; :func:`render_into` renders the Markdown of the papers
     it did not reach, as it always did. The texts are the same whichever process renders
-    them."""
+    them. Before the Markdown, the worker compiles the templates (:func:`compile_templates`)."""
 
     def __init__(self, renderer, markdown, papers: list):
         self._stop = mmap.mmap(-1, 1)  # shared with the worker: set to 1 to stop it
         stop = self._stop
 
         def work() -> tuple[list[str], dict[bytes, str]]:
+            compile_templates(renderer.theme.env)
             done = []
             for paper in papers:
                 if stop[0]:
@@ -179,6 +180,22 @@ class EarlyMarkdown:
         done, learned = self._worker.result()
         markdown.adopt(learned)
         return set(done)
+
+
+def compile_templates(env) -> None:
+    """Compile the page templates of ``env`` into its cache of compiled templates: the workers
+    that render then read them from there, instead of each compiling them (0.15 s in each, a
+    tenth of a first build of 1,000 papers). A template that does not compile is left for
+    the page that uses it to report."""
+    for name in env.list_templates(filter_func=_is_page_template):
+        try:
+            env.get_template(name)
+        except Exception:  # noqa: BLE001 (reported by the render that uses it, if any)
+            continue
+
+
+def _is_page_template(name: str) -> bool:
+    return "/" not in name and name.endswith((".html", ".xml", ".txt", ".css"))
 
 
 def start_early_markdown(renderer, markdown, site, output: Path) -> EarlyMarkdown | None:

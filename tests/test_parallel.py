@@ -82,6 +82,7 @@ class _Papers:
 
     def __init__(self, delay: float = 0.0):
         self.delay, self.learned, self.adopted = delay, {}, {}
+        self.theme = SimpleNamespace(env=SimpleNamespace(list_templates=lambda **_: []))
 
     def render_markdown(self, paper) -> None:
         time.sleep(self.delay)
@@ -155,3 +156,22 @@ def test_shares_move_whole_issue_blocks_to_even_out_two_languages(monkeypatch):
             assert end - start == 6
         assert sum(job.kind is PageKind.PAPER for job in part) == \
             5 * sum(job.kind is PageKind.ISSUE for job in part)
+
+
+def test_templates_compiled_early_are_read_by_a_later_build_not_compiled(tmp_path):
+    from digestgen.build import configure
+    from digestgen.configload import load_config
+    from digestgen.pages.theme import load_theme
+    from digestgen.rendering import compile_templates
+    from sitekit import SiteFolder
+    site = SiteFolder(tmp_path / "site")
+    site.write("layouts/broken.html", "{% if %}")  # left for a page that uses it to report
+    config = configure(load_config(site.config_path))
+    compile_templates(load_theme(config).env)
+    compiled = {p.name for p in (config.cache_dir / "templates").iterdir()}
+    assert len(compiled) > 10
+    env = load_theme(config).env
+    env.compile = None  # a template compiled again would fail here
+    env.get_template("paper.html")
+    env.get_template("base.html")
+    env.get_template("builtin:issue.html")
