@@ -1,9 +1,10 @@
 """Rendering a build's pages into the staging tree, on every core.
 
-A large change is rendered in forked workers (:mod:`parallel`), each taking whole languages, so
-that each worker makes a paper's view once and, after :func:`render_markdown`, no Markdown twice;
-a small one in this process, the pages the search index reads first, so that indexing starts
-while the others render.
+A large change is rendered in forked workers (:mod:`parallel`), each taking whole languages
+(evened out by whole issues: :func:`even_out`), so that each worker makes a paper's view once
+and, after :func:`render_markdown`, no Markdown twice; a small one in this process, the pages
+the search index reads first, so that indexing starts while the others render. A first build
+begins its Markdown and compiles its templates early (:class:`EarlyMarkdown`).
 """
 
 from __future__ import annotations
