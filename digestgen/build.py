@@ -34,7 +34,7 @@ from .parallel import Forked
 
 if TYPE_CHECKING:
     from .content.model import Site
-    from .rendering import Work
+    from .rendering import Work, start_early_markdown
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -129,7 +129,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     # Imported here: a build with nothing to do never needs them.
     from .pages.plaintext import FastMarkdown
     from .pages.render import Renderer
-    from .rendering import Work
+    from .rendering import Work, start_early_markdown
     from .pages.theme import load_theme
 
     clock.lap("fingerprint inputs")
@@ -138,11 +138,12 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
     site = builds.site_model(content)
     markdown = FastMarkdown(config.markdown.html, builds.markdown_known())
     renderer = Renderer(site, load_theme(config), markdown, rows=builds.rows)
+    early = start_early_markdown(renderer, markdown, site, builds.output)
     jobs = builds.jobs(renderer)
     clock.lap("model, theme, jobs")
     plan = builds.plan(site, jobs)
     clock.lap(f"page keys ({plan.page_keys.papers_keyed} of {len(site.papers)} papers keyed)")
-    return Work(plan, renderer, markdown, builds)
+    return Work(plan, renderer, markdown, builds, early)
 
 
 def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) -> list:

@@ -641,6 +641,23 @@ def test_a_parallel_build_equals_a_build_in_one_process(site, tmp_path, monkeypa
     rebuild_and_check(site, tmp_path)
 
 
+def test_a_first_build_whose_markdown_starts_early_equals_one_in_one_process(site, tmp_path,
+                                                                            monkeypatch):
+    from digestgen.rendering import EARLY_MIN_PAPERS
+    for n in range(100, 100 + EARLY_MIN_PAPERS):
+        site.paper(f"2403.{10000 + n}.yaml", paper(n, 1 + n % 28, "[alpha]"))
+    done, shares = build_in_own_process(site, jobs=2)  # no output yet: Markdown starts early
+    assert done.returncode == 0, done.stderr
+    assert shares == {2}
+    monkeypatch.setenv("DIGESTGEN_JOBS", "1")
+    config = configure(load_config(site.config_path), output=tmp_path / "one")
+    build(config)
+    assert tree(tmp_path / "one") == tree(site.output)
+    monkeypatch.setenv("DIGESTGEN_JOBS", "2")
+    edit_paper(site, "2403.10150", "Abstract of paper", "Edited abstract")
+    rebuild_and_check(site, tmp_path)
+
+
 def test_a_template_error_in_a_worker_is_reported_at_its_line(site):
     for n in range(100, 260):
         site.paper(f"2403.{10000 + n}.yaml", paper(n, 1 + n % 28))

@@ -78,9 +78,11 @@ def record_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_record_name(p) and p.is_file())
 
 
-def read_source(path: Path) -> SourceFile:
-    """Read one record file; raise :class:`SiteError` when it is not readable text."""
-    text = read_text(path)
+def read_source(path: Path, text: str | None = None) -> SourceFile:
+    """Read one record file (``text``: its text, when read already); raise
+    :class:`SiteError` when it is not readable text."""
+    if text is None:
+        text = read_text(path)
     if path.suffix != ".md":
         return SourceFile(path, parse_yaml(text, path))
     return _split_front_matter(path, text)

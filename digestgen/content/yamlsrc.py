@@ -77,6 +77,12 @@ def read_text(path: Path) -> str:
         raise SiteError([Problem(path, None, "no such file")]) from None
     except OSError as exc:
         raise SiteError([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
+    return decode_text(path, raw, size)
+
+
+def decode_text(path: Path, raw: bytes, size: int) -> str:
+    """The text of a file's bytes ``raw`` (of ``size`` bytes on disk), as :func:`read_text`
+    gives it, or its :class:`SiteError`; for a file whose bytes were read already."""
     if len(raw) > MAX_FILE_BYTES:
         raise SiteError([Problem(path, None, f"file is {max(size, len(raw)) // 1024} kB; "
                                  f"digestgen reads files of at most {MAX_FILE_BYTES // MB} MB")])
@@ -93,9 +99,12 @@ def read_text(path: Path) -> str:
 
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     """Parse one YAML document; ``first_line`` is where it starts in the file (front matter)."""
-    events = yaml.parse(text, Loader=_Loader)
+    loader = None
     try:
-        return _Builder(path, first_line, events).document()
+        loader = _Loader(text)
+        # The parser's own method as an iterator: a generator around it (yaml.parse) cost a
+        # tenth of a file's parse, one frame per event.
+        return _Builder(path, first_line, iter(loader.get_event, None)).document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
@@ -113,7 +122,8 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     except yaml.YAMLError as exc:
         raise SiteError([Problem(path, first_line, f"invalid YAML: {exc}")]) from None
     finally:
-        events.close()  # stops the parser at once when the document was refused midway
+        if loader is not None:
+            loader.dispose()
 
 
 def _copy(value: Any) -> Any:
@@ -185,8 +195,12 @@ class _Builder:
             raise self.too_big(event)
         if depth > MAX_DEPTH:
             raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
-        self.deepest = max(self.deepest, depth)
-        if isinstance(event, yaml.AliasEvent):
+        if depth > self.deepest:
+            self.deepest = depth
+        kind = type(event)
+        if kind is yaml.ScalarEvent and event.anchor is None:  # most values: straight on
+            return self.scalar(event)
+        if kind is yaml.AliasEvent:
             return self.alias(event, depth)
         anchor = getattr(event, "anchor", None)
         if anchor is None:
@@ -236,7 +250,11 @@ class _Builder:
         return event.tag
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
-        tag = self.scalar_tag(event)
+        tag = event.tag
+        if tag is None or tag == "!":  # scalar_tag(), inlined: it runs for every value
+            if not event.implicit[0]:
+                return event.value
+            tag = _plain_tag(event.value)
         if tag == _STR:
             return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
@@ -249,27 +267,33 @@ class _Builder:
 
     def sequence(self, start: yaml.SequenceStartEvent, depth: int) -> YamlList:
         out, lines = YamlList(), []
+        offset, child = self.offset, depth + 1
         for event in self.events:
-            if isinstance(event, yaml.SequenceEndEvent):
+            if type(event) is yaml.SequenceEndEvent:
                 break
-            lines.append(self.line(event))
-            out.append(self.value(event, depth + 1))
+            lines.append(event.start_mark.line + offset)  # self.line(event), inlined
+            out.append(self.value(event, child))
         out.line, out.item_lines = self.line(start), lines
         return out
 
     def mapping(self, start: yaml.MappingStartEvent, depth: int) -> YamlMap:
         out, key_lines = YamlMap(), {}
-        for key_event in self.events:
-            if isinstance(key_event, yaml.MappingEndEvent):
+        offset, child, events = self.offset, depth + 1, self.events
+        for key_event in events:
+            kind = type(key_event)
+            if kind is yaml.MappingEndEvent:
                 break
-            if isinstance(key_event, yaml.ScalarEvent) and self.scalar_tag(key_event) == _MERGE:
+            # Only a tagged key or a plain one starting with "<" can resolve to a merge.
+            if kind is yaml.ScalarEvent and (key_event.tag is not None
+                                             or key_event.value[:1] == "<") \
+                    and self.scalar_tag(key_event) == _MERGE:
                 raise self.fail(key_event, "YAML merge keys (<<) are not supported")
-            key = self.value(key_event, depth + 1)
+            key = self.value(key_event, child)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise self.fail(key_event, "a mapping key must be a plain value")
             if key in out:
                 raise self.fail(key_event, f"duplicate key {key!r}")
-            out[key] = self.value(next(self.events), depth + 1)
-            key_lines[key] = self.line(key_event)
+            out[key] = self.value(next(events), child)
+            key_lines[key] = key_event.start_mark.line + offset  # self.line(key_event)
         out.line, out.key_lines = self.line(start), key_lines
         return out

@@ -34,6 +34,7 @@ from ..content.load import (
 from ..parallel import fork_map, worker_count
 from ..content.records import PAPER_FIELDS, Paper
 from ..content.validate import paper_from_data
+from ..content.yamlsrc import decode_text
 
 #: Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN = 200
@@ -102,12 +103,15 @@ def parse_paper(path: Path, config: SiteConfig) -> tuple[Paper | None, list[Prob
     (None when it has problems or changed while being read)."""
     try:
         before = file_stat(path)
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+        raw = path.read_bytes()
+        digest = hashlib.sha1(raw).hexdigest()
     except OSError:
-        before, digest = None, ""
+        before, digest, raw = None, "", None
     problems: list[Problem] = []
     try:
-        source = read_source(path)
+        # The bytes just hashed are the ones parsed: a file is read once, not twice.
+        text = None if raw is None else decode_text(path, raw, before[0])
+        source = read_source(path, text)
     except SiteError as exc:
         return None, exc.problems, None
     notes = None
