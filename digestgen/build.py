@@ -34,7 +34,7 @@ from .parallel import Forked
 
 if TYPE_CHECKING:
     from .content.model import Site
-    from .rendering import Work, start_early_markdown
+    from .rendering import Work
 
 @dataclass(frozen=True)
 class BuildResult:
