@@ -41,6 +41,17 @@ def finish(build: subprocess.Popen) -> None:
     assert build.returncode == 0, stderr.decode()
 
 
+def run_for(build: subprocess.Popen, seconds: float) -> float | None:
+    """Let ``build`` run for ``seconds``: how long it took when it ended before, else None (it
+    still runs)."""
+    started = time.monotonic()
+    while (elapsed := time.monotonic() - started) < seconds:
+        if build.poll() is not None:
+            return elapsed
+        time.sleep(0.005)
+    return None if build.poll() is None else elapsed
+
+
 def clean_up(build: subprocess.Popen) -> None:
     """Reap a killed build and any process it started (they belong to its session)."""
     build.communicate(timeout=60)
@@ -117,22 +128,26 @@ def test_a_killed_build_leaves_the_previous_site_or_the_new_one(corpus):
     finish(start_build(corpus.root))
     run_time = max(seconds_b, seconds_again)
     rng = random.Random(SEED)
-    # One kill in each of KILLS equal slices of the run time, and a little past its end.
-    delays = [run_time * 1.1 * (n + rng.random()) / KILLS for n in range(KILLS)]
-    rng.shuffle(delays)
+    # One kill in each of KILLS equal slices of the run time, and a little past its end. The
+    # run time is the last finished build's: on a machine whose load changes, the builds'
+    # speed does too, and kills timed from the first builds alone would miss most later ones.
+    slices = [1.1 * (n + rng.random()) / KILLS for n in range(KILLS)]
+    rng.shuffle(slices)
     shown, finished = "B", 0
-    for delay in delays:
+    for part in slices:
+        delay = part * run_time
         target = "A" if shown == "B" else "B"
         corpus.use(target)
         build = start_build(corpus.root)
-        time.sleep(delay)
-        if build.poll() is None:
+        took = run_for(build, delay)
+        if took is None:
             os.kill(build.pid, signal.SIGKILL)  # the build process only: the harshest case
             found = tree(corpus.root / "site")
             clean_up(build)
         else:
             finish(build)
             finished += 1
+            run_time = took
             found = tree(corpus.root / "site")
             assert found == trees[target], f"a finished build: {describe(found, trees[target])}"
         if found == trees[target]:
