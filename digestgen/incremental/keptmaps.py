@@ -155,17 +155,18 @@ def encode_maps(meta: object, maps: dict[str, Mapping], whole: tuple[str, ...] =
     maps named in ``whole`` in one shard (those read whole: one unpickling is cheaper)."""
     blobs: list[bytes] = []
     layout = {}
+    end = 0  # of the blobs so far
     for name, mapping in maps.items():
         entries = whole_dict(mapping)
         count = 1 if name in whole else max(1, -(-len(entries) // SHARD_ENTRIES))
         shards: list[dict] = [{} for _ in range(count)]
         for key, value in entries.items():
             shards[_shard_of(key, count)][key] = value
-        start = sum(map(len, blobs))
-        offsets = [start]
+        offsets = [end]
         for shard in shards:
             blobs.append(pickle.dumps(shard, protocol=5))
-            offsets.append(offsets[-1] + len(blobs[-1]))
+            end += len(blobs[-1])
+            offsets.append(end)
         layout[name] = (len(entries), tuple(offsets))
     head = pickle.dumps((meta, layout), protocol=5)
     return b"".join([struct.pack("<4sQ", MAGIC, len(head)), head, *blobs])
