@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from digestgen.output.manifest import MANIFEST
+from digestgen.output.manifest import MANIFEST, TreeRecords, survey_folders, survey_output
 from digestgen.output.staging import Staging
 from digestgen.output.treefiles import outlast
 
@@ -253,3 +253,28 @@ def test_a_twin_with_a_link_that_failed_is_not_left_as_a_spare_tree(tmp_path):
     generation(out, {"a/index.html": b"a2"}, keep=("c/index.html",), keep_all=True)
     assert tree(out)["a/index.html"] == b"a2" and tree(out)["c/index.html"] == b"c"
     assert_matches_manifest(tmp_path / ".site.staging")
+
+
+def test_the_survey_finds_removed_pages_and_foreign_files_from_the_folders_that_changed(tmp_path):
+    out = tmp_path / "site"
+    pages = {f"papers/{n}/index.html": n.encode() for n in ("a", "b", "c", "d")}
+    generation(out, {**pages, "index.html": b"home", "papers/c/cite.bib": b"@misc"})
+    probe = tmp_path / "probe"
+    probe.touch()
+    outlast(max(p.stat().st_mtime_ns for p in out.rglob("*")), probe)  # changes show in mtimes
+    shutil.rmtree(out / "papers/b")  # a whole folder gone
+    (out / "papers/c/cite.bib").unlink()  # one file gone, its folder still there
+    (out / "index.html").unlink()  # a file of the root gone
+    (out / "papers/d/notes.txt").write_text("mine")  # a file put there by hand
+    records = TreeRecords(out)
+    folders = survey_folders(out, records)
+    assert folders.changed.keys() == {"papers", "papers/c", "papers/d"}
+    assert folders.gone == {"papers/b"}
+    live = survey_output(out, records, folders)
+    assert live.missing == {"papers/b/index.html", "papers/c/cite.bib", "index.html"}
+    assert set(live.foreign) == {"papers/d/notes.txt"}
+    # The same as found without the folders looked at first.
+    again = survey_output(out, TreeRecords(out))
+    assert (again.missing, again.foreign, again.dirs) == (live.missing, live.foreign, live.dirs)
+    assert generation(out, pages, keep_all=True).live.missing == live.missing
+    assert tree(out)["papers/b/index.html"] == b"b"

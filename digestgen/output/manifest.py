@@ -17,14 +17,17 @@ files: the same bytes as written in full, without sorting and encoding every ent
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import json
+import operator
 import os
 import shutil
 import stat
 from contextlib import suppress
 from dataclasses import dataclass, field
+from itertools import compress, islice, repeat
 from pathlib import Path
 
 from ..errors import Problem, SiteError, naming
@@ -272,22 +275,79 @@ class OutputState:
         return Listing(self.text, self.files, self.stamp)
 
 
-def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
+@dataclass(frozen=True)
+class FolderSurvey:
+    """The folders of a tree's record as found now (see :func:`survey_folders`): those whose
+    mtime changed, with the new one, those gone, and those that are links now; found against
+    the record of the tree of ``identity``."""
+
+    identity: list[int]
+    changed: dict[str, int]
+    gone: frozenset[str]
+    links: list[str]
+
+
+def survey_folders(output: Path, records: TreeRecords) -> FolderSurvey | None:
+    """Every folder of the output's record looked at (a stat each, the part of
+    :func:`survey_output` that grows with the site); None without a record. What it finds is
+    small (only what changed): it is made in a forked process while the build loads, and the
+    build, which reads the manifest and the record anyway, takes the rest from them."""
+    identity = _identity(output)
+    record = records.get(output) if identity is not None else None
+    if record is None:
+        return None
+    changed: dict[str, int] = {}
+    gone: set[str] = set()
+    links: list[str] = []
+    try:
+        root = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        # Looked up from the open output folder: the kernel walks the path below it only,
+        # and no path is joined per folder (a site has a folder per page).
+        lstat = functools.partial(os.lstat, dir_fd=root)
+        for rel, mtime in record.dirs.items():
+            try:
+                info = lstat(rel)
+            except OSError:
+                gone.add(rel)  # removed, with the files in it
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                links.append(rel)
+                gone.add(rel)
+            elif info.st_mtime_ns != mtime:
+                changed[rel] = info.st_mtime_ns
+    finally:
+        os.close(root)
+    return FolderSurvey(identity, changed, frozenset(gone), links)
+
+
+def survey_output(output: Path, records: TreeRecords,
+                  folders: FolderSurvey | None = None) -> OutputState | None:
     """What the output holds now, looking only into folders changed since it was built (into
     all of them when its record is missing). None when there is no output. A symbolic link
-    in it (digestgen makes none) is refused: a build would read or write through it."""
+    in it (digestgen makes none) is refused: a build would read or write through it.
+    ``folders``: :func:`survey_folders` of the output, when made already (it is made again
+    when it was made against another record)."""
     listing = read_listing(output)
     if listing is None:
         return None
     ours = listing.files
     record = records.get(output)
     known_dirs = record.dirs if record is not None else None
+    if record is not None and (folders is None or folders.identity != _identity(output)):
+        folders = survey_folders(output, records)
+    if record is None or folders is None:
+        record, known_dirs, folders = None, None, FolderSurvey([], {}, frozenset(), [])
     foreign: dict[str, list[int]] = {}
     seen_ours: set[str] = set()
-    dirs: dict[str, int] = {}
-    changed = [""]  # the root holds the manifest, so it is always looked at
-    links: list[str] = []
-    _survey_dirs(output, known_dirs or {}, dirs, changed, links)
+    dirs = dict(known_dirs or {})
+    for rel in folders.gone:
+        del dirs[rel]
+    dirs.update(folders.changed)
+    changed = ["", *folders.changed]  # the root holds the manifest, so it is always looked at
+    links = list(folders.links)
     scanned: set[str] = set()
     for rel in changed:
         _scan(output, rel, known_dirs, ours, foreign, seen_ours, dirs, scanned, links)
@@ -304,8 +364,10 @@ def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
             except OSError:
                 continue
             foreign[rel] = [info.st_size, info.st_mtime_ns]
+    # Ours that are gone: in a folder looked into and not seen there, or in a folder gone.
+    suspects = ours if record is None else _files_in(ours, scanned | folders.gone)
     missing = set()
-    for rel in ours:
+    for rel in suspects:
         parent = rel.rpartition("/")[0]
         if (parent in scanned and rel not in seen_ours) or (parent not in dirs and parent):
             missing.add(rel)
@@ -313,31 +375,24 @@ def survey_output(output: Path, records: TreeRecords) -> OutputState | None:
                        record is not None and record.linked, listing.text, listing.stamp)
 
 
-def _survey_dirs(output: Path, known_dirs: dict[str, int], dirs: dict[str, int],
-                 changed: list[str], links: list[str]) -> None:
-    """Note the mtime of each folder of ``known_dirs`` still there (in ``dirs``), those whose
-    mtime changed (in ``changed``) and those that are links now (in ``links``)."""
-    try:
-        root = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        # Looked up from the open output folder: the kernel walks the path below it only,
-        # and no path is joined per folder (a site has a folder per page).
-        lstat = functools.partial(os.lstat, dir_fd=root)
-        for rel, mtime in known_dirs.items():
-            try:
-                info = lstat(rel)
-            except OSError:
-                continue  # removed, with the files in it
-            if stat.S_ISLNK(info.st_mode):
-                links.append(rel)
-                continue
-            dirs[rel] = info.st_mtime_ns
-            if info.st_mtime_ns != mtime:
-                changed.append(rel)
-    finally:
-        os.close(root)
+def _files_in(files: dict[str, str], folders: set[str] | frozenset[str]) -> list[str]:
+    """The paths of ``files`` directly in one of ``folders`` ("": the root), found by
+    bisection: a manifest lists its files sorted (this checks it), and a folder's files
+    follow one another there. (A pass over every path took 0.16 s at 100,000 papers.)"""
+    paths = list(files)
+    if not all(map(operator.lt, paths, islice(paths, 1, None))):
+        return paths  # not as digestgen writes it: every path is a suspect
+    found: list[str] = []
+    for folder in folders:
+        if not folder:
+            found += compress(paths, map(operator.not_, map(operator.contains, paths,
+                                                             repeat("/"))))
+            continue
+        start = bisect.bisect_left(paths, folder + "/")
+        end = bisect.bisect_left(paths, folder + "0", start)  # "0" follows "/"
+        found += (rel for rel in islice(paths, start, end)
+                  if "/" not in rel[len(folder) + 1:])
+    return found
 
 
 def _scan(output: Path, rel: str, known_dirs, ours, foreign, seen_ours, dirs, scanned,

@@ -34,19 +34,20 @@ from .treefiles import (
 )
 from .twin import Twin, remove_twin
 from .manifest import (
-    MANIFEST, OutputState, TreeRecord, TreeRecords, beside, content_hash, differences,
-    read_manifest, remove_ours, stamp, survey_output, write_manifest,
+    MANIFEST, FolderSurvey, OutputState, TreeRecord, TreeRecords, beside, content_hash,
+    differences, read_manifest, remove_ours, stamp, survey_folders, survey_output, write_manifest,
 )
 
 __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
-           "staging_dir", "survey_live"]
+           "staging_dir", "survey_live_folders"]
 
 
-def survey_live(output: Path) -> OutputState | None:
-    """What the live output holds now (see :func:`~digestgen.output.manifest.survey_output`): the
-    ``live`` a :class:`Staging` starts from. It only reads, so it may run beside other work."""
+def survey_live_folders(output: Path) -> FolderSurvey | None:
+    """The folders of the live output looked at (see
+    :func:`~digestgen.output.manifest.survey_folders`), for a :class:`Staging` to start from.
+    It only reads, so it may run beside other work."""
     output = output.resolve()
-    return survey_output(output, TreeRecords(output))
+    return survey_folders(output, TreeRecords(output))
 
 
 def staging_dir(output: Path) -> Path:
@@ -57,17 +58,16 @@ class Staging:
     """The next tree of an output: the previous site's spare tree, brought up to date by
     :meth:`write` and :meth:`keep`, made the output by :meth:`commit`."""
 
-    def __init__(self, output: Path, live: OutputState | None | bool = False):
-        """``live``: what :func:`survey_live` found, when it was called already (under the
-        same lock)."""
+    def __init__(self, output: Path, folders: FolderSurvey | None = None):
+        """``folders``: what :func:`survey_live_folders` found, when it was called already
+        (under the same lock)."""
         self.output = output.resolve()
         self.dir = staging_dir(self.output)
         # Where each file goes, as a string: for the thousands of pages a build keeps, making a
         # Path of each cost twice what linking it does.
         self._staged, self._live = f"{self.dir}/", f"{self.output}/"
         self.records = TreeRecords(self.output)
-        self.live: OutputState | None = live if live is not False else \
-            survey_output(self.output, self.records)
+        self.live: OutputState | None = survey_output(self.output, self.records, folders)
         self._fresh = False  # the spare tree is empty: nothing of an old tree is in the way
         # The paths where the spare tree's files are not the live manifest's (as its record
         # says; None: not known), with its hash there (None: it has no such file).
