@@ -175,3 +175,28 @@ def test_templates_compiled_early_are_read_by_a_later_build_not_compiled(tmp_pat
     env.get_template("paper.html")
     env.get_template("base.html")
     env.get_template("builtin:issue.html")
+
+
+def test_markdown_starts_early_only_in_a_first_build_of_a_middling_site(single_threaded,
+                                                                         tmp_path, monkeypatch):
+    from digestgen.rendering import EARLY_MAX_PAPERS, EARLY_MIN_PAPERS, start_early_markdown
+    monkeypatch.setenv("DIGESTGEN_JOBS", "2")
+    fake = _Papers()
+    fake.known = {}
+
+    def early(count: int, output=tmp_path / "site"):
+        started = start_early_markdown(fake, fake, SimpleNamespace(papers=_papers(count)), output)
+        if started is not None:
+            started.finish(fake)
+        return started is not None
+
+    assert [early(n) for n in (EARLY_MIN_PAPERS - 1, EARLY_MIN_PAPERS, EARLY_MAX_PAPERS,
+                               EARLY_MAX_PAPERS + 1)] == [False, True, True, False]
+    (tmp_path / "built").mkdir()
+    (tmp_path / "built/index.html").write_text("<p>")
+    assert not early(EARLY_MIN_PAPERS, tmp_path / "built")  # not a first build
+    fake.known = {b"key": "<p>"}
+    assert not early(EARLY_MIN_PAPERS)  # Markdown kept from an earlier build
+    monkeypatch.setenv("DIGESTGEN_JOBS", "1")
+    fake.known = {}
+    assert not early(EARLY_MIN_PAPERS)  # one core
