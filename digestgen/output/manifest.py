@@ -338,8 +338,8 @@ def survey_output(output: Path, records: TreeRecords,
     known_dirs = record.dirs if record is not None else None
     if record is not None and (folders is None or folders.identity != _identity(output)):
         folders = survey_folders(output, records)
-    if record is None or folders is None:
-        record, known_dirs, folders = None, None, FolderSurvey([], {}, frozenset(), [])
+    if folders is None:  # no record, or its folders could not be looked at: look into all
+        known_dirs, folders = None, FolderSurvey([], {}, frozenset(), [])
     foreign: dict[str, list[int]] = {}
     seen_ours: set[str] = set()
     dirs = dict(known_dirs or {})
@@ -365,7 +365,7 @@ def survey_output(output: Path, records: TreeRecords,
                 continue
             foreign[rel] = [info.st_size, info.st_mtime_ns]
     # Ours that are gone: in a folder looked into and not seen there, or in a folder gone.
-    suspects = ours if record is None else _files_in(ours, scanned | folders.gone)
+    suspects = ours if known_dirs is None else _files_in(ours, scanned | folders.gone)
     missing = set()
     for rel in suspects:
         parent = rel.rpartition("/")[0]
