@@ -278,3 +278,26 @@ def test_the_survey_finds_removed_pages_and_foreign_files_from_the_folders_that_
     assert (again.missing, again.foreign, again.dirs) == (live.missing, live.foreign, live.dirs)
     assert generation(out, pages, keep_all=True).live.missing == live.missing
     assert tree(out)["papers/b/index.html"] == b"b"
+
+
+def folders(tree: Path) -> dict[str, int]:
+    return {p.relative_to(tree).as_posix(): p.stat().st_mtime_ns
+            for p in tree.rglob("*") if p.is_dir()}
+
+
+def test_folders_emptied_by_a_build_are_removed_and_the_record_stays_true(tmp_path):
+    out = tmp_path / "site"
+    pages = {"a/index.html": b"a", "b/index.html": b"b", "c/x/index.html": b"c"}
+    generation(out, pages)
+    generation(out, pages, keep=tuple(pages))  # the first build after a cold one
+    generation(out, {"a/index.html": b"a2", "d/e/index.html": b"d"}, keep=("b/index.html",))
+    assert sorted(tree(out)) == [MANIFEST, "a/index.html", "b/index.html", "d/e/index.html"]
+    assert folders(out).keys() == {"a", "b", "d", "d/e"}  # c/x and c went with their page
+    assert TreeRecords(out).get(out).dirs == folders(out)
+    # The spare tree (the tree before) is recorded as it is too, and the next build uses it.
+    spare = tmp_path / ".site.staging"
+    assert TreeRecords(out).get(spare).dirs == folders(spare)
+    generation(out, {"b/index.html": b"b2"}, keep=("a/index.html", "d/e/index.html"))
+    assert sorted(tree(out)) == [MANIFEST, "a/index.html", "b/index.html", "d/e/index.html"]
+    assert TreeRecords(out).get(out).dirs == folders(out)
+    assert_matches_manifest(out)
