@@ -301,3 +301,18 @@ def test_folders_emptied_by_a_build_are_removed_and_the_record_stays_true(tmp_pa
     assert sorted(tree(out)) == [MANIFEST, "a/index.html", "b/index.html", "d/e/index.html"]
     assert TreeRecords(out).get(out).dirs == folders(out)
     assert_matches_manifest(out)
+
+
+def test_a_manifest_made_from_another_with_paths_added_and_gone_is_the_one_written_in_full():
+    import random
+    from digestgen.output.manifest import Listing, _patched, manifest_text
+    rng = random.Random(7)
+    names = [f"{d}/{n}é\"{i}.html" for d in ("a", "b", "z") for n in ("x", "y") for i in range(5)]
+    for _ in range(300):
+        before = {rel: f"h{rng.randrange(3)}" for rel in rng.sample(names, rng.randrange(1, 12))}
+        after = {rel: digest for rel, digest in before.items() if rng.random() < 0.7}
+        after.update((rel, f"h{rng.randrange(3)}") for rel in rng.sample(names, rng.randrange(4)))
+        text = manifest_text(before)
+        like = Listing(text, json.loads(text)["files"], [])  # as read back: in its order
+        assert manifest_text(after, like) == manifest_text(after), (before, after)
+        assert _patched(like, after, None) is not None  # made from it, not written in full

@@ -40,6 +40,9 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
+#: A manifest is made from the last one's text when at most this many of its paths differ.
+PATCHED_MOST = 10_000
+
 # As json.dumps(..., indent=0, sort_keys=True) writes a manifest: one file a line, between these.
 _HEAD, _TAIL = '{\n"files": {\n', '\n},\n"generator": "digestgen"\n}\n'
 
@@ -108,29 +111,43 @@ def manifest_text(files: dict[str, str], like: Listing | None = None,
 
 
 def _patched(like: Listing, files: dict[str, str], differ) -> str | None:
-    """``like``'s text with the hashes of ``files`` where they differ; None when ``files``
-    lists other paths, or the text is not as :func:`manifest_text` writes it."""
+    """``like``'s text with the lines of ``files`` that differ from it (another hash, a path
+    added or gone); None when it differs in more than :data:`PATCHED_MOST` paths, or the text
+    is not as :func:`manifest_text` writes it. A day's new papers and an edit whose search
+    shard was indexed again change a few paths, and writing every line again took 0.54 s at
+    100,000 papers."""
     text = like.text
     if differ is None:
         differ = differences(files, like.files)
-    if len(like.files) != len(files) or None in differ.values() or len(differ) > 100 \
-            or not text.startswith(_HEAD) or not text.endswith(_TAIL):
-        return None  # (and finding each line costs a pass over the text)
-    pieces, end = [], 0
-    for start, old, new in sorted(_line_of(text, rel, old, files[rel])
-                                  for rel, old in differ.items()):
-        if start < 0 or text[start:start + len(old)] != old:
+    if len(differ) > PATCHED_MOST or not text.startswith(_HEAD) or not text.endswith(_TAIL):
+        return None
+    if not differ:
+        return text
+    lines = text[len(_HEAD):len(text) - len(_TAIL)].split(",\n") if like.files else []
+    paths = list(like.files)  # in the text's order: sorted, as json.dumps wrote them
+    if len(lines) != len(paths) or not all(map(operator.lt, paths, islice(paths, 1, None))):
+        return None
+    changes: dict[int, list[str]] = {}  # index of the line before which lines go -> them
+    gone: set[int] = set()
+    for rel in sorted(differ):
+        at = bisect.bisect_left(paths, rel)
+        listed = at < len(paths) and paths[at] == rel
+        if listed and not lines[at].startswith(json.dumps(rel) + ": "):
             return None  # listed otherwise
-        pieces += [text[end:start], new]
-        end = start + len(old)
-    return "".join(pieces) + text[end:]
-
-
-def _line_of(text: str, rel: str, old: str, new: str) -> tuple[int, str, str]:
-    """Where ``rel``'s line is in a manifest's text (-1: nowhere), and that line with the
-    ``old`` and the ``new`` hash."""
-    key = json.dumps(rel)
-    return text.find(f"\n{key}: "), f"\n{key}: {json.dumps(old)}", f"\n{key}: {json.dumps(new)}"
+        if listed:
+            gone.add(at)
+        if rel in files:
+            changes.setdefault(at, []).append(f"{json.dumps(rel)}: {json.dumps(files[rel])}")
+    kept: list[str] = []
+    last = 0
+    for at in sorted(changes.keys() | gone):
+        kept += lines[last:at]
+        kept += changes.get(at, ())
+        last = at + 1 if at in gone else at
+    kept += lines[last:]
+    if not kept:
+        return '{\n"files": {},\n"generator": "digestgen"\n}\n'
+    return _HEAD + ",\n".join(kept) + _TAIL
 
 
 def write_manifest(tree: Path, files: dict[str, str], like: Listing | None = None,
