@@ -37,7 +37,10 @@ class KeptMap(Mapping):
         self._shards: list[dict | None] = [None] * (len(offsets) - 1)
 
     def _shard(self, key: str) -> dict:
-        at = _shard_of(key, len(self._shards))
+        return self._load(_shard_of(key, len(self._shards)))
+
+    def _load(self, at: int) -> dict:
+        """Shard ``at``, unpickled when first asked for."""
         shard = self._shards[at]
         if shard is None:
             shard = self._shards[at] = pickle.loads(
@@ -63,10 +66,7 @@ class KeptMap(Mapping):
         """Every entry (every shard read)."""
         whole: dict = {}
         for at in range(len(self._shards)):
-            if self._shards[at] is None:
-                self._shards[at] = pickle.loads(
-                    self._data[self._offsets[at]:self._offsets[at + 1]])
-            whole.update(self._shards[at])
+            whole.update(self._load(at))
         return whole
 
 

@@ -11,8 +11,9 @@ the live output with that to find, without walking every folder, the files someo
 the live manifest it reads anyway. Either record missing or not matching its tree only makes a
 build do more work.
 
-A new manifest is the live one's text with the hashes that changed, when it lists the same
-files: the same bytes as written in full, without sorting and encoding every entry again.
+A new manifest is the live one's text with the lines that changed (another hash, a path added
+or gone), when few did: the same bytes as written in full, without sorting and encoding every
+entry again.
 """
 
 from __future__ import annotations
@@ -123,9 +124,9 @@ def _patched(like: Listing, files: dict[str, str], differ) -> str | None:
         return None
     if not differ:
         return text
-    lines = text[len(_HEAD):len(text) - len(_TAIL)].split(",\n") if like.files else []
-    paths = list(like.files)  # in the text's order: sorted, as json.dumps wrote them
-    if len(lines) != len(paths) or not all(map(operator.lt, paths, islice(paths, 1, None))):
+    lines = text[len(_HEAD):len(text) - len(_TAIL)].split(",\n")
+    paths = _sorted_paths(like.files)
+    if paths is None or len(lines) != len(paths):
         return None
     changes: dict[int, list[str]] = {}  # index of the line before which lines go -> them
     gone: set[int] = set()
@@ -392,13 +393,20 @@ def survey_output(output: Path, records: TreeRecords,
                        record is not None and record.linked, listing.text, listing.stamp)
 
 
+def _sorted_paths(files: dict[str, str]) -> list[str] | None:
+    """The paths of a manifest's ``files`` in its order, when that is sorted (as
+    :func:`manifest_text` writes them); None otherwise."""
+    paths = list(files)
+    return paths if all(map(operator.lt, paths, islice(paths, 1, None))) else None
+
+
 def _files_in(files: dict[str, str], folders: set[str] | frozenset[str]) -> list[str]:
     """The paths of ``files`` directly in one of ``folders`` ("": the root), found by
     bisection: a manifest lists its files sorted (this checks it), and a folder's files
     follow one another there. (A pass over every path took 0.16 s at 100,000 papers.)"""
-    paths = list(files)
-    if not all(map(operator.lt, paths, islice(paths, 1, None))):
-        return paths  # not as digestgen writes it: every path is a suspect
+    paths = _sorted_paths(files)
+    if paths is None:
+        return list(files)  # not as digestgen writes it: every path is a suspect
     found: list[str] = []
     for folder in folders:
         if not folder:

@@ -376,15 +376,7 @@ class Staging:
             while folder and folder not in candidates:
                 candidates.add(folder)
                 folder = folder.rpartition("/")[0]
-        for rel in sorted(candidates & self.base.dirs.keys(), key=lambda d: -d.count("/")):
-            try:
-                os.rmdir(self.dir / rel)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                continue  # holds something: files of the new tree, or unknown ones
-            self._pruned.add(rel)
-            self.touched.add(rel.rpartition("/")[0])
+        self._pruned = self._remove_empty(candidates & self.base.dirs.keys())
         return None
 
     def _prune_all_empty_dirs(self, foreign: dict) -> set[str]:
@@ -395,16 +387,23 @@ class Staging:
             while parent not in needed:
                 needed.add(parent)
                 parent = parent.rpartition("/")[0]
-        for rel in sorted((d for d in self.base.dirs if d not in needed),
-                          key=lambda d: -d.count("/")):
+        self._remove_empty(d for d in self.base.dirs if d not in needed)
+        return needed
+
+    def _remove_empty(self, folders) -> set[str]:
+        """Remove those of the old tree's ``folders`` that are empty, deepest first; those
+        gone now."""
+        gone = set()
+        for rel in sorted(folders, key=lambda d: -d.count("/")):
             try:
                 os.rmdir(self.dir / rel)
             except FileNotFoundError:
                 pass
             except OSError:
-                continue  # holds something unknown: leave it be
+                continue  # holds something: files of the new tree, or unknown ones
+            gone.add(rel)
             self.touched.add(rel.rpartition("/")[0])
-        return needed
+        return gone
 
     def _dir_mtimes(self, needed: set[str] | None) -> dict[str, int]:
         """Every folder's mtime: read where this build added or removed entries or made the
