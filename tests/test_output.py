@@ -316,3 +316,14 @@ def test_a_manifest_made_from_another_with_paths_added_and_gone_is_the_one_writt
         like = Listing(text, json.loads(text)["files"], [])  # as read back: in its order
         assert manifest_text(after, like) == manifest_text(after), (before, after)
         assert _patched(like, after, None) is not None  # made from it, not written in full
+
+
+def test_a_folder_survey_made_against_another_tree_is_made_again(tmp_path):
+    from digestgen.output.manifest import FolderSurvey
+    out = tmp_path / "site"
+    generation(out, {"a/index.html": b"a", "b/index.html": b"b"})
+    generation(out, {"a/index.html": b"a", "b/index.html": b"b"}, keep=("a/index.html",))
+    shutil.rmtree(out / "b")
+    records = TreeRecords(out)
+    stale = FolderSurvey([0, 0, 0, 0, 0], {}, frozenset(), [])  # found nothing changed
+    assert survey_output(out, records, stale).missing == {"b/index.html"}
