@@ -8,6 +8,16 @@ import pytest
 from chromium import CHROMIUM, CHROMIUM_ARGS, browser_missing
 from sitekit import SiteFolder
 
+@pytest.fixture(autouse=True, scope="session")
+def user_cache_folder(tmp_path_factory) -> Path:
+    """The user's cache folder of every build in the run (builds keep the built-in theme's
+    compiled templates there): one of the run's own, never the real one."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> SiteFolder:
     """An empty site with a minimal ``digestgen.yaml``."""

@@ -158,7 +158,8 @@ def test_shares_move_whole_issue_blocks_to_even_out_two_languages(monkeypatch):
             5 * sum(job.kind is PageKind.ISSUE for job in part)
 
 
-def test_templates_compiled_early_are_read_by_a_later_build_not_compiled(tmp_path):
+def test_templates_compiled_early_are_read_by_a_later_build_not_compiled(tmp_path,
+                                                                         monkeypatch):
     from digestgen.build import configure
     from digestgen.configload import load_config
     from digestgen.pages.theme import load_theme
@@ -166,9 +167,10 @@ def test_templates_compiled_early_are_read_by_a_later_build_not_compiled(tmp_pat
     from sitekit import SiteFolder
     site = SiteFolder(tmp_path / "site")
     site.write("layouts/broken.html", "{% if %}")  # left for a page that uses it to report
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the theme's go there
     config = configure(load_config(site.config_path))
     compile_templates(load_theme(config).env)
-    compiled = {p.name for p in (config.cache_dir / "templates").iterdir()}
+    compiled = {p.name for p in (tmp_path / "user-cache/digestgen/templates").iterdir()}
     assert len(compiled) > 10
     env = load_theme(config).env
     env.compile = None  # a template compiled again would fail here

@@ -321,7 +321,7 @@ def load_theme(config: SiteConfig) -> Theme:
     env = _Environment(
         loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=False,
-        cache_size=-1, bytecode_cache=template_cache(config.cache_dir / "templates"),
+        cache_size=-1, bytecode_cache=template_cache(config.cache_dir / "templates", builtin),
     )
     env.filters["striptags"] = striptags
     # `tojson` writes a page's JSON as its text (not as \uXXXX escapes) and without spaces:
