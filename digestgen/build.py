@@ -29,7 +29,8 @@ from .config import SiteConfig, http_url_problem
 from .errors import Problem, SiteError
 from .incremental.builds import IncrementalBuild
 from .incremental.storage import gc_paused, gc_running
-from .output.staging import Staging, check_output_dir, output_lock, survey_live_folders
+from .output.staging import Staging, check_output_dir, output_lock
+from .output.survey import survey_live_folders
 from .parallel import Forked
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from digestgen.output.manifest import MANIFEST, TreeRecords, survey_folders, survey_output
+from digestgen.output.manifest import MANIFEST, TreeRecords
+from digestgen.output.survey import survey_folders, survey_output
 from digestgen.output.staging import Staging
 from digestgen.output.treefiles import outlast
 
@@ -319,7 +320,7 @@ def test_a_manifest_made_from_another_with_paths_added_and_gone_is_the_one_writt
 
 
 def test_a_folder_survey_made_against_another_tree_is_made_again(tmp_path):
-    from digestgen.output.manifest import FolderSurvey
+    from digestgen.output.survey import FolderSurvey
     out = tmp_path / "site"
     generation(out, {"a/index.html": b"a", "b/index.html": b"b"})
     generation(out, {"a/index.html": b"a", "b/index.html": b"b"}, keep=("a/index.html",))

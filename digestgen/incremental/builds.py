@@ -32,7 +32,7 @@ _PATH, _ID = attrgetter("path"), attrgetter("id")
 if TYPE_CHECKING:
     from ..content.load import Content
     from ..content.model import Site
-    from ..output.staging import OutputState
+    from ..output.survey import OutputState
     from ..pages.render import Renderer
     from .keys import PageKeys
     from .rows import RowCache

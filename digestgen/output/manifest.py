@@ -1,4 +1,4 @@
-"""What a built tree holds, and a survey of the live output against it.
+"""What a built tree holds, and what the machine keeps about it beside the output.
 
 Each tree digestgen builds holds ``.digestgen-manifest.json``: every file digestgen wrote with a
 hash of its bytes (the same for the same input, like every other file). Beside the output,
@@ -6,10 +6,9 @@ hash of its bytes (the same for the same input, like every other file). Beside t
 and the spare one): the files carried over from the previous site (with size and mtime), the
 mtime of every folder when the tree was finished, whether some files are hard links shared
 by both, and how the spare tree's manifest differs from the live one's. The next build compares
-the live output with that to find, without walking every folder, the files someone put there
-(to carry them over) or took away (to write them again), and takes the spare tree's files from
-the live manifest it reads anyway. Either record missing or not matching its tree only makes a
-build do more work.
+the live output with that (:mod:`~digestgen.output.survey`), and takes the spare tree's files
+from the live manifest it reads anyway. Either record missing or not matching its tree only
+makes a build do more work.
 
 A new manifest is the live one's text with the lines that changed (another hash, a path added
 or gone), when few did: the same bytes as written in full, without sorting and encoding every
@@ -19,19 +18,17 @@ entry again.
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import json
 import operator
 import os
 import shutil
-import stat
 from contextlib import suppress
 from dataclasses import dataclass, field
-from itertools import compress, islice, repeat
+from itertools import islice
 from pathlib import Path
 
-from ..errors import Problem, SiteError, naming
+from ..errors import naming
 from ..incremental.storage import read_pickle, write_pickle
 
 MANIFEST = ".digestgen-manifest.json"
@@ -111,6 +108,13 @@ def manifest_text(files: dict[str, str], like: Listing | None = None,
     return '{\n"files": {},\n"generator": "digestgen"\n}\n'
 
 
+def sorted_paths(files: dict[str, str]) -> list[str] | None:
+    """The paths of a manifest's ``files`` in its order, when that is sorted (as
+    :func:`manifest_text` writes them); None otherwise."""
+    paths = list(files)
+    return paths if all(map(operator.lt, paths, islice(paths, 1, None))) else None
+
+
 def _patched(like: Listing, files: dict[str, str], differ) -> str | None:
     """``like``'s text with the lines of ``files`` that differ from it (another hash, a path
     added or gone); None when it differs in more than :data:`PATCHED_MOST` paths, or the text
@@ -125,7 +129,7 @@ def _patched(like: Listing, files: dict[str, str], differ) -> str | None:
     if not differ:
         return text
     lines = text[len(_HEAD):len(text) - len(_TAIL)].split(",\n")
-    paths = _sorted_paths(like.files)
+    paths = sorted_paths(like.files)
     if paths is None or len(lines) != len(paths):
         return None
     changes: dict[int, list[str]] = {}  # index of the line before which lines go -> them
@@ -192,7 +196,7 @@ class TreeRecord:
         return files
 
 
-def _identity(tree: Path) -> list[int] | None:
+def tree_identity(tree: Path) -> list[int] | None:
     """The tree's folder and manifest as the file system knows them (a new manifest, or
     another folder at this path, gives another identity)."""
     try:
@@ -236,7 +240,7 @@ class TreeRecords:
         self.entries = [e for e in trees if isinstance(e, dict)] if isinstance(trees, list) else []
 
     def get(self, tree: Path) -> TreeRecord | None:
-        identity = _identity(tree)
+        identity = tree_identity(tree)
         for entry in self.entries:
             if identity is not None and entry.get("identity") == identity:
                 try:
@@ -248,7 +252,7 @@ class TreeRecords:
 
     def put(self, tree: Path, record: TreeRecord) -> None:
         """Record ``tree`` as it is now (after its manifest was written)."""
-        identity = _identity(tree)
+        identity = tree_identity(tree)
         if identity is None:
             return
         self.entries = [e for e in self.entries if e.get("identity", [None, None])[:2]
@@ -273,174 +277,3 @@ class TreeRecords:
         with suppress(OSError):
             self.former.unlink(missing_ok=True)
 
-
-@dataclass(frozen=True)
-class OutputState:
-    """The live output as found at the start of a build: the files its manifest lists, the
-    files in it that digestgen did not write, those of its own files that someone removed, and
-    the mtime of its folders."""
-
-    files: dict[str, str]
-    foreign: dict[str, list[int]]
-    missing: frozenset[str]
-    dirs: dict[str, int]
-    linked: bool  # some of its files are shared with the spare tree (as recorded)
-    text: str  # of its manifest, from which the next one is made (see manifest_text)
-
-    stamp: list[int]  # of its manifest as read
-
-    def listing(self) -> Listing:
-        return Listing(self.text, self.files, self.stamp)
-
-
-@dataclass(frozen=True)
-class FolderSurvey:
-    """The folders of a tree's record as found now (see :func:`survey_folders`): those whose
-    mtime changed, with the new one, those gone, and those that are links now; found against
-    the record of the tree of ``identity``."""
-
-    identity: list[int]
-    changed: dict[str, int]
-    gone: frozenset[str]
-    links: list[str]
-
-
-def survey_folders(output: Path, records: TreeRecords) -> FolderSurvey | None:
-    """Every folder of the output's record looked at (a stat each, the part of
-    :func:`survey_output` that grows with the site); None without a record. What it finds is
-    small (only what changed): it is made in a forked process while the build loads, and the
-    build, which reads the manifest and the record anyway, takes the rest from them."""
-    identity = _identity(output)
-    record = records.get(output) if identity is not None else None
-    if record is None:
-        return None
-    changed: dict[str, int] = {}
-    gone: set[str] = set()
-    links: list[str] = []
-    try:
-        root = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return None
-    try:
-        # Looked up from the open output folder: the kernel walks the path below it only,
-        # and no path is joined per folder (a site has a folder per page).
-        lstat = functools.partial(os.lstat, dir_fd=root)
-        for rel, mtime in record.dirs.items():
-            try:
-                info = lstat(rel)
-            except OSError:
-                gone.add(rel)  # removed, with the files in it
-                continue
-            if stat.S_ISLNK(info.st_mode):
-                links.append(rel)
-                gone.add(rel)
-            elif info.st_mtime_ns != mtime:
-                changed[rel] = info.st_mtime_ns
-    finally:
-        os.close(root)
-    return FolderSurvey(identity, changed, frozenset(gone), links)
-
-
-def survey_output(output: Path, records: TreeRecords,
-                  folders: FolderSurvey | None = None) -> OutputState | None:
-    """What the output holds now, looking only into folders changed since it was built (into
-    all of them when its record is missing). None when there is no output. A symbolic link
-    in it (digestgen makes none) is refused: a build would read or write through it.
-    ``folders``: :func:`survey_folders` of the output, when made already (it is made again
-    when it was made against another record)."""
-    listing = read_listing(output)
-    if listing is None:
-        return None
-    ours = listing.files
-    record = records.get(output)
-    known_dirs = record.dirs if record is not None else None
-    if record is not None and (folders is None or folders.identity != _identity(output)):
-        folders = survey_folders(output, records)
-    if folders is None:  # no record, or its folders could not be looked at: look into all
-        known_dirs, folders = None, FolderSurvey([], {}, frozenset(), [])
-    foreign: dict[str, list[int]] = {}
-    seen_ours: set[str] = set()
-    dirs = dict(known_dirs or {})
-    for rel in folders.gone:
-        del dirs[rel]
-    dirs.update(folders.changed)
-    changed = ["", *folders.changed]  # the root holds the manifest, so it is always looked at
-    links = list(folders.links)
-    scanned: set[str] = set()
-    for rel in changed:
-        _scan(output, rel, known_dirs, ours, foreign, seen_ours, dirs, scanned, links)
-    if links:
-        raise SiteError([Problem(output / rel, None, "is a symbolic link: digestgen never "
-                                 "follows a link in its output; remove it (the next build "
-                                 "writes what belongs there)") for rel in links])
-    # Carried-over files in folders that did not change are still there; their bytes may have.
-    for rel in (record.foreign if record is not None else {}):
-        parent = rel.rpartition("/")[0]
-        if parent not in scanned and parent in dirs:
-            try:
-                info = os.lstat(os.path.join(output, rel))
-            except OSError:
-                continue
-            foreign[rel] = [info.st_size, info.st_mtime_ns]
-    # Ours that are gone: in a folder looked into and not seen there, or in a folder gone.
-    suspects = ours if known_dirs is None else _files_in(ours, scanned | folders.gone)
-    missing = set()
-    for rel in suspects:
-        parent = rel.rpartition("/")[0]
-        if (parent in scanned and rel not in seen_ours) or (parent not in dirs and parent):
-            missing.add(rel)
-    return OutputState(ours, foreign, frozenset(missing), dirs,
-                       record is not None and record.linked, listing.text, listing.stamp)
-
-
-def _sorted_paths(files: dict[str, str]) -> list[str] | None:
-    """The paths of a manifest's ``files`` in its order, when that is sorted (as
-    :func:`manifest_text` writes them); None otherwise."""
-    paths = list(files)
-    return paths if all(map(operator.lt, paths, islice(paths, 1, None))) else None
-
-
-def _files_in(files: dict[str, str], folders: set[str] | frozenset[str]) -> list[str]:
-    """The paths of ``files`` directly in one of ``folders`` ("": the root), found by
-    bisection: a manifest lists its files sorted (this checks it), and a folder's files
-    follow one another there. (A pass over every path took 0.16 s at 100,000 papers.)"""
-    paths = _sorted_paths(files)
-    if paths is None:
-        return list(files)  # not as digestgen writes it: every path is a suspect
-    found: list[str] = []
-    for folder in folders:
-        if not folder:
-            found += compress(paths, map(operator.not_, map(operator.contains, paths,
-                                                             repeat("/"))))
-            continue
-        start = bisect.bisect_left(paths, folder + "/")
-        end = bisect.bisect_left(paths, folder + "0", start)  # "0" follows "/"
-        found += (rel for rel in islice(paths, start, end)
-                  if "/" not in rel[len(folder) + 1:])
-    return found
-
-
-def _scan(output: Path, rel: str, known_dirs, ours, foreign, seen_ours, dirs, scanned,
-          links) -> None:
-    """Note the files of folder ``rel``, and of every folder below it that is new (and the
-    symbolic links there)."""
-    scanned.add(rel)
-    try:
-        entries = list(os.scandir(os.path.join(output, rel)))
-    except OSError:
-        return
-    for entry in entries:
-        child = f"{rel}/{entry.name}" if rel else entry.name
-        if entry.is_symlink():
-            if child not in links:
-                links.append(child)
-        elif entry.is_dir(follow_symlinks=False):
-            if known_dirs is None or child not in known_dirs:
-                dirs[child] = entry.stat(follow_symlinks=False).st_mtime_ns
-                _scan(output, child, known_dirs, ours, foreign, seen_ours, dirs, scanned,
-                      links)
-        elif child in ours:
-            seen_ours.add(child)
-        elif not child.startswith(MANIFEST):
-            info = entry.stat(follow_symlinks=False)
-            foreign[child] = [info.st_size, info.st_mtime_ns]

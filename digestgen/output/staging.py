@@ -34,20 +34,13 @@ from .treefiles import (
 )
 from .twin import Twin, remove_twin
 from .manifest import (
-    MANIFEST, FolderSurvey, OutputState, TreeRecord, TreeRecords, beside, content_hash,
-    differences, read_manifest, remove_ours, stamp, survey_folders, survey_output, write_manifest,
+    MANIFEST, TreeRecord, TreeRecords, beside, content_hash, differences, read_manifest,
+    remove_ours, stamp, write_manifest,
 )
+from .survey import FolderSurvey, OutputState, survey_output
 
 __all__ = ["MANIFEST", "Staging", "check_output_dir", "output_lock", "safe_relpath",
-           "staging_dir", "survey_live_folders"]
-
-
-def survey_live_folders(output: Path) -> FolderSurvey | None:
-    """The folders of the live output looked at (see
-    :func:`~digestgen.output.manifest.survey_folders`), for a :class:`Staging` to start from.
-    It only reads, so it may run beside other work."""
-    output = output.resolve()
-    return survey_folders(output, TreeRecords(output))
+           "staging_dir"]
 
 
 def staging_dir(output: Path) -> Path:
@@ -59,8 +52,8 @@ class Staging:
     :meth:`write` and :meth:`keep`, made the output by :meth:`commit`."""
 
     def __init__(self, output: Path, folders: FolderSurvey | None = None):
-        """``folders``: what :func:`survey_live_folders` found, when it was called already
-        (under the same lock)."""
+        """``folders``: what :func:`~.survey.survey_live_folders` found, when it was called
+        already (under the same lock)."""
         self.output = output.resolve()
         self.dir = staging_dir(self.output)
         # Where each file goes, as a string: for the thousands of pages a build keeps, making a
