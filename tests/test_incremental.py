@@ -245,7 +245,7 @@ def test_rows_made_while_rendering_take_a_changed_title_to_the_lists(site, tmp_p
                                                                       monkeypatch):
     """As in the builds of a large site: rows made while rendering, right after their issue
     page (none while planning), from views that are not all kept."""
-    monkeypatch.setattr("digestgen.incremental.keys.ROWS_TO_PLAN", 0)
+    monkeypatch.setattr("digestgen.incremental.rowdigests.ROWS_TO_PLAN", 0)
     monkeypatch.setattr("digestgen.pages.views.VIEWS_KEPT", 2)
     run_build(site)
     edit_paper(site, "2403.10005", "Paper number 5 on", "Retitled paper 5 on")

@@ -175,7 +175,7 @@ def test_rows_are_made_right_after_their_issue_from_the_views_it_made(site, monk
         path.write_text(path.read_text() + "tags: [every]\n")
     monkeypatch.setattr(views_module, "VIEWS_KEPT", 4)  # an issue's papers, not the site's
     # As in the first build of a large site: no row is made while planning, all while rendering.
-    monkeypatch.setattr("digestgen.incremental.keys.ROWS_TO_PLAN", 0)
+    monkeypatch.setattr("digestgen.incremental.rowdigests.ROWS_TO_PLAN", 0)
     made = []
 
     class CountedRowView(views_module.RowView):

@@ -7,7 +7,7 @@ keeps it in ``.digestgen-cache/`` under the paper's key (:mod:`.keys`: its recor
 issues it is in; the store as a whole belongs to one theme, configuration and version of the
 code). A rebuild after one paper changed then renders one row, not the thousands around it; the
 rows are the same strings either way, so pages are byte-identical. The digest of each row made
-or recalled goes to :class:`~digestgen.incremental.keys.RowDigests`, which keys the lists by their rows.
+or recalled goes to :class:`~.rowdigests.RowDigests`, which keys the lists by their rows.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from markupsafe import Markup
 
 from .storage import ShardedStore
-from .keys import row_digest
+from .rowdigests import row_digest
 from ..content.records import Paper
 
 

@@ -49,7 +49,7 @@ class BuildState:
     issues: int = 0
     files: int = 0
     keys: dict[str, str] = field(default_factory=dict)  # page path -> key
-    rows: dict = field(default_factory=dict)  # row digests (pagekeys.RowDigests.current)
+    rows: dict = field(default_factory=dict)  # row digests (rowdigests.RowDigests.current)
     base: str | None = None  # what the keys were made with (pagekeys.PageKeys.base)
     structure: str | None = None  # of the site model, as keys read it (PageKeys.structure)
     digests: dict[str, str] = field(default_factory=dict)  # content file -> hash of its bytes
@@ -205,7 +205,7 @@ def _fits(patch: object, maps: dict) -> bool:
 
 def _parts(state: BuildState) -> dict[str, Mapping] | None:
     """The mappings of ``state`` that a patch changes, by name; None when its rows are not as
-    :class:`~.keys.RowDigests` keeps them."""
+    :class:`~.rowdigests.RowDigests` keeps them."""
     rows = state.rows
     if not (isinstance(rows.get("keys"), Mapping) and isinstance(rows.get("digests"), dict)
             and isinstance(rows.get("languages"), tuple)
