@@ -188,3 +188,38 @@ def test_rows_are_made_right_after_their_issue_from_the_views_it_made(site, monk
     assert made == [], made
     listed = (site.output / "tags/every/index.html").read_text()
     assert listed.count('class="paper-item"') == 8 and "Paper 10200" in listed
+
+
+def test_a_feed_shows_its_papers_as_their_full_views_do_without_making_them(site, monkeypatch,
+                                                                              tmp_path):
+    """The feed is rendered long after its issues' pages, when their papers' views are
+    dropped: it makes only what it reads of them (rows: title, summary), and writes the same
+    bytes as it does from full views."""
+    from digestgen.build import build, configure
+    from digestgen.pages import views as views_module
+    for day in (20, 21):
+        for n in range(3):
+            site.paper(f"2403.1{day}{n}.md", PAPER.replace("2403.10001", f"2403.1{day}{n}")
+                       .replace("2024-03-20", f"2024-03-{day}")
+                       .replace("A paper", f"Paper {n} of day {day}"))
+    model, fresh = views_of(site, FastMarkdown())
+    _, full = views_of(site, FastMarkdown())
+    for lang in ("en", "zh"):
+        for issue in model.issues:
+            shown = fresh[lang].feed_issue(issue)
+            assert not fresh[lang]._papers  # no full view made
+            expected = full[lang].issue(issue)
+            assert [(e.number, e.paper.title, e.paper.tldr) for e in shown.entries] == \
+                [(e.number, e.paper.title, e.paper.tldr) for e in expected.entries]
+            assert (shown.title, shown.intro) == (expected.title, expected.intro)
+
+    def feeds(output):
+        build(configure(load_config(site.config_path), output=output))
+        return [(output / rel).read_bytes() for rel in ("feed.xml", "en/feed.xml")]
+
+    kept = feeds(tmp_path / "kept")
+    monkeypatch.setattr(views_module, "VIEWS_KEPT", 1)
+    monkeypatch.setattr(views_module, "ISSUE_VIEWS_KEPT", 1)
+    dropped = feeds(tmp_path / "dropped")
+    assert dropped == kept
+    assert "Paper 2 of day 21" in kept[1].decode() and "损失" in kept[0].decode()

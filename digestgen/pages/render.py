@@ -360,7 +360,8 @@ class Renderer:
         newest = feed_reads(self.site).issues
         data = self.render_text("feed.xml", {
             "lang": lang, "s": v.s, "site": self.local[lang],
-            "issues": [(v.issue(i), self.links.absolute(lang, Links.issue(i))) for i in newest],
+            "issues": [(v.feed_issue(i), self.links.absolute(lang, Links.issue(i)))
+                       for i in newest],
             "self_url": self.links.absolute(lang, "feed.xml"),
             "home_url": self.links.absolute(lang, ""),
             "updated": newest[0].key.start.isoformat() if newest else "1970-01-01",
