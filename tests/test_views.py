@@ -7,7 +7,7 @@ from digestgen.content.load import load_content
 from digestgen.content.model import build_model
 from digestgen.pages.plaintext import FastMarkdown
 from digestgen.pages.theme import load_theme
-from digestgen.pages.views import Shown, Views, fragments_into
+from digestgen.pages.views import PageKind, Shown, Views, fragments_into
 
 # Every field a view renders as Markdown, in two languages, none of it plain prose.
 PAPER = """\
@@ -108,7 +108,7 @@ def two_day_site(site, papers_a_day: int = 3):
 def test_each_issue_page_comes_right_before_the_pages_of_its_papers(site):
     """Pages that show a paper are rendered together, so its view need not be kept long."""
     from digestgen.pages.render import Renderer
-    from digestgen.pages.views import PageKind
+
     two_day_site(site)
     config = load_config(site.config_path)
     model = build_model(config, load_content(config))
@@ -176,25 +176,35 @@ def test_rows_are_made_right_after_their_issue_from_the_views_it_made(site, monk
     monkeypatch.setattr(views_module, "VIEWS_KEPT", 4)  # an issue's papers, not the site's
     # As in the first build of a large site: no row is made while planning, all while rendering.
     monkeypatch.setattr("digestgen.incremental.rowdigests.ROWS_TO_PLAN", 0)
-    made = []
+    from digestgen.pages.render import Renderer
+    made, rendering = [], []
 
     class CountedRowView(views_module.RowView):
         def __init__(self, views, paper, marks):
-            made.append(paper.id)
+            if rendering[-1] is PageKind.TERM:  # (the home page and feed show rows too)
+                made.append(paper.id)
             super().__init__(views, paper, marks)
 
+    real_render = Renderer.render
+
+    def render(renderer, job):
+        rendering.append(job.kind)
+        return real_render(renderer, job)
+
     monkeypatch.setattr(views_module, "RowView", CountedRowView)
+    monkeypatch.setattr(Renderer, "render", render)
     build(configure(load_config(site.config_path), output=site.output))
-    assert made == [], made
+    assert PageKind.TERM in rendering and made == [], made
     listed = (site.output / "tags/every/index.html").read_text()
     assert listed.count('class="paper-item"') == 8 and "Paper 10200" in listed
 
 
-def test_a_feed_shows_its_papers_as_their_full_views_do_without_making_them(site, monkeypatch,
-                                                                              tmp_path):
+def test_home_and_feed_show_papers_as_their_full_views_do_without_making_them(site, monkeypatch,
+                                                                               tmp_path):
     """The feed is rendered long after its issues' pages, when their papers' views are
-    dropped: it makes only what it reads of them (rows: title, summary), and writes the same
-    bytes as it does from full views."""
+    dropped, and an edit renders the home page without the pages of most of its issues: they
+    make only what they read of papers (rows: titles, summary), and write the same bytes as
+    they do from full views."""
     from digestgen.build import build, configure
     from digestgen.pages import views as views_module
     for day in (20, 21):
@@ -206,16 +216,19 @@ def test_a_feed_shows_its_papers_as_their_full_views_do_without_making_them(site
     _, full = views_of(site, FastMarkdown())
     for lang in ("en", "zh"):
         for issue in model.issues:
-            shown = fresh[lang].feed_issue(issue)
+            shown = fresh[lang].issue_with_rows(issue)
             assert not fresh[lang]._papers  # no full view made
             expected = full[lang].issue(issue)
-            assert [(e.number, e.paper.title, e.paper.tldr) for e in shown.entries] == \
-                [(e.number, e.paper.title, e.paper.tldr) for e in expected.entries]
+            assert [(e.number, e.paper.title, e.paper.other_titles, e.paper.tldr)
+                    for e in shown.entries] == \
+                [(e.number, e.paper.title, e.paper.other_titles, e.paper.tldr)
+                 for e in expected.entries]
             assert (shown.title, shown.intro) == (expected.title, expected.intro)
 
     def feeds(output):
         build(configure(load_config(site.config_path), output=output))
-        return [(output / rel).read_bytes() for rel in ("feed.xml", "en/feed.xml")]
+        return [(output / rel).read_bytes()
+                for rel in ("feed.xml", "en/feed.xml", "index.html", "en/index.html")]
 
     kept = feeds(tmp_path / "kept")
     monkeypatch.setattr(views_module, "VIEWS_KEPT", 1)
@@ -223,3 +236,4 @@ def test_a_feed_shows_its_papers_as_their_full_views_do_without_making_them(site
     dropped = feeds(tmp_path / "dropped")
     assert dropped == kept
     assert "Paper 2 of day 21" in kept[1].decode() and "损失" in kept[0].decode()
+    assert "Paper 2 of day 21" in kept[3].decode()

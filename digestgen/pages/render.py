@@ -254,7 +254,7 @@ class Renderer:
     def home(self, lang: str) -> Page:
         v = self.views[lang]
         reads = home_reads(self.site)
-        issues = [v.issue(issue) for issue in reads.issues]
+        issues = [v.issue_with_rows(issue) for issue in reads.issues]
         return self.html("home.html", lang, "", self.local[lang].title, issues=issues,
                          paper_count=reads.papers, issue_count=reads.issue_count)
 
@@ -360,7 +360,7 @@ class Renderer:
         newest = feed_reads(self.site).issues
         data = self.render_text("feed.xml", {
             "lang": lang, "s": v.s, "site": self.local[lang],
-            "issues": [(v.feed_issue(i), self.links.absolute(lang, Links.issue(i)))
+            "issues": [(v.issue_with_rows(i), self.links.absolute(lang, Links.issue(i)))
                        for i in newest],
             "self_url": self.links.absolute(lang, "feed.xml"),
             "home_url": self.links.absolute(lang, ""),

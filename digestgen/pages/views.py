@@ -390,7 +390,8 @@ class Neighbours:
 @dataclass(frozen=True)
 class EntryView:
     number: int
-    paper: PaperView | RowView  # a row in a feed (see Views.feed_issue)
+    paper: PaperView | RowView  # a row on the home page and in the feed
+    # (see Views.issue_with_rows)
     reappears: bool
 
 
@@ -730,12 +731,12 @@ class Views:
             keep_recent(self._papers, entry.paper.paper.id, lambda e=entry: e.paper, VIEWS_KEPT)
         return view
 
-    def feed_issue(self, issue: Issue) -> IssueView:
-        """``issue`` as a feed shows it: its view while that is kept, else one whose papers
-        are rows (:meth:`row`). The built-in feed reads a paper's title and summary only, and
-        making the full views of the twenty newest issues' papers, long dropped when the feed
-        is rendered, took a quarter of a second of an edit of a 1,000-paper site. Not kept:
-        its papers' views are not full ones."""
+    def issue_with_rows(self, issue: Issue) -> IssueView:
+        """``issue`` as the home page and the feed show it among the newest: its view while
+        that is kept, else one whose papers are rows (:meth:`row`). They read a paper's titles
+        and summary only; making the full views of the twenty newest issues' papers for the
+        feed, long dropped when it is rendered, took a quarter of a second of an edit of a
+        1,000-paper site. Not kept: its papers' views are not full ones."""
         view = self._issues.get(issue.id)
         return view if view is not None else self._issue(issue, self.row)
 
