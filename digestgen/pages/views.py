@@ -390,8 +390,7 @@ class Neighbours:
 @dataclass(frozen=True)
 class EntryView:
     number: int
-    paper: PaperView | RowView  # a row on the home page and in the feed
-    # (see Views.issue_with_rows)
+    paper: PaperView | RowView  # RowView on the home page and in the feed: Views.issue_with_rows
     reappears: bool
 
 
@@ -723,8 +722,8 @@ class Views:
         return link
 
     def issue(self, issue: Issue) -> IssueView:
-        """The view of ``issue``. Its papers' views are kept again (a kept issue view, made for
-        the home page, holds views dropped since): its papers' own pages and rows come next."""
+        """The view of ``issue``. Its papers' views are kept again (a kept issue view holds
+        views dropped since): its papers' own pages and rows come next."""
         view = keep_recent(self._issues, issue.id, lambda: self._issue(issue),
                            ISSUE_VIEWS_KEPT)
         for entry in view.entries:
