@@ -108,7 +108,6 @@ def two_day_site(site, papers_a_day: int = 3):
 def test_each_issue_page_comes_right_before_the_pages_of_its_papers(site):
     """Pages that show a paper are rendered together, so its view need not be kept long."""
     from digestgen.pages.render import Renderer
-
     two_day_site(site)
     config = load_config(site.config_path)
     model = build_model(config, load_content(config))

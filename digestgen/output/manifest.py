@@ -43,6 +43,7 @@ PATCHED_MOST = 10_000
 
 # As json.dumps(..., indent=0, sort_keys=True) writes a manifest: one file a line, between these.
 _HEAD, _TAIL = '{\n"files": {\n', '\n},\n"generator": "digestgen"\n}\n'
+_EMPTY = '{\n"files": {},\n"generator": "digestgen"\n}\n'  # (and a manifest of no file)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def manifest_text(files: dict[str, str], like: Listing | None = None,
     listed = json.dumps(dict(sorted(files.items())), separators=(",\n", ": "))
     if files:
         return _HEAD + listed[1:-1] + _TAIL
-    return '{\n"files": {},\n"generator": "digestgen"\n}\n'
+    return _EMPTY
 
 
 def sorted_paths(files: dict[str, str]) -> list[str] | None:
@@ -151,7 +152,7 @@ def _patched(like: Listing, files: dict[str, str], differ) -> str | None:
         last = at + 1 if at in gone else at
     kept += lines[last:]
     if not kept:
-        return '{\n"files": {},\n"generator": "digestgen"\n}\n'
+        return _EMPTY
     return _HEAD + ",\n".join(kept) + _TAIL
 
 

@@ -77,7 +77,6 @@ class Staging:
         self.given: set[str] = set()  # the files given to write (the others are the live ones)
         self.touched: set[str] = set()  # folders in which entries were added or removed
         self._made: set[str] = {""}  # folders made or found ("": the root)
-        self._pruned: set[str] = set()  # recorded folders of the spare tree removed (commit)
         self._unlinked: set[str] = set()  # folders of the old tree found to be no links
 
     def _claim_spare(self) -> tuple[dict[str, str], TreeRecord]:
@@ -282,8 +281,8 @@ class Staging:
         for rel in [*(self.base_files.keys() - self.files.keys()), *self.base.foreign]:
             if rel not in self.files and rel not in foreign:
                 self._remove(rel)
-        needed = self._prune_empty_dirs(foreign)
-        dirs = self._dir_mtimes(needed)
+        needed, pruned = self._prune_empty_dirs(foreign)
+        dirs = self._dir_mtimes(needed, pruned)
         live = self.live
         differ = differences(self.files, live.files, self.given) if live is not None else None
         write_manifest(self.dir, self.files, live.listing() if live else None, differ)
@@ -352,15 +351,15 @@ class Staging:
             return
         self.touched.add(rel.rpartition("/")[0])
 
-    def _prune_empty_dirs(self, foreign: dict) -> set[str] | None:
+    def _prune_empty_dirs(self, foreign: dict) -> tuple[set[str] | None, set[str]]:
         """Remove the old tree's folders that hold nothing now (deepest first); return the
-        folders the new tree needs, or None when they are the spare tree's recorded ones but
-        those removed here (:attr:`_pruned`), with those made this build (in :attr:`touched`)."""
+        folders the new tree needs (None: the spare tree's recorded ones, with those made in
+        this build, in :attr:`touched`) and those of the recorded ones removed here."""
         if not foreign and not self.base.foreign and len(self.base_files) == self._claimed \
                 and self.files.keys() == self.base_files.keys():
-            return None  # the spare tree's files, none removed: its folders, none emptied
+            return None, set()  # the spare tree's files, none removed: its folders, none emptied
         if self._fresh or not self.base.dirs:
-            return self._prune_all_empty_dirs(foreign)
+            return self._prune_all_empty_dirs(foreign), set()
         # Only a folder where an entry was removed, or one above it, can hold nothing now:
         # no pass over every file (at 100,000 papers 1.1 s of an edit whose search index
         # changed its files' names).
@@ -369,8 +368,7 @@ class Staging:
             while folder and folder not in candidates:
                 candidates.add(folder)
                 folder = folder.rpartition("/")[0]
-        self._pruned = self._remove_empty(candidates & self.base.dirs.keys())
-        return None
+        return None, self._remove_empty(candidates & self.base.dirs.keys())
 
     def _prune_all_empty_dirs(self, foreign: dict) -> set[str]:
         """:meth:`_prune_empty_dirs` of a tree whose folders are not recorded: the folders
@@ -398,16 +396,16 @@ class Staging:
             self.touched.add(rel.rpartition("/")[0])
         return gone
 
-    def _dir_mtimes(self, needed: set[str] | None) -> dict[str, int]:
+    def _dir_mtimes(self, needed: set[str] | None, pruned: set[str]) -> dict[str, int]:
         """Every folder's mtime: read where this build added or removed entries or made the
         folder, as the spare tree's record says elsewhere (each read once, and named from
         the open tree: a tree made afresh reads them all)."""
         recorded = self.base.dirs
         if needed is None:
             dirs = dict(recorded)
-            for rel in self._pruned:
+            for rel in pruned:
                 del dirs[rel]
-            stale = self.touched - self._pruned - {""}
+            stale = self.touched - pruned - {""}
         else:
             needed.discard("")
             dirs = {rel: recorded.get(rel) for rel in needed}
