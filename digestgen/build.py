@@ -194,7 +194,7 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
 
 def indexed_pages(config: SiteConfig, jobs: list) -> list[str]:
     """The pages the search index reads: the default language's paper pages."""
-    from .pages.views import PageKind
+    from .pages.reads import PageKind
     return [job.path for job in jobs
             if job.kind is PageKind.PAPER and job.lang == config.default_language]
 

@@ -21,7 +21,7 @@ from .incremental.builds import IncrementalBuild, Plan
 from .output.staging import Staging
 from .parallel import Forked, can_fork, fork_map, split, worker_count
 from .pages.pagination import TERM_PAGE_PAPERS
-from .pages.views import PageKind
+from .pages.reads import PageKind
 
 if TYPE_CHECKING:
     from .output.search import SearchIndex

@@ -158,13 +158,13 @@ def test_a_key_covers_whatever_its_view_reads(site, monkeypatch):
     page that also links the newest issue) has keys that change with it, with no change to
     the keys' code."""
     from digestgen.pages import views
+    from digestgen.pages.reads import link_reads, paper_reads
 
     plain = Keyed(site).full()
-    paper_reads = views.paper_reads
 
     def reading_more(site_model, paper):
         reads = paper_reads(site_model, paper)
-        newest = views.link_reads(site_model.issues[0])
+        newest = link_reads(site_model.issues[0])
         return reads._replace(also_in=(*reads.also_in, newest))
 
     monkeypatch.setattr(views, "paper_reads", reading_more)

@@ -136,7 +136,7 @@ def _job(kind, lang, weight):
 
 
 def test_shares_move_whole_issue_blocks_to_even_out_two_languages(monkeypatch):
-    from digestgen.pages.views import PageKind
+    from digestgen.pages.reads import PageKind
     from digestgen.rendering import issue_blocks, shares
     monkeypatch.setattr("digestgen.rendering.worker_count", lambda: 2)
     monkeypatch.setattr("digestgen.rendering.threading.active_count", lambda: 1)

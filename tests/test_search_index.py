@@ -18,7 +18,7 @@ from digestgen.configload import load_config
 from digestgen.errors import Problem, SiteError
 from digestgen.pages.render import Renderer
 from digestgen.output.search import shard_size, split_shards
-from digestgen.pages.views import PageKind
+from digestgen.pages.reads import PageKind
 
 from sitekit import build_in_own_process
 

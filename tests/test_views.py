@@ -7,7 +7,8 @@ from digestgen.content.load import load_content
 from digestgen.content.model import build_model
 from digestgen.pages.plaintext import FastMarkdown
 from digestgen.pages.theme import load_theme
-from digestgen.pages.views import PageKind, Shown, Views, fragments_into
+from digestgen.pages.reads import PageKind
+from digestgen.pages.views import Shown, Views, fragments_into
 
 # Every field a view renders as Markdown, in two languages, none of it plain prose.
 PAPER = """\
@@ -68,7 +69,7 @@ def test_links_within_an_intro_lead_to_its_issue_when_the_intro_is_shown_elsewhe
 
 
 def test_links_elsewhere_say_where_they_lead():
-    from digestgen.pages.views import arxiv_html_link, outside_label, secure_arxiv
+    from digestgen.pages.links import arxiv_html_link, outside_label, secure_arxiv
     assert outside_label("http://arxiv.org/abs/2403.14715") == "arXiv"
     assert outside_label("https://www.example.org/a/very/long/path") == "example.org"
     for url in ("https://arxiv.org/abs/1", "https://www.arxiv.org/abs/1", "HTTPS://ArXiv.org/x",

@@ -17,7 +17,9 @@ from ..config import SiteConfig
 from ..content.model import Issue, Site
 from ..content.records import Paper, Text
 from ..pages.theme import load_theme
-from ..pages.views import Links, Views, link_reads
+from ..pages.links import Links
+from ..pages.reads import link_reads
+from ..pages.views import Views
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ..content.model import Entry, Issue, Site, Term
 from ..content.records import IssueFile, Paper
 from ..pages.more_pages import PaperFacts
 from ..pages.pagination import TERM_PAGE_PAPERS, ListPage
-from ..pages.views import (LinkReads, PageKind, Records, issue_reads, page_reads,
+from ..pages.reads import (LinkReads, PageKind, Records, issue_reads, page_reads,
                            paper_page_reads, paper_reads)
 from .keptmaps import overlay
 from .rowdigests import RowDigests
@@ -132,7 +132,7 @@ class PageKeys:
 
     def paper(self, paper: Paper) -> str:
         """A paper as every page shows it: its record (the bytes of its file), and what else
-        its view reads (:func:`~digestgen.pages.views.paper_reads`)."""
+        its view reads (:func:`~digestgen.pages.reads.paper_reads`)."""
         key = self._papers.get(paper.id)
         if key is None:
             parts = [paper.id, self.file(paper.source_name())]
@@ -144,13 +144,13 @@ class PageKeys:
 
     def paper_page(self, paper: Paper) -> str:
         """A paper's own page: the paper as every page shows it, and what its page reads
-        besides (:func:`~digestgen.pages.views.paper_page_reads`)."""
+        besides (:func:`~digestgen.pages.reads.paper_page_reads`)."""
         parts = [self.paper(paper)]
         self.describe(paper_page_reads(self.site, paper), parts)
         return _hash_texts(parts)
 
     def issue(self, issue: Issue) -> str:
-        """An issue as every page shows it in full (:func:`~digestgen.pages.views.issue_reads`)."""
+        """An issue as every page shows it in full (:func:`~digestgen.pages.reads.issue_reads`)."""
         key = self._issues.get(issue.id)
         if key is None:
             parts: list[str] = []

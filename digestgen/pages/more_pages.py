@@ -20,8 +20,9 @@ from ..content.model import Site
 from ..content.records import Paper
 from ..formats import bibtex
 from .stats import archive_stats, bar_chart, coverage_signature, line_chart
-from .views import (
-    TOPIC_FEED_PAPERS, Links, PageKind, archive_bib_reads, issue_bib_reads, topic_feed_reads,
+from .links import Links
+from .reads import (
+    TOPIC_FEED_PAPERS, PageKind, archive_bib_reads, issue_bib_reads, topic_feed_reads,
 )
 
 if TYPE_CHECKING:

@@ -25,9 +25,9 @@ from ..content.model import Issue, Site
 from ..content.records import Paper
 from .pagination import ARCHIVE_PAGE_ISSUES, TERM_PAGE_PAPERS, ListPage, list_pages
 from .theme import Theme, striptags
-from .views import (
-    Link, Links, PageKind, Pager, TermView, Views, archive_reads, feed_reads, home_reads,
-)
+from .links import Links
+from .reads import PageKind, archive_reads, feed_reads, home_reads
+from .views import Link, Pager, TermView, Views
 from . import more_pages
 
 READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage

@@ -2,285 +2,31 @@
 
 A :class:`Views` turns the site model into view objects for one language at a time: texts picked
 in the page language (or shown in another, marked untranslated), Markdown rendered once and
-reused, and every link made absolute to the site's base path.
-
-What a view reads of the site model it reads through one function of this module: the
-``*_reads`` functions (:func:`paper_reads`, :func:`issue_reads`, :func:`link_reads`,
-:func:`home_reads`, :func:`feed_reads`, :func:`archive_reads`) return the records and facts a
-view is made of, and nothing else is made into a view. A page's key
-(:mod:`digestgen.incremental.keys`) is a digest of the very same values, so what a page shows
-and what its key covers cannot drift apart.
+reused, and every link made absolute to the site's base path. What a view reads of the site
+model it reads through :mod:`~digestgen.pages.reads`, which page keys digest too.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
 from ..formats import bibtex, scholarly
-from ..formats.percent import quote_plus
 from .markup import Markdown, render_title
-from ..content.model import Entry, Issue, Site, Term
-from ..content.records import (REVIEW_SECTIONS, IssueFile, Paper, Text, TextList, id_slug,
-                               is_arxiv_id)
-from .pagination import ARCHIVE_PAGE_ISSUES, ListPage, page_rel
-
-#: Issues shown in full on the home page, and in the feeds.
-HOME_ISSUES = 10
-FEED_ISSUES = 20
-
-
-class PageKind(enum.StrEnum):
-    """The kinds of page a site has (compared by identity: `job.kind is PageKind.PAPER`)."""
-
-    HOME = "home"
-    ARCHIVE = "archive"
-    ISSUE = "issue"
-    PAPER = "paper"
-    TERM = "term"  # a tag's or a category's list of papers
-    FEED = "feed"
-    NOT_FOUND = "not_found"
-    SITEMAP = "sitemap"
-    SITEMAP_INDEX = "sitemap_index"
-    ROBOTS = "robots"
-    NOJEKYLL = "nojekyll"
-    READING_LIST = "reading_list"  # filled by the browser from its own storage
-    SHOW_STYLE = "show_style"  # the stylesheet of the language display control
-    UI_STRINGS = "ui_strings"  # the page script's UI strings in one language
-    # SPEC 4.1 (pages.more_pages)
-    CITE = "cite"  # a paper's cite.bib
-    ISSUE_BIB = "issue_bib"  # an issue's papers.bib
-    ARCHIVE_BIB = "archive_bib"  # the archive's papers.bib
-    TOPIC_FEED = "topic_feed"  # a tag's or category's Atom feed
-    STATS = "stats"
-
-
-# -- what each view reads of the site model ---------------------------------------------------
-
-class LinkReads(NamedTuple):
-    """What a link to an issue shows: its title (from its file, else its date), the paper
-    count."""
-
-    id: str
-    file: IssueFile | None
-    start: dt.date
-    count: int
-
-
-class PaperReads(NamedTuple):
-    """What a paper's view reads: its record, its issue and the others it appears in."""
-
-    paper: Paper
-    issue: LinkReads | None
-    also_in: tuple[LinkReads, ...]
-
-
-class IssueReads(NamedTuple):
-    """What an issue's view reads: its file, its entries (each paper as :class:`PaperReads`
-    says), and links to the issues before and after it."""
-
-    issue: LinkReads
-    entries: tuple[Entry, ...]
-    newer: LinkReads | None
-    older: LinkReads | None
-
-
-class HomeReads(NamedTuple):
-    issues: tuple[Issue, ...]  # the newest, in full (as :class:`IssueReads` says)
-    papers: int
-    issue_count: int
-
-
-class FeedReads(NamedTuple):
-    issues: tuple[Issue, ...]  # the newest, in full
-
-
-class ArchiveReads(NamedTuple):
-    """A page of the archive: its number and the count, its issues; the first, the terms."""
-
-    number: int
-    count: int
-    issues: tuple[LinkReads, ...]
-    tags: tuple[Term, ...]  # as links: name and paper count
-    categories: tuple[Term, ...]
-
-
-class Records(NamedTuple):
-    """Papers read as records only (their files' bytes), not as their pages show them."""
-
-    papers: tuple[Paper, ...]
-
-
-class TopicFeedReads(NamedTuple):
-    kind: str
-    name: str
-    papers: tuple[Paper, ...]  # the newest, as their views show them
-
-
-class StatsReads(NamedTuple):
-    issues: tuple[tuple[str, int], ...]  # (id, papers)
-    tags: tuple[Term, ...]  # name and paper count
-    categories: tuple[Term, ...]
-    records: Records  # which languages each text is in
-
-
-#: Papers in a topic's feed, newest first.
-TOPIC_FEED_PAPERS = 20
-
-
-def link_reads(issue: Issue) -> LinkReads:
-    return LinkReads(issue.id, issue.file, issue.key.start, len(issue.entries))
-
-
-def paper_reads(site: Site, paper: Paper) -> PaperReads:
-    issue = site.issue_of.get(paper.id)
-    also = tuple(link_reads(i) for i in site.appearances.get(paper.id, ()) if i is not issue)
-    return PaperReads(paper, link_reads(issue) if issue else None, also)
-
-
-class PaperLinkReads(NamedTuple):
-    """What a link to a paper shows: its address (by id) and its title."""
-
-    id: str
-    title: Text
-
-
-class PaperPageReads(NamedTuple):
-    """What a paper's own page reads besides its view: its issue and row there (the way
-    back), and the papers before and after it in that issue."""
-
-    issue: str | None
-    row: int | None
-    before: PaperLinkReads | None
-    after: PaperLinkReads | None
-
-
-def paper_page_reads(site: Site, paper: Paper) -> PaperPageReads:
-    place = site.place(paper)
-    if place is None:
-        return PaperPageReads(None, None, None, None)
-    issue, entry, before, after = place
-    return PaperPageReads(issue.id, entry.number, *(
-        PaperLinkReads(e.paper.id, e.paper.title) if e else None for e in (before, after)))
-
-
-def issue_reads(site: Site, issue: Issue) -> IssueReads:
-    newer, older = site.neighbours(issue)
-    return IssueReads(link_reads(issue), issue.entries, newer and link_reads(newer),
-                      older and link_reads(older))
-
-
-def home_reads(site: Site) -> HomeReads:
-    return HomeReads(site.issues[:HOME_ISSUES], len(site.papers), len(site.issues))
-
-
-def feed_reads(site: Site) -> FeedReads:
-    return FeedReads(site.issues[:FEED_ISSUES])
-
-
-def archive_reads(site: Site, page: ListPage) -> ArchiveReads:
-    first = page.number == 1
-    return ArchiveReads(page.number, page.count,
-                        tuple(map(link_reads, page.part(site.issues, ARCHIVE_PAGE_ISSUES))),
-                        site.tags if first else (), site.categories if first else ())
-
-
-def cite_reads(paper: Paper) -> Records:
-    return Records((paper,))
-
-
-def issue_bib_reads(issue: Issue) -> Records:
-    return Records(issue.papers)
-
-
-def archive_bib_reads(site: Site) -> Records:
-    return Records(site.papers)
-
-
-def topic_feed_reads(term: Term) -> TopicFeedReads:
-    return TopicFeedReads(term.kind, term.name, term.papers[:TOPIC_FEED_PAPERS])
-
-
-def stats_reads(site: Site) -> StatsReads:
-    return StatsReads(tuple((issue.id, len(issue.entries)) for issue in site.issues),
-                      site.tags, site.categories, Records(site.papers))
-
-
-def page_reads(site: Site, kind: PageKind, subject: object) -> object:
-    """What the page of ``kind`` about ``subject`` reads of ``site``. A tag or category page
-    shows its papers as rows only, which its key digests; sitemaps and the small pages read
-    nothing but their subject."""
-    if kind is PageKind.ISSUE:
-        return issue_reads(site, subject)
-    if kind is PageKind.PAPER:
-        return paper_reads(site, subject)
-    if kind is PageKind.HOME:
-        return home_reads(site)
-    if kind is PageKind.FEED:
-        return feed_reads(site)
-    if kind is PageKind.ARCHIVE:
-        return archive_reads(site, subject)
-    if kind is PageKind.CITE:
-        return cite_reads(subject)
-    if kind is PageKind.ISSUE_BIB:
-        return issue_bib_reads(subject)
-    if kind is PageKind.ARCHIVE_BIB:
-        return archive_bib_reads(site)
-    if kind is PageKind.TOPIC_FEED:
-        return topic_feed_reads(subject)
-    if kind is PageKind.STATS:
-        return stats_reads(site)
-    return subject
-
+from ..content.model import Issue, Site, Term
+from ..content.records import REVIEW_SECTIONS, Paper, Text, TextList, id_slug, is_arxiv_id
+from .links import Links, arxiv_html_link, author_search, outside_label, secure_arxiv
+from .pagination import ListPage, page_rel
+from .reads import LinkReads, PaperLinkReads, issue_reads, paper_page_reads, paper_reads
 
 #: A rendered heading at the start of a text, as a note that names itself begins.
 _LEADING_HEADING = re.compile(r"\s*<h[1-6][^>]*>(?P<text>[^<]*)</h[1-6]>")
-#: arXiv makes HTML versions of the papers submitted from December 2023 on.
-_NEW_STYLE_ID = re.compile(r"(?P<yymm>\d{4})\.\d{4,5}(?:v\d+)?")
-
-
-#: How links to arXiv begin (most links are): told apart without parsing the URL.
-_ARXIV_PREFIXES = tuple(f"{scheme}://{host}/" for scheme in ("https", "http")
-                        for host in ("arxiv.org", "www.arxiv.org", "export.arxiv.org"))
-
-
-def outside_label(url: str | None) -> str:
-    """What a link to a paper's page elsewhere says: "arXiv", else the site's host name."""
-    if not url:
-        return ""
-    if url.startswith(_ARXIV_PREFIXES):
-        return "arXiv"
-    host = (urlsplit(url).hostname or url).removeprefix("www.")
-    return "arXiv" if host in ("arxiv.org", "export.arxiv.org") else host
-
-
-def secure_arxiv(url: str | None) -> str | None:
-    """``url``, by https when it is an http link to arXiv."""
-    if url and url.startswith(("http://arxiv.org/", "http://www.arxiv.org/")):
-        return "https://" + url[len("http://"):]
-    return url
-
-
-def arxiv_html_link(paper_id: str) -> str | None:
-    match = _NEW_STYLE_ID.fullmatch(paper_id)
-    if match is None or match["yymm"] < "2312":
-        return None
-    return f"https://arxiv.org/html/{paper_id}"
-
-
-def author_search(name: str) -> str:
-    return "https://arxiv.org/search/?searchtype=author&query=" + quote_plus(name)
-
-
 @dataclass(frozen=True)
 class Shown:
     """A text as shown on a page: HTML, the language it is in, and whether that is not the
@@ -444,40 +190,6 @@ def machine_marks(paper: Paper) -> dict[str, dict[str, str]]:
         name, _, lang = key.rpartition(".")
         marks.setdefault(name, {})[lang] = model
     return marks
-
-
-class Links:
-    """URLs of pages and assets below the site's base path (``/digest/issues/...``)."""
-
-    def __init__(self, site: Site):
-        self.base = site.config.base_path
-        self.base_url = site.config.base_url
-        self.default = site.config.default_language
-
-    def path(self, lang: str, rel: str = "") -> str:
-        """The output path of a page folder, relative to the site root."""
-        return rel if lang == self.default else f"{lang}/{rel}"
-
-    def page(self, lang: str, rel: str = "") -> str:
-        return self.base + self.path(lang, rel)
-
-    def absolute(self, lang: str, rel: str = "") -> str:
-        return self.base_url + self.path(lang, rel)
-
-    def asset(self, rel: str) -> str:
-        return self.base + rel
-
-    @staticmethod
-    def paper(paper: Paper) -> str:
-        return f"papers/{paper.slug}/"
-
-    @staticmethod
-    def issue(issue: Issue | LinkReads) -> str:
-        return f"issues/{issue.id}/"
-
-    @staticmethod
-    def term(term: Term) -> str:
-        return f"{term.kind}/{term.name}/"
 
 
 #: How many paper views, and how many issue views, one language keeps. Pages that show a paper

@@ -35,7 +35,8 @@ from ..incremental.textstore import TextStore
 from ..pages.plaintext import FastMarkdown
 from ..pages.render import Job, Renderer
 from ..pages.theme import Theme, load_theme
-from ..pages.views import Links, PageKind
+from ..pages.links import Links
+from ..pages.reads import PageKind
 from .patch import patched_model
 
 #: A paper file as last read: its record (None when it has problems), its problems, and the
