@@ -69,3 +69,25 @@ def test_the_preview_benchmark_runs_on_a_tiny_corpus(tmp_path):
     assert len(latencies["digestgen"]) == len(latencies["hugo"]) == 2
     corpus = tmp_path / "work" / "corpus-40" / "content" / "papers"
     assert not any("Edited" in path.read_text(encoding="utf-8") for path in corpus.iterdir())
+
+
+@pytest.mark.skipif(not (SHARED_BENCH / "bench.py").is_file(),
+                    reason=f"the shared benchmark folder is not at {SHARED_BENCH}")
+def test_the_reader_search_benchmark_runs_on_a_tiny_corpus(tmp_path):
+    from chromium import browser_missing
+    if browser_missing():
+        pytest.skip(browser_missing())
+    results = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/reader_search.py"), "--papers", "40",
+         "--loads", "1", "--query", "transformer", "--query", "对比学习",
+         "--work", str(tmp_path / "work"), "--json", str(results)],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| papers | query | first search s | index requests | index KB |" in done.stdout
+    assert "| 40 | transformer |" in done.stdout and "| 40 | 对比学习 |" in done.stdout
+    first, second = json.loads(results.read_text(encoding="utf-8"))["results"]
+    # The first search fetched the index; the one after it in the same page found results too.
+    assert first["requests"] > 0 and first["kb"] > 0 and first["first_s"] > 0
+    assert first["then"] == "对比学习" and first["then_s"] > 0
+    assert second["query"] == "对比学习" and second["then"] == "transformer"
