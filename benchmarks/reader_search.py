@@ -37,7 +37,7 @@ SHARED_BENCH = REPO.parent / "shared" / "bench"
 CHROMIUM = "/usr/bin/chromium"
 QUERIES = ("对比学习", "transformer", "label smoothing")
 #: Where the index is: requests below it are counted.
-INDEX_FOLDER = "pagefind/"
+INDEX_FOLDER = "search/"
 #: Seconds a search may take before the run gives up.
 GIVE_UP = 120
 

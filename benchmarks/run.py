@@ -270,12 +270,13 @@ def bench_size(bench, n: int, where: str, args, work: Path) -> dict:
 
 def hugo_then_pagefind(hugo: Path, hugo_dir: Path, out: Path) -> list[str]:
     """Hugo's build, then Pagefind indexing its output: a searchable Hugo site."""
-    from digestgen.output.search import PAGEFIND_PACKAGE
     pagefind = importlib.import_module(PAGEFIND_PACKAGE).get_executable()
     return ["sh", "-c", f'"$0" --quiet --source "$1" --destination "$2" && '
             f'"$3" --site "$2" --silent', str(hugo), str(hugo_dir), str(out), str(pagefind)]
 
 
+#: The package that ships the extended Pagefind binary (Hugo's side of a searchable site).
+PAGEFIND_PACKAGE = "pagefind_bin_extended"
 #: What GitHub Pages publishes at most (bytes), and GitLab Pages (files).
 PAGES_BYTES, PAGES_FILES = 10**9, 200_000
 

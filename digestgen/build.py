@@ -151,7 +151,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
 def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) -> list:
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
-    from .rendering import render_and_index
+    from .rendering import render_into
 
     live, plan = staging.live, work.plan
     jobs = plan.jobs
@@ -159,14 +159,14 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
     live_files = live.files if live is not None else {}
     search = None
     if config.search:  # imported only then: a site without search never needs the indexer
-        from .output.search import SearchIndex
-        search = SearchIndex(config, staging, indexed_pages(config, jobs))
+        from .search.site import SiteIndex
+        search = SiteIndex(staging, indexed_pages(config, jobs))
     try:
         for folder in (*work.renderer.theme.static_dirs, config.static_dir):
             if folder.is_dir():
                 staging.copy_tree(folder)
         with gc_running():  # pages make garbage; the workers forked to render inherit this
-            markdown_done = render_and_index(work, todo, staging, search)
+            markdown_done = render_into(work, todo, staging)
         clock.lap(f"render {len(todo)} pages")
         # Every page not rendered is live (else it was due): taken by maps over the whole
         # list, in C (a dictionary made job by job took 40-60 ms at 20,000 papers).
@@ -184,9 +184,6 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
     except BaseException:
         staging.discard()
         raise
-    finally:
-        if search is not None:
-            search.close()
     work.builds.keep_markdown(plan, work.markdown.known, *markdown_done,
                               full=len(todo) == len(jobs))
     return todo

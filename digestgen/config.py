@@ -60,7 +60,7 @@ class SiteConfig:
     repo_url: str | None = None
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     arxiv_api: str = DEFAULT_ARXIV_API
-    search: bool = True  # build a Pagefind search index of the papers
+    search: bool = True  # build a search index of the papers (digestgen.search)
     # How `translate` reaches a model. No page shows it, so it is left out of the repr that
     # page keys hash: changing it renders no page again.
     translate: TranslateSettings | None = field(default=None, repr=False)

@@ -2,9 +2,8 @@
 
 A large change is rendered in forked workers (:mod:`parallel`), each taking whole languages
 (evened out by whole issues: :func:`even_out`), so that each worker makes a paper's view once
-and, after :func:`render_markdown`, no Markdown twice; a small one in this process, the pages
-the search index reads first, so that indexing starts while the others render. A first build
-begins its Markdown and compiles its templates early (:class:`EarlyMarkdown`).
+and, after :func:`render_markdown`, no Markdown twice; a small one in this process. A first
+build begins its Markdown and compiles its templates early (:class:`EarlyMarkdown`).
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .incremental.builds import IncrementalBuild, Plan
 from .output.staging import Staging
@@ -23,8 +21,6 @@ from .parallel import Forked, can_fork, fork_map, split, worker_count
 from .pages.pagination import TERM_PAGE_PAPERS
 from .pages.reads import PageKind
 
-if TYPE_CHECKING:
-    from .output.search import SearchIndex
 
 #: Below this much work (about a page of a paper per unit), one process renders everything.
 PARALLEL_MIN_WEIGHT = 400
@@ -45,26 +41,6 @@ class Work:
     markdown: object  # plaintext.FastMarkdown
     builds: IncrementalBuild
     early: EarlyMarkdown | None = None  # the Markdown of papers begun before rendering
-
-
-def render_and_index(work: Work, todo: list, staging: Staging,
-                      search: SearchIndex | None) -> tuple[dict[bytes, str], set[bytes]]:
-    """Render ``todo`` into ``staging`` and start indexing it. When this process renders
-    everything (a small change), the pages that the index reads are rendered first and indexed
-    while the others render; a large change is rendered in forked workers in one pass (two
-    passes would split the languages unevenly between them), then indexed."""
-    parts = shares(todo)
-    if search is None:
-        return render_into(work, todo, staging, parts)
-    if len(parts) > 1:
-        done = render_into(work, todo, staging, parts)
-        search.start()
-        return done
-    indexed = set(search.pages)
-    learned, recalled = render_into(work, [job for job in todo if job.path in indexed], staging)
-    search.start()
-    more, used = render_into(work, [job for job in todo if job.path not in indexed], staging)
-    return {**learned, **more}, recalled | used
 
 
 def render_into(work: Work, jobs: list, staging: Staging, parts: list[list] | None = None

@@ -69,8 +69,8 @@ markdown:
 # The arXiv API endpoint `digestgen add` asks for metadata (a mirror may be named here).
 # arxiv_api: https://export.arxiv.org/api/query
 
-# A search box that finds Chinese and English words in every paper (a Pagefind index, built
-# with the site); false leaves it out.
+# A search box that finds Chinese and English words in every paper (an index built with the
+# site, in search/); false leaves it out.
 # search: true
 
 # Machine drafts of missing texts (`digestgen translate`): an OpenAI-compatible chat API and

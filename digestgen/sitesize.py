@@ -37,7 +37,7 @@ class SiteSize:
     bytes: int
     files: int
     papers: int
-    search_bytes: int = 0  # of which the search index (pagefind/)
+    search_bytes: int = 0  # of which the search index (search/)
     search_files: int = 0
 
 
@@ -58,7 +58,7 @@ def measure(output: Path, papers: int) -> SiteSize:
     total = files = search_bytes = search_files = 0
     for folder, _, names in os.walk(output):
         rel = os.path.relpath(folder, output)
-        in_search = rel == "pagefind" or rel.startswith("pagefind" + os.sep)
+        in_search = rel == "search" or rel.startswith("search" + os.sep)
         for name in names:
             if rel == "." and name == MANIFEST:
                 continue

@@ -162,7 +162,7 @@ SCAN = """() => {
 
 def pages(output: Path) -> list[str]:
     return sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html")
-                  if not p.relative_to(output).as_posix().startswith("pagefind/"))
+                  if not p.relative_to(output).as_posix().startswith("search/"))
 
 
 class Tab:
@@ -201,7 +201,7 @@ def test_no_payload_runs_on_any_page(served, tab):
 
 def test_search_results_do_not_run_what_they_show(served, tab):
     output, base = served
-    if not (output / "pagefind").is_dir():
+    if not (output / "search").is_dir():
         pytest.skip("this build has no search index")
     assert tab.check(base + "?q=onerror", wait_for=".search-results li") == []
 

@@ -1,2 +1,2 @@
-"""Output: the staging tree swapped in atomically (staging), what a tree holds
-(manifest), and the search index (search)."""
+"""Output: the staging tree swapped in atomically (staging), and what a tree holds
+(manifest, survey)."""

@@ -209,7 +209,7 @@ def tree_identity(tree: Path) -> list[int] | None:
 
 def beside(output: Path, name: str) -> Path:
     """What digestgen keeps beside ``output`` under ``name``: ``.site.<name>`` for ``site``
-    (the staging folder, the lock, the trees' record, the search index's work folder)."""
+    (the staging folder, the lock, the trees' record)."""
     return output.parent / f".{output.name}.{name}"
 
 

@@ -82,7 +82,7 @@ class PageInfo:
     locale: str = ""  # Open Graph's, and those of the other languages
     locale_alternates: tuple[str, ...] = ()
     #: Read by the search index (a default-language paper page, search on): only such a page
-    #: carries the marks only the indexer reads (data-pagefind-*).
+    #: carries the marks only the indexer reads (data-search-*).
     indexed: bool = False
 
 

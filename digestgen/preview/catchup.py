@@ -3,7 +3,7 @@
 A rebuild in memory (:mod:`.memory`) shows at once but writes nothing, and the search index
 reads pages on disk. So once the edits settle, ``digestgen build`` runs in a process of its
 own into the preview's output: it renders what changed since that output was written (the same
-pages, byte for byte), indexes the shards of the papers that changed, and swaps the result in.
+pages, byte for byte), indexes the papers that changed, and swaps the result in.
 When it ends and nothing changed meanwhile, the server serves that output alone again
 (``on_done``). A newer change stops a catch-up still running: the next one starts after it.
 The reload never waits for any of this. The output then also holds the last state for the next
@@ -20,8 +20,7 @@ from collections.abc import Callable
 
 #: Seconds without a change before catching up (editors save several files in a row).
 SETTLE = 0.3
-#: How much lower than the server's the catch-up's priority is (its workers and Pagefind
-#: inherit it).
+#: How much lower than the server's the catch-up's priority is (its workers inherit it).
 NICENESS = 10
 
 

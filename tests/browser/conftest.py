@@ -13,7 +13,7 @@ from browser_site import WIDE, serve, write_site
 from chromium import browser_missing
 from click.testing import CliRunner
 
-from digestgen.output import search
+from digestgen.search import index as search_index
 from digestgen.cli import main
 
 
@@ -28,12 +28,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The demo site, built once with the search index (in shards of one paper, so that
-    searching merges several); its output folder."""
+    """The demo site, built once with the search index (in segments of about two papers, so
+    that a search looks in several); its output folder."""
     root = tmp_path_factory.mktemp("browser-site")
     write_site(root)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "SHARD_PAPERS", 1)
+        patch.setattr(search_index, "SEGMENT_PAPERS", 2)
         result = CliRunner().invoke(main, ["build", "--config", str(root / "digestgen.yaml"),
                                            "-q"])
     assert result.exit_code == 0, result.output

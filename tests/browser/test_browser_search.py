@@ -20,9 +20,9 @@ def hrefs(results) -> list[str]:
     return [a.get_attribute("href") for a in results.all()]
 
 
-def test_the_searched_index_is_in_several_shards(built_site):
-    bundles = json.loads((built_site / "pagefind/shards.json").read_text())["bundles"]
-    assert len(bundles) >= 3  # so the searches below find papers of shards merged in
+def test_the_searched_index_is_in_several_segments(built_site):
+    segments = json.loads((built_site / "search/index.json").read_text())["segments"]
+    assert len(segments) >= 3  # so the searches below find papers in several
 
 
 @pytest.mark.parametrize("query, found", [
@@ -66,8 +66,8 @@ def test_the_index_loads_when_the_search_box_is_focused_not_before(open_page, ex
     page = open_page("archive/")
     page.wait_for_load_state("networkidle")
     loaded = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
-    assert [url for url in loaded if "/pagefind/" in url] == []  # reading costs no index
-    with page.expect_response(lambda r: r.url.endswith("/pagefind.js"), timeout=5000):
+    assert [url for url in loaded if "/search/" in url] == []  # reading costs no index
+    with page.expect_response(lambda r: r.url.endswith("/search/index.json"), timeout=5000):
         page.locator("#search-q").focus()
     results = search(page, "标签平滑")
     expect(results.first).to_be_visible()
@@ -102,3 +102,13 @@ def test_a_site_without_papers_answers_every_search_with_no_match(open_page, exp
     search(page, "标签平滑")
     expect(page.locator(".search-status")).to_have_text("没有找到相关论文。")
     expect(page.locator(".search-results")).to_be_hidden()
+
+
+def test_from_the_other_language_a_phrase_of_a_papers_text_finds_it(open_page, expect):
+    # The phrase is in the paper's text, not its title: the search box reads the full record
+    # (the default language's page) to check it, and links the reader's own page.
+    page = open_page("en/archive/", viewport=WIDE)
+    results = search(page, "较小的数据集")
+    expect(results.first).to_be_visible()
+    assert hrefs(results) == ["/digest/en/papers/2310.02664/"]
+    expect(page.locator(".search-results mark", has_text="较小的数据集")).to_have_count(1)

@@ -1,6 +1,6 @@
 /* digestgen theme: enhancements only. Every page reads and navigates without this file; it
    remembers the language display choice, keeps the reader's place when the UI language changes,
-   runs the search box over the site's Pagefind index, and gives readers what is kept in their
+   runs the search box over the site's search index, and gives readers what is kept in their
    browser only: folded abstracts, papers new since the last visit, a reading list, and keys. */
 (() => {
   "use strict";
@@ -242,72 +242,125 @@
     // The site's root is where the assets are (this script is <root>/assets/digest.js), the
     // search index too; the reader's home is below it ("en/" on an English page).
     const base = new URL("../", script.src).pathname;
-    const bundle = base + "pagefind/";
+    const folder = base + "search/";
     const prefix = home.slice(base.length);
-    let engine = null;
+    let listing = null;
+    const files = new Map();  // what was fetched, by address: each file once
     let ticket = 0;
     let timer = 0;
 
-    // The index is in shards (see shards.json): Pagefind comes from the first, the others
-    // are merged into it. A site without papers has none, and every query finds nothing.
-    const load = () => engine ||= fetch(bundle + "shards.json").then(async (response) => {
-      if (!response.ok) throw new Error(`${response.status} ${response.url}`);
-      const { bundles: [first, ...others] } = await response.json();
-      if (!first) return { search: async () => ({ results: [] }) };
-      const pagefind = await import(bundle + first + "pagefind.js");
-      await pagefind.options({ baseUrl: base });
-      await pagefind.init();
-      await Promise.all(others.map((path) =>
-        pagefind.mergeIndex(bundle + path, { baseUrl: base })));
-      return pagefind;
-    }).catch((error) => {
-      engine = null;  // the next query tries again
-      throw error;
-    });
+    const fetched = (url, read) => {
+      if (!files.has(url)) {
+        files.set(url, fetch(url).then((response) => {
+          if (!response.ok) throw new Error(`${response.status} ${response.url}`);
+          return read(response);
+        }).catch((error) => {
+          files.delete(url);  // the next query tries again
+          throw error;
+        }));
+      }
+      return files.get(url);
+    };
+    // The index (digestgen/search/): segments of the archive, oldest first, each with its
+    // papers' pages and titles and its terms spread over a power of two of bucket files.
+    const load = () => listing ||= fetched(folder + "index.json", (r) => r.json())
+      .catch((error) => { listing = null; throw error; });
 
-    // Each paper found is linked to its page in the reader's UI language: its anchor in the
-    // index is the path of its page in the default language (papers/x/).
+    // Each paper found is linked to its page in the reader's UI language: the index names
+    // the page of the default language (papers/x/).
     const address = (path) => base + prefix + path;
 
-    // The index holds each run of Han and kana characters as its overlapping pairs (理解为何 as
-    // 理解 解为 为何), each written as a word of letters (等人 as qxhlejeolk): see pair_word in
-    // digestgen/search.py, same ranges. A query is cut and written the same way.
+    // A query's terms, as digestgen/search/terms.py makes a text's: runs of Han or kana as
+    // their overlapping pairs, other words by their stem (calibrate and calibration share
+    // calibrat).
     const CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff";
-    const RUN = new RegExp(`[${CJK}]+`, "g");
-    const PAIR = new RegExp(`^[${CJK}]{2}$`);
-    const HEX = "0123456789abcdef";
-    const word = (chars) => "qx" + [...chars].map((c) => c.charCodeAt(0).toString(16)
-      .padStart(4, "0").replace(/./g, (d) => String.fromCharCode(97 + HEX.indexOf(d)))).join("");
-    const unword = (token) => /^qx(?:[a-p]{4}){1,2}$/.test(token)
-      ? token.slice(2).match(/.{4}/g).map((q) => String.fromCharCode(parseInt(
-        q.replace(/./g, (c) => HEX[c.charCodeAt(0) - 97]), 16))).join("") : token;
-    const pairs = (run) => run.length < 2 ? word(run)
-      : Array.from({ length: run.length - 1 }, (_, i) => word(run.slice(i, i + 2))).join(" ");
-    const indexed = (query) => query.replace(RUN, (run) => ` ${pairs(run)} `).trim();
-    const words = (query) => indexed(query).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-    // What a reader looks for in a text: each run of Han or kana whole, each other word as
-    // the start of a word (calibrat for calibrate, as the index stems it).
-    const terms = (query) => [
-      ...(query.match(RUN) || []),
-      ...query.replace(RUN, " ").split(/[^\p{L}\p{N}]+/u).filter(Boolean)
-        .map((w) => w.toLowerCase().slice(0, Math.max(4, w.length - 3))),
-    ];
-    const contains = (text, term) => text.toLowerCase().includes(term);
-
-    // A page's text as the index read it, with its runs of pairs joined back.
-    const readable = (content) => {
-      const out = [];
-      for (const token of content.split(" ").map(unword)) {
-        const last = out[out.length - 1];
-        if (PAIR.test(token) && last && PAIR.test(last.slice(-2)) && last.slice(-1) === token[0]) {
-          out[out.length - 1] = last + token[1];
-        } else out.push(token);
+    const RUNS = new RegExp(`[${CJK}]+|(?:(?![${CJK}])[\\p{L}\\p{N}])+`, "gu");
+    const HAN = new RegExp(`^[${CJK}]+$`, "u");
+    const ENDINGS = [["sses", "ss"], ["ies", "i"], ["ions", ""], ["ings", ""], ["ing", ""],
+      ["ion", ""], ["ed", ""], ["es", ""], ["ss", "ss"], ["s", ""], ["e", ""], ["y", "i"]];
+    const stem = (word) => {
+      if (!/^[a-z]+$/.test(word)) return word;
+      for (const [ending, instead] of ENDINGS) {
+        if (word.endsWith(ending) && word.length - ending.length + instead.length >= 3) {
+          if (ending === "y" && "aeiou".includes(word[word.length - 2])) continue;
+          return word.slice(0, word.length - ending.length) + instead;
+        }
       }
-      return out.join(" ").replace(new RegExp(`(?<=[${CJK}\u3000-\u303f\uff00-\uffef]) (?=[${CJK}\u3000-\u303f\uff00-\uffef])`, "g"), "");
+      return word;
+    };
+    const runs = (text) => text.normalize("NFKC").toLowerCase().match(RUNS) || [];
+    const pairs = (run) => run.length < 2 ? [run]
+      : Array.from({ length: run.length - 1 }, (_, i) => run.slice(i, i + 2));
+    const termsOf = (query) => [...new Set(runs(query).flatMap((run) =>
+      HAN.test(run) ? pairs(run) : [stem(run)]))];
+
+    // Where a term is: the bucket its FNV-1a hash names (as digestgen/search/segments.py).
+    const encoder = new TextEncoder();
+    const bucketOf = (term, count) => {
+      let hash = 0x811c9dc5;
+      for (const byte of encoder.encode(term)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+      return hash & (count - 1);
+    };
+    // A bucket's terms, each with its papers' numbers (digestgen/search/postings.py).
+    const decoder = new TextDecoder();
+    const numbersIn = (bytes, wanted) => {
+      let at = 0;
+      const varint = () => {
+        let number = 0;
+        let shift = 0;
+        for (;;) {
+          const byte = bytes[at++];
+          number += (byte & 0x7f) * 2 ** shift;
+          if (byte < 0x80) return number;
+          shift += 7;
+        }
+      };
+      const name = encoder.encode(wanted);
+      while (at < bytes.length) {
+        const length = varint();
+        const same = length === name.length && name.every((b, i) => bytes[at + i] === b);
+        at += length;
+        const count = varint();
+        if (same) {
+          const numbers = [];
+          let last = -1;
+          for (let i = 0; i < count; i++) numbers.push(last += varint() + 1);
+          return numbers;
+        }
+        for (let i = 0; i < count; i++) varint();
+      }
+      return [];
+    };
+    const bucket = (segment, number) => fetched(
+      `${folder}${segment}/${number.toString(16)}.bin`,
+      async (r) => new Uint8Array(await r.arrayBuffer()));
+    const papersOf = (segment) => fetched(`${folder}${segment}/papers.json`, (r) => r.json());
+
+    // The numbers of the papers of a segment that have every term.
+    const inSegment = async (segment, terms) => {
+      let found = null;
+      for (const term of terms) {
+        const bytes = await bucket(segment.name, bucketOf(term, segment.buckets));
+        const numbers = numbersIn(bytes, term);
+        found = found === null ? numbers : found.filter((n) => numbers.includes(n));
+        if (!found.length) break;
+      }
+      return found || [];
     };
 
+    // A paper's text as its page shows it, without what the index skips (its links, facts):
+    // the page the index read (the full record, in the default language's tree).
+    const pageText = (path) => fetched(base + path, async (r) => {
+      const page = new DOMParser().parseFromString(await r.text(), "text/html");
+      const body = page.querySelector("[data-search-body]") || page.body;
+      body.querySelectorAll("[data-search-ignore], nav, script, style, template, form, noscript, svg")
+        .forEach((node) => node.remove());
+      return body.textContent.replace(/\s+/g, " ").trim();
+    });
+    const contains = (text, term) => text.toLowerCase().includes(term.toLowerCase());
+
     // An excerpt made here from the page's text, around the first term found, with every
-    // term marked: text nodes and <mark> only, whatever the index holds.
+    // term marked: text nodes and <mark> only.
     const excerpt = (text, found) => {
       const lower = text.toLowerCase();
       const at = Math.max(0, Math.min(...found.map((t) => lower.indexOf(t)).filter((i) => i >= 0)));
@@ -328,18 +381,14 @@
       return nodes;
     };
 
-    // A paper's title in the reader's language (else another), from the fields its page gave
-    // the index, named after the paper (papers/x/title_zh).
+    // A paper's title in the reader's language, else another.
     const title = (paper) => {
-      const own = paper.path + "title_" + root.lang;
-      const key = own in paper.meta ? own
-        : Object.keys(paper.meta).find((k) => k.startsWith(paper.path + "title_"));
-      return key ? [paper.meta[key], key.slice(paper.path.length + 6)] : [paper.path, ""];
+      const lang = root.lang in paper.titles ? root.lang : Object.keys(paper.titles)[0];
+      return lang ? [paper.titles[lang], lang] : [paper.path, ""];
     };
-    const titles = (paper) => Object.entries(paper.meta)
-      .filter(([k]) => k.startsWith(paper.path + "title")).map(([, v]) => v).join(" ");
+    const titles = (paper) => Object.values(paper.titles).join(" ");
 
-    const item = (paper, found) => {
+    const item = (paper, looked) => {
       const li = document.createElement("li");
       const link = document.createElement("a");
       const [label, lang] = title(paper);
@@ -347,66 +396,56 @@
       link.textContent = label;
       if (lang) link.lang = lang;
       const p = document.createElement("p");
-      p.append(...excerpt(paper.text, found));
+      p.append(...excerpt(paper.text, looked));
       li.append(link, p);
       return li;
     };
 
-    // The index is made of documents of a few papers each (digestgen/output/search_docs.py):
-    // each paper starts at an anchor whose id is its page's path, and its words run to the
-    // next anchor. A document found is cut into its papers; `at` tells where in its words
-    // each word of the query was found.
-    const papers = (doc, at) => {
-      const all = doc.content.split(/[\r\n\s]+/g);
-      const anchors = (doc.anchors || []).filter((a) => a.id)
-        .sort((a, b) => a.location - b.location);
-      return anchors.map((a, i) => {
-        const from = a.location;
-        const to = i + 1 < anchors.length ? anchors[i + 1].location : all.length;
-        const inside = (spots) => spots.filter((n) => n >= from && n < to).length;
-        return { path: a.id, meta: doc.meta, hits: at.map(inside),
-                 words: () => readable(all.slice(from, to).join(" ")) };
-      });
-    };
-
-    // Pagefind ignores a word of the query that a shard lacks, and finds a document for any of
-    // its words: a paper is kept only when each word of the query is found in its own words,
-    // and each run of Han or kana of the query is in its text in one piece (not only its pairs
-    // somewhere). Those whose title has the query come first, then those whose title has
-    // every term, then those with most matches.
-    const MOST = 10;  // documents read (about 16 papers each), in the order Pagefind ranks them
-    const matching = async (pagefind, query) => {
-      const split = words(query);
-      const looked = terms(query);
-      const runs = query.match(RUN) || [];
-      const found = (await pagefind.search(indexed(query))).results;
-      const each = split.length < 2 ? [] : (await Promise.all(split.map((w) => pagefind.search(w))))
-        .map((s) => new Map(s.results.map((r) => [r.id, r])));
-      // Where each word was found is the result's `words` (what data() returns is one object
-      // per document, shared by every search that found it).
-      const read = found.slice(0, MOST);
-      const cut = await Promise.all(read.map(async (result, rank) => {
-        const at = each.length ? each.map((byId) => byId.get(result.id)?.words || [])
-          : [result.words];
-        return papers(await result.data(), at).map((paper) => ({ ...paper, rank }));
+    // The papers that have every term of the query (each run of Han or kana in one piece),
+    // best first: the paper whose title is the query, then those whose title has it, then
+    // those whose title has every word, then the others; newest first within each.
+    const SHOWN = 20;
+    const matching = async (query) => {
+      const { segments } = await load();
+      const terms = termsOf(query);
+      const han = runs(query).filter((run) => HAN.test(run));
+      // What a reader looks for in a text: each run of Han or kana whole, each other word as
+      // the start of a word (calibrat for calibrate, as the index stems it).
+      const looked = [...han, ...runs(query).filter((run) => !HAN.test(run))
+        .map((w) => w.slice(0, Math.max(4, w.length - 3)))];
+      if (!terms.length) return [[], looked, 0];
+      const found = await Promise.all(segments.map(async (segment, order) => {
+        const numbers = await inSegment(segment, terms);
+        if (!numbers.length) return [];
+        const listed = await papersOf(segment.name);
+        return numbers.map((n) => ({ path: listed[n][0], titles: listed[n][1], at: [order, n] }));
       }));
+      const whole = query.trim().toLowerCase();
+      const first = (paper) => titles(paper).toLowerCase().split(" ").includes(whole)
+        || Object.values(paper.titles).some((t) => t.toLowerCase() === whole) ? 0
+        : contains(titles(paper), whole) ? 1
+          : looked.every((t) => contains(titles(paper), t)) ? 2 : 3;
+      const ranked = found.flat().map((paper) => ({ ...paper, first: first(paper) }))
+        .sort((a, b) => a.first - b.first || b.at[0] - a.at[0] || b.at[1] - a.at[1]);
+      // A run of three or more Han or kana is found by its pairs: the page is read to check
+      // that it has the run in one piece (those read are shown; the rest are counted as
+      // holding it as often).
       const kept = [];
-      for (const paper of cut.flat()) {
-        if (!paper.hits.every((n) => n > 0)) continue;
-        paper.text = paper.words();  // only for the papers that have every word: it costs
-        if (runs.every((t) => contains(paper.text, t) || contains(titles(paper), t))) {
-          kept.push(paper);
-        }
+      let read = 0;
+      for (let i = 0; i < ranked.length && kept.length < SHOWN; i += 8) {
+        const batch = ranked.slice(i, i + 8);
+        const texts = await Promise.all(batch.map((paper) => pageText(paper.path)));
+        read += batch.length;
+        batch.forEach((paper, k) => {
+          paper.text = texts[k];
+          if (han.every((run) => contains(paper.text, run) || contains(titles(paper), run))) {
+            kept.push(paper);
+          }
+        });
       }
-      const score = (paper) => paper.hits.reduce((a, b) => a + b, 0);
-      const whole = query.toLowerCase();
-      const first = (paper) => contains(titles(paper), whole) ? 0
-        : looked.every((t) => contains(titles(paper), t)) ? 1 : 2;
-      kept.sort((a, b) => first(a) - first(b) || score(b) - score(a) || a.rank - b.rank);
-      // The documents not read are counted as holding as many papers found as those read.
-      const unread = found.length - read.length;
-      const count = kept.length + Math.round(unread * kept.length / Math.max(1, read.length));
-      return [kept, looked, count];
+      const count = read >= ranked.length ? kept.length
+        : kept.length + Math.round((ranked.length - read) * kept.length / Math.max(1, read));
+      return [kept.slice(0, SHOWN), looked, count];
     };
 
     const run = async (query) => {
@@ -420,10 +459,9 @@
       }
       status.textContent = data.wait;
       try {
-        const pagefind = await load();
-        const [pages, looked, count] = await matching(pagefind, query);
+        const [pages, looked, count] = await matching(query);
         if (mine !== ticket) return;
-        const results = pages.slice(0, 20);
+        const results = pages.slice(0, SHOWN);
         list.replaceChildren(...results.map((each) => item(each, looked)));
         list.hidden = !results.length;
         status.textContent = results.length ? data.count.replace("{n}", count) : data.none;
@@ -432,7 +470,7 @@
       }
     };
 
-    // Pagefind and every shard's entry load while the reader types the first query.
+    // The index's listing loads while the reader types the first query.
     input.addEventListener("focus", () => load().catch(() => {}), { once: true });
     input.addEventListener("input", () => {
       clearTimeout(timer);
