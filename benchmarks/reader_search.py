@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import importlib.util
 import json
 import platform
 import statistics
@@ -32,24 +31,14 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_BENCH = REPO.parent / "shared" / "bench"
+from run import shared_bench  # this folder's: the shared bench folder's corpus and helpers
+
 CHROMIUM = "/usr/bin/chromium"
 QUERIES = ("对比学习", "transformer", "label smoothing")
 #: Where the index is: requests below it are counted.
 INDEX_FOLDER = "search/"
 #: Seconds a search may take before the run gives up.
 GIVE_UP = 120
-
-
-def shared_bench():
-    path = SHARED_BENCH / "bench.py"
-    if not path.is_file():
-        sys.exit(f"{path} not found: the shared bench folder must be at ../shared/bench")
-    spec = importlib.util.spec_from_file_location("shared_bench", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def build_site(corpus: Path, output: Path) -> None:
