@@ -251,3 +251,15 @@ def test_the_index_adds_far_fewer_files_than_papers(site):
         "0.bin", "index.json", "papers.json"]
     assert all((site.output / page / "index.html").is_file()
                for page, _ in papers_listed(site.output))
+
+
+def test_a_spoilt_index_file_is_not_trusted_and_the_index_is_made_again(site, tmp_path):
+    write_papers(site, 12)
+    build(site)
+    [segment] = listing(site.output)["segments"]
+    assert segment["buckets"] == 1
+    (site.output / f"search/{segment['name']}/0.bin").write_bytes(b"\xff")
+    site.paper("p02.yaml", "id: p02\ntitle: Paper 2\ndate: 2024-01-03\nabstract: Changed.\n")
+    build(site)
+    build(site, "--output", str(tmp_path / "fresh"))
+    assert index_files(site.output) == index_files(tmp_path / "fresh")

@@ -34,6 +34,8 @@ FOLDER = "search"
 LISTING = f"{FOLDER}/index.json"
 #: The version of the index's files; the search box reads this one.
 VERSION = 1
+#: What reading a live bucket that is not as this module writes it raises.
+UNREADABLE = (IndexError, UnicodeDecodeError)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class LiveIndex:
     def __init__(self, read: Callable[[str], bytes | None]):
         self.read = read
         self.segments: dict[str, dict] = {}
+        self._entries: dict[str, list | None] = {}  # each segment's papers.json, read once
         listing = read(LISTING)
         try:
             found = json.loads(listing) if listing else {}
@@ -108,12 +111,14 @@ class LiveIndex:
         such segment, or one that cannot be read)."""
         if name not in self.segments:
             return None
-        data = self.read(papers_path(name))
-        try:
-            return [(str(page), dict(titles)) for page, titles in json.loads(data)] \
-                if data else None
-        except (ValueError, TypeError):
-            return None
+        if name not in self._entries:
+            data = self.read(papers_path(name))
+            try:
+                self._entries[name] = [(str(page), dict(titles))
+                                       for page, titles in json.loads(data)] if data else None
+            except (ValueError, TypeError):
+                self._entries[name] = None
+        return self._entries[name]
 
     def pages(self, name: str) -> list[str] | None:
         entries = self.entries(name)
@@ -126,12 +131,16 @@ class LiveIndex:
         return None if any(data is None for data in found) else found
 
     def terms_by_page(self, name: str) -> dict[str, set[str]]:
-        """Each page of the live segment ``name`` with its terms, read back from its buckets."""
+        """Each page of the live segment ``name`` with its terms, read back from its buckets
+        (none when they cannot be read: its pages are then read instead)."""
         pages = self.pages(name) or []
         found: dict[str, set[str]] = {page: set() for page in pages}
-        for term, numbers in segment_postings(self.buckets(name) or []).items():
-            for number in numbers:
-                found[pages[number]].add(term)
+        try:
+            for term, numbers in segment_postings(self.buckets(name) or []).items():
+                for number in numbers:
+                    found[pages[number]].add(term)
+        except UNREADABLE:
+            return {}
         return found
 
 
@@ -262,7 +271,7 @@ def _patched_segment(segment: Segment, read, live, changed, before
             functools.partial(_live_bucket, live, segment.name), entry["buckets"],
             entry["numbers"], then,
             {number: read(pages[number]).terms for number in (*edited, *added)})
-    except FileNotFoundError:  # a bucket someone removed: the segment is made whole
+    except (FileNotFoundError, *UNREADABLE):  # a bucket removed or spoilt: made whole
         return None
     if result is None:
         return None
