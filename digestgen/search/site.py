@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..parallel import fork_map, worker_count
-from .index import FOLDER, LiveIndex, PageFacts, index_files
+from .index import LiveIndex, PageFacts, index_files
 from .pages import page_terms, page_titles
 
 #: Below this many pages to read at once, this process reads them alone.
@@ -86,5 +86,3 @@ def _read_pages(tree: Path, pages: list[tuple[str, str]]) -> dict[str, PageFacts
             for part in fork_map(read, [pages[k::workers] for k in range(workers)])
             for folder, titles, terms in part}
 
-
-__all__ = ["FOLDER", "SiteIndex", "page_folder"]

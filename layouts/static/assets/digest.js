@@ -342,7 +342,8 @@
       for (const term of terms) {
         const bytes = await bucket(segment.name, bucketOf(term, segment.buckets));
         const numbers = numbersIn(bytes, term);
-        found = found === null ? numbers : found.filter((n) => numbers.includes(n));
+        const has = new Set(numbers);
+        found = found === null ? numbers : found.filter((n) => has.has(n));
         if (!found.length) break;
       }
       return found || [];
