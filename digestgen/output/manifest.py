@@ -119,9 +119,9 @@ def sorted_paths(files: dict[str, str]) -> list[str] | None:
 def _patched(like: Listing, files: dict[str, str], differ) -> str | None:
     """``like``'s text with the lines of ``files`` that differ from it (another hash, a path
     added or gone); None when it differs in more than :data:`PATCHED_MOST` paths, or the text
-    is not as :func:`manifest_text` writes it. A day's new papers and an edit whose search
-    shard was indexed again change a few paths, and writing every line again took 0.54 s at
-    100,000 papers."""
+    is not as :func:`manifest_text` writes it. A day's new papers and an edit change a few
+    paths (pages, search index files), and writing every line again took 0.54 s at 100,000
+    papers."""
     text = like.text
     if differ is None:
         differ = differences(files, like.files)
