@@ -21,7 +21,8 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, eq
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,7 +171,7 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
         clock.lap(f"render {len(todo)} pages")
         # Every page not rendered is live (else it was due): taken by maps over the whole
         # list, in C (a dictionary made job by job took 40-60 ms at 20,000 papers).
-        paths = list(map(attrgetter("path"), jobs))
+        paths = list(map(_PATH, jobs))
         kept = dict(zip(paths, map(live_files.get, paths)))
         for job in todo:
             del kept[job.path]
@@ -192,8 +193,12 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
 def indexed_pages(config: SiteConfig, jobs: list) -> list[str]:
     """The pages the search index reads: the default language's paper pages."""
     from .pages.reads import PageKind
-    return [job.path for job in jobs
-            if job.kind is PageKind.PAPER and job.lang == config.default_language]
+    # By maps in C: 65,000 jobs at 20,000 papers.
+    wanted = repeat((PageKind.PAPER, config.default_language))
+    return list(compress(map(_PATH, jobs), map(eq, map(_KIND_LANG, jobs), wanted)))
+
+
+_PATH, _KIND_LANG = attrgetter("path"), attrgetter("kind", "lang")
 
 
 class Clock:

@@ -38,13 +38,18 @@ def cut(items: list[str], target: int, most: int | None = None) -> list[list[str
     and rarely the next."""
     least, spread = max(1, target * 2 // 3), max(1, target // 3)
     most = most or 2 * target
-    runs: list[list[str]] = [[]]
-    for name in items:
-        runs[-1].append(name)
-        size = len(runs[-1])
-        if size >= most or (size >= least and zlib.crc32(name.encode()) % spread == 0):
-            runs.append([])
-    return [run for run in runs if run]
+    runs: list[list[str]] = []
+    start = 0
+    while start < len(items):
+        # The first two thirds of a run never end it: only the names after them are hashed.
+        end = min(start + most, len(items))
+        for at in range(start + least - 1, end):
+            if zlib.crc32(items[at].encode()) % spread == 0:
+                end = at + 1
+                break
+        runs.append(items[start:end])
+        start = end
+    return runs
 
 
 def term_hash(term: str) -> int:

@@ -10,6 +10,8 @@ staging tree like every other file.
 
 from __future__ import annotations
 
+from itertools import chain, compress
+from operator import itemgetter, methodcaller, ne
 from pathlib import Path
 
 from ..parallel import fork_map, worker_count
@@ -19,9 +21,15 @@ from .pages import page_terms, page_titles
 #: Below this many pages to read at once, this process reads them alone.
 PARALLEL_PAGES = 400
 
-def page_folder(rel: str) -> str:
-    """A paper page's folder, as the index names it (``papers/x/`` for papers/x/index.html)."""
-    return rel[:-len("index.html")] if rel.endswith("/index.html") else rel
+_PAGE = "index.html"
+
+
+def page_folders(rels: list[str]) -> list[str]:
+    """Paper pages' folders, as the index names them (``papers/x/`` for papers/x/index.html).
+    By maps in C: an edit of a 100,000-paper site names every one."""
+    if all(map(methodcaller("endswith", "/" + _PAGE), rels)):
+        return list(map(itemgetter(slice(None, -len(_PAGE))), rels))
+    return [rel[:-len(_PAGE)] if rel.endswith("/" + _PAGE) else rel for rel in rels]
 
 
 class SiteIndex:
@@ -33,7 +41,9 @@ class SiteIndex:
 
     def finish(self) -> None:
         staging, live = self.staging, self.staging.live
-        rels = {page_folder(rel): rel for rel in reversed(self.pages)}  # oldest first
+        pages = self.pages[::-1]  # oldest first
+        folders = page_folders(pages)
+        rels = dict(zip(folders, pages))
         live_files = live.files if live is not None else {}
         missing = live.missing if live is not None else set()
 
@@ -45,8 +55,11 @@ class SiteIndex:
             except OSError:
                 return None
 
-        changed = frozenset(folder for folder, rel in rels.items()
-                            if live_files.get(rel) != staging.files.get(rel) or rel in missing)
+        # Found by maps in C, as are the folders: an edit names every paper of the archive.
+        differing = compress(folders, map(ne, map(live_files.get, pages),
+                                          map(staging.files.get, pages)))
+        gone = [folder for folder, rel in rels.items() if rel in missing] if missing else []
+        changed = frozenset(chain(differing, gone))
         index = LiveIndex(live_bytes) if live is not None else None
 
         def before(folder: str) -> set[str] | None:
@@ -56,7 +69,7 @@ class SiteIndex:
         def facts_of(folders: list[str]) -> dict[str, PageFacts]:
             return _read_pages(staging.dir, [(folder, rels[folder]) for folder in folders])
 
-        files = index_files(list(rels), lambda folder: _facts(staging.dir / rels[folder]),
+        files = index_files(folders, lambda folder: _facts(staging.dir / rels[folder]),
                             index, changed, before, facts_of)
         for path, data in files.items():
             if data is None:
