@@ -47,18 +47,24 @@ def listing(folder) -> dict:
     return json.loads((folder / "search/index.json").read_text())
 
 
+def segment_papers(folder, segment: dict) -> list[tuple[str, dict]]:
+    """The papers of a segment of the index, in its order: (page, titles)."""
+    return [tuple(entry) for number in range(index.title_files(segment["papers"]))
+            for entry in json.loads((folder / index.titles_path(segment["name"], number))
+                                    .read_text())]
+
+
 def papers_listed(folder) -> list[tuple[str, dict]]:
     """Every paper the index lists, in its order: (page, titles)."""
-    return [tuple(entry) for segment in listing(folder)["segments"]
-            for entry in json.loads((folder / f"search/{segment['name']}/papers.json")
-                                    .read_text())]
+    return [entry for segment in listing(folder)["segments"]
+            for entry in segment_papers(folder, segment)]
 
 
 def found(folder, term: str) -> list[str]:
     """The pages of the papers the index files under ``term``."""
     pages = []
     for segment in listing(folder)["segments"]:
-        listed = json.loads((folder / f"search/{segment['name']}/papers.json").read_text())
+        listed = segment_papers(folder, segment)
         bucket = segments.bucket_of(term, segment["buckets"])
         data = (folder / f"search/{segment['name']}/{bucket:x}.bin").read_bytes()
         pages += [listed[n][0] for n in postings_of(data).get(term, [])]
@@ -108,6 +114,10 @@ def test_the_index_lists_each_paper_once_with_its_titles_and_the_manifest_lists_
     assert found(site.output, stem("regularisation")) == ["papers/2403.14715/"]
     assert found(site.output, "memorization") == []
     assert found(site.output, stem("memorization")) == ["papers/2310.02664/"]
+    # The titles' terms a second time, marked: in the titles, not in the abstracts.
+    assert found(site.output, "^" + stem("smoothing")) == ["papers/2403.14715/"]
+    assert found(site.output, "^平滑") == ["papers/2403.14715/"]
+    assert found(site.output, "^" + stem("regularisation")) == []
     manifest = json.loads((site.output / ".digestgen-manifest.json").read_text())["files"]
     assert set(index_files(site.output)) <= set(manifest)
     # The page script makes the search box from its strings; only the indexed pages carry
@@ -221,7 +231,8 @@ def test_a_build_that_fails_leaves_the_index_as_it_was(site, monkeypatch):
 
 def test_a_site_without_papers_has_an_empty_index(site):
     build(site)
-    assert listing(site.output) == {"segments": [], "version": index.VERSION}
+    assert listing(site.output) == {"segments": [], "titles": index.TITLES_PER_FILE,
+                                    "version": index.VERSION}
 
 
 def test_the_index_is_byte_identical_across_builds(site, tmp_path):
@@ -248,7 +259,7 @@ def test_the_index_adds_far_fewer_files_than_papers(site):
     build(site)
     # One segment of 64 small papers: the listing, its papers, and a bucket.
     assert sorted(path.rsplit("/", 1)[-1] for path in index_files(site.output)) == [
-        "0.bin", "index.json", "papers.json"]
+        "0.bin", "index.json", "titles-0.json"]
     assert all((site.output / page / "index.html").is_file()
                for page, _ in papers_listed(site.output))
 

@@ -43,6 +43,11 @@ def test_each_term_is_in_the_bucket_its_hash_names(monkeypatch):
     assert segment_postings(buckets) == postings
 
 
+def test_a_title_s_term_is_in_the_bucket_of_the_same_term_unmarked():
+    for term in ("calibrat", "平滑", "w7"):
+        assert {bucket_of(term, 64), bucket_of("^" + term, 64)} == {term_hash(term) & 63}
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 10_000), st.lists(st.tuples(st.integers(0, 149), st.integers(0, 10_000)),
                                         min_size=1, max_size=5))

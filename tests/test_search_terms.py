@@ -1,6 +1,6 @@
 """What a text is indexed under and what a query looks up (search/terms.py)."""
 
-from digestgen.search.terms import query_terms, stem, terms
+from digestgen.search.terms import query_terms, stem, terms, title_terms, unmarked
 
 
 def test_han_and_kana_are_indexed_as_overlapping_pairs():
@@ -35,3 +35,10 @@ def test_numbers_and_other_scripts_are_kept_as_they_are():
 def test_a_query_looks_up_each_of_its_terms_once_in_order():
     assert query_terms("强化学习 Calibrate 学习") == ["强化", "化学", "学习", "calibrat"]
     assert query_terms("  ") == []
+
+
+def test_a_title_s_terms_are_marked_and_unmarked_again():
+    assert title_terms(["Label Smoothing", "标签平滑"]) == {
+        "^label", "^smooth", "^标签", "^签平", "^平滑"}
+    assert {unmarked(term) for term in title_terms(["Label Smoothing"])} == terms("Label Smoothing")
+    assert not any(term.startswith("^") for term in terms("^caret ^^ x^2"))

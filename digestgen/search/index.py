@@ -3,13 +3,17 @@
 Files, below the output root::
 
     search/index.json                 the segments, in the archive's order (oldest first)
-    search/<segment>/papers.json      each paper's page and titles, by its number
     search/<segment>/<bucket>.bin     terms with the numbers of their papers (hexadecimal name)
+    search/<segment>/titles-<n>.json  the pages and titles of papers 64n to 64n + 63
 
-A segment is named after its first paper (stable as the archive grows). The next build reads
-the live index back (:class:`LiveIndex`) and changes only the segments whose papers changed:
+A segment is named after its first paper (stable as the archive grows). A paper's title terms
+are also indexed marked (:func:`~.terms.title_terms`), in the bucket of the same term unmarked:
+the search box ranks by them, and reads the titles of the few papers it shows. The next build
+reads the live index back (:class:`LiveIndex`) and changes only the segments whose papers
+changed:
 
-- the same papers, some edited: the buckets of the terms they gained or lost;
+- the same papers, some edited: the buckets of the terms they gained or lost, and the title
+  files of the edited papers;
 - papers added at its end (a day's new papers): the same, the new papers' terms added;
 - anything else (a paper inserted, removed or moved): the segment made whole again, each paper's
   terms read back from the live index unless its page changed.
@@ -33,7 +37,10 @@ from .segments import (
 FOLDER = "search"
 LISTING = f"{FOLDER}/index.json"
 #: The version of the index's files; the search box reads this one.
-VERSION = 1
+VERSION = 2
+#: Papers per title file: about 16 KB, as a bucket; a search reads the files of the papers
+#: it shows, not every title of a segment.
+TITLES_PER_FILE = 64
 #: What reading a live bucket that is not as this module writes it raises.
 UNREADABLE = (IndexError, UnicodeDecodeError)
 
@@ -72,8 +79,19 @@ def bucket_path(segment: str, bucket: int) -> str:
     return f"{FOLDER}/{segment}/{bucket:x}.bin"
 
 
-def papers_path(segment: str) -> str:
-    return f"{FOLDER}/{segment}/papers.json"
+def titles_path(segment: str, number: int) -> str:
+    return f"{FOLDER}/{segment}/titles-{number:x}.json"
+
+
+def title_files(papers: int) -> int:
+    """How many title files a segment of ``papers`` papers has."""
+    return -(-papers // TITLES_PER_FILE)
+
+
+def segment_paths(name: str, entry: Mapping) -> list[str]:
+    """Every file of the segment ``name`` that ``entry`` (of index.json) lists."""
+    return [*(bucket_path(name, n) for n in range(entry["buckets"])),
+            *(titles_path(name, n) for n in range(title_files(entry["papers"])))]
 
 
 def _json(value: object) -> bytes:
@@ -81,44 +99,62 @@ def _json(value: object) -> bytes:
             + "\n").encode()
 
 
-def papers_json(entries: list[tuple[str, Mapping[str, str]]]) -> bytes:
-    """A segment's ``papers.json``: each paper's page and titles, by number."""
+def titles_json(entries: list[tuple[str, Mapping[str, str]]]) -> bytes:
+    """A title file: each paper's page and titles, by number."""
     return _json([[page, dict(titles)] for page, titles in entries])
 
 
 def listing_json(entries: list[dict]) -> bytes:
-    return _json({"version": VERSION, "segments": entries})
+    return _json({"version": VERSION, "titles": TITLES_PER_FILE, "segments": entries})
 
 
 class LiveIndex:
     """The index a build finds in the live site: ``read(path)`` gives a file's bytes (None
-    when it is not there)."""
+    when it is not there), ``present(path)`` whether it is there, unread."""
 
-    def __init__(self, read: Callable[[str], bytes | None]):
-        self.read = read
+    def __init__(self, read: Callable[[str], bytes | None], present: Callable[[str], bool]):
+        self.read, self.present = read, present
         self.segments: dict[str, dict] = {}
-        self._entries: dict[str, list | None] = {}  # each segment's papers.json, read once
+        self._titles: dict[tuple[str, int], list | None] = {}  # each title file, read once
         listing = read(LISTING)
         try:
             found = json.loads(listing) if listing else {}
-            if found.get("version") == VERSION:
-                self.segments = {entry["name"]: entry for entry in found["segments"]}
+            if found.get("version") == VERSION and found.get("titles") == TITLES_PER_FILE:
+                self.segments = {entry["name"]: entry for entry in found["segments"]
+                                 if isinstance(entry["papers"], int)
+                                 and isinstance(entry["buckets"], int)}
         except (ValueError, KeyError, TypeError, AttributeError):
             self.segments = {}
 
+    def whole(self, name: str) -> bool:
+        """Whether every file of the live segment ``name`` is there."""
+        return all(map(self.present, segment_paths(name, self.segments[name])))
+
+    def titles(self, name: str, number: int) -> list[tuple[str, dict[str, str]]] | None:
+        """The papers of the live segment ``name``'s title file ``number`` as (page, titles),
+        by number (None: not there, or it cannot be read)."""
+        if (name, number) not in self._titles:
+            data = self.read(titles_path(name, number))
+            try:
+                self._titles[name, number] = [(str(page), dict(titles))
+                                              for page, titles in json.loads(data)] \
+                    if data else None
+            except (ValueError, TypeError):
+                self._titles[name, number] = None
+        return self._titles[name, number]
+
     def entries(self, name: str) -> list[tuple[str, dict[str, str]]] | None:
         """The papers of the live segment ``name`` as (page, titles), by number (None: no
-        such segment, or one that cannot be read)."""
+        such segment, or one that cannot be read whole)."""
         if name not in self.segments:
             return None
-        if name not in self._entries:
-            data = self.read(papers_path(name))
-            try:
-                self._entries[name] = [(str(page), dict(titles))
-                                       for page, titles in json.loads(data)] if data else None
-            except (ValueError, TypeError):
-                self._entries[name] = None
-        return self._entries[name]
+        found = []
+        for number in range(title_files(self.segments[name]["papers"])):
+            part = self.titles(name, number)
+            if part is None:
+                return None
+            found += part
+        return found if len(found) == self.segments[name]["papers"] else None
 
     def pages(self, name: str) -> list[str] | None:
         entries = self.entries(name)
@@ -133,10 +169,12 @@ class LiveIndex:
     def terms_by_page(self, name: str) -> dict[str, set[str]]:
         """Each page of the live segment ``name`` with its terms, read back from its buckets
         (none when they cannot be read: its pages are then read instead)."""
-        pages = self.pages(name) or []
+        pages, buckets = self.pages(name), self.buckets(name)
+        if pages is None or buckets is None:
+            return {}
         found: dict[str, set[str]] = {page: set() for page in pages}
         try:
-            for term, numbers in segment_postings(self.buckets(name) or []).items():
+            for term, numbers in segment_postings(buckets).items():
                 for number in numbers:
                     found[pages[number]].add(term)
         except UNREADABLE:
@@ -177,11 +215,9 @@ def index_files(pages: Sequence[str], facts: Callable[[str], PageFacts],
         kept = live.segments.get(segment.name) if live is not None else None
         digest = pages_digest(segment.pages)
         if kept is not None and kept.get("digest") == digest \
-                and not changed.intersection(segment.pages):
+                and not changed.intersection(segment.pages) and live.whole(segment.name):
             # The same papers, none changed: every file as it is.
-            files.update(dict.fromkeys(
-                [*(bucket_path(segment.name, n) for n in range(kept["buckets"])),
-                 papers_path(segment.name)]))
+            files.update(dict.fromkeys(segment_paths(segment.name, kept)))
             listing.append(kept)
             continue
         made = _patched_segment(segment, read, live, changed, before)
@@ -190,12 +226,11 @@ def index_files(pages: Sequence[str], facts: Callable[[str], PageFacts],
                 found.update(facts_of([page for page in segment.pages
                                        if known.terms(page, segment.name) is None]))
             made = _whole_segment(segment, read, known)
-        buckets, total = made
+        buckets, total, titles = made
         for number, data in enumerate(buckets):
             files[bucket_path(segment.name, number)] = data
-        files[papers_path(segment.name)] = papers_json(
-            [(page, known.titles(page, segment.name) or read(page).titles)
-             for page in segment.pages])
+        for number, data in enumerate(titles):
+            files[titles_path(segment.name, number)] = data
         found.clear()  # a segment's facts are not needed by the next
         listing.append({"name": segment.name, "papers": len(segment.pages), "digest": digest,
                         "numbers": total, "buckets": len(buckets)})
@@ -249,16 +284,17 @@ class _Known:
 
 
 def _patched_segment(segment: Segment, read, live, changed, before
-                     ) -> tuple[list[bytes | None], int] | None:
+                     ) -> tuple[list[bytes | None], int, list[bytes | None]] | None:
     """A live segment of the same papers, or of its first papers, changed in place: its
-    buckets (None: as they are) and the numbers it holds; None when it cannot be."""
-    if live is None or before is None:
+    buckets, the numbers it holds, and its title files (None: a file as it is); None when it
+    cannot be."""
+    if live is None or before is None or segment.name not in live.segments:
         return None
     pages = segment.pages
-    was = live.pages(segment.name)
-    if was is None or pages[:len(was)] != was:
-        return None
     entry = live.segments[segment.name]
+    was = pages[:entry["papers"]]
+    if len(was) != entry["papers"] or pages_digest(was) != entry.get("digest"):
+        return None  # (the digest of its pages tells them: its title files need not be read)
     edited = [number for number, page in enumerate(was) if page in changed]
     added = range(len(was), len(pages))
     if len(edited) + len(added) > PATCHED_MOST:
@@ -276,7 +312,35 @@ def _patched_segment(segment: Segment, read, live, changed, before
     if result is None:
         return None
     new, total = result
-    return [new.get(number) for number in range(entry["buckets"])], total
+    buckets = [new.get(number) for number in range(entry["buckets"])]
+    titles = _patched_titles(segment, read, live, {*edited, *added})
+    kept = [bucket_path(segment.name, n) for n, data in enumerate(buckets) if data is None] \
+        + [titles_path(segment.name, n) for n, data in enumerate(titles or []) if data is None]
+    if titles is None or not all(map(live.present, kept)):
+        return None  # a file removed by hand, or spoilt: the segment is made whole
+    return buckets, total, titles
+
+
+def _patched_titles(segment: Segment, read, live: LiveIndex, changed: set[int]
+                    ) -> list[bytes | None] | None:
+    """The title files of a live segment changed in place where ``changed`` (numbers of
+    papers edited or added) are; None when a live one that is needed cannot be read."""
+    files: list[bytes | None] = []
+    for number in range(title_files(len(segment.pages))):
+        first = number * TITLES_PER_FILE
+        numbers = range(first, min(first + TITLES_PER_FILE, len(segment.pages)))
+        if changed.isdisjoint(numbers):
+            files.append(None)
+            continue
+        live_papers = live.segments[segment.name]["papers"]
+        was = live.titles(segment.name, number) if first < live_papers else []
+        if was is None:
+            return None
+        entries = [(segment.pages[n], read(segment.pages[n]).titles
+                    if n in changed or n - first >= len(was) else was[n - first][1])
+                   for n in numbers]
+        files.append(None if entries == was else titles_json(entries))
+    return files
 
 
 def _live_bucket(live: LiveIndex, name: str, number: int) -> bytes:
@@ -286,11 +350,16 @@ def _live_bucket(live: LiveIndex, name: str, number: int) -> bytes:
     return data
 
 
-def _whole_segment(segment: Segment, read, known: _Known) -> tuple[list[bytes], int]:
-    """A segment made whole: each paper's terms read back from the live segment that held it,
-    unless its page changed (or it was in none), then from its page."""
+def _whole_segment(segment: Segment, read, known: _Known
+                   ) -> tuple[list[bytes], int, list[bytes]]:
+    """A segment made whole: each paper's terms and titles read back from the live segment
+    that held it, unless its page changed (or it was in none), then from its page."""
     papers = []
     for page in segment.pages:
         terms = known.terms(page, segment.name)
         papers.append(terms if terms is not None else read(page).terms)
-    return segment_buckets(postings_of_papers(papers)), sum(map(len, papers))
+    entries = [(page, known.titles(page, segment.name) or read(page).titles)
+               for page in segment.pages]
+    titles = [titles_json(entries[first:first + TITLES_PER_FILE])
+              for first in range(0, len(entries), TITLES_PER_FILE)]
+    return segment_buckets(postings_of_papers(papers)), sum(map(len, papers)), titles

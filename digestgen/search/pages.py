@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
-from .terms import terms
+from .terms import terms, title_terms
 
 BODY = "data-search-body"
 IGNORED = "data-search-ignore"
@@ -75,9 +76,11 @@ def page_text(page: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", body))).strip()
 
 
-def page_terms(page: str) -> set[str]:
-    """The terms a paper's page is indexed under."""
-    return terms(page_text(page))
+def page_terms(page: str, titles: Mapping[str, str] | None = None) -> set[str]:
+    """The terms a paper's page is indexed under: its text's, and its titles' marked
+    (``titles``: :func:`page_titles` of it, when known)."""
+    titles = page_titles(page) if titles is None else titles
+    return terms(page_text(page)) | title_terms(titles.values())
 
 
 def page_titles(page: str) -> dict[str, str]:

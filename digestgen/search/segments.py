@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .postings import bucket_bytes, patched, postings_of
+from .terms import unmarked
 
 #: About how many papers a segment holds.
 SEGMENT_PAPERS = 4096
@@ -61,7 +62,9 @@ def term_hash(term: str) -> int:
 
 
 def bucket_of(term: str, buckets: int) -> int:
-    return term_hash(term) & (buckets - 1)
+    """The bucket of ``term``: a title's term goes where the same term unmarked goes (one
+    file a term gives the search box both)."""
+    return term_hash(unmarked(term)) & (buckets - 1)
 
 
 def bucket_count(postings: int) -> int:

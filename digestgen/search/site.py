@@ -60,7 +60,8 @@ class SiteIndex:
                                           map(staging.files.get, pages)))
         gone = [folder for folder, rel in rels.items() if rel in missing] if missing else []
         changed = frozenset(chain(differing, gone))
-        index = LiveIndex(live_bytes) if live is not None else None
+        index = LiveIndex(live_bytes, lambda path: path in live_files and path not in missing) \
+            if live is not None else None
 
         def before(folder: str) -> set[str] | None:
             data = live_bytes(rels[folder])
@@ -80,7 +81,8 @@ class SiteIndex:
 
 def _facts(page: Path) -> PageFacts:
     text = page.read_text(encoding="utf-8")
-    return PageFacts(page_titles(text), page_terms(text))
+    titles = page_titles(text)
+    return PageFacts(titles, page_terms(text, titles))
 
 
 def _read_pages(tree: Path, pages: list[tuple[str, str]]) -> dict[str, PageFacts]:

@@ -7,13 +7,16 @@ words, and no dictionary cuts them the same way twice, so a run of Han or kana i
 its overlapping pairs (理解为何 as 理解 解为 为何; a single character as itself): a query is found
 wherever all of its pairs are, and the search box then keeps the papers whose text has the
 query's run in one piece. A run of letters is a word, indexed by its stem (:func:`stem`), so
-that calibrate finds calibration.
+that calibrate finds calibration. A paper's titles are indexed a second time, each term marked
+(:func:`title_terms`), so that the search box can rank the papers whose title has the query
+without reading every title.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 #: Han and kana (the search box has the same ranges).
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -28,6 +31,8 @@ ENDINGS = (("sses", "ss"), ("ies", "i"), ("ions", ""), ("ings", ""), ("ing", "")
 _VOWELS = "aeiou"
 #: The shortest stem an ending leaves.
 SHORTEST = 3
+#: What marks a term of a title (a character no term has).
+TITLE_MARK = "^"
 
 
 def stem(word: str) -> str:
@@ -73,3 +78,13 @@ def query_terms(query: str) -> list[str]:
         for term in pairs(run) if _CJK_RUN.fullmatch(run) else [stem(run)]:
             seen.setdefault(term)
     return list(seen)
+
+
+def title_terms(titles: Iterable[str]) -> set[str]:
+    """The marked terms of a paper's titles (``^calibrat`` for Calibration)."""
+    return {TITLE_MARK + term for title in titles for term in terms(title)}
+
+
+def unmarked(term: str) -> str:
+    """A term as it is without the mark of a title's term."""
+    return term.removeprefix(TITLE_MARK)

@@ -29,11 +29,12 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The demo site, built once with the search index (in segments of about two papers, so
-    that a search looks in several); its output folder."""
+    that a search looks in several, and a title file a paper); its output folder."""
     root = tmp_path_factory.mktemp("browser-site")
     write_site(root)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search_index, "SEGMENT_PAPERS", 2)
+        patch.setattr(search_index, "TITLES_PER_FILE", 1)
         result = CliRunner().invoke(main, ["build", "--config", str(root / "digestgen.yaml"),
                                            "-q"])
     assert result.exit_code == 0, result.output

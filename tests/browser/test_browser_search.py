@@ -74,6 +74,20 @@ def test_the_index_loads_when_the_search_box_is_focused_not_before(open_page, ex
     assert hrefs(results) == ["/digest/papers/2403.14715/"]
 
 
+def test_a_search_reads_the_titles_of_the_papers_it_shows_and_one_bucket_a_segment(
+        open_page, expect, built_site):
+    page = open_page("")
+    results = search(page, "memorization")
+    expect(results).to_have_count(2)
+    page.wait_for_load_state("networkidle")
+    loaded = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    titles = [url for url in loaded if "/search/" in url and "/titles-" in url]
+    buckets = [url for url in loaded if url.endswith(".bin")]
+    segments = json.loads((built_site / "search/index.json").read_text())["segments"]
+    assert sum(entry["papers"] for entry in segments) > 2 * len(titles)  # a file a paper here
+    assert len(titles) == 2 and len(buckets) == len(segments)
+
+
 def test_without_javascript_there_is_no_dead_search_box(open_page, expect):
     # The page script makes the box: no page carries a form it would have to hide.
     page = open_page("", js=False)

@@ -262,7 +262,8 @@
       return files.get(url);
     };
     // The index (digestgen/search/): segments of the archive, oldest first, each with its
-    // papers' pages and titles and its terms spread over a power of two of bucket files.
+    // terms spread over a power of two of bucket files, and its papers' pages and titles in
+    // files of a few dozen papers each.
     const load = () => listing ||= fetched(folder + "index.json", (r) => r.json())
       .catch((error) => { listing = null; throw error; });
 
@@ -293,6 +294,8 @@
       : Array.from({ length: run.length - 1 }, (_, i) => run.slice(i, i + 2));
     const termsOf = (query) => [...new Set(runs(query).flatMap((run) =>
       HAN.test(run) ? pairs(run) : [stem(run)]))];
+    // A title's terms are indexed a second time, marked, in the same bucket.
+    const TITLE_MARK = "^";
 
     // Where a term is: the bucket its FNV-1a hash names (as digestgen/search/segments.py).
     const encoder = new TextEncoder();
@@ -334,19 +337,31 @@
     const bucket = (segment, number) => fetched(
       `${folder}${segment}/${number.toString(16)}.bin`,
       async (r) => new Uint8Array(await r.arrayBuffer()));
-    const papersOf = (segment) => fetched(`${folder}${segment}/papers.json`, (r) => r.json());
+    // A paper's page and titles, from the file that holds them.
+    const listed = async (paper) => {
+      const { titles: each } = await load();
+      const file = Math.floor(paper.n / each);
+      const entries = await fetched(`${folder}${paper.segment}/titles-${file.toString(16)}.json`,
+        (r) => r.json());
+      [paper.path, paper.titles] = entries[paper.n - file * each];
+      return paper;
+    };
 
-    // The numbers of the papers of a segment that have every term.
+    // The numbers of the papers of a segment that have every term, and of those whose title
+    // has every term.
     const inSegment = async (segment, terms) => {
       let found = null;
+      let titled = null;
       for (const term of terms) {
         const bytes = await bucket(segment.name, bucketOf(term, segment.buckets));
         const numbers = numbersIn(bytes, term);
         const has = new Set(numbers);
         found = found === null ? numbers : found.filter((n) => has.has(n));
-        if (!found.length) break;
+        if (!found.length) return [[], new Set()];
+        const inTitle = new Set(numbersIn(bytes, TITLE_MARK + term));
+        titled = (titled || found).filter((n) => inTitle.has(n));
       }
-      return found || [];
+      return [found || [], new Set(titled || [])];
     };
 
     // A paper's text as its page shows it, without what the index skips (its links, facts):
@@ -404,8 +419,11 @@
 
     // The papers that have every term of the query (each run of Han or kana in one piece),
     // best first: the paper whose title is the query, then those whose title has it, then
-    // those whose title has every word, then the others; newest first within each.
+    // those whose title has every word, then the others; newest first within each. Titles
+    // are read for the papers shown, and to tell the first two groups from the third only
+    // when the papers whose title has every term are in a few files (a title typed whole).
     const SHOWN = 20;
+    const TITLE_FILES_READ = 8;
     const matching = async (query) => {
       const { segments } = await load();
       const terms = termsOf(query);
@@ -416,18 +434,22 @@
         .map((w) => w.slice(0, Math.max(4, w.length - 3)))];
       if (!terms.length) return [[], looked, 0];
       const found = await Promise.all(segments.map(async (segment, order) => {
-        const numbers = await inSegment(segment, terms);
-        if (!numbers.length) return [];
-        const listed = await papersOf(segment.name);
-        return numbers.map((n) => ({ path: listed[n][0], titles: listed[n][1], at: [order, n] }));
+        const [numbers, titled] = await inSegment(segment, terms);
+        return numbers.map((n) => ({ segment: segment.name, n, order, first: titled.has(n) ? 2 : 3 }));
       }));
       const whole = query.trim().toLowerCase();
       const first = (paper) => titles(paper).toLowerCase().split(" ").includes(whole)
         || Object.values(paper.titles).some((t) => t.toLowerCase() === whole) ? 0
         : contains(titles(paper), whole) ? 1
           : looked.every((t) => contains(titles(paper), t)) ? 2 : 3;
-      const ranked = found.flat().map((paper) => ({ ...paper, first: first(paper) }))
-        .sort((a, b) => a.first - b.first || b.at[0] - a.at[0] || b.at[1] - a.at[1]);
+      const papers = found.flat();
+      const titled = papers.filter((paper) => paper.first === 2);
+      const { titles: each } = await load();
+      if (new Set(titled.map((p) => `${p.segment}/${Math.floor(p.n / each)}`)).size <= TITLE_FILES_READ) {
+        await Promise.all(titled.map(listed));
+        titled.forEach((paper) => { paper.first = first(paper); });
+      }
+      const ranked = papers.sort((a, b) => a.first - b.first || b.order - a.order || b.n - a.n);
       // A run of three or more Han or kana is found by its pairs: the page is read to check
       // that it has the run in one piece (those read are shown; the rest are counted as
       // holding it as often).
@@ -435,6 +457,7 @@
       let read = 0;
       for (let i = 0; i < ranked.length && kept.length < SHOWN; i += 8) {
         const batch = ranked.slice(i, i + 8);
+        await Promise.all(batch.map((paper) => paper.path || listed(paper)));
         const texts = await Promise.all(batch.map((paper) => pageText(paper.path)));
         read += batch.length;
         batch.forEach((paper, k) => {
