@@ -10,8 +10,7 @@ staging tree like every other file.
 
 from __future__ import annotations
 
-from itertools import chain, compress
-from operator import itemgetter, methodcaller, ne
+from operator import itemgetter, methodcaller
 from pathlib import Path
 
 from ..parallel import fork_map, worker_count
@@ -26,7 +25,7 @@ _PAGE = "index.html"
 
 def page_folders(rels: list[str]) -> list[str]:
     """Paper pages' folders, as the index names them (``papers/x/`` for papers/x/index.html).
-    By maps in C: an edit of a 100,000-paper site names every one."""
+    By maps in C: a build of a 100,000-paper site names every one."""
     if all(map(methodcaller("endswith", "/" + _PAGE), rels)):
         return list(map(itemgetter(slice(None, -len(_PAGE))), rels))
     return [rel[:-len(_PAGE)] if rel.endswith("/" + _PAGE) else rel for rel in rels]
@@ -45,7 +44,7 @@ class SiteIndex:
         folders = page_folders(pages)
         rels = dict(zip(folders, pages))
         live_files = live.files if live is not None else {}
-        missing = live.missing if live is not None else set()
+        missing = live.missing if live is not None else frozenset()
 
         def live_bytes(path: str) -> bytes | None:
             if path not in live_files or path in missing:
@@ -55,13 +54,15 @@ class SiteIndex:
             except OSError:
                 return None
 
-        # Found by maps in C, as are the folders: an edit names every paper of the archive.
-        differing = compress(folders, map(ne, map(live_files.get, pages),
-                                          map(staging.files.get, pages)))
-        gone = [folder for folder, rel in rels.items() if rel in missing] if missing else []
-        changed = frozenset(chain(differing, gone))
-        index = LiveIndex(live_bytes, lambda path: path in live_files and path not in missing) \
-            if live is not None else None
+        # Only a page given to the staging tree in this build, or missing from the live one,
+        # can differ from the live page (the others were kept from it): an edit looks at a few.
+        changed = frozenset(
+            folder for rel in staging.given | missing for folder in page_folders([rel])
+            if rels.get(folder) == rel
+            and (rel in missing or live_files.get(rel) != staging.files.get(rel)))
+        present = (lambda path: path in live_files and path not in missing) if missing \
+            else live_files.__contains__
+        index = LiveIndex(live_bytes, present) if live is not None else None
 
         def before(folder: str) -> set[str] | None:
             data = live_bytes(rels[folder])
@@ -72,10 +73,9 @@ class SiteIndex:
 
         files = index_files(folders, lambda folder: _facts(staging.dir / rels[folder]),
                             index, changed, before, facts_of)
+        staging.keep_all({path: live_files[path] for path, data in files.items() if data is None})
         for path, data in files.items():
-            if data is None:
-                staging.keep(path, live_files[path])
-            else:
+            if data is not None:
                 staging.write(path, data)
 
 
