@@ -131,7 +131,7 @@ def test_early_markdown_let_go_of_unfinished_leaves_no_process_behind(single_thr
 
 
 def _job(kind, lang, weight):
-    from digestgen.pages.render import Job
+    from digestgen.pages.jobs import Job
     return Job(kind, lang, None, f"{lang}/{kind.name}/{weight}", weight)
 
 

@@ -200,7 +200,7 @@ def _columns(jobs: list) -> tuple[list, ...]:
 
 def _jobs(columns: tuple[list, ...]) -> list:
     """The jobs of :func:`_columns`."""
-    from ..pages.render import Job
+    from ..pages.jobs import Job
     return list(map(tuple.__new__, repeat(Job), zip(*columns)))
 
 

@@ -26,7 +26,8 @@ from .reads import (
 )
 
 if TYPE_CHECKING:
-    from .render import Job, Page, Renderer
+    from .jobs import Job, Page
+    from .render import Renderer
 
 KINDS = frozenset({PageKind.CITE, PageKind.ISSUE_BIB, PageKind.ARCHIVE_BIB,
                    PageKind.TOPIC_FEED, PageKind.STATS})
@@ -34,7 +35,7 @@ KINDS = frozenset({PageKind.CITE, PageKind.ISSUE_BIB, PageKind.ARCHIVE_BIB,
 
 def language_jobs(site: Site, lang: str, root: str) -> list[Job]:
     """The pages of one language tree (``root`` is its folder: "" or "en/")."""
-    from .render import Job
+    from .jobs import Job
     jobs = [Job(PageKind.ISSUE_BIB, lang, issue, f"{root}{Links.issue(issue)}papers.bib",
                 1 + len(issue.entries) // 10) for issue in site.issues]
     jobs += [Job(PageKind.TOPIC_FEED, lang, term, f"{root}{Links.term(term)}feed.xml",
@@ -47,7 +48,7 @@ def language_jobs(site: Site, lang: str, root: str) -> list[Job]:
 def common_jobs(site: Site, rels: dict[str, str]) -> list[Job]:
     """The pages of no language: each paper's ``cite.bib``, at the root only (SPEC 4.1 allows
     one URL per paper). ``rels``: each paper's folder by id (``Renderer.paper_rels``)."""
-    from .render import Job
+    from .jobs import Job
     cite = PageKind.CITE
     return [Job(cite, None, paper, f"{rels[paper.id]}cite.bib") for paper in site.papers]
 
@@ -86,7 +87,7 @@ def bib_fact(paper: Paper, source_language: str) -> str:
 
 
 def render(renderer: Renderer, job: Job) -> Page:
-    from .render import Page
+    from .jobs import Page
     kind, lang, subject = job.kind, job.lang, job.subject
     source = renderer.config.source_language
     bodies, keys = renderer.facts.body, renderer.facts.bib_key

@@ -1,7 +1,9 @@
 """Rendering the site model to pages: HTML per language, feeds, sitemap and small files.
 
-``Renderer.pages()`` yields :class:`Page` values (an output-relative path and its bytes) in a
-fixed order; nothing here touches the disk, so a failed render leaves no trace.
+``Renderer.pages()`` yields :class:`~.jobs.Page` values (an output-relative path and its bytes)
+in a fixed order, that of its jobs (:mod:`.jobs`); nothing here touches the disk, so a failed
+render leaves no trace. The sitemap's files are :mod:`.sitemaps`', the citation files, topic
+feeds and statistics :mod:`.more_pages`'.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -28,29 +29,8 @@ from .theme import Theme, striptags
 from .links import Links
 from .reads import PageKind, archive_reads, feed_reads, home_reads
 from .views import Link, Pager, TermView, Views
-from . import more_pages
-
-READING_LIST = "reading-list/"  # a page per language that the browser fills from its storage
-SHOW_STYLE = "assets/show.css"  # the language display control's rules, linked from every page
-UI_STRINGS = "assets/ui-{lang}.js"  # the page script's UI strings, one script a language
-
-
-@dataclass(frozen=True)
-class Page:
-    path: str  # relative to the output root, "/"-separated
-    data: bytes
-
-
-class Job(NamedTuple):
-    """A page to render: its kind, its language, what it is about (an issue, a paper, a term,
-    a sitemap's URLs), where it goes, and about how much work it is. (A named tuple: a site
-    of 100,000 papers makes 200,000 jobs, in a third of the time of frozen dataclasses.)"""
-
-    kind: PageKind
-    lang: str | None
-    subject: object
-    path: str
-    weight: int = 1
+from . import more_pages, sitemaps
+from .jobs import READING_LIST, SHOW_STYLE, UI_STRINGS, Job, Page, site_jobs
 
 
 @dataclass(frozen=True)
@@ -150,50 +130,8 @@ class Renderer:
             yield self.render(job)
 
     def jobs(self) -> list[Job]:
-        """Every page of the site, in a fixed order, as work to do."""
-        jobs = []
-        for lang in self.config.languages:
-            path = self.links.path
-            jobs.append(Job(PageKind.HOME, lang, None, path(lang, "") + "index.html", 10))
-            jobs += [Job(PageKind.ARCHIVE, lang, page, path(lang, page.page_rel) + "index.html",
-                         2) for page in self.archive_pages]
-            jobs.append(Job(PageKind.READING_LIST, lang, None,
-                            path(lang, READING_LIST) + "index.html"))
-            jobs.append(Job(PageKind.UI_STRINGS, lang, None, UI_STRINGS.format(lang=lang)))
-            jobs += self.issue_and_paper_jobs(lang)
-            jobs += [Job(PageKind.TERM, lang, page, path(lang, page.page_rel) + "index.html",
-                         1 + len(page.part(page.subject.papers, TERM_PAGE_PAPERS)) // 2)
-                     for page in self.term_pages]
-            jobs.append(Job(PageKind.FEED, lang, None, path(lang, "feed.xml"), 20))
-            jobs += more_pages.language_jobs(self.site, lang, path(lang, ""))
-        jobs += more_pages.common_jobs(self.site, self.paper_rels)
-        jobs.append(Job(PageKind.NOT_FOUND, None, None, "404.html"))
-        jobs += [Job(kind, None, (name, group), name, 1 + len(group) // 100)
-                 for kind, name, group in self.sitemap_files()]
-        jobs.append(Job(PageKind.ROBOTS, None, None, "robots.txt"))
-        jobs.append(Job(PageKind.NOJEKYLL, None, None, ".nojekyll"))
-        if len(self.config.languages) > 1:
-            jobs.append(Job(PageKind.SHOW_STYLE, None, None, SHOW_STYLE))
-        return jobs
-
-    def issue_and_paper_jobs(self, lang: str) -> list[Job]:
-        """The issue pages and paper pages of ``lang``: each issue, then the papers whose own
-        issue it is, then any paper of no issue. A paper's view is made for its issue page and
-        used again by its own page right after, so views need not be kept for the whole build
-        (see :data:`~.views.VIEWS_KEPT`): memory stays flat as the archive grows."""
-        root, rels, own = self.links.path(lang, ""), self.paper_rels, self.own_papers
-        paper = PageKind.PAPER
-        # The full record (in the default language) takes some 0.34 ms to render, a brief
-        # page 0.2 ms: weighed alike, the worker rendering the default language finished last.
-        weight = 3 if lang == self.config.default_language else 2
-        jobs = []
-        for issue in self.site.issues:
-            jobs.append(Job(PageKind.ISSUE, lang, issue,
-                            f"{root}{Links.issue(issue)}index.html", 1 + len(issue.entries)))
-            jobs += [Job(paper, lang, p, f"{root}{rels[p.id]}index.html", weight)
-                     for p in own.get(issue.id, ())]
-        return jobs + [Job(paper, lang, p, f"{root}{rels[p.id]}index.html", weight)
-                       for p in own.get(None, ())]
+        """Every page of the site, in a fixed order, as work to do (:func:`.jobs.site_jobs`)."""
+        return site_jobs(self)
 
     @functools.cached_property
     def paper_rels(self) -> dict[str, str]:
@@ -201,17 +139,6 @@ class Renderer:
         not for each of the pages and sitemap entries of a paper (four jobs per paper; at
         20,000 papers making each again cost a tenth of a second of every build)."""
         return {paper.id: Links.paper(paper) for paper in self.site.papers}
-
-    @functools.cached_property
-    def own_papers(self) -> dict[str | None, list[Paper]]:
-        """The papers whose own issue each issue is (by issue id; under None, those of no
-        issue), in the site's order."""
-        issue_of = self.site.issue_of
-        own: dict[str | None, list[Paper]] = {}
-        for paper in self.site.papers:
-            issue = issue_of.get(paper.id)
-            own.setdefault(None if issue is None else issue.id, []).append(paper)
-        return own
 
     def render(self, job: Job) -> Page:
         """The page of ``job``."""
@@ -233,9 +160,9 @@ class Renderer:
         if kind is PageKind.NOT_FOUND:
             return self.not_found()
         if kind is PageKind.SITEMAP:
-            return self.sitemap(*subject)
+            return sitemaps.sitemap(self, *subject)
         if kind is PageKind.SITEMAP_INDEX:
-            return self.sitemap_index(*subject)
+            return sitemaps.sitemap_index(self, *subject)
         if kind in more_pages.KINDS:
             return more_pages.render(self, job)
         if kind is PageKind.ROBOTS:
@@ -367,35 +294,6 @@ class Renderer:
             "updated": newest[0].key.start.isoformat() if newest else "1970-01-01",
         })
         return Page(self.links.path(lang, "feed.xml"), data)
-
-    def sitemap_files(self) -> list[tuple[PageKind, str, tuple[str, ...]]]:
-        """Each sitemap file: ``(SITEMAP, name, page URLs)``, and when there are many, the
-        index of them: ``(SITEMAP_INDEX, "sitemap.xml", names)``."""
-        rels = ["", *(page.page_rel for page in self.archive_pages), "stats/",
-                *(Links.issue(i) for i in self.site.issues),
-                *self.paper_rels.values(),
-                *(page.page_rel for page in self.term_pages)]
-        chunk = 50_000 // len(self.config.languages)  # the protocol's limit per file
-        groups = [tuple(rels[i:i + chunk]) for i in range(0, len(rels), chunk)]
-        if len(groups) == 1:
-            return [(PageKind.SITEMAP, "sitemap.xml", groups[0])]
-        names = tuple(f"sitemap-{n}.xml" for n in range(1, len(groups) + 1))
-        return [*((PageKind.SITEMAP, name, group) for name, group in zip(names, groups)),
-                (PageKind.SITEMAP_INDEX, "sitemap.xml", names)]
-
-    def sitemaps(self) -> Iterator[Page]:
-        for kind, name, group in self.sitemap_files():
-            yield (self.sitemap if kind is PageKind.SITEMAP else self.sitemap_index)(name, group)
-
-    def sitemap(self, name: str, rels: tuple[str, ...]) -> Page:
-        return Page(name, self.render_text("sitemap.xml", {
-            "urls": [[Link(lang, self.links.absolute(lang, rel)) for lang in
-                      self.config.languages] for rel in rels],
-            "default": self.config.default_language}))
-
-    def sitemap_index(self, name: str, names: tuple[str, ...]) -> Page:
-        return Page(name, self.render_text("sitemap-index.xml", {
-            "sitemaps": [self.config.base_url + n for n in names]}))
 
     # -- plumbing --------------------------------------------------------------------------
 

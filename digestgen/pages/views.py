@@ -194,7 +194,7 @@ def machine_marks(paper: Paper) -> dict[str, dict[str, str]]:
 
 #: How many paper views, and how many issue views, one language keeps. Pages that show a paper
 #: are rendered near each other (its issue page, then its own page: see
-#: :meth:`~.render.Renderer.issue_and_paper_jobs`; the rows of lists are made right after
+#: :func:`~.jobs.site_jobs`; the rows of lists are made right after
 #: the issue page: :func:`~digestgen.rendering.make_rows_of_issue`),
 #: so a view made again is rare, and keeping every view of a large archive would cost several
 #: kilobytes a paper in every worker.

@@ -33,7 +33,8 @@ from ..incremental.state import BuildState, StateFiles, cache_namespace
 from ..incremental.storage import ShardedStore, digest_text
 from ..incremental.textstore import TextStore
 from ..pages.plaintext import FastMarkdown
-from ..pages.render import Job, Renderer
+from ..pages.jobs import Job
+from ..pages.render import Renderer
 from ..pages.theme import Theme, load_theme
 from ..pages.links import Links
 from ..pages.reads import PageKind
