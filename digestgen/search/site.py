@@ -56,10 +56,11 @@ class SiteIndex:
 
         # Only a page given to the staging tree in this build, or missing from the live one,
         # can differ from the live page (the others were kept from it): an edit looks at a few.
+        folder_of = dict(zip(pages, folders))
         changed = frozenset(
-            folder for rel in staging.given | missing for folder in page_folders([rel])
-            if rels.get(folder) == rel
-            and (rel in missing or live_files.get(rel) != staging.files.get(rel)))
+            folder_of[rel] for rel in staging.given | missing if rel in folder_of
+            and (rel in missing or live_files.get(rel) != staging.files.get(rel))
+        ) if live is not None else frozenset()  # (with no live index, every page is read)
         present = (lambda path: path in live_files and path not in missing) if missing \
             else live_files.__contains__
         index = LiveIndex(live_bytes, present) if live is not None else None
