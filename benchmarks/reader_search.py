@@ -2,13 +2,16 @@
 """What the search index costs a reader: the first search after opening the home page.
 
     python benchmarks/reader_search.py [--papers 5000] [--loads 3] [--work /tmp/digestbench]
-                                       [--query Q ...] [--json FILE]
+                                       [--latency MS] [--mbps N] [--query Q ...] [--json FILE]
 
 Builds the corpus (``../shared/bench``: ``gen_corpus.py``, made in ``--work`` unless there) with
 its search index into ``--work``, serves the site from 127.0.0.1 under its base path (so no
 network time: a reader on the internet waits longer, the more requests the more so), and opens
 the home page in Chromium (``/usr/bin/chromium``, driven by Playwright) in a new profile for
-each load, so that nothing is cached. Each query is typed into the search box and sent; the time
+each load, so that nothing is cached. ``--latency`` and ``--mbps`` make Chromium's network
+slower (its DevTools network emulation: a round trip of that many milliseconds added to each
+request, and a download speed), as a reader's connection is: then the number of requests made
+one after another, and the bytes, show in the times. Each query is typed into the search box and sent; the time
 is from sending it to the results showing. Then a second query (the next in the list) in the
 same page: what a reader waits once the index has loaded. For each query: the median time of
 the loads, the requests made to the index and their bytes.
@@ -96,9 +99,11 @@ def search(page, query: str) -> float:
     return (page.evaluate("performance.now()") - started) / 1000
 
 
-def measure(home: str, queries: tuple[str, ...], loads: int) -> list[dict]:
+def measure(home: str, queries: tuple[str, ...], loads: int,
+            network: dict | None = None) -> list[dict]:
     """Each query's first search (and the next query's search in the same page) over
-    ``loads`` page loads, each in a new profile."""
+    ``loads`` page loads, each in a new profile; ``network``: the conditions Chromium
+    emulates (``Network.emulateNetworkConditions``), if any."""
     from playwright.sync_api import sync_playwright
 
     results = []
@@ -111,6 +116,10 @@ def measure(home: str, queries: tuple[str, ...], loads: int) -> list[dict]:
                 for _ in range(loads):
                     context = browser.new_context()
                     page = context.new_page()
+                    if network:
+                        session = context.new_cdp_session(page)
+                        session.send("Network.enable")
+                        session.send("Network.emulateNetworkConditions", network)
                     seen: list[int] = []
                     page.on("response", lambda response, seen=seen: seen.append(
                         int(response.headers.get("content-length", 0)))
@@ -146,6 +155,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/digestbench"))
     parser.add_argument("--query", action="append", dest="queries",
                         help="a query (repeat for more); the defaults suit the corpus")
+    parser.add_argument("--latency", type=float, default=0,
+                        help="milliseconds added to each request's round trip")
+    parser.add_argument("--mbps", type=float, default=0,
+                        help="download speed in megabits a second (0: as fast as it goes)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if not Path(CHROMIUM).is_file():
@@ -158,14 +171,20 @@ def main() -> None:
     build_site(corpus, site)
     server = SiteServer(site, base_path(corpus))
     try:
-        results = measure(server.home, queries, args.loads)
+        network = {"offline": False, "latency": args.latency, "uploadThroughput": -1,
+                   "downloadThroughput": args.mbps * 125_000 if args.mbps else -1} \
+            if args.latency or args.mbps else None
+        results = measure(server.home, queries, args.loads, network)
     finally:
         server.close()
     print(table(args.papers, results))
+    emulated = f"; network emulated: {args.latency:g} ms a round trip, " \
+        f"{args.mbps:g} Mbit/s" if network else ""
     print(f"\nMachine: {platform.machine()}, Python {platform.python_version()}; "
-          f"medians of {args.loads} page loads, each in a new browser profile.")
+          f"medians of {args.loads} page loads, each in a new browser profile{emulated}.")
     if args.json:
-        args.json.write_text(json.dumps({"papers": args.papers, "results": results},
+        args.json.write_text(json.dumps({"papers": args.papers, "network": network,
+                                         "results": results},
                                         ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

@@ -81,13 +81,16 @@ def test_the_reader_search_benchmark_runs_on_a_tiny_corpus(tmp_path):
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks/reader_search.py"), "--papers", "40",
          "--loads", "1", "--query", "transformer", "--query", "对比学习",
-         "--work", str(tmp_path / "work"), "--json", str(results)],
+         "--latency", "150", "--work", str(tmp_path / "work"), "--json", str(results)],
         capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "| papers | query | first search s | index requests | index KB |" in done.stdout
     assert "| 40 | transformer |" in done.stdout and "| 40 | 对比学习 |" in done.stdout
-    first, second = json.loads(results.read_text(encoding="utf-8"))["results"]
+    recorded = json.loads(results.read_text(encoding="utf-8"))
+    assert recorded["network"]["latency"] == 150 and "150 ms a round trip" in done.stdout
+    first, second = recorded["results"]
     # The first search fetched the index; the one after it in the same page found results too.
-    assert first["requests"] > 0 and first["kb"] > 0 and first["first_s"] > 0
+    # (It fetched the listing, then the buckets: two round trips of 150 ms one after another.)
+    assert first["requests"] > 0 and first["kb"] > 0 and first["first_s"] >= 0.3
     assert first["then"] == "对比学习" and first["then_s"] > 0
     assert second["query"] == "对比学习" and second["then"] == "transformer"

@@ -348,12 +348,14 @@
     };
 
     // The numbers of the papers of a segment that have every term, and of those whose title
-    // has every term.
+    // has every term. The terms' buckets are fetched at once: a round trip, not one a term.
     const inSegment = async (segment, terms) => {
+      const buckets = await Promise.all(terms.map((term) =>
+        bucket(segment.name, bucketOf(term, segment.buckets))));
       let found = null;
       let titled = null;
-      for (const term of terms) {
-        const bytes = await bucket(segment.name, bucketOf(term, segment.buckets));
+      for (const [k, term] of terms.entries()) {
+        const bytes = buckets[k];
         const numbers = numbersIn(bytes, term);
         const has = new Set(numbers);
         found = found === null ? numbers : found.filter((n) => has.has(n));
@@ -421,7 +423,8 @@
     // best first: the paper whose title is the query, then those whose title has it, then
     // those whose title has every word, then the others; newest first within each. Titles
     // are read for the papers shown, and to tell the first two groups from the third only
-    // when the papers whose title has every term are in a few files (a title typed whole).
+    // when the papers whose title has every term are in a few files (a title typed whole):
+    // both at once, then the pages shown at once (a round trip each, whatever their number).
     const SHOWN = 20;
     const TITLE_FILES_READ = 8;
     const matching = async (query) => {
@@ -442,21 +445,23 @@
         || Object.values(paper.titles).some((t) => t.toLowerCase() === whole) ? 0
         : contains(titles(paper), whole) ? 1
           : looked.every((t) => contains(titles(paper), t)) ? 2 : 3;
-      const papers = found.flat();
+      const order = (a, b) => a.first - b.first || b.order - a.order || b.n - a.n;
+      const papers = found.flat().sort(order);
       const titled = papers.filter((paper) => paper.first === 2);
       const { titles: each } = await load();
-      if (new Set(titled.map((p) => `${p.segment}/${Math.floor(p.n / each)}`)).size <= TITLE_FILES_READ) {
-        await Promise.all(titled.map(listed));
-        titled.forEach((paper) => { paper.first = first(paper); });
-      }
-      const ranked = papers.sort((a, b) => a.first - b.first || b.order - a.order || b.n - a.n);
+      const ranking = new Set(titled.map((p) => `${p.segment}/${Math.floor(p.n / each)}`))
+        .size <= TITLE_FILES_READ;
+      await Promise.all([...new Set([...(ranking ? titled : []), ...papers.slice(0, SHOWN)])]
+        .map(listed));
+      if (ranking) titled.forEach((paper) => { paper.first = first(paper); });
+      const ranked = papers.sort(order);
       // A run of three or more Han or kana is found by its pairs: the page is read to check
       // that it has the run in one piece (those read are shown; the rest are counted as
       // holding it as often).
       const kept = [];
       let read = 0;
-      for (let i = 0; i < ranked.length && kept.length < SHOWN; i += 8) {
-        const batch = ranked.slice(i, i + 8);
+      for (let i = 0; i < ranked.length && kept.length < SHOWN; i += i ? 8 : SHOWN) {
+        const batch = ranked.slice(i, i + (i ? 8 : SHOWN));
         await Promise.all(batch.map((paper) => paper.path || listed(paper)));
         const texts = await Promise.all(batch.map((paper) => pageText(paper.path)));
         read += batch.length;
