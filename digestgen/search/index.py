@@ -313,11 +313,14 @@ def _patched_segment(segment: Segment, read, live, changed, before
         return None
     new, total = result
     buckets = [new.get(number) for number in range(entry["buckets"])]
+    # A file kept that was removed by hand, or one needed that is spoilt: made whole.
+    if not all(live.present(bucket_path(segment.name, n))
+               for n, data in enumerate(buckets) if data is None):
+        return None
     titles = _patched_titles(segment, read, live, {*edited, *added})
-    kept = [bucket_path(segment.name, n) for n, data in enumerate(buckets) if data is None] \
-        + [titles_path(segment.name, n) for n, data in enumerate(titles or []) if data is None]
-    if titles is None or not all(map(live.present, kept)):
-        return None  # a file removed by hand, or spoilt: the segment is made whole
+    if titles is None or not all(live.present(titles_path(segment.name, n))
+                                 for n, data in enumerate(titles) if data is None):
+        return None
     return buckets, total, titles
 
 

@@ -10,7 +10,7 @@ staging tree like every other file.
 
 from __future__ import annotations
 
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 from pathlib import Path
 
 from ..parallel import fork_map, worker_count
@@ -24,11 +24,10 @@ _PAGE = "index.html"
 
 
 def page_folders(rels: list[str]) -> list[str]:
-    """Paper pages' folders, as the index names them (``papers/x/`` for papers/x/index.html).
-    By maps in C: a build of a 100,000-paper site names every one."""
-    if all(map(methodcaller("endswith", "/" + _PAGE), rels)):
-        return list(map(itemgetter(slice(None, -len(_PAGE))), rels))
-    return [rel[:-len(_PAGE)] if rel.endswith("/" + _PAGE) else rel for rel in rels]
+    """Paper pages' folders, as the index names them (``papers/x/`` for papers/x/index.html:
+    every paper page is a folder's index.html, :meth:`~digestgen.pages.links.Links.paper`).
+    By a map in C: a build of a 100,000-paper site names every one."""
+    return list(map(itemgetter(slice(None, -len(_PAGE))), rels))
 
 
 class SiteIndex:
