@@ -51,7 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_BENCH = REPO.parent / "shared" / "bench"
 TMPFS = Path("/dev/shm")
 #: Inputs changed more recently than this are not trusted by a no-op check
-#: (digestgen/incremental/state.py).
+#: (digestgen/incremental/inputs.py).
 SETTLE_SECONDS = 2.2
 #: How often the memory of a running build is sampled; more often in its first moments, while
 #: its process is small and cheap to read, so that a run of a fraction of a second has samples.

@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import SiteConfig
-from .state import (
-    BuildState, InputSurvey, StateFiles, cache_namespace, manifest_identity, survey_inputs,
-    theme_key,
-)
+from .inputs import InputSurvey, survey_inputs, theme_key
+from .state import BuildState, StateFiles, cache_namespace, manifest_identity
 from .storage import ShardedStore, code_version, digest_text, prune_namespaces
 from .textstore import TextStore
 

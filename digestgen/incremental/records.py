@@ -22,6 +22,7 @@ import pickle
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 from .storage import (
     ShardedStore, decode_pickle, dumps, encode_pickle, gc_paused, register_reducer, settled,
@@ -35,6 +36,12 @@ from ..parallel import fork_map, worker_count
 from ..content.records import PAPER_FIELDS, Paper
 from ..content.validate import paper_from_data
 from ..content.yamlsrc import decode_text
+
+if TYPE_CHECKING:
+    from .inputs import FileStat
+
+#: A file's stat as listed: the system's, or the fields an input survey keeps of it.
+AnyStat = Union[os.stat_result, "FileStat"]
 
 #: Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN = 200
@@ -61,12 +68,12 @@ def file_stat(path: Path) -> tuple[int, int, int, int]:
     return _stat_key(os.stat(path))
 
 
-def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
+def _stat_key(info: AnyStat) -> tuple[int, int, int, int]:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
-def _record_entries(folder: Path, listing: list[tuple[str, os.stat_result]] | None = None) \
-        -> list[tuple[str, os.stat_result | None]]:
+def _record_entries(folder: Path, listing: list[tuple[str, AnyStat | None]] | None = None) \
+        -> list[tuple[str, AnyStat | None]]:
     """The files :func:`digestgen.content.load.record_files` lists, in its order, as path strings with
     their stat: from ``listing`` (names and stats of what the folder holds, sorted by name)
     when given, else read with the listing, so that the cache costs no extra lookup per file."""
@@ -132,7 +139,7 @@ def parse_paper(path: Path, config: SiteConfig) -> tuple[Paper | None, list[Prob
 
 def load_content_cached(config: SiteConfig, drafts: bool = False,
                         store: ShardedStore | None = None,
-                        listing: list[tuple[str, os.stat_result]] | None = None) -> Loaded:
+                        listing: list[tuple[str, AnyStat | None]] | None = None) -> Loaded:
     """Every paper and issue of the site, validated; drafts only when ``drafts``. Raises
     :class:`SiteError` with every problem, as :func:`digestgen.content.load.load_content` does.
     ``listing``: the names and stats of what the papers folder holds, when known."""

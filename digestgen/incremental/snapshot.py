@@ -5,7 +5,7 @@ and assembles the content again (sorting, checking ids): work in proportion to t
 every build. :class:`ContentSnapshot` keeps what it gave (the papers and issues, validated and
 assembled, and the hash of each file's bytes) in one file, beside the stats of the content
 folders as columns of numbers. The next build compares the stats it took anyway
-(:func:`~.state.survey_inputs`) with those columns as a whole. When only some paper files
+(:func:`~.inputs.survey_inputs`) with those columns as a whole. When only some paper files
 changed, and each still holds a paper with the same id, date and draft flag, and no problem, the
 snapshot's content with those papers replaced is what a full load would give: nothing else that
 a load reads or checks (which files there are, the ids, the issues, which papers are drafts or
@@ -39,7 +39,7 @@ from ..config import SiteConfig
 from ..content.model import Site
 from ..content.records import Paper
 from .records import Loaded, _stat_key, file_digest, parse_paper
-from .state import InputSurvey, Listing
+from .inputs import InputSurvey, Listing
 from .keptmaps import decode_maps, encode_maps
 from .storage import (ShardedStore, encode_pickle, read_mapped, reducers, settled,
                       write_atomic)
@@ -107,7 +107,7 @@ class ContentSnapshot:
             paper_id = ids.get(key)
             if paper_id is None:
                 return None  # a folder, or a file that is no record
-            paper, digest = _current(config, key, survey.papers.stats[index], store)
+            paper, digest = _current(config, key, survey.papers.stat(index), store)
             at = bisect_left(shown, paper_id, key=_ID)
             if paper is None or at == len(shown) or shown[at].id != paper_id \
                     or not _same_place(shown[at], paper):
@@ -142,12 +142,16 @@ class ContentSnapshot:
             return
         untrusted = set()
         prefix = _prefix(config)
-        for index, (name, info) in enumerate(zip(survey.papers.names, survey.papers.stats)):
+        columns = survey.papers.columns
+        # Each file's stat as the store keeps it (records._stat_key), from the columns.
+        stat_keys = zip(columns["st_size"], columns["st_mtime_ns"], columns["st_ino"],
+                        columns["st_ctime_ns"])
+        for index, (name, stat_key) in enumerate(zip(survey.papers.names, stat_keys)):
             key = prefix + name
             if key not in loaded.ids:
                 continue  # not a record file
             entry = store.get(key)
-            if entry is None or not entry.trusted or entry.stat != _stat_key(info):
+            if entry is None or not entry.trusted or entry.stat != stat_key:
                 untrusted.add(index)
         # An issue file changed within the resolution of its mtime may change again unseen:
         # issue files are read again until their stats vouch for them.

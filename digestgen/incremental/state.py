@@ -11,33 +11,29 @@ code), the identity of the manifest the build left in the output, and the key of
   every other page from the live site as it is.
 
 A fingerprint taken while an input was being changed (an mtime within a second or two of the
-build) is not kept, so a change made in the same instant as a build is never missed.
+build) is not kept, so a change made in the same instant as a build is never missed. The
+inputs are listed and the fingerprint made by :mod:`.inputs`.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import mmap
 import os
 import pickle
 from contextlib import suppress
-from array import array
 from dataclasses import dataclass, field
 from itertools import compress, filterfalse, repeat
-from operator import attrgetter, itemgetter, ne
+from operator import ne
 from pathlib import Path
 from collections.abc import Mapping
-from stat import S_ISDIR
 
 from .keptmaps import KeptMap, Overlay, decode_maps, encode_maps, size, whole_dict
 from .storage import (
-    code_version, digest_bytes, digest_text, read_pickle, settled, write_atomic, write_pickle,
+    code_version, digest_bytes, digest_text, read_pickle, write_atomic, write_pickle,
 )
 from ..config import SiteConfig
 from ..output.manifest import MANIFEST
-from ..pages.themefiles import builtin_layouts
 
 @dataclass
 class BuildState:
@@ -228,140 +224,15 @@ def _changed(now: Mapping, before: dict) -> dict | None:
     return {key: now[key] for key in keys}
 
 
+_GONE = object()
+
+
 def manifest_identity(output: Path) -> list[int] | None:
     try:
         info = os.stat(output / MANIFEST)
     except OSError:
         return None
     return [info.st_ino, info.st_size, info.st_mtime_ns]
-
-
-@dataclass(frozen=True)
-class InputSurvey:
-    """What a build found of its inputs before reading them."""
-
-    fingerprint: str | None  # None when an input changed too recently to be sure of it
-    papers: Listing  # what content/papers holds
-    issues: Listing  # what content/issues holds
-    # Per folder of the two above: its stats as columns (size, mtime, ctime, inode), each an
-    # array in the order of the listing; None when some entry could not be stat-ed.
-    columns: dict[str, tuple[array, ...] | None] = field(default_factory=dict)
-
-    @property
-    def paper_files(self) -> list[tuple[str, os.stat_result | None]]:
-        """The names and stats of the entries directly in content/papers, sorted by name; a
-        stat is None for a file that cannot be stat-ed (loading it then says why)."""
-        return sorted(((rel, info) for rel, info in zip(self.papers.names, self.papers.stats)
-                       if "/" not in rel), key=itemgetter(0))
-
-
-@dataclass
-class Listing:
-    """Every entry below a folder, folders included, in the order found: its path relative to
-    the folder and its stat (None when it is there but cannot be stat-ed: a folder that may
-    be listed but not searched). An entry gone since its folder was listed is left out."""
-
-    names: list[str] = field(default_factory=list)
-    stats: list[os.stat_result | None] = field(default_factory=list)
-
-
-def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
-    """A hash of the names, sizes, mtimes, ctimes and inodes of every input, and what the
-    papers folder holds (so that loading it need not list and stat it again)."""
-    papers, issues = config.content_dir / "papers", config.content_dir / "issues"
-    folders = [papers, issues, config.layouts_dir,
-               builtin_layouts(), config.static_dir]
-    found = {"": Listing([str(config.path)], [os.stat(config.path)])}
-    found.update((str(folder), _walk(folder)) for folder in folders)
-    # A no-op build of a large site spends its time here: the stats are hashed as columns of
-    # numbers, each made by one map over every file, rather than formatted file by file.
-    digest = hashlib.sha1(pickle.dumps((options, repr(config), code_version()), 4))
-    unknown = False
-    newest = 0
-    columns: dict[str, tuple[array, ...] | None] = {}
-    for folder, listing in found.items():
-        digest.update(("\0".join([folder, *listing.names]) + "\0\0").encode(
-            "utf-8", "surrogatepass"))
-        if None in listing.stats:
-            unknown = True
-            columns[folder] = None
-            continue
-        columns[folder] = tuple(array("q", map(column, listing.stats)) for column in _COLUMNS)
-        for column, numbers in zip(_COLUMNS, columns[folder]):
-            digest.update(numbers)
-            if column is _MTIME or column is _CTIME:
-                newest = max(newest, max(numbers, default=0))
-    fingerprint = None if unknown or not settled(newest) else digest.hexdigest()
-    return InputSurvey(fingerprint, found[str(papers)], found[str(issues)],
-                       {"papers": columns[str(papers)], "issues": columns[str(issues)]})
-
-
-_MTIME, _CTIME = attrgetter("st_mtime_ns"), attrgetter("st_ctime_ns")
-_COLUMNS = (attrgetter("st_size"), _MTIME, _CTIME, attrgetter("st_ino"))
-
-
-def _walk(folder: Path) -> Listing:
-    found = Listing()
-    _walk_into(str(folder), "", found)
-    return found
-
-
-def _walk_stats(folder: Path) -> list[tuple[str, os.stat_result | None]]:
-    """(relative path, stat) of every entry below ``folder``, folders included, sorted."""
-    listing = _walk(folder)
-    return sorted(zip(listing.names, listing.stats), key=itemgetter(0))
-
-
-def _walk_into(top: str, rel: str, found: Listing) -> None:
-    folder = f"{top}/{rel}" if rel else top
-    try:
-        names = os.listdir(folder)
-        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        # Stat-ing by name within the open folder: the kernel looks up one name, not a path.
-        try:
-            stats = list(map(functools.partial(os.stat, dir_fd=handle), names))
-        except OSError:  # a name gone or unreadable since the listing: find which
-            stats = [_stat_in(handle, name) for name in names]
-            names = [name for name, info in zip(names, stats) if info is not _GONE]
-            stats = [info for info in stats if info is not _GONE]
-    finally:
-        os.close(handle)
-    prefix = f"{rel}/" if rel else ""
-    found.names.extend(map(prefix.__add__, names) if prefix else names)
-    found.stats.extend(stats)
-    folders = [name for name, info in zip(names, stats)
-               if info is not None and S_ISDIR(info.st_mode)]
-    for name in sorted(folders):
-        _walk_into(top, prefix + name, found)
-
-
-_GONE = object()
-
-
-def _stat_in(folder: int, name: str):
-    """The stat of ``name`` in ``folder``; None when it cannot be had, :data:`_GONE` when the
-    name is no longer there (or is a dangling link, which listing the folder skips too)."""
-    try:
-        return os.stat(name, dir_fd=folder)
-    except FileNotFoundError:
-        return _GONE
-    except OSError:
-        return None
-
-
-def theme_key(config: SiteConfig) -> str:
-    """A hash of every template and strings file the theme may read (static files are
-    compared byte by byte anyway)."""
-    parts = []
-    for folder in (config.layouts_dir, builtin_layouts()):
-        for rel, info in _walk_stats(folder):
-            if rel.split("/")[0] == "static" or not os.path.isfile(folder / rel):
-                continue
-            parts.append(f"{folder}/{rel} {digest_bytes((folder / rel).read_bytes())}")
-    return digest_text("\n".join(parts))
 
 
 def cache_namespace(config: SiteConfig) -> str:

@@ -1,0 +1,119 @@
+"""The survey of a build's inputs: a folder of many files, stat-ed in parts by forked
+processes, is listed as it is in one, with the same fingerprint; what changes an input changes
+the fingerprint; an entry that cannot be stat-ed leaves none."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from digestgen import parallel
+from digestgen.configload import load_config
+from digestgen.incremental import inputs, storage
+from digestgen.incremental.inputs import FileStat, survey_inputs
+
+CONFIG = "title: T\nbase_url: https://a.example/\nlanguages: [zh, en]\n"
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    monkeypatch.setattr(storage, "RACY_SECONDS", 0.0)  # files written now count as settled
+    (tmp_path / "digestgen.yaml").write_text(CONFIG, encoding="utf-8")
+    papers = tmp_path / "content/papers"
+    (papers / "old").mkdir(parents=True)
+    for number in range(30):
+        (papers / f"2403.{number:05d}.yaml").write_text("x" * number, encoding="utf-8")
+    (papers / "old/2301.00001.yaml").write_text("old", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def shares_made(monkeypatch):
+    """Folders of more than 4 entries stat-ed in 3 parts; the number of parts of each folder
+    split is noted."""
+    made: list[int] = []
+    forking = parallel.fork_map
+
+    def noted(work, shares):
+        made.append(len(shares))
+        return forking(work, shares)
+
+    monkeypatch.setattr(parallel, "fork_map", noted)
+    monkeypatch.setattr(inputs, "PART_MIN", 4)
+    monkeypatch.setenv(parallel.JOBS_VARIABLE, "3")
+    return made
+
+
+def surveyed(site, monkeypatch, parts: bool):
+    if not parts:
+        monkeypatch.setenv(parallel.JOBS_VARIABLE, "1")
+    config = load_config(site / "digestgen.yaml")
+    return survey_inputs(config, "drafts=False")
+
+
+def as_found(survey) -> list:
+    listing = survey.papers
+    return [(name, listing.stat(index)) for index, name in enumerate(listing.names)]
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="stat-ing in parts needs os.fork")
+def test_a_folder_stat_ed_in_parts_is_listed_as_in_one(site, monkeypatch, shares_made):
+    in_parts = surveyed(site, monkeypatch, parts=True)
+    # content/papers first (31 entries), then the theme's folders of more than 4 entries; its
+    # subfolder, of one entry, is stat-ed in one.
+    assert shares_made[0] == 3 and set(shares_made) == {3}
+    split = len(shares_made)
+    in_one = surveyed(site, monkeypatch, parts=False)
+    assert len(shares_made) == split
+    assert as_found(in_parts) == as_found(in_one)
+    assert in_parts.fingerprint is not None
+    assert in_parts.fingerprint == in_one.fingerprint
+    assert in_parts.columns == in_one.columns
+    assert "old/2301.00001.yaml" in in_parts.papers.names
+    info = os.stat(site / "content/papers/2403.00007.yaml")
+    index = in_parts.papers.names.index("2403.00007.yaml")
+    assert in_parts.papers.stat(index) == FileStat(info.st_mode, 7, info.st_mtime_ns,
+                                                   info.st_ctime_ns, info.st_ino)
+
+
+@pytest.mark.parametrize("parts", [True, False], ids=["in parts", "in one"])
+def test_an_entry_that_cannot_be_stat_ed_leaves_no_fingerprint(site, monkeypatch, shares_made,
+                                                                 parts):
+    # Links to themselves: listed, but stat-ing one fails (too many levels of links), even as
+    # root. Ten of them, among 41 entries: some in each part.
+    loops = [f"2403.9999{digit}.yaml" for digit in range(10)]
+    for name in loops:
+        os.symlink(name, site / "content/papers" / name)
+    survey = surveyed(site, monkeypatch, parts)
+    listing = survey.papers
+    assert sorted(name for index, name in enumerate(listing.names)
+                  if listing.stat(index) is None) == loops
+    assert survey.fingerprint is None
+    assert survey.columns["papers"] is None
+    assert dict(survey.paper_files)["2403.99995.yaml"] is None
+
+
+@pytest.mark.parametrize("parts", [True, False], ids=["in parts", "in one"])
+def test_an_entry_gone_while_listed_is_left_out(site, monkeypatch, shares_made, parts):
+    # A link to nothing is listed but is no file (as if removed between listing and stat).
+    os.symlink("nowhere", site / "content/papers/2403.88888.yaml")
+    survey = surveyed(site, monkeypatch, parts)
+    assert "2403.88888.yaml" not in survey.papers.names
+    assert len(survey.papers.names) == 32  # 30 papers, the folder old/ and the file in it
+    assert survey.fingerprint is not None
+    assert all(len(column) == 32 for column in survey.columns["papers"])
+
+
+def test_what_changes_an_input_changes_the_fingerprint(site, monkeypatch):
+    first = surveyed(site, monkeypatch, parts=False).fingerprint
+    assert surveyed(site, monkeypatch, parts=False).fingerprint == first
+    paper = site / "content/papers/2403.00003.yaml"
+    info = os.stat(paper)
+    paper.write_text("y" * 3, encoding="utf-8")  # the same size
+    os.utime(paper, ns=(info.st_atime_ns, info.st_mtime_ns - 10_000_000_000))
+    rewritten = surveyed(site, monkeypatch, parts=False).fingerprint
+    assert rewritten not in (None, first)  # its ctime changed, whatever its mtime says
+    (site / "content/papers/old/2301.00002.yaml").write_text("", encoding="utf-8")
+    os.utime(site / "content/papers/old/2301.00002.yaml", ns=(0, 0))
+    assert surveyed(site, monkeypatch, parts=False).fingerprint not in (None, first, rewritten)
