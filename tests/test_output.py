@@ -306,17 +306,32 @@ def test_folders_emptied_by_a_build_are_removed_and_the_record_stays_true(tmp_pa
 
 def test_a_manifest_made_from_another_with_paths_added_and_gone_is_the_one_written_in_full():
     import random
-    from digestgen.output.manifest import Listing, _patched, manifest_text
+    from digestgen.output.manifest import Listing, _patched, manifest_bytes
     rng = random.Random(7)
-    names = [f"{d}/{n}é\"{i}.html" for d in ("a", "b", "z") for n in ("x", "y") for i in range(5)]
+    # Paths whose escapes in JSON sort otherwise than they do ("é" is written \\u00e9).
+    names = [f"{d}/{n}{i}.html" for d in ("a", "b", "z", "é", "~", "论文") for n in ("x", '"', "\\")
+             for i in range(5)]
     for _ in range(300):
         before = {rel: f"h{rng.randrange(3)}" for rel in rng.sample(names, rng.randrange(1, 12))}
         after = {rel: digest for rel, digest in before.items() if rng.random() < 0.7}
         after.update((rel, f"h{rng.randrange(3)}") for rel in rng.sample(names, rng.randrange(4)))
-        text = manifest_text(before)
-        like = Listing(text, json.loads(text)["files"], [])  # as read back: in its order
-        assert manifest_text(after, like) == manifest_text(after), (before, after)
+        data = manifest_bytes(before)
+        like = Listing(data, json.loads(data)["files"], [])  # as read back: in its order
+        assert manifest_bytes(after, like) == manifest_bytes(after), (before, after)
         assert _patched(like, after, None) is not None  # made from it, not written in full
+
+
+def test_a_manifest_whose_lines_are_not_sorted_is_written_in_full():
+    from digestgen.output.manifest import Listing, _patched, manifest_bytes
+    before = {"a/index.html": "1", "b/index.html": "2", "c/index.html": "3"}
+    data = manifest_bytes(before)
+    shuffled = data.replace(b'"a/index.html": "1",\n"b/index.html": "2"',
+                            b'"b/index.html": "2",\n"a/index.html": "1"')
+    assert shuffled != data
+    like = Listing(shuffled, json.loads(shuffled)["files"], [])
+    after = {**before, "a/index.html": "4", "ab/index.html": "5"}
+    assert _patched(like, after, None) is None
+    assert manifest_bytes(after, like) == manifest_bytes(after)
 
 
 def test_a_folder_survey_made_against_another_tree_is_made_again(tmp_path):

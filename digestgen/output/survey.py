@@ -37,12 +37,12 @@ class OutputState:
     missing: frozenset[str]
     dirs: dict[str, int]
     linked: bool  # some of its files are shared with the spare tree (as recorded)
-    text: str  # of its manifest, from which the next one is made (see manifest_text)
+    data: bytes  # of its manifest, from which the next one is made (see manifest_parts)
 
     stamp: list[int]  # of its manifest as read
 
     def listing(self) -> Listing:
-        return Listing(self.text, self.files, self.stamp)
+        return Listing(self.data, self.files, self.stamp)
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def survey_output(output: Path, records: TreeRecords,
         if (parent in scanned and rel not in seen_ours) or (parent not in dirs and parent):
             missing.add(rel)
     return OutputState(ours, foreign, frozenset(missing), dirs,
-                       record is not None and record.linked, listing.text, listing.stamp)
+                       record is not None and record.linked, listing.data, listing.stamp)
 
 
 def _files_in(files: dict[str, str], folders: set[str] | frozenset[str]) -> list[str]:
