@@ -4,6 +4,9 @@ build from scratch builds; any other change loads every file again."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
 import digestgen.incremental.records as records
@@ -29,7 +32,31 @@ def full_loads(monkeypatch) -> list[int]:
 
 
 def snapshot_files(site) -> list:
-    return sorted((site.root / ".digestgen-cache").glob("content-*.pickle"))
+    return sorted((site.root / ".digestgen-cache").glob("content-*-published.pickle"))
+
+
+def patch_file(site):
+    return snapshot_files(site)[0].with_suffix(".patch.pickle")
+
+
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """The names of the paper files an edit build reads (parses) again."""
+    import digestgen.incremental.snapshot as snapshot
+    real, names = snapshot.parse_paper, []
+    monkeypatch.setattr(snapshot, "parse_paper",
+                        lambda path, config: names.append(path.name) or real(path, config))
+    return names
+
+
+@pytest.fixture
+def store_reads(monkeypatch) -> list[int]:
+    """Counts the shards of the records store read (after a first full load)."""
+    from digestgen.incremental.storage import ShardedStore
+    real, reads = ShardedStore._read, []
+    monkeypatch.setattr(ShardedStore, "_read",
+                        lambda store, shard: reads.append(shard) or real(store, shard))
+    return reads
 
 
 def test_an_abstract_edit_reads_one_paper_file_and_builds_what_a_cold_build_builds(
@@ -153,3 +180,68 @@ def test_a_site_moved_to_another_folder_loads_every_file_again(site, tmp_path, f
     run_build(site)
     assert len(full_loads) == 2
     assert tree(site.output) == cold_build(site, tmp_path)
+
+
+def test_papers_edited_one_after_another_are_each_read_once(
+        site, tmp_path, full_loads, parsed, store_reads):
+    """Each edit build reads the file just edited, and takes those edited before from the patch
+    kept with the snapshot, without a look in the records store."""
+    run_build(site)
+    del store_reads[:]
+    edits = [("2403.10003", "3"), ("2403.10005", "5"), ("2403.10008", "8"), ("2403.10003", "3")]
+    for n, (paper_id, number) in enumerate(edits):
+        edit_paper(site, paper_id, f"Abstract of paper {number}",
+                   f"Edit {n}. Abstract of paper {number}")
+        run_build(site)
+        assert parsed == [f"{paper_id}.yaml"], f"edit {n}"
+        del parsed[:]
+    assert len(full_loads) == 1 and store_reads == []
+    assert tree(site.output) == cold_build(site, tmp_path)
+    assert b"Edit 0. Edit 3. Abstract of paper 3" in (site.output / "papers/2403.10003/index.html").read_bytes()
+    # A full load (a paper added) writes a new snapshot, and leaves no patch.
+    site.paper("2403.10099.yaml", (site.root / "content/papers/2403.10001.yaml").read_text()
+               .replace("2403.10001", "2403.10099"))
+    run_build(site)
+    assert len(full_loads) == 2 and not patch_file(site).exists()
+    assert tree(site.output) == cold_build(site, tmp_path)
+
+
+@pytest.mark.parametrize("same_snapshot", [True, False], ids=["its snapshot", "another"])
+def test_a_patch_is_taken_only_with_its_own_snapshot(site, tmp_path, full_loads,
+                                                    same_snapshot):
+    """A record in the patch stands for its file while the file's stat is the one recorded
+    (here a record made up for the stat of the file as it is), and only for the snapshot the
+    patch was made with."""
+    from digestgen.configload import load_config
+    from digestgen.incremental.records import Entry, file_stat, parse_paper
+    from digestgen.incremental.storage import read_mapped, write_pickle
+    run_build(site)
+    edit_paper(site, "2403.10003", "Abstract of paper 3", "Abstract of paper three")
+    run_build(site)
+    key = read_patch(site)
+    # A record of the file with another title, kept for the file as it is.
+    path = Path(key)
+    text = path.read_text()
+    path.write_text(text.replace("Paper number 3 on", "Made up 3 on"))
+    made_up = parse_paper(path, load_config(site.config_path))[0]
+    path.write_text(text)
+    assert made_up is not None and made_up.title.values["en"].startswith("Made up")
+    token = read_mapped(snapshot_files(site)[0]).token if same_snapshot else "another"
+    # (Its hash too: pages are keyed by the hash of their papers' files.)
+    write_pickle(patch_file(site), (token, {key: Entry(file_stat(path), "0" * 40, True,
+                                                       made_up)}))
+    edit_paper(site, "2403.10005", "Abstract of paper 5", "Abstract of paper five")
+    run_build(site)
+    shown = (site.output / "en/papers/2403.10003/index.html").read_bytes()
+    assert (b"Made up" in shown) == same_snapshot
+    if not same_snapshot:
+        assert tree(site.output) == cold_build(site, tmp_path)
+    assert len(full_loads) == 1
+
+
+def read_patch(site) -> str:
+    """The one file the patch holds a record of."""
+    from digestgen.incremental.storage import read_pickle
+    token, entries = read_pickle(patch_file(site))
+    (key,) = entries
+    return key

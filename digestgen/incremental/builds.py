@@ -78,7 +78,7 @@ class IncrementalBuild:
                                                     self.drafts)
         # After an edit of a few papers, the last full load's content with those replaced:
         # no lookup per paper file (at 20,000 papers a full load takes 0.6 s).
-        loaded = snapshot.take(self.config, self.inputs, store) if self.inputs else None
+        loaded = snapshot.take(self.config, self.inputs) if self.inputs else None
         if loaded is None:
             listing = self.inputs.paper_files if self.inputs is not None else None
             loaded = load_content_cached(self.config, self.drafts, store, listing)
