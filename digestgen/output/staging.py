@@ -67,6 +67,9 @@ class Staging:
         self._unlike_live: dict[str, str | None] | None = None
         self.base_files, self.base = self._claim_spare()
         self._claimed = len(self.base_files)  # (settle_pages removes some)
+        # The spare tree's files this build did not list when its pages were settled, but
+        # its HTML pages (those are removed then); None before (see _unlisted).
+        self._not_listed: list[str] | None = None
         self.twin = Twin(self.output) if self._fresh and self.live is None else None
         if self.twin is None:
             remove_twin(self.output)
@@ -270,18 +273,29 @@ class Staging:
         """Remove the previous build's HTML pages that this build does not have, so that what
         reads the staged site before :meth:`commit` (the search indexer) sees only this build's
         pages."""
-        for rel in [r for r in self.base_files.keys() - self.files.keys() if r.endswith(".html")]:
+        unlisted = self._unlisted()
+        for rel in [r for r in unlisted if r.endswith(".html")]:
             self._remove(rel)
             del self.base_files[rel]
+        self._not_listed = [r for r in unlisted if not r.endswith(".html")]
+
+    def _unlisted(self) -> list[str]:
+        """The spare tree's files that this build does not list (now). Looked for among every
+        file once: :attr:`files` is only added to, so those :meth:`settle_pages` found are
+        the only ones :meth:`commit` needs to look at again."""
+        if self._not_listed is None:
+            return list(self.base_files.keys() - self.files.keys())
+        return [rel for rel in self._not_listed if rel not in self.files]
 
     def commit(self) -> None:
         """Carry over foreign files, remove stale ones, write the manifest, and put the staging
         folder in place of the output (which becomes the next spare tree)."""
         foreign = self._carry_foreign_files()
-        for rel in [*(self.base_files.keys() - self.files.keys()), *self.base.foreign]:
+        unlisted = self._unlisted()
+        for rel in [*unlisted, *self.base.foreign]:
             if rel not in self.files and rel not in foreign:
                 self._remove(rel)
-        needed, pruned = self._prune_empty_dirs(foreign)
+        needed, pruned = self._prune_empty_dirs(foreign, bool(unlisted))
         dirs = self._dir_mtimes(needed, pruned)
         live = self.live
         differ = differences(self.files, live.files, self.given) if live is not None else None
@@ -351,12 +365,13 @@ class Staging:
             return
         self.touched.add(rel.rpartition("/")[0])
 
-    def _prune_empty_dirs(self, foreign: dict) -> tuple[set[str] | None, set[str]]:
+    def _prune_empty_dirs(self, foreign: dict, unlisted: bool) -> tuple[set[str] | None, set[str]]:
         """Remove the old tree's folders that hold nothing now (deepest first); return the
         folders the new tree needs (None: the spare tree's recorded ones, with those made in
-        this build, in :attr:`touched`) and those of the recorded ones removed here."""
+        this build, in :attr:`touched`) and those of the recorded ones removed here.
+        ``unlisted``: whether some file of the spare tree is not this build's."""
         if not foreign and not self.base.foreign and len(self.base_files) == self._claimed \
-                and self.files.keys() == self.base_files.keys():
+                and not unlisted and len(self.files) == len(self.base_files):
             return None, set()  # the spare tree's files, none removed: its folders, none emptied
         if self._fresh or not self.base.dirs:
             return self._prune_all_empty_dirs(foreign), set()
