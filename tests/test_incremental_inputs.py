@@ -117,3 +117,68 @@ def test_what_changes_an_input_changes_the_fingerprint(site, monkeypatch):
     (site / "content/papers/old/2301.00002.yaml").write_text("", encoding="utf-8")
     os.utime(site / "content/papers/old/2301.00002.yaml", ns=(0, 0))
     assert surveyed(site, monkeypatch, parts=False).fingerprint not in (None, first, rewritten)
+
+
+@pytest.fixture
+def listings(monkeypatch) -> list[str]:
+    """The folders listed (os.listdir), as paths; names of folders of 4 entries or more are
+    kept."""
+    monkeypatch.setattr(inputs, "NAMES_KEPT_MIN", 4)
+    real, listed = os.listdir, []
+
+    def noted(folder=".", *args):
+        listed.append(os.readlink(f"/proc/self/fd/{folder}") if isinstance(folder, int)
+                      else str(folder))
+        return real(folder, *args)
+
+    monkeypatch.setattr(os, "listdir", noted)
+    return listed
+
+
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
+                                reason="tells the folders listed by /proc/self/fd")
+
+
+@needs_proc
+def test_a_large_folder_unchanged_since_the_last_build_is_not_listed_again(
+        site, monkeypatch, listings):
+    first = surveyed(site, monkeypatch, parts=False)
+    assert str(site / "content/papers") in listings
+    del listings[:]
+    again = surveyed(site, monkeypatch, parts=False)
+    assert str(site / "content/papers") not in listings
+    assert str(site / "content/papers/old") in listings  # (one entry: not kept)
+    assert as_found(again) == as_found(first)
+    assert again.fingerprint == first.fingerprint is not None
+
+
+@needs_proc
+@pytest.mark.parametrize("change", ["added", "removed", "renamed"])
+def test_a_file_added_removed_or_renamed_in_a_kept_folder_is_found(site, monkeypatch, listings,
+                                                                 change):
+    papers = site / "content/papers"
+    first = surveyed(site, monkeypatch, parts=False)
+    if change == "added":
+        (papers / "2403.77777.yaml").write_text("new", encoding="utf-8")
+    elif change == "removed":
+        (papers / "2403.00004.yaml").unlink()
+    else:
+        (papers / "2403.00004.yaml").rename(papers / "2403.00004.yml")
+    now = surveyed(site, monkeypatch, parts=False)
+    names = set(now.papers.names)
+    assert ("2403.77777.yaml" in names) == (change == "added")
+    assert ("2403.00004.yaml" in names) == (change not in ("removed", "renamed"))
+    assert ("2403.00004.yml" in names) == (change == "renamed")
+    assert now.fingerprint not in (None, first.fingerprint)
+    assert as_found(surveyed(site, monkeypatch, parts=False)) == as_found(now)
+
+
+@needs_proc
+def test_a_folder_changed_within_the_clock_s_tick_is_listed_again(site, monkeypatch, listings):
+    monkeypatch.setattr(storage, "RACY_SECONDS", 1e10)  # every folder changed just now
+    surveyed(site, monkeypatch, parts=False)
+    listed = list(listings)
+    surveyed(site, monkeypatch, parts=False)
+    assert str(site / "content/papers") in listed
+    assert listings == listed * 2
+    assert not (site / ".digestgen-cache/folders.pickle").exists()

@@ -5,7 +5,8 @@ build does: list and stat every content, layout and static file. At 100,000 pape
 100,000 ``stat`` calls, and most of a no-op build's time. A folder of many files is stat-ed in
 parts, one per core, each part in a forked process but the last (:func:`_stat_parts`). What
 comes back is columns of numbers (size, mtime, ...), which is also how they are compared and
-hashed: no stat object is kept per file.
+hashed: no stat object is kept per file. The names of a large folder are kept between builds
+(:class:`FolderNames`) and listed again only when the folder changed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import os
 import pickle
 from array import array
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import attrgetter
@@ -24,10 +26,12 @@ from typing import NamedTuple
 
 from ..config import SiteConfig
 from ..pages.themefiles import builtin_layouts
-from .storage import code_version, digest_bytes, digest_text, settled
+from .storage import code_version, digest_bytes, digest_text, read_pickle, settled, write_pickle
 
 #: A folder with more entries than this is stat-ed in parts, in forked processes.
 PART_MIN = 8_192
+#: The names of a folder of at least this many entries are kept between builds.
+NAMES_KEPT_MIN = 4_096
 
 
 class FileStat(NamedTuple):
@@ -104,7 +108,9 @@ def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
     folders = [papers, issues, config.layouts_dir, builtin_layouts(), config.static_dir]
     found = {"": Listing()}
     found[""]._add("", [str(config.path)], _columns([os.stat(config.path)]), [])
-    found.update((str(folder), _walk(folder)) for folder in folders)
+    names = FolderNames(config.cache_dir / "folders.pickle")
+    found.update((str(folder), _walk(folder, names)) for folder in folders)
+    names.save()
     # The stats are hashed as columns of numbers, each array whole, rather than formatted file
     # by file.
     digest = hashlib.sha1(pickle.dumps((options, repr(config), code_version()), 4))
@@ -142,21 +148,62 @@ def theme_key(config: SiteConfig) -> str:
     return digest_text("\n".join(parts))
 
 
-def _walk(folder: Path) -> Listing:
+class FolderNames:
+    """The names of the large folders of inputs as last listed, each with the folder's stat
+    then, in a file of the cache. A folder is not listed again while its inode, mtime and
+    ctime are as recorded: adding, removing or renaming a file in it changes its mtime. (Its
+    files are still stat-ed one by one: a file changed in place leaves its folder as it was.)
+    Names are recorded only when the folder's times are settled, so that a change within the
+    same tick of the clock is not missed. At 100,000 papers listing content/papers took 36 ms
+    of a no-op build, reading its names back 7 ms."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        kept = read_pickle(path, {})
+        self.kept: dict[str, tuple] = kept if isinstance(kept, dict) else {}
+        self.now: dict[str, tuple] = {}  # what to keep for the next build
+
+    def listed(self, folder: str, handle: int) -> list[str]:
+        """The names in ``folder`` (open as ``handle``)."""
+        info = os.fstat(handle)  # before listing: a change after it shows next time
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+        entry = self.kept.get(folder)
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == stamp \
+                and isinstance(entry[1], list):
+            self.now[folder] = entry
+            return entry[1]
+        names = os.listdir(handle)
+        if len(names) >= NAMES_KEPT_MIN and settled(info.st_mtime_ns, info.st_ctime_ns):
+            self.now[folder] = (stamp, names)
+        return names
+
+    def save(self) -> None:
+        """Keep the names found (in a file only when some folder's changed)."""
+        if self.now.keys() == self.kept.keys() \
+                and all(self.now[folder] is self.kept[folder] for folder in self.now):
+            return
+        if not (self.now and write_pickle(self.path, self.now)):
+            with suppress(OSError):  # none to keep, or stale: gone
+                self.path.unlink()
+
+
+def _walk(folder: Path, names: FolderNames | None = None) -> Listing:
     found = Listing()
-    _walk_into(str(folder), "", found)
+    _walk_into(str(folder), "", found, names)
     return found
 
 
-def _walk_into(top: str, rel: str, found: Listing) -> None:
+def _walk_into(top: str, rel: str, found: Listing, kept: FolderNames | None) -> None:
     folder = f"{top}/{rel}" if rel else top
     try:
-        names = os.listdir(folder)
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
     try:
+        names = kept.listed(folder, handle) if kept is not None else os.listdir(handle)
         names, columns, unreadable = _stat_parts(handle, names)
+    except OSError:
+        return
     finally:
         os.close(handle)
     prefix = f"{rel}/" if rel else ""
@@ -164,7 +211,7 @@ def _walk_into(top: str, rel: str, found: Listing) -> None:
     # (By maps in C: a loop over 100,000 names took 15 ms. An entry that could not be stat-ed
     # has the mode 0 of no folder.)
     for name in sorted(compress(names, map(S_ISDIR, columns[0]))):
-        _walk_into(top, prefix + name, found)
+        _walk_into(top, prefix + name, found, kept)
 
 
 def _stat_parts(handle: int, names: list[str]) -> tuple[list[str], tuple[array, ...], list[int]]:
