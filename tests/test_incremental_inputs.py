@@ -5,6 +5,7 @@ the fingerprint; an entry that cannot be stat-ed leaves none."""
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -40,6 +41,9 @@ def shares_made(monkeypatch):
         return forking(work, shares)
 
     monkeypatch.setattr(parallel, "fork_map", noted)
+    # (A build forks only with no other thread running; tests before may have left one, which
+    # the workers here, that only stat and exit, do not touch.)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(inputs, "PART_MIN", 4)
     monkeypatch.setenv(parallel.JOBS_VARIABLE, "3")
     return made
