@@ -138,7 +138,7 @@ class IncrementalBuild:
         from .keys import PageKeys
         base = page_keys_base(self.config, self.drafts)
         last = self.state_files.read()
-        keys = PageKeys(site, self.digests, base, last.rows)
+        keys = PageKeys(site, self.digests, base, last.rows, self._loaded.ids)
         # After an edit of a few papers the last build's keys hold for most pages: only those
         # that show the papers are keyed again (at 100,000 papers this step takes about 1 s
         # instead of 3).
