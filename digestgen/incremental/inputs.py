@@ -108,9 +108,9 @@ def survey_inputs(config: SiteConfig, options: str) -> InputSurvey:
     folders = [papers, issues, config.layouts_dir, builtin_layouts(), config.static_dir]
     found = {"": Listing()}
     found[""]._add("", [str(config.path)], _columns([os.stat(config.path)]), [])
-    names = FolderNames(config.cache_dir / "folders.pickle")
-    found.update((str(folder), _walk(folder, names)) for folder in folders)
-    names.save()
+    folder_names = FolderNames(config.cache_dir / "folders.pickle")
+    found.update((str(folder), _walk(folder, folder_names)) for folder in folders)
+    folder_names.save()
     # The stats are hashed as columns of numbers, each array whole, rather than formatted file
     # by file.
     digest = hashlib.sha1(pickle.dumps((options, repr(config), code_version()), 4))
@@ -187,20 +187,21 @@ class FolderNames:
                 self.path.unlink()
 
 
-def _walk(folder: Path, names: FolderNames | None = None) -> Listing:
+def _walk(folder: Path, folder_names: FolderNames | None = None) -> Listing:
     found = Listing()
-    _walk_into(str(folder), "", found, names)
+    _walk_into(str(folder), "", found, folder_names)
     return found
 
 
-def _walk_into(top: str, rel: str, found: Listing, kept: FolderNames | None) -> None:
+def _walk_into(top: str, rel: str, found: Listing, folder_names: FolderNames | None) -> None:
     folder = f"{top}/{rel}" if rel else top
     try:
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
     try:
-        names = kept.listed(folder, handle) if kept is not None else os.listdir(handle)
+        names = folder_names.listed(folder, handle) if folder_names is not None \
+            else os.listdir(handle)
         names, columns, unreadable = _stat_parts(handle, names)
     except OSError:
         return
@@ -211,7 +212,7 @@ def _walk_into(top: str, rel: str, found: Listing, kept: FolderNames | None) -> 
     # (By maps in C: a loop over 100,000 names took 15 ms. An entry that could not be stat-ed
     # has the mode 0 of no folder.)
     for name in sorted(compress(names, map(S_ISDIR, columns[0]))):
-        _walk_into(top, prefix + name, found, kept)
+        _walk_into(top, prefix + name, found, folder_names)
 
 
 def _stat_parts(handle: int, names: list[str]) -> tuple[list[str], tuple[array, ...], list[int]]:

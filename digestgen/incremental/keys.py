@@ -381,12 +381,13 @@ class PageKeys:
         if any(issue.file and str(issue.file.source) in changed for issue in self.site.issues):
             return None
         papers = self.site.papers
-        # Picked by their ids, by maps in C, when the files' ids are known (a call of each
-        # paper's source_name took 60 ms at 100,000 papers).
-        wanted = {self.ids.get(name) for name in changed} if self.ids is not None else {None}
-        if None not in wanted:
-            return {paper.id: paper for paper in compress(
-                papers, map(wanted.__contains__, map(_ID, papers)))}
+        if self.ids is not None:
+            # Picked by their ids, by maps in C, when the files' ids are known (a call of each
+            # paper's source_name took 60 ms at 100,000 papers).
+            wanted = {self.ids.get(name) for name in changed}
+            if None not in wanted:
+                return {paper.id: paper for paper in compress(
+                    papers, map(wanted.__contains__, map(_ID, papers)))}
         return {paper.id: paper for paper in compress(
             papers, map(changed.__contains__, map(operator.methodcaller("source_name"), papers)))}
 

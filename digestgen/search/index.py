@@ -314,14 +314,18 @@ def _patched_segment(segment: Segment, read, live, changed, before
     new, total = result
     buckets = [new.get(number) for number in range(entry["buckets"])]
     # A file kept that was removed by hand, or one needed that is spoilt: made whole.
-    if not all(live.present(bucket_path(segment.name, n))
-               for n, data in enumerate(buckets) if data is None):
+    if not _kept_there(live, buckets, functools.partial(bucket_path, segment.name)):
         return None
     titles = _patched_titles(segment, read, live, {*edited, *added})
-    if titles is None or not all(live.present(titles_path(segment.name, n))
-                                 for n, data in enumerate(titles) if data is None):
+    if titles is None \
+            or not _kept_there(live, titles, functools.partial(titles_path, segment.name)):
         return None
     return buckets, total, titles
+
+
+def _kept_there(live: LiveIndex, files: list[bytes | None], path: Callable[[int], str]) -> bool:
+    """Whether the live index has each of ``files`` kept as it is (None), at ``path(n)``."""
+    return all(live.present(path(number)) for number, data in enumerate(files) if data is None)
 
 
 def _patched_titles(segment: Segment, read, live: LiveIndex, changed: set[int]

@@ -44,9 +44,12 @@ class SiteIndex:
         rels = dict(zip(folders, pages))
         live_files = live.files if live is not None else {}
         missing = live.missing if live is not None else frozenset()
+        # Whether the live site has a file of ours (read only where it is asked for).
+        present = (lambda path: path in live_files and path not in missing) if missing \
+            else live_files.__contains__
 
         def live_bytes(path: str) -> bytes | None:
-            if path not in live_files or path in missing:
+            if not present(path):
                 return None
             try:
                 return (staging.output / path).read_bytes()
@@ -60,8 +63,6 @@ class SiteIndex:
             folder_of[rel] for rel in staging.given | missing if rel in folder_of
             and (rel in missing or live_files.get(rel) != staging.files.get(rel))
         ) if live is not None else frozenset()  # (with no live index, every page is read)
-        present = (lambda path: path in live_files and path not in missing) if missing \
-            else live_files.__contains__
         index = LiveIndex(live_bytes, present) if live is not None else None
 
         def before(folder: str) -> set[str] | None:
