@@ -70,3 +70,16 @@ def test_a_table_scrolls_in_its_own_box_and_names_its_columns():
         html = Markdown(allow_html).block("| a | b |\n|---|---|\n| 1 | 2 |\n")
         assert html.startswith('<div class="table-scroll"><table>')
         assert '<th scope="col">a</th>' in html and html.rstrip().endswith("</table>\n</div>")
+
+
+def test_a_renderer_keeps_only_its_recent_texts_and_renders_an_old_one_the_same_again():
+    from digestgen.pages.markup import TEXTS_KEPT
+
+    markdown = Markdown()
+    first = markdown.block("The *first* text, with $x^2$.")
+    for n in range(TEXTS_KEPT + 10):
+        markdown.block(f"Text number {n}.")
+    # A large site's build does not hold every text it rendered to its end.
+    assert markdown.block.cache_info().currsize == TEXTS_KEPT
+    assert markdown.block("The *first* text, with $x^2$.") == first
+    assert "<em>first</em>" in first and "<msup>" in first

@@ -103,13 +103,21 @@ def _render_header_cell(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env)
 
 
+#: How many texts a renderer keeps rendered, the most recently used: for a text rendered again
+#: soon (a paper's view made again, a text several papers share). The views a build keeps hold
+#: what their pages show. Kept for every text, the cache held every text a worker rendered, as
+#: source and as HTML, to the end of the build: at 20,000 papers 120 MB of a cold build's peak
+#: of 990 MB, and more the larger the site.
+TEXTS_KEPT = 8192
+
+
 class Markdown:
-    """A configured Markdown renderer; one per build, its results cached by text."""
+    """A configured Markdown renderer; one per build, its recent results cached by text."""
 
     def __init__(self, allow_html: bool = False):
         self.allow_html = allow_html
-        self.block = functools.lru_cache(maxsize=200_000)(self._block)
-        self.inline = functools.lru_cache(maxsize=200_000)(self._inline)
+        self.block = functools.lru_cache(maxsize=TEXTS_KEPT)(self._block)
+        self.inline = functools.lru_cache(maxsize=TEXTS_KEPT)(self._inline)
 
     @functools.cached_property
     def md(self):
@@ -163,7 +171,7 @@ class Markdown:
                          url_schemes={"http", "https", "mailto"}, link_rel=None)
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=TEXTS_KEPT)
 def render_title(text: str) -> str:
     """A title as HTML: escaped text in which ``$...$`` math is rendered."""
     parts, last = [], 0
