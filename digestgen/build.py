@@ -21,8 +21,6 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress, repeat
-from operator import attrgetter, eq
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -152,6 +150,7 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
 def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) -> list:
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
+    from .pages.jobs import JobList
     from .rendering import render_into
 
     live, plan = staging.live, work.plan
@@ -171,7 +170,7 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
         clock.lap(f"render {len(todo)} pages")
         # Every page not rendered is live (else it was due): taken by maps over the whole
         # list, in C (a dictionary made job by job took 40-60 ms at 20,000 papers).
-        paths = list(map(_PATH, jobs))
+        paths = JobList.of(jobs).paths
         kept = dict(zip(paths, map(live_files.get, paths)))
         for job in todo:
             del kept[job.path]
@@ -190,15 +189,11 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
     return todo
 
 
-def indexed_pages(config: SiteConfig, jobs: list) -> list[str]:
+def indexed_pages(config: SiteConfig, jobs) -> list[str]:
     """The pages the search index reads: the default language's paper pages."""
+    from .pages.jobs import JobList
     from .pages.reads import PageKind
-    # By maps in C: 65,000 jobs at 20,000 papers.
-    wanted = repeat((PageKind.PAPER, config.default_language))
-    return list(compress(map(_PATH, jobs), map(eq, map(_KIND_LANG, jobs), wanted)))
-
-
-_PATH, _KIND_LANG = attrgetter("path"), attrgetter("kind", "lang")
+    return JobList.of(jobs).paths_of(PageKind.PAPER, config.default_language)
 
 
 class Clock:

@@ -12,7 +12,7 @@ learned (:meth:`~IncrementalBuild.commit`). Nothing else of the pipeline knows o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from functools import cached_property
@@ -25,12 +25,13 @@ from .state import BuildState, StateFiles, cache_namespace, manifest_identity
 from .storage import ShardedStore, code_version, digest_text, prune_namespaces
 from .textstore import TextStore
 
-_PATH, _ID = attrgetter("path"), attrgetter("id")
+_ID = attrgetter("id")
 
 if TYPE_CHECKING:
     from ..content.load import Content
     from ..content.model import Site
     from ..output.survey import OutputState
+    from ..pages.jobs import JobList
     from ..pages.render import Renderer
     from .keys import PageKeys
     from .rows import RowCache
@@ -100,15 +101,16 @@ class IncrementalBuild:
             self._unkept = site
         return site
 
-    def jobs(self, renderer: Renderer) -> list:
+    def jobs(self, renderer: Renderer) -> JobList:
         """Every page of the site, as ``renderer.jobs()`` lists them (after :meth:`site_model`,
         whose model ``renderer`` shows): the snapshot's with its model, else listed, and kept
         with a model just built. (Listing 65,000 pages of 20,000 papers cost a tenth of a
         second; reading them with the model, a third of that.)"""
+        from ..pages.jobs import JobList
         from .keys import pages_digest
         jobs, self._pages = self._snapshot.kept_jobs, self._snapshot.kept_pages
         if jobs is None:
-            jobs = renderer.jobs()
+            jobs = JobList.of(renderer.jobs())
             self._pages = pages_digest(jobs)
         if self._unkept is not None and self.inputs is not None:
             self._snapshot.keep(self.config, self.inputs, self._records, self._loaded,
@@ -132,7 +134,7 @@ class IncrementalBuild:
 
     # -- which pages to render --------------------------------------------------------------
 
-    def plan(self, site: Site, jobs: list) -> Plan:
+    def plan(self, site: Site, jobs: JobList) -> Plan:
         """The key of each of ``jobs`` (the site's pages), from the last build's where they
         cannot have changed; the rows of the renderer are kept under their papers' keys."""
         from .keys import PageKeys
@@ -203,7 +205,7 @@ class Plan:
     """The pages of a build and their keys, made before the output is touched."""
 
     site: Site
-    jobs: list  # every page, as render.Job
+    jobs: Sequence  # every page, as Jobs (a JobList in a build)
     keys: Mapping[str, str | None]  # page path -> key, None where not known yet
     page_keys: PageKeys
     last: BuildState  # what the previous build of this output left
@@ -214,6 +216,7 @@ class Plan:
     def todo(self, live: OutputState | None, output: Path) -> list:
         """The pages to render: those whose key changed since the last build of ``output``,
         and those missing from the ``live`` output."""
+        from ..pages.jobs import JobList
         valid = live is not None and self.last.manifest == manifest_identity(output) \
             and self.last.base == self.page_keys.base
         old_keys = self.last.keys if valid else {}
@@ -227,7 +230,7 @@ class Plan:
         rekeyed = self.page_keys.rekeyed
         if valid and rekeyed is not None and not missing and (
                 self.last.pages is not None
-                or all(map(live_files.__contains__, map(_PATH, self.jobs)))):
+                or all(map(live_files.__contains__, JobList.of(self.jobs).paths))):
             # After a patch every other key is the last build's, and every page is live: only
             # the jobs keyed again can be due (a walk over every job cost 0.08 s at 20,000
             # papers). A patch of keys of these very pages (``last.pages``, which the patch

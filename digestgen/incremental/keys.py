@@ -26,6 +26,7 @@ from operator import is_, ne, or_
 
 from ..content.model import Entry, Issue, Site, Term
 from ..content.records import IssueFile, Paper
+from ..pages.jobs import JobList
 from ..pages.more_pages import PaperFacts
 from ..pages.pagination import TERM_PAGE_PAPERS, ListPage
 from ..pages.reads import (LinkReads, PageKind, Records, issue_reads, page_reads,
@@ -58,7 +59,7 @@ def _hash_texts(parts: list[str]) -> str:
 
 
 _ID = operator.attrgetter("id")
-_KIND, _SUBJECT, _PATH = (operator.attrgetter(name) for name in ("kind", "subject", "path"))
+_SUBJECT = operator.attrgetter("subject")
 _NUMBER = operator.attrgetter("number")
 
 
@@ -78,7 +79,7 @@ def terms_of(site: Site, papers) -> list[Term]:
 def pages_digest(jobs: list) -> str:
     """Which pages there are (their paths, in order), as a digest: keys kept for pages
     other than these do not say what these are."""
-    text = "\n".join(map(_PATH, jobs)).encode("utf-8", "surrogatepass")
+    text = "\n".join(JobList.of(jobs).paths).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
@@ -340,10 +341,11 @@ class PageKeys:
         # Looked at one by one: the jobs about a subject that may be stale, and those of the
         # kinds about many papers or the whole site; picked out of every job by maps in C (a
         # loop over 65,000 jobs cost a tenth of a second of every edit at 20,000 papers).
+        columns = JobList.of(jobs)
         suspects = issues | terms | set(map(id, beside.values())) \
-            | set(map(id, _pages_shown(jobs, pages)))
-        picked = compress(jobs, map(or_, map(suspects.__contains__, map(id, map(_SUBJECT, jobs))),
-                                    map(_LOOKED_AT.__contains__, map(_KIND, jobs))))
+            | set(map(id, _pages_shown(columns, pages)))
+        picked = columns.picked(map(or_, map(suspects.__contains__, map(id, columns.subjects)),
+                                    map(_LOOKED_AT.__contains__, columns.kinds)))
         for job in picked:
             kind, subject = job.kind, job.subject
             if kind is PageKind.PAPER:
@@ -364,7 +366,7 @@ class PageKeys:
                 keys[job.path] = self.of(kind, job.lang, job.path, subject)
                 rekeyed.append(job)
         if last.pages is None and (len(keys) != len(jobs)
-                                   or not all(map(keys.__contains__, map(_PATH, jobs)))):
+                                   or not all(map(keys.__contains__, columns.paths))):
             return None  # pages are gone or new, or were not all keyed
         self.rekeyed = rekeyed
         return keys
@@ -392,11 +394,10 @@ class PageKeys:
             papers, map(changed.__contains__, map(operator.methodcaller("source_name"), papers)))}
 
 
-def _pages_shown(jobs: list, pages: set[tuple[int, int]]):
+def _pages_shown(jobs: JobList, pages: set[tuple[int, int]]):
     """The subjects (:class:`~digestgen.pages.pagination.ListPage`) of the list pages among
     ``jobs`` that are in ``pages`` (by the identity of their term, and their number): picked by
     maps in C (a loop over every list page took 25 ms at 100,000 papers)."""
-    listed = list(map(_SUBJECT, compress(jobs, map(is_, map(_KIND, jobs),
-                                                    repeat(PageKind.TERM)))))
+    listed = list(compress(jobs.subjects, map(is_, jobs.kinds, repeat(PageKind.TERM))))
     return compress(listed, map(pages.__contains__,
                                 zip(map(id, map(_SUBJECT, listed)), map(_NUMBER, listed))))

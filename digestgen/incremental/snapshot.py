@@ -31,7 +31,7 @@ from contextlib import suppress
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, replace
-from itertools import compress, count, repeat
+from itertools import compress, count
 from operator import attrgetter, ne
 from pathlib import Path
 
@@ -85,7 +85,7 @@ class ContentSnapshot:
         self.drafts = drafts
         self.kept_site: Site | None = None  # see model()
         self.kept_structure: str | None = None  # of kept_site
-        self.kept_jobs: list | None = None  # the pages of kept_site
+        self.kept_jobs = None  # the pages of kept_site (a JobList)
         self.kept_pages: str | None = None  # their keys.pages_digest
 
     def take(self, config: SiteConfig, survey: InputSurvey) -> Loaded | None:
@@ -227,16 +227,17 @@ def _sharing_heads() -> dict:
 
 
 def _columns(jobs: list) -> tuple[list, ...]:
-    """``jobs`` (:class:`~digestgen.pages.render.Job` tuples) as a list per field: read back by
-    maps in C (:func:`_jobs`), where each pickled named tuple is made by a call in Python (at
-    65,000 jobs that cost about as much as listing them again)."""
-    return tuple(map(list, zip(*jobs)))
+    """``jobs`` (:class:`~digestgen.pages.jobs.Job` tuples) as a list per field
+    (:class:`~digestgen.pages.jobs.JobList`): each pickled named tuple would be made by a call
+    in Python when read back (at 65,000 jobs that cost about as much as listing them again)."""
+    from ..pages.jobs import JobList
+    return JobList.of(jobs).columns()
 
 
-def _jobs(columns: tuple[list, ...]) -> list:
-    """The jobs of :func:`_columns`."""
-    from ..pages.jobs import Job
-    return list(map(tuple.__new__, repeat(Job), zip(*columns)))
+def _jobs(columns: tuple[list, ...]):
+    """The jobs of :func:`_columns`, as a :class:`~digestgen.pages.jobs.JobList`."""
+    from ..pages.jobs import JobList
+    return JobList(*columns)
 
 
 def _prefix(config: SiteConfig) -> str:

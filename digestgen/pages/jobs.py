@@ -3,7 +3,10 @@ and every page of a site in a fixed order (:func:`site_jobs`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import eq
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..content.model import Site
@@ -37,6 +40,51 @@ class Job(NamedTuple):
     subject: object
     path: str
     weight: int = 1
+
+
+class JobList(Sequence):
+    """Jobs kept as columns, a list for each field of :class:`Job`. A build reads some fields
+    of every page (their paths, kinds, subjects) by maps over the columns, in C, and makes a
+    :class:`Job` only of the pages it looks at one by one: at 20,000 papers, making 65,000
+    jobs from the snapshot and reading fields out of each took 30 ms of a 0.5 s edit."""
+
+    __slots__ = ("kinds", "langs", "subjects", "paths", "weights")
+
+    def __init__(self, kinds: list, langs: list, subjects: list, paths: list[str],
+                 weights: list[int]):
+        self.kinds, self.langs, self.subjects, self.paths, self.weights = \
+            kinds, langs, subjects, paths, weights
+
+    @classmethod
+    def of(cls, jobs: Iterable[Job]) -> JobList:
+        """``jobs`` as columns (as they are when they are a JobList already)."""
+        if isinstance(jobs, JobList):
+            return jobs
+        columns = tuple(map(list, zip(*jobs)))
+        return cls(*columns) if columns else cls([], [], [], [], [])
+
+    def columns(self) -> tuple[list, ...]:
+        return self.kinds, self.langs, self.subjects, self.paths, self.weights
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[Job]:
+        return map(tuple.__new__, repeat(Job), zip(*self.columns()))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return Job(*(column[index] for column in self.columns()))
+
+    def picked(self, mask: Iterable[bool]) -> list[Job]:
+        """The jobs where ``mask`` (a truth for each job, in order) is true."""
+        return [self[index] for index in compress(range(len(self)), mask)]
+
+    def paths_of(self, kind: PageKind, lang: str | None) -> list[str]:
+        """The paths of the pages of ``kind`` in ``lang``."""
+        return list(compress(self.paths, map(eq, zip(self.kinds, self.langs),
+                                             repeat((kind, lang)))))
 
 
 def site_jobs(renderer: Renderer) -> list[Job]:
