@@ -34,6 +34,7 @@ from .parallel import Forked
 
 if TYPE_CHECKING:
     from .content.model import Site
+    from .pages.jobs import JobList
     from .rendering import Work
 
 @dataclass(frozen=True)
@@ -150,11 +151,10 @@ def _prepare(config: SiteConfig, builds: IncrementalBuild, clock: Clock) -> Work
 def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) -> list:
     """Render the pages whose key changed into ``staging``, keep the others, add the search
     index, and make it the output; returns the jobs rendered."""
-    from .pages.jobs import JobList
     from .rendering import render_into
 
     live, plan = staging.live, work.plan
-    jobs = plan.jobs
+    jobs: JobList = plan.jobs  # (a build's, not the preview's list)
     todo = plan.todo(live, staging.output)
     live_files = live.files if live is not None else {}
     search = None
@@ -170,7 +170,7 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
         clock.lap(f"render {len(todo)} pages")
         # Every page not rendered is live (else it was due): taken by maps over the whole
         # list, in C (a dictionary made job by job took 40-60 ms at 20,000 papers).
-        paths = JobList.of(jobs).paths
+        paths = jobs.paths
         kept = dict(zip(paths, map(live_files.get, paths)))
         for job in todo:
             del kept[job.path]
@@ -189,11 +189,10 @@ def _write_site(config: SiteConfig, work: Work, staging: Staging, clock: Clock) 
     return todo
 
 
-def indexed_pages(config: SiteConfig, jobs) -> list[str]:
+def indexed_pages(config: SiteConfig, jobs: JobList) -> list[str]:
     """The pages the search index reads: the default language's paper pages."""
-    from .pages.jobs import JobList
     from .pages.reads import PageKind
-    return JobList.of(jobs).paths_of(PageKind.PAPER, config.default_language)
+    return jobs.paths_of(PageKind.PAPER, config.default_language)
 
 
 class Clock:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from itertools import compress, count
 from operator import attrgetter, ne
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import SiteConfig
 from ..content.model import Site
@@ -43,6 +44,9 @@ from .inputs import InputSurvey, Listing
 from .keptmaps import decode_maps, encode_maps
 from .storage import (ShardedStore, encode_pickle, read_mapped, read_pickle, reducers,
                       settled, write_atomic, write_pickle)
+
+if TYPE_CHECKING:
+    from ..pages.jobs import JobList
 
 #: Paper files changed since the snapshot was written, at most; with more, a full load (which
 #: costs about as much as replacing a few hundred papers) writes it anew.
@@ -85,7 +89,7 @@ class ContentSnapshot:
         self.drafts = drafts
         self.kept_site: Site | None = None  # see model()
         self.kept_structure: str | None = None  # of kept_site
-        self.kept_jobs = None  # the pages of kept_site (a JobList)
+        self.kept_jobs: JobList | None = None  # the pages of kept_site
         self.kept_pages: str | None = None  # their keys.pages_digest
 
     def take(self, config: SiteConfig, survey: InputSurvey) -> Loaded | None:
@@ -234,7 +238,7 @@ def _columns(jobs: list) -> tuple[list, ...]:
     return JobList.of(jobs).columns()
 
 
-def _jobs(columns: tuple[list, ...]):
+def _jobs(columns: tuple[list, ...]) -> JobList:
     """The jobs of :func:`_columns`, as a :class:`~digestgen.pages.jobs.JobList`."""
     from ..pages.jobs import JobList
     return JobList(*columns)

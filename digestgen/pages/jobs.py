@@ -64,6 +64,7 @@ class JobList(Sequence):
         return cls(*columns) if columns else cls([], [], [], [], [])
 
     def columns(self) -> tuple[list, ...]:
+        """The columns, in the order of :class:`Job`'s fields."""
         return self.kinds, self.langs, self.subjects, self.paths, self.weights
 
     def __len__(self) -> int:
