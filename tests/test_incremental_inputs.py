@@ -186,3 +186,21 @@ def test_a_folder_changed_within_the_clock_s_tick_is_listed_again(site, monkeypa
     assert str(site / "content/papers") in listed
     assert listings == listed * 2
     assert not (site / ".digestgen-cache/folders.pickle").exists()
+
+
+@needs_proc
+@pytest.mark.parametrize("kept", [b"not a pickle", "wrong shape"])
+def test_kept_folder_names_that_cannot_be_read_are_listed_again(site, monkeypatch, listings,
+                                                               kept):
+    first = surveyed(site, monkeypatch, parts=False)
+    path = site / ".digestgen-cache/folders.pickle"
+    if kept == "wrong shape":  # the folder's stamp as it is, but no list of names
+        info = os.stat(site / "content/papers")
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+        storage.write_pickle(path, {str(site / "content/papers"): (stamp, "not names")})
+    else:
+        path.write_bytes(kept)
+    del listings[:]
+    again = surveyed(site, monkeypatch, parts=False)
+    assert str(site / "content/papers") in listings
+    assert as_found(again) == as_found(first) and again.fingerprint == first.fingerprint

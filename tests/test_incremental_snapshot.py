@@ -245,3 +245,15 @@ def read_patch(site) -> str:
     token, entries = read_pickle(patch_file(site))
     (key,) = entries
     return key
+
+
+def test_a_patch_that_cannot_be_read_is_not_trusted(site, tmp_path, full_loads):
+    run_build(site)
+    edit_paper(site, "2403.10003", "Abstract of paper 3", "Abstract of paper three")
+    run_build(site)
+    patch_file(site).write_bytes(b"not a pickle")
+    edit_paper(site, "2403.10003", "Abstract of paper three", "Abstract of paper 3, again")
+    run_build(site)
+    assert b"paper 3, again" in (site.output / "papers/2403.10003/index.html").read_bytes()
+    assert len(full_loads) == 1  # the snapshot is still taken; only the patch is not
+    assert tree(site.output) == cold_build(site, tmp_path)
