@@ -1,2 +1,2 @@
-"""Output: the staging tree swapped in atomically (staging), and what a tree holds
-(manifest, survey)."""
+"""Output: the staging tree swapped in atomically (staging, with its folders: folders), and
+what a tree holds (manifest, survey)."""

@@ -28,6 +28,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from ..errors import Problem, SiteError
+from .folders import folder_mtimes, folders_of, remove_empty, with_folders_above
 from .guard import check_output_dir, output_lock
 from .treefiles import (
     exchange, fsync_dir, open_dir, outlast, remove_entry, safe_path, safe_relpath, write_new_file,
@@ -296,7 +297,7 @@ class Staging:
             if rel not in self.files and rel not in foreign:
                 self._remove(rel)
         needed, pruned = self._prune_empty_dirs(foreign, bool(unlisted))
-        dirs = self._dir_mtimes(needed, pruned)
+        dirs = folder_mtimes(self.dir, self.base.dirs, needed, pruned, self.touched)
         live = self.live
         differ = differences(self.files, live.files, self.given) if live is not None else None
         write_manifest(self.dir, self.files, live.listing() if live else None, differ)
@@ -373,66 +374,16 @@ class Staging:
         if not foreign and not self.base.foreign and len(self.base_files) == self._claimed \
                 and not unlisted and len(self.files) == len(self.base_files):
             return None, set()  # the spare tree's files, none removed: its folders, none emptied
-        if self._fresh or not self.base.dirs:
-            return self._prune_all_empty_dirs(foreign), set()
+        recorded = self.base.dirs
+        if self._fresh or not recorded:
+            needed = folders_of((*self.files, *foreign))
+            remove_empty(self.dir, (d for d in recorded if d not in needed), self.touched)
+            return needed, set()
         # Only a folder where an entry was removed, or one above it, can hold nothing now:
         # no pass over every file (at 100,000 papers 1.1 s of an edit whose search index
         # changed its files' names).
-        candidates: set[str] = set()
-        for folder in self.touched:
-            while folder and folder not in candidates:
-                candidates.add(folder)
-                folder = folder.rpartition("/")[0]
-        return None, self._remove_empty(candidates & self.base.dirs.keys())
-
-    def _prune_all_empty_dirs(self, foreign: dict) -> set[str]:
-        """:meth:`_prune_empty_dirs` of a tree whose folders are not recorded: the folders
-        the new tree needs are found from its files."""
-        needed = {""}
-        for parent in {rel.rpartition("/")[0] for rel in (*self.files, *foreign)}:
-            while parent not in needed:
-                needed.add(parent)
-                parent = parent.rpartition("/")[0]
-        self._remove_empty(d for d in self.base.dirs if d not in needed)
-        return needed
-
-    def _remove_empty(self, folders) -> set[str]:
-        """Remove those of the old tree's ``folders`` that are empty, deepest first; those
-        gone now."""
-        gone = set()
-        for rel in sorted(folders, key=lambda d: -d.count("/")):
-            try:
-                os.rmdir(self.dir / rel)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                continue  # holds something: files of the new tree, or unknown ones
-            gone.add(rel)
-            self.touched.add(rel.rpartition("/")[0])
-        return gone
-
-    def _dir_mtimes(self, needed: set[str] | None, pruned: set[str]) -> dict[str, int]:
-        """Every folder's mtime: read where this build added or removed entries or made the
-        folder, as the spare tree's record says elsewhere (each read once, and named from
-        the open tree: a tree made afresh reads them all)."""
-        recorded = self.base.dirs
-        if needed is None:
-            dirs = dict(recorded)
-            for rel in pruned:
-                del dirs[rel]
-            stale = self.touched - pruned - {""}
-        else:
-            needed.discard("")
-            dirs = {rel: recorded.get(rel) for rel in needed}
-            stale = {rel for rel, mtime in dirs.items() if mtime is None} \
-                | (self.touched & needed)
-        with open_dir(self.dir) as tree:
-            for rel in stale:
-                try:
-                    dirs[rel] = os.stat(rel, dir_fd=tree, follow_symlinks=False).st_mtime_ns
-                except FileNotFoundError:  # a folder an entry was removed from, gone since
-                    dirs.pop(rel, None)
-        return dirs
+        candidates = with_folders_above(self.touched) & recorded.keys()
+        return None, remove_empty(self.dir, candidates, self.touched)
 
 
 def _link_in_staging(path: Path) -> SiteError:
