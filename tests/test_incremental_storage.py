@@ -6,7 +6,8 @@ from datetime import date
 from pathlib import Path
 
 from digestgen.incremental.storage import (
-    ShardedStore, decode_pickle, encode_pickle, gc_paused, gc_running, write_atomic,
+    ShardedStore, decode_pickle, encode_pickle, encoded_parts, gc_paused, gc_running,
+    read_mapped, write_atomic,
 )
 from digestgen.content.records import Paper, Text
 
@@ -128,3 +129,10 @@ def test_a_torn_or_foreign_text_file_is_read_as_nothing_kept(tmp_path):
         path.write_bytes(junk)
         store = TextStore(tmp_path, "markdown")
         assert store.get(b"a" * 20) is None and len(store) == 0
+
+
+def test_a_value_written_in_its_encoded_parts_is_the_value_encoded_whole(tmp_path):
+    value = {"p": PAPER, "q": [PAPER, "text"]}
+    assert write_atomic(tmp_path / "parts.pickle", encoded_parts(value)) is True
+    assert (tmp_path / "parts.pickle").read_bytes() == encode_pickle(value)
+    assert read_mapped(tmp_path / "parts.pickle") == value

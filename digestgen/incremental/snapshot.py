@@ -42,7 +42,7 @@ from ..content.records import Paper
 from .records import Entry, Loaded, _stat_key, file_digest, parse_paper
 from .inputs import InputSurvey, Listing
 from .keptmaps import decode_maps, encode_maps
-from .storage import (ShardedStore, encode_pickle, read_mapped, read_pickle, reducers,
+from .storage import (ShardedStore, encoded_parts, read_mapped, read_pickle, reducers,
                       settled, write_atomic, write_pickle)
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class ContentSnapshot:
                             settled_issues, replace(loaded, ids={}), ids,
                             replace(site, config=None), structure(site), _columns(jobs), pages,
                             os.urandom(8).hex())
-        if not write_atomic(self.path, encode_pickle(snapshot, _sharing_heads())):
+        if not write_atomic(self.path, encoded_parts(snapshot, _sharing_heads())):
             self.forget()
         with suppress(OSError):  # (the last snapshot's: another token)
             self.patch.unlink()

@@ -23,7 +23,7 @@ import time
 import zlib
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 #: Bumped when the layout of cached values changes.
@@ -71,14 +71,19 @@ def digest_bytes(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``path`` whole or not at all; False when it cannot be written (a cache folder
-    that cannot be made, a full disk): the next build then does more work, nothing else."""
+def write_atomic(path: Path, data: bytes | Sequence[bytes | memoryview]) -> bool:
+    """Write ``path`` whole or not at all (``data``: its bytes, or its parts one after
+    another); False when it cannot be written (a cache folder that cannot be made, a full
+    disk): the next build then does more work, nothing else."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(data)
+        # (Parts are written through a buffer of 1 MB: a snapshot has a part for each paper.)
+        with open(temporary, "wb", buffering=1 << 20) as handle:
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                handle.writelines(data)
         os.replace(temporary, path)
         return True
     except OSError:
@@ -133,12 +138,20 @@ def reducers() -> dict[type, Callable]:
 def encode_pickle(value: Any, dispatch: dict[type, Callable] | None = None) -> bytes:
     """``value`` pickled with its out-of-band buffers (a paper's texts) after the pickle, so
     that :func:`read_mapped` can leave them on disk until they are used."""
+    return b"".join(encoded_parts(value, dispatch))
+
+
+def encoded_parts(value: Any, dispatch: dict[type, Callable] | None = None
+                  ) -> list[bytes | memoryview]:
+    """The bytes of :func:`encode_pickle` in parts, the buffers as views of the values' own
+    bytes: a large value is written from them without a copy of the whole (at 100,000
+    papers the content snapshot is 600 MB)."""
     buffers: list[pickle.PickleBuffer] = []
     main = dumps(value, buffer_callback=buffers.append, dispatch=dispatch)
     parts = [memoryview(main), *(buffer.raw() for buffer in buffers)]
     header = struct.pack(f"<4sI{len(parts)}Q", MAPPED_MAGIC, len(parts),
                          *(part.nbytes for part in parts))
-    return b"".join([header, *parts])
+    return [header, *parts]
 
 
 def decode_pickle(data) -> Any:
