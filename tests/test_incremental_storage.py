@@ -136,3 +136,9 @@ def test_a_value_written_in_its_encoded_parts_is_the_value_encoded_whole(tmp_pat
     assert write_atomic(tmp_path / "parts.pickle", encoded_parts(value)) is True
     assert (tmp_path / "parts.pickle").read_bytes() == encode_pickle(value)
     assert read_mapped(tmp_path / "parts.pickle") == value
+
+
+def test_bytes_of_any_kind_are_written_whole(tmp_path):
+    for data in (b"abc", bytearray(b"abc"), memoryview(b"abc"), [b"a", memoryview(b"bc")]):
+        assert write_atomic(tmp_path / "f", data) is True
+        assert (tmp_path / "f").read_bytes() == b"abc"

@@ -71,7 +71,8 @@ def digest_bytes(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes | Sequence[bytes | memoryview]) -> bool:
+def write_atomic(path: Path, data: bytes | bytearray | memoryview
+                 | Sequence[bytes | memoryview]) -> bool:
     """Write ``path`` whole or not at all (``data``: its bytes, or its parts one after
     another); False when it cannot be written (a cache folder that cannot be made, a full
     disk): the next build then does more work, nothing else."""
@@ -80,7 +81,7 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes | memoryview]) -> bool
         path.parent.mkdir(parents=True, exist_ok=True)
         # (Parts are written through a buffer of 1 MB: a snapshot has a part for each paper.)
         with open(temporary, "wb", buffering=1 << 20) as handle:
-            if isinstance(data, bytes):
+            if isinstance(data, (bytes, bytearray, memoryview)):
                 handle.write(data)
             else:
                 handle.writelines(data)
