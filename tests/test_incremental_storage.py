@@ -9,6 +9,7 @@ from digestgen.incremental.storage import (
     ShardedStore, decode_pickle, encode_pickle, encoded_parts, gc_paused, gc_running,
     read_mapped, write_atomic,
 )
+import digestgen.incremental.records  # noqa: F401 (registers how the cache pickles a paper)
 from digestgen.content.records import Paper, Text
 
 PAPER = Paper(id="2403.14715", title=Text({"en": "Label smoothing"}), date=date(2024, 3, 22),
